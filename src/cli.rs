@@ -1,0 +1,308 @@
+//! Command line: the headless commands that tests and scripts rely on, and
+//! the window. Errors become anyhow here, at the edge.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, NaiveTime};
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::days::{format_duration, local_date, local_to_unix};
+use crate::pipeline::SensorInput;
+use crate::posture::calibration::Calibration;
+use crate::record::{Recorder, demo_calibration, play_demo};
+use crate::report::load_day_report;
+use crate::sensor::Placement;
+use crate::sensor::demo::{DemoScript, DemoWearer};
+use crate::store::Store;
+use crate::store::writer::StoreWriter;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sitless",
+    version,
+    about = "Sitting streaks, trunk tilt and hip-flexor routines from a wearable posture sensor"
+)]
+pub struct Cli {
+    /// Database file (default: sitless.db in the user's data directory;
+    /// with --demo, demo.db beside it).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Open the window with the simulated demo sensor (no hardware needed).
+    #[arg(long)]
+    pub demo: bool,
+    /// How much faster than real time the demo wearer lives (60 = an hour a minute).
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub demo_speed: f64,
+    /// Seed of the demo wearer's day.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub demo_seed: u64,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the demo wearer through the full pipeline into the database, as fast as possible.
+    Simulate {
+        #[arg(long)]
+        hours: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Start of the simulated day (RFC 3339); default today 08:00 local time.
+        #[arg(long)]
+        start: Option<String>,
+        #[arg(long, value_enum, default_value_t = Placement::Thigh)]
+        placement: Placement,
+    },
+    /// Replay a raw recording (CSV `t_ms,ax,ay,az`) through the pipeline.
+    Import {
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+        #[arg(long, value_enum)]
+        placement: Placement,
+    },
+    /// Print a day's figures.
+    Report {
+        /// Local date, YYYY-MM-DD (default today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "sitless=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let cfg = Config::default().consistent();
+    match cli.command {
+        Some(Command::Simulate {
+            hours,
+            seed,
+            start,
+            placement,
+        }) => simulate(
+            &db_path(cli.db, false)?,
+            hours,
+            seed,
+            start.as_deref(),
+            placement,
+            &cfg,
+        ),
+        Some(Command::Import { csv, placement }) => {
+            import(&db_path(cli.db, false)?, &csv, placement, &cfg)
+        }
+        Some(Command::Report { date, json }) => report(&db_path(cli.db, false)?, date, json, &cfg),
+        None => {
+            let db = db_path(cli.db, cli.demo)?;
+            if !(cli.demo_speed.is_finite() && cli.demo_speed > 0.0) {
+                bail!(
+                    "--demo-speed must be a positive number, got {}",
+                    cli.demo_speed
+                );
+            }
+            crate::app::run_window(&crate::app::WindowOptions {
+                db,
+                demo: cli.demo.then_some(crate::engine::DemoOptions {
+                    speed: cli.demo_speed,
+                    seed: cli.demo_seed,
+                    script: None,
+                }),
+                config: cfg,
+            })
+        }
+    }
+}
+
+/// `--db`, or the file in the user's data directory.
+fn db_path(explicit: Option<PathBuf>, demo: bool) -> anyhow::Result<PathBuf> {
+    if let Some(p) = explicit {
+        return Ok(p);
+    }
+    let dirs = directories::ProjectDirs::from("org", "Sitless", "sitless")
+        .context("no home directory to keep the database in; pass --db PATH")?;
+    Ok(dirs
+        .data_dir()
+        .join(if demo { "demo.db" } else { "sitless.db" }))
+}
+
+/// Today 08:00 local time: when the demo wearer's workday starts.
+pub fn default_demo_start() -> i64 {
+    let today = local_date(chrono::Utc::now().timestamp());
+    local_to_unix(today.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN)))
+}
+
+fn simulate(
+    db: &Path,
+    hours: f64,
+    seed: u64,
+    start: Option<&str>,
+    placement: Placement,
+    cfg: &Config,
+) -> anyhow::Result<()> {
+    if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 366.0) {
+        bail!("--hours must be between 0 and a year, got {hours}");
+    }
+    let start_s = match start {
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .with_context(|| {
+                format!("--start `{s}` is not an RFC 3339 time like 2026-03-02T08:00:00+01:00")
+            })?
+            .timestamp(),
+        None => default_demo_start(),
+    };
+    let store = Store::open(db)?;
+    let device_id = store.ensure_device(
+        &format!("demo:{placement}"),
+        "demo",
+        &format!("Demo sensor ({placement})"),
+        placement,
+        start_s,
+    )?;
+    let mut wearer = DemoWearer::new(DemoScript::workday(seed, hours), seed, start_s);
+    // The thigh learns upright from walking; the back needs the wizard.
+    let calibration = match placement {
+        Placement::Thigh => Calibration::default(),
+        Placement::Back => demo_calibration(&wearer, placement)?,
+    };
+    let writer = StoreWriter::spawn(store, |_| {})?;
+    let mut rec = Recorder::new(
+        &[SensorInput {
+            placement,
+            device_id,
+            calibration,
+        }],
+        cfg,
+        &writer,
+    );
+    let started = std::time::Instant::now();
+    play_demo(&mut wearer, &mut rec, &[placement]);
+    let summary = rec.finish();
+    let stats = writer.finish();
+    if stats.failed_commits > 0 {
+        bail!(
+            "{} commits to {} failed",
+            stats.failed_commits,
+            db.display()
+        );
+    }
+    let long = summary
+        .streaks
+        .iter()
+        .filter(|s| s.duration_s() >= cfg.streak.threshold_s)
+        .count();
+    println!(
+        "simulated {hours} h (seed {seed}, {placement}): {} samples → {} s stored, sitting {}, {} streaks ≥ {} min, {} reminders, in {:.2} s → {}",
+        summary.raw_samples,
+        stats.rows_written,
+        format_duration(i64::try_from(summary.sitting_s).unwrap_or(i64::MAX)),
+        long,
+        cfg.streak.threshold_s / 60,
+        summary.reminders,
+        started.elapsed().as_secs_f64(),
+        db.display()
+    );
+    Ok(())
+}
+
+fn import(db: &Path, csv: &Path, placement: Placement, cfg: &Config) -> anyhow::Result<()> {
+    let file =
+        std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
+    let samples = crate::sensor::csv_import::read_samples(BufReader::new(file))
+        .with_context(|| format!("{} was not imported", csv.display()))?;
+    let store = Store::open(db)?;
+    let name = csv.file_name().map_or_else(
+        || "recording".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let first_s = samples.first().map_or(0, |s| s.t_ms.div_euclid(1000));
+    let device_id = store.ensure_device(
+        &format!("csv:{placement}"),
+        "csv",
+        "Imported recording",
+        placement,
+        first_s,
+    )?;
+    let writer = StoreWriter::spawn(store, |_| {})?;
+    let mut rec = Recorder::new(
+        &[SensorInput {
+            placement,
+            device_id,
+            calibration: Calibration::default(),
+        }],
+        cfg,
+        &writer,
+    );
+    rec.push(placement, &samples);
+    let summary = rec.finish();
+    let stats = writer.finish();
+    if stats.failed_commits > 0 {
+        bail!(
+            "{} commits to {} failed",
+            stats.failed_commits,
+            db.display()
+        );
+    }
+    println!(
+        "imported {name}: {} samples → {} new seconds ({} already stored), sitting {}",
+        summary.raw_samples,
+        stats.rows_written,
+        summary.seconds.saturating_sub(stats.rows_written),
+        format_duration(i64::try_from(summary.sitting_s).unwrap_or(i64::MAX)),
+    );
+    Ok(())
+}
+
+fn report(db: &Path, date: Option<NaiveDate>, json: bool, cfg: &Config) -> anyhow::Result<()> {
+    if !db.exists() {
+        bail!("no database at {}; record or simulate first", db.display());
+    }
+    let store = Store::open(db)?;
+    let date = date.unwrap_or_else(|| local_date(chrono::Utc::now().timestamp()));
+    let r = load_day_report(&store, date, cfg)?;
+    if json {
+        println!("{}", serde_json::to_string(&r)?);
+        return Ok(());
+    }
+    let tilt = r
+        .mean_tilt_deg
+        .map_or_else(|| "no back sensor".to_owned(), |t| format!("{t:.1}°"));
+    println!("{}", r.date);
+    println!(
+        "  sitting   {:>12}   standing {:>12}",
+        format_duration(r.sitting_s),
+        format_duration(r.standing_s)
+    );
+    println!(
+        "  walking   {:>12}   lying    {:>12}",
+        format_duration(r.moving_s),
+        format_duration(r.lying_s)
+    );
+    println!("  unknown   {:>12}", format_duration(r.unknown_s));
+    println!(
+        "  breaks {}   longest streak {}   streaks ≥ {} min: {}   bouts ≥ 30 min: {}",
+        r.breaks,
+        format_duration(r.longest_streak_s),
+        cfg.streak.threshold_s / 60,
+        r.streaks_over_threshold,
+        r.sitting_bouts_over_30min
+    );
+    println!(
+        "  mean tilt while sitting {tilt}   slouched {}",
+        format_duration(r.slouch_s)
+    );
+    println!(
+        "  recommendations {}   routines completed {}",
+        r.recommendations, r.routines_completed
+    );
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Sitless: a desktop companion for a wearable posture sensor.
+//!
+//! Data flows one way (see `docs/architecture.md`):
+//! `sensor` → `posture` → `streak`/`reminder` (all inside `pipeline`) →
+//! `store` (the only SQL) → `report`/`charts` → `ui`. The `engine` owns the
+//! worker threads and the bounded channels between them and the UI.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod days;
+pub mod engine;
+pub mod pipeline;
+pub mod posture;
+pub mod record;
+pub mod reminder;
+pub mod report;
+pub mod sensor;
+pub mod store;
+pub mod streak;

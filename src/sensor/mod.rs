@@ -1,0 +1,46 @@
+//! Sensor sources and per-model decoding. Every sensor is reduced to one
+//! stream of [`RawSample`]s; everything after that is shared.
+
+pub mod csv_import;
+pub mod demo;
+
+use crate::posture::vector::Vec3;
+
+/// One accelerometer reading: time and acceleration in g, in sensor axes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RawSample {
+    /// Unix epoch milliseconds (UTC).
+    pub t_ms: i64,
+    pub accel_g: Vec3,
+}
+
+/// Where the sensor is worn. It decides what can be measured: the thigh
+/// tells sitting from standing, the back measures trunk tilt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Placement {
+    Thigh,
+    Back,
+}
+
+impl Placement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Thigh => "thigh",
+            Self::Back => "back",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "thigh" => Some(Self::Thigh),
+            "back" => Some(Self::Back),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Placement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

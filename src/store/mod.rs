@@ -1,0 +1,348 @@
+//! Storage: the only module that speaks SQL. One SQLite file (WAL), written
+//! by one writer thread (`writer`), read through separate connections.
+
+pub mod schema;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::posture::{Posture, PostureSecond};
+use crate::reminder::ReminderDue;
+use crate::sensor::Placement;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the database file {path}: {source}")]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the database {path} could not be upgraded: {source}")]
+    Migrate {
+        path: PathBuf,
+        source: rusqlite_migration::Error,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("the database holds a value it should not: {0}")]
+    Corrupt(String),
+}
+
+/// A device row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Device {
+    pub id: i64,
+    pub address: String,
+    pub model: String,
+    pub name: String,
+    pub placement: Placement,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        create_private(path)?;
+        let open_err = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        // WAL lets the UI's reader run while the writer commits; NORMAL
+        // sync in WAL mode is still crash-safe for the database file.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        schema::migrations()
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migrate {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The device row for `address`, created on first use.
+    pub fn ensure_device(
+        &self,
+        address: &str,
+        model: &str,
+        name: &str,
+        placement: Placement,
+        now_s: i64,
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO devices (address, model, name, placement, added_at_s)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(address) DO NOTHING",
+            params![address, model, name, placement.as_str(), now_s],
+        )?;
+        Ok(self.conn.query_row(
+            "SELECT id FROM devices WHERE address = ?1",
+            [address],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, address, model, name, placement FROM devices ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, address, model, name, placement) = row?;
+            let placement = Placement::parse(&placement)
+                .ok_or_else(|| StoreError::Corrupt(format!("placement `{placement}`")))?;
+            Ok(Device {
+                id,
+                address,
+                model,
+                name,
+                placement,
+            })
+        })
+        .collect()
+    }
+
+    /// Inserts seconds in one transaction. A second already stored is kept
+    /// as it was: the first write wins, so replays never double count.
+    pub fn insert_seconds(&mut self, seconds: &[PostureSecond]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = Self::insert_seconds_tx(&tx, seconds)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    pub(crate) fn insert_seconds_tx(
+        tx: &rusqlite::Transaction<'_>,
+        seconds: &[PostureSecond],
+    ) -> Result<usize, StoreError> {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO samples (t_s, device_id, state, tilt_ddeg) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(t_s) DO NOTHING",
+        )?;
+        let mut n = 0;
+        for s in seconds {
+            n += stmt.execute(params![
+                s.t_s,
+                s.device_id,
+                s.state.code(),
+                tilt_to_ddeg(s.tilt_deg)
+            ])?;
+        }
+        Ok(n)
+    }
+
+    pub(crate) fn insert_recommendation_tx(
+        tx: &rusqlite::Transaction<'_>,
+        due: &ReminderDue,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT INTO recommendations (shown_at_s, streak_start_s, streak_s, routine, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(shown_at_s) DO NOTHING",
+            params![
+                due.at_s,
+                due.streak.start_s,
+                due.streak.duration_s(),
+                due.routine,
+                due.reason
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Seconds in `[start_s, end_s)`, in time order.
+    pub fn seconds_between(
+        &self,
+        start_s: i64,
+        end_s: i64,
+    ) -> Result<Vec<PostureSecond>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t_s, device_id, state, tilt_ddeg FROM samples
+             WHERE t_s >= ?1 AND t_s < ?2 ORDER BY t_s",
+        )?;
+        let rows = stmt.query_map([start_s, end_s], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (t_s, device_id, state, tilt) = row?;
+            let state = Posture::from_code(state)
+                .ok_or_else(|| StoreError::Corrupt(format!("posture code {state} at {t_s}")))?;
+            Ok(PostureSecond {
+                t_s,
+                state,
+                tilt_deg: tilt.map(|d| d as f32 / 10.0),
+                device_id,
+            })
+        })
+        .collect()
+    }
+
+    pub fn last_second(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT max(t_s) FROM samples", [], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    pub fn count_recommendations(&self, start_s: i64, end_s: i64) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM recommendations WHERE shown_at_s >= ?1 AND shown_at_s < ?2",
+            [start_s, end_s],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn count_routines_completed(&self, start_s: i64, end_s: i64) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM routine_sessions
+             WHERE completed = 1 AND started_at_s >= ?1 AND started_at_s < ?2",
+            [start_s, end_s],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+fn tilt_to_ddeg(tilt_deg: Option<f32>) -> Option<i64> {
+    tilt_deg
+        .filter(|t| t.is_finite())
+        .map(|t| (t * 10.0).round().clamp(0.0, 1800.0) as i64)
+}
+
+/// Creates the file with owner-only permissions if it does not exist yet,
+/// so posture data is never readable by other users of the machine.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let err = |source| StoreError::Create {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    if path.exists() {
+        return Ok(());
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(err(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sec(t_s: i64, state: Posture, tilt: Option<f32>, device_id: i64) -> PostureSecond {
+        PostureSecond {
+            t_s,
+            state,
+            tilt_deg: tilt,
+            device_id,
+        }
+    }
+
+    #[test]
+    fn data_survives_reopening_and_duplicates_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("s.db");
+        {
+            let mut st = Store::open(&path).unwrap();
+            let d = st
+                .ensure_device("demo:thigh", "demo", "Demo", Placement::Thigh, 0)
+                .unwrap();
+            assert_eq!(
+                st.ensure_device("demo:thigh", "demo", "Demo", Placement::Thigh, 5)
+                    .unwrap(),
+                d
+            );
+            let n = st
+                .insert_seconds(&[
+                    sec(10, Posture::Sitting, Some(12.34), d),
+                    sec(11, Posture::Standing, None, d),
+                ])
+                .unwrap();
+            assert_eq!(n, 2);
+            let n = st
+                .insert_seconds(&[sec(10, Posture::Lying, None, d)])
+                .unwrap();
+            assert_eq!(n, 0, "first write wins");
+        }
+        let st = Store::open(&path).unwrap();
+        let rows = st.seconds_between(0, 100).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].state, Posture::Sitting);
+        assert_eq!(rows[0].tilt_deg, Some(12.3));
+        assert_eq!(st.last_second().unwrap(), Some(11));
+        assert_eq!(st.devices().unwrap()[0].placement, Placement::Thigh);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        Store::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    }
+
+    #[test]
+    fn an_unknown_device_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = Store::open(&dir.path().join("f.db")).unwrap();
+        assert!(
+            st.insert_seconds(&[sec(1, Posture::Sitting, None, 42)])
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! Versioned schema (SQLite `user_version`). Never edit a released step:
+//! add a new one. Every table and column is described in `docs/data-model.md`.
+
+use rusqlite_migration::{M, Migrations};
+
+const V1: &str = r"
+CREATE TABLE devices (
+    id          INTEGER PRIMARY KEY,
+    address     TEXT NOT NULL UNIQUE,
+    model       TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    placement   TEXT NOT NULL CHECK (placement IN ('thigh', 'back')),
+    added_at_s  INTEGER NOT NULL
+);
+
+CREATE TABLE samples (
+    t_s        INTEGER PRIMARY KEY,
+    device_id  INTEGER NOT NULL REFERENCES devices(id),
+    state      INTEGER NOT NULL CHECK (state BETWEEN 0 AND 4),
+    tilt_ddeg  INTEGER CHECK (tilt_ddeg BETWEEN 0 AND 1800)
+);
+
+CREATE TABLE recommendations (
+    id              INTEGER PRIMARY KEY,
+    shown_at_s      INTEGER NOT NULL UNIQUE,
+    streak_start_s  INTEGER NOT NULL,
+    streak_s        INTEGER NOT NULL,
+    routine         TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    outcome         TEXT CHECK (outcome IN ('snoozed', 'dismissed', 'started')),
+    outcome_at_s    INTEGER
+);
+
+CREATE TABLE routine_sessions (
+    id                 INTEGER PRIMARY KEY,
+    routine            TEXT NOT NULL,
+    started_at_s       INTEGER NOT NULL,
+    ended_at_s         INTEGER,
+    completed          INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+    recommendation_id  INTEGER REFERENCES recommendations(id)
+);
+CREATE INDEX routine_sessions_started ON routine_sessions(started_at_s);
+";
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1)])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_validate() {
+        assert!(super::migrations().validate().is_ok());
+    }
+}
