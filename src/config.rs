@@ -14,6 +14,7 @@ pub struct Config {
 impl Config {
     /// Keeps the numbers that must agree in agreement: the reminder fires
     /// at the streak threshold, and breaks need the minimum bout.
+    #[must_use]
     pub fn consistent(mut self) -> Self {
         self.reminder.threshold_s = self.streak.threshold_s;
         self.streak.min_bout_s = i64::from(self.posture.min_bout_s);

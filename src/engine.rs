@@ -1,5 +1,511 @@
+//! The engine: worker threads and the bounded channels between them and the
+//! UI. The UI thread never touches `SQLite`, a sensor or a chart renderer; it
+//! drains `UiEvent`s each frame and sends `Command`s, both without blocking.
+//!
+//! ```text
+//! sitless-demo ──samples──▶ sitless-posture ──seconds──▶ sitless-store
+//!                                 │  live, reminders           │ committed
+//!                                 ▼                            ▼
+//!                                UI ◀──── day report, chart ── sitless-charts
+//! ```
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+
+use crate::charts::timeline::{TimelineInput, render};
+use crate::charts::{ChartTheme, RgbImage};
+use crate::config::Config;
+use crate::days::day_bounds;
+use crate::pipeline::SensorInput;
+use crate::posture::Posture;
+use crate::posture::calibration::Calibration;
+use crate::record::{Recorder, demo_calibration};
+use crate::reminder::ReminderDue;
+use crate::report::{DayReport, day_report};
+use crate::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
+use crate::sensor::{Placement, RawSample};
+use crate::store::Store;
+use crate::store::writer::{CommitInfo, Outcome, StoreWriter, WriteOp};
+use crate::streak::{Streak, StreakEvent};
+
+/// Wakes the UI (egui's `request_repaint`) after an event was sent.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+#[derive(Clone, Debug)]
 pub struct DemoOptions {
+    /// Simulated seconds per real second; infinity means as fast as possible.
     pub speed: f64,
     pub seed: u64,
-    pub script: Option<crate::sensor::demo::DemoScript>,
+    /// A fixed script (tests); `None` plays endless seeded workdays.
+    pub script: Option<DemoScript>,
+}
+
+pub struct EngineOptions {
+    pub db: PathBuf,
+    pub demo: Option<DemoOptions>,
+    pub config: Config,
+    /// Where the demo's day starts when the database has nothing newer.
+    pub demo_start_s: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SensorState {
+    NoSensor,
+    Streaming,
+    /// The demo script ended (tests with a finite script).
+    Finished,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SensorStatus {
+    pub name: String,
+    pub state: SensorState,
+    pub speed: Option<f64>,
+}
+
+/// The newest second as classified, before the minimum-bout delay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Live {
+    pub t_s: i64,
+    pub posture: Posture,
+    pub tilt_deg: Option<f32>,
+    pub streak: Option<Streak>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DayView {
+    pub date: NaiveDate,
+    pub report: DayReport,
+    pub chart: Option<RgbImage>,
+    pub request: ChartRequest,
+}
+
+#[derive(Clone, Debug)]
+pub enum UiEvent {
+    Sensor(SensorStatus),
+    Live(Live),
+    Recommendation(ReminderDue),
+    /// The streak a recommendation was about is over (a break was taken).
+    StreakEnded(Streak),
+    /// New data is in the database; newer charts can be drawn.
+    Committed {
+        newest_s: Option<i64>,
+    },
+    Day(Box<DayView>),
+    Error(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    Snooze { shown_at_s: i64, minutes: i64 },
+    Dismiss { shown_at_s: i64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChartRequest {
+    pub date: NaiveDate,
+    pub width_px: u32,
+    pub height_px: u32,
+    pub theme: ChartTheme,
+    /// Bumped by the UI when data changed, so equal sizes still redraw.
+    pub data_version: u64,
+}
+
+enum PostureMsg {
+    Samples(Vec<(Placement, Vec<RawSample>)>),
+    Command(Command),
+    SourceDone,
+}
+
+pub struct Engine {
+    events: Receiver<UiEvent>,
+    posture_tx: Option<SyncSender<PostureMsg>>,
+    chart_tx: Option<SyncSender<ChartRequest>>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    writer: Option<StoreWriter>,
+}
+
+/// Sends an event without ever blocking; a full queue drops it (the UI is
+/// behind and a newer event will follow).
+#[derive(Clone)]
+struct UiSender {
+    tx: SyncSender<UiEvent>,
+    waker: Waker,
+}
+
+impl UiSender {
+    fn send(&self, e: UiEvent) {
+        match self.tx.try_send(e) {
+            Ok(()) => (self.waker)(),
+            Err(TrySendError::Full(_)) => tracing::debug!("UI queue full; event dropped"),
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
+
+impl Engine {
+    pub fn start(opts: &EngineOptions, waker: Waker) -> anyhow::Result<Self> {
+        let (ui_tx, events) = sync_channel(256);
+        let ui = UiSender { tx: ui_tx, waker };
+        let stop = Arc::new(AtomicBool::new(false));
+        let store = Store::open(&opts.db)?;
+        let reader = Store::open(&opts.db)?;
+        let mut threads = Vec::new();
+
+        let mut inputs = Vec::new();
+        let mut demo = None;
+        if let Some(d) = &opts.demo {
+            let start_s = match store.last_second()? {
+                // Continue the demo day where the last run stopped.
+                Some(last) if last + 1 >= opts.demo_start_s => last + 1,
+                _ => opts.demo_start_s,
+            };
+            let script = d
+                .script
+                .clone()
+                .unwrap_or_else(|| DemoScript::workday(d.seed, 24.0));
+            let wearer = DemoWearer::new(script, d.seed, start_s);
+            for placement in [Placement::Thigh, Placement::Back] {
+                let device_id = store.ensure_device(
+                    &format!("demo:{placement}"),
+                    "demo",
+                    &format!("Demo sensor ({placement})"),
+                    placement,
+                    start_s,
+                )?;
+                // What this sensor learned before; else the wizard's result
+                // (the demo wearer does the wizard's two poses first).
+                let stored = store.device_calibration(device_id)?;
+                let calibration = match placement {
+                    _ if stored.upright.is_some() => stored,
+                    Placement::Thigh => Calibration::default(),
+                    Placement::Back => demo_calibration(&wearer, placement).unwrap_or_default(),
+                };
+                inputs.push(SensorInput {
+                    placement,
+                    device_id,
+                    calibration,
+                });
+            }
+            demo = Some((wearer, d.clone()));
+        }
+        // A streak that was running when the app closed goes on.
+        let now_s = store.last_second()?.unwrap_or(opts.demo_start_s);
+        let recent = store.seconds_between(now_s - 6 * 3600, now_s + 1)?;
+
+        let ui_for_writer = ui.clone();
+        let writer = StoreWriter::spawn(store, move |info| match info {
+            CommitInfo::Committed { newest_s, .. } => {
+                ui_for_writer.send(UiEvent::Committed { newest_s });
+            }
+            CommitInfo::Failed {
+                error,
+                buffered_rows,
+            } => ui_for_writer.send(UiEvent::Error(format!(
+                "Saving failed ({error}); {buffered_rows} seconds are kept and will be retried."
+            ))),
+        })?;
+
+        let (posture_tx, posture_rx) = sync_channel::<PostureMsg>(64);
+        let mut recorder = Recorder::new(&inputs, &opts.config, &writer);
+        recorder.pipeline_mut().resume_from(recent);
+        let writer_tx = writer.sender();
+        let ui_p = ui.clone();
+        threads.push(
+            std::thread::Builder::new()
+                .name("sitless-posture".into())
+                .spawn(move || posture_loop(&posture_rx, recorder, &writer_tx, &ui_p))?,
+        );
+
+        let (chart_tx, chart_rx) = sync_channel::<ChartRequest>(8);
+        let ui_c = ui.clone();
+        let cfg = opts.config;
+        threads.push(
+            std::thread::Builder::new()
+                .name("sitless-charts".into())
+                .spawn(move || chart_loop(&chart_rx, &reader, &cfg, &ui_c))?,
+        );
+
+        match demo {
+            Some((wearer, d)) => {
+                let tx = posture_tx.clone();
+                let stop_d = stop.clone();
+                let ui_d = ui.clone();
+                let endless = d.script.is_none();
+                threads.push(
+                    std::thread::Builder::new()
+                        .name("sitless-demo".into())
+                        .spawn(move || demo_loop(wearer, &d, endless, &tx, &stop_d, &ui_d))?,
+                );
+            }
+            None => ui.send(UiEvent::Sensor(SensorStatus {
+                name: "No sensor".into(),
+                state: SensorState::NoSensor,
+                speed: None,
+            })),
+        }
+
+        Ok(Self {
+            events,
+            posture_tx: Some(posture_tx),
+            chart_tx: Some(chart_tx),
+            stop,
+            threads,
+            writer: Some(writer),
+        })
+    }
+
+    /// The next event, if one is waiting. Never blocks.
+    pub fn try_recv(&self) -> Option<UiEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// Sends a command; false if the engine is busy or gone.
+    pub fn send(&self, cmd: Command) -> bool {
+        self.posture_tx
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(PostureMsg::Command(cmd)).is_ok())
+    }
+
+    /// Asks for a day report and chart; false if a request is already queued
+    /// deep enough (try again next frame).
+    pub fn request_day(&self, req: ChartRequest) -> bool {
+        self.chart_tx
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(req).is_ok())
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.posture_tx = None;
+        self.chart_tx = None;
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        // Last: the writer commits what the posture thread handed it.
+        if let Some(w) = self.writer.take() {
+            w.finish();
+        }
+    }
+}
+
+fn demo_loop(
+    mut wearer: DemoWearer,
+    opts: &DemoOptions,
+    endless: bool,
+    tx: &SyncSender<PostureMsg>,
+    stop: &AtomicBool,
+    ui: &UiSender,
+) {
+    let speed = (opts.speed.is_finite() && opts.speed > 0.0).then_some(opts.speed);
+    ui.send(UiEvent::Sensor(SensorStatus {
+        name: "Demo sensor".into(),
+        state: SensorState::Streaming,
+        speed,
+    }));
+    let tick = Duration::from_millis(50);
+    let started = Instant::now();
+    let sim0 = wearer.next_t_s();
+    let mut sec = DemoSecond::default();
+    let mut next_seed = opts.seed;
+    while !stop.load(Ordering::Relaxed) {
+        let target_s = speed.map_or(i64::MAX, |x| {
+            sim0 + (started.elapsed().as_secs_f64() * x) as i64
+        });
+        let mut parts = Vec::new();
+        // At most ten simulated minutes per message keeps messages small.
+        while wearer.next_t_s() <= target_s && parts.len() < 1200 {
+            if !wearer.next_second(&mut sec) {
+                if endless {
+                    next_seed = next_seed.wrapping_add(1);
+                    wearer.extend(DemoScript::workday(next_seed, 24.0));
+                    continue;
+                }
+                break;
+            }
+            parts.push((Placement::Thigh, sec.thigh.clone()));
+            parts.push((Placement::Back, sec.back.clone()));
+        }
+        let done = wearer.is_done() && !endless;
+        if !parts.is_empty() && tx.send(PostureMsg::Samples(parts)).is_err() {
+            return;
+        }
+        if done {
+            let _ = tx.send(PostureMsg::SourceDone);
+            ui.send(UiEvent::Sensor(SensorStatus {
+                name: "Demo sensor".into(),
+                state: SensorState::Finished,
+                speed,
+            }));
+            return;
+        }
+        if speed.is_some() {
+            std::thread::sleep(tick);
+        }
+    }
+}
+
+fn posture_loop(
+    rx: &Receiver<PostureMsg>,
+    mut recorder: Recorder,
+    writer: &SyncSender<WriteOp>,
+    ui: &UiSender,
+) {
+    let live_every = Duration::from_millis(100);
+    let mut last_live: Option<Instant> = None;
+    let mut live: Option<Live> = None;
+    let mut live_dirty = false;
+    loop {
+        // Wake up when a coalesced live update is owed, not otherwise.
+        let msg = if live_dirty {
+            match rx.recv_timeout(live_every) {
+                Ok(m) => Some(m),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(m) => Some(m),
+                Err(_) => break,
+            }
+        };
+        let timed_out = msg.is_none();
+        match msg {
+            Some(PostureMsg::Samples(parts)) => {
+                for (placement, samples) in parts {
+                    let out = recorder.push(placement, &samples);
+                    if let Some(c) = out.live {
+                        update_live(&mut live, placement, c);
+                        live_dirty = true;
+                    }
+                    forward_events(out, ui);
+                }
+            }
+            Some(PostureMsg::Command(cmd)) => {
+                let now_s = live.map_or(0, |l| l.t_s);
+                let reminder = recorder.pipeline_mut().reminder_mut();
+                let (shown_at_s, outcome) = match cmd {
+                    Command::Snooze {
+                        shown_at_s,
+                        minutes,
+                    } => {
+                        reminder.snooze(now_s, minutes * 60);
+                        (shown_at_s, Outcome::Snoozed)
+                    }
+                    Command::Dismiss { shown_at_s } => {
+                        reminder.dismiss(now_s);
+                        (shown_at_s, Outcome::Dismissed)
+                    }
+                };
+                let _ = writer.send(WriteOp::Outcome {
+                    shown_at_s,
+                    outcome,
+                    at_s: now_s,
+                });
+            }
+            Some(PostureMsg::SourceDone) => {
+                // A finite script (tests) ended: settle and store the rest.
+                forward_events(recorder.flush_pending(), ui);
+                live_dirty = true;
+            }
+            None => {}
+        }
+        // Live updates are coalesced to ten a second: smooth enough to
+        // read, few enough that the UI repaints only when it matters.
+        let owed = live_dirty && (timed_out || last_live.is_none_or(|t| t.elapsed() >= live_every));
+        if let (true, Some(l)) = (owed, live.as_mut()) {
+            l.streak = recorder.pipeline_mut().current_streak();
+            ui.send(UiEvent::Live(*l));
+            last_live = Some(Instant::now());
+            live_dirty = false;
+        }
+    }
+}
+
+/// Folds one sensor's newest classification into the live display: posture
+/// from the thigh when it has one, tilt from the back.
+fn update_live(
+    live: &mut Option<Live>,
+    placement: Placement,
+    c: crate::posture::classify::Classified,
+) {
+    let l = live.get_or_insert(Live {
+        t_s: c.t_s,
+        posture: c.state,
+        tilt_deg: None,
+        streak: None,
+    });
+    l.t_s = l.t_s.max(c.t_s);
+    match placement {
+        Placement::Thigh if c.state != Posture::Unknown => l.posture = c.state,
+        Placement::Thigh => {}
+        Placement::Back => {
+            l.tilt_deg = c.tilt_deg;
+            if l.posture == Posture::Unknown {
+                l.posture = c.state;
+            }
+        }
+    }
+}
+
+fn forward_events(out: &crate::pipeline::PipelineOutput, ui: &UiSender) {
+    for r in &out.reminders {
+        ui.send(UiEvent::Recommendation(r.clone()));
+    }
+    for e in &out.streak_events {
+        if let StreakEvent::Ended(s) = e {
+            ui.send(UiEvent::StreakEnded(*s));
+        }
+    }
+}
+
+fn chart_loop(rx: &Receiver<ChartRequest>, store: &Store, cfg: &Config, ui: &UiSender) {
+    while let Ok(mut req) = rx.recv() {
+        // Only the newest request matters; older sizes or data are stale.
+        while let Ok(newer) = rx.try_recv() {
+            req = newer;
+        }
+        let (start, end) = day_bounds(req.date);
+        let result = store.seconds_between(start, end).and_then(|seconds| {
+            let mut report = day_report(req.date, &seconds, cfg);
+            report.recommendations = store.count_recommendations(start, end)?;
+            report.routines_completed = store.count_routines_completed(start, end)?;
+            Ok((seconds, report))
+        });
+        let (seconds, report) = match result {
+            Ok(v) => v,
+            Err(e) => {
+                ui.send(UiEvent::Error(format!("Could not read today's data: {e}")));
+                continue;
+            }
+        };
+        let input = TimelineInput {
+            day_start_s: start,
+            day_end_s: end,
+            seconds: &seconds,
+            rules: cfg.streak,
+        };
+        let chart = match render(&input, req.width_px, req.height_px, req.theme) {
+            Ok(img) => Some(img),
+            Err(e) => {
+                tracing::warn!("timeline not drawn: {e}");
+                None
+            }
+        };
+        ui.send(UiEvent::Day(Box::new(DayView {
+            date: req.date,
+            report,
+            chart,
+            request: req,
+        })));
+    }
 }

@@ -6,6 +6,7 @@
 //! worker threads and the bounded channels between them and the UI.
 
 pub mod app;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod days;
@@ -18,3 +19,4 @@ pub mod report;
 pub mod sensor;
 pub mod store;
 pub mod streak;
+pub mod ui;

@@ -109,6 +109,13 @@ impl Pipeline {
         &mut self.reminder
     }
 
+    /// Each sensor's references in use now: `(device_id, calibration)`.
+    pub fn calibrations(&self) -> impl Iterator<Item = (i64, Calibration)> + '_ {
+        self.channels
+            .values()
+            .map(|c| (c.device_id, c.classifier.calibration()))
+    }
+
     /// Samples that arrived late and were dropped (out-of-order input).
     pub fn late_samples(&self) -> u64 {
         self.channels

@@ -27,6 +27,8 @@ pub struct Recorder {
     writer: std::sync::mpsc::SyncSender<WriteOp>,
     out: PipelineOutput,
     summary: RecordSummary,
+    /// Calibrations last handed to the writer, to store only changes.
+    stored_calibrations: Vec<(i64, Calibration)>,
 }
 
 impl Recorder {
@@ -36,6 +38,10 @@ impl Recorder {
             writer: writer.sender(),
             out: PipelineOutput::default(),
             summary: RecordSummary::default(),
+            stored_calibrations: inputs
+                .iter()
+                .map(|i| (i.device_id, i.calibration))
+                .collect(),
         }
     }
 
@@ -74,13 +80,37 @@ impl Recorder {
         for r in &o.reminders {
             let _ = self.writer.send(WriteOp::Recommendation(r.clone()));
         }
+        // A reference learned from walking is kept with the device, so the
+        // next start does not have to wait for a walk.
+        for (device_id, calibration) in self.pipeline.calibrations() {
+            let known = self
+                .stored_calibrations
+                .iter_mut()
+                .find(|(d, _)| *d == device_id);
+            match known {
+                Some((_, c)) if *c == calibration => continue,
+                Some((_, c)) => *c = calibration,
+                None => self.stored_calibrations.push((device_id, calibration)),
+            }
+            let _ = self.writer.send(WriteOp::Calibration {
+                device_id,
+                calibration,
+            });
+        }
+    }
+
+    /// Settles everything pending (end of a finite source) without ending
+    /// the recording; returns what that produced.
+    pub fn flush_pending(&mut self) -> &PipelineOutput {
+        self.out.clear();
+        self.pipeline.flush(&mut self.out);
+        self.forward();
+        &self.out
     }
 
     /// Ends the recording: flushes the pipeline into the writer.
     pub fn finish(mut self) -> RecordSummary {
-        self.out.clear();
-        self.pipeline.flush(&mut self.out);
-        self.forward();
+        self.flush_pending();
         // The streak still running at the end counts as a streak too.
         self.summary.streaks.extend(self.pipeline.current_streak());
         self.summary.late_samples = self.pipeline.late_samples();

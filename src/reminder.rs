@@ -131,7 +131,7 @@ mod tests {
             sit_and_poll(100, |r, t| r.snooze(t, 15 * 60)),
             vec![59, 74, 89]
         );
-        assert_eq!(sit_and_poll(100, |r, t| r.dismiss(t)), vec![59, 89]);
+        assert_eq!(sit_and_poll(100, super::Reminder::dismiss), vec![59, 89]);
     }
 
     #[test]

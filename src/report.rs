@@ -49,13 +49,13 @@ pub fn day_report(date: NaiveDate, seconds: &[PostureSecond], cfg: &Config) -> D
             Posture::Lying => r.lying_s += 1,
             Posture::Unknown => r.unknown_s += 1,
         }
-        if s.state == Posture::Sitting {
-            if let Some(t) = s.tilt_deg {
-                tilt_sum += f64::from(t);
-                tilt_n += 1;
-                if t >= cfg.posture.slouch_deg {
-                    r.slouch_s += 1;
-                }
+        if s.state == Posture::Sitting
+            && let Some(t) = s.tilt_deg
+        {
+            tilt_sum += f64::from(t);
+            tilt_n += 1;
+            if t >= cfg.posture.slouch_deg {
+                r.slouch_s += 1;
             }
         }
         // A bout is uninterrupted sitting: a missing second ends it too.
@@ -76,7 +76,11 @@ pub fn day_report(date: NaiveDate, seconds: &[PostureSecond], cfg: &Config) -> D
     r.mean_tilt_deg = (tilt_n > 0).then(|| (tilt_sum / f64::from(tilt_n) * 10.0).round() / 10.0);
     let (streaks, breaks) = streaks_of(cfg.streak, seconds.iter().map(|s| (s.t_s, s.state)));
     r.breaks = breaks;
-    r.longest_streak_s = streaks.iter().map(|s| s.duration_s()).max().unwrap_or(0);
+    r.longest_streak_s = streaks
+        .iter()
+        .map(super::streak::Streak::duration_s)
+        .max()
+        .unwrap_or(0);
     r.streaks_over_threshold = streaks
         .iter()
         .filter(|s| s.duration_s() >= cfg.streak.threshold_s)

@@ -71,6 +71,8 @@ pub fn calibrate(
 pub struct UprightLearner {
     run: Vec<Vec3>,
     learned: Option<Vec3>,
+    /// A rejected run, kept to see whether the next one agrees with it.
+    rejected: Option<Vec3>,
     pub runs_used: u32,
 }
 
@@ -80,13 +82,17 @@ impl UprightLearner {
     /// Weight of a new run against what was learned before.
     const BLEND: f32 = 0.3;
     /// A walking run whose direction differs more than this from the learned
-    /// reference is not walking upright (e.g. cycling, a bumpy car ride).
+    /// reference is not walking upright (e.g. cycling, a bumpy car ride)...
     const MAX_CHANGE_DEG: f32 = 35.0;
+    /// ...unless two such runs in a row agree this closely: then the sensor
+    /// was put on differently, and the new direction replaces the old.
+    const REMOUNT_AGREE_DEG: f32 = 15.0;
 
     pub fn new(initial: Option<Vec3>) -> Self {
         Self {
             run: Vec::new(),
             learned: initial,
+            rejected: None,
             runs_used: 0,
         }
     }
@@ -124,13 +130,22 @@ impl UprightLearner {
         };
         let next = match self.learned {
             None => mean,
-            Some(prev) if prev.angle_deg(mean) > Self::MAX_CHANGE_DEG => return false,
+            Some(prev) if prev.angle_deg(mean) > Self::MAX_CHANGE_DEG => {
+                match self.rejected.replace(mean) {
+                    Some(r) if r.angle_deg(mean) <= Self::REMOUNT_AGREE_DEG => {
+                        self.rejected = None;
+                        mean
+                    }
+                    _ => return false,
+                }
+            }
             Some(prev) => match (prev * (1.0 - Self::BLEND) + mean * Self::BLEND).normalized() {
                 Some(v) => v,
                 None => return false,
             },
         };
         self.learned = Some(next);
+        self.rejected = None;
         self.runs_used += 1;
         true
     }
@@ -185,11 +200,19 @@ mod tests {
         }
         assert!(l.push(&win(x, 0.01), false));
         assert_eq!(l.upright(), Some(x));
-        // A "walk" at 90° from upright is rejected.
+        // A "walk" at 90° from upright is rejected...
+        let z = Vec3::new(0.0, 0.0, 1.0);
         for _ in 0..12 {
-            l.push(&win(Vec3::new(0.0, 0.0, 1.0), 0.3), true);
+            l.push(&win(z, 0.3), true);
         }
         assert!(!l.push(&win(x, 0.01), false));
         assert_eq!(l.upright(), Some(x));
+        // ...but a second one agreeing with it means the sensor was
+        // re-mounted: the new direction is adopted.
+        for _ in 0..12 {
+            l.push(&win(z, 0.3), true);
+        }
+        assert!(l.push(&win(x, 0.01), false));
+        assert_eq!(l.upright(), Some(z));
     }
 }

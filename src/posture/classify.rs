@@ -47,6 +47,14 @@ impl SensorClassifier {
         self.placement
     }
 
+    /// The references in use now, to be stored with the device.
+    pub fn calibration(&self) -> Calibration {
+        Calibration {
+            upright: self.upright(),
+            sitting: self.sitting_ref,
+        }
+    }
+
     /// The upright reference in use, calibrated or learned from walking.
     pub fn upright(&self) -> Option<Vec3> {
         self.learner.upright()

@@ -7,7 +7,7 @@ use super::Posture;
 
 #[derive(Debug, Clone)]
 pub struct MinBout<T> {
-    min_bout_s: usize,
+    bout_s: usize,
     confirmed: Option<Posture>,
     /// The current run that differs from `confirmed`, not yet long enough.
     pending: Vec<T>,
@@ -25,7 +25,7 @@ pub trait HasPosture {
 impl<T: HasPosture> MinBout<T> {
     pub fn new(min_bout_s: u32) -> Self {
         Self {
-            min_bout_s: min_bout_s as usize,
+            bout_s: min_bout_s as usize,
             confirmed: None,
             pending: Vec::new(),
             pending_state: None,
@@ -55,7 +55,7 @@ impl<T: HasPosture> MinBout<T> {
             }
             (Some(_), Some(ps)) if ps == p => {
                 self.pending.push(item);
-                if self.pending.len() >= self.min_bout_s {
+                if self.pending.len() >= self.bout_s {
                     self.confirm_pending(out);
                 }
             }

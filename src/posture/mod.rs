@@ -9,7 +9,7 @@ pub mod min_bout;
 pub mod vector;
 pub mod window;
 
-/// The posture of one second. The discriminants are stored in SQLite.
+/// The posture of one second. The discriminants are stored in `SQLite`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Posture {

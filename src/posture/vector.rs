@@ -19,6 +19,7 @@ impl Vec3 {
         self.x * other.x + self.y * other.y + self.z * other.z
     }
 
+    #[must_use]
     pub fn cross(self, o: Self) -> Self {
         Self::new(
             self.y * o.z - self.z * o.y,
@@ -55,6 +56,7 @@ impl Vec3 {
     }
 
     /// Rotates `self` about the unit `axis` by `angle_rad` (Rodrigues' formula).
+    #[must_use]
     pub fn rotate_about(self, axis: Self, angle_rad: f32) -> Self {
         let (s, c) = angle_rad.sin_cos();
         self * c + axis.cross(self) * s + axis * (axis.dot(self) * (1.0 - c))
@@ -120,6 +122,7 @@ impl Mat3 {
         )
     }
 
+    #[must_use]
     pub fn transpose(&self) -> Self {
         let [a, b, c] = self.rows;
         Self {
@@ -131,6 +134,7 @@ impl Mat3 {
         }
     }
 
+    #[must_use]
     pub fn mul(&self, o: &Self) -> Self {
         let t = o.transpose();
         let row = |r: Vec3| Vec3::new(r.dot(t.rows[0]), r.dot(t.rows[1]), r.dot(t.rows[2]));

@@ -138,8 +138,8 @@ fn sit(rng: &mut fastrand::Rng, duration_s: u32) -> Segment {
     Segment {
         activity: Activity::Sit,
         duration_s,
-        slouch_deg_per_min: 0.2 + rng.f32() * 0.6,
-        slouch_max_deg: 15.0 + rng.f32() * 20.0,
+        slouch_deg_per_min: 0.4 + rng.f32() * 0.8,
+        slouch_max_deg: 25.0 + rng.f32() * 20.0,
         thigh_offset_deg: rng.f32() * 20.0 - 10.0,
     }
 }
@@ -249,10 +249,13 @@ impl DemoWearer {
         out.truth = Some(seg.activity.posture());
         let in_transition =
             self.sec_in_seg < TRANSITION_S && self.prev_activity.is_some_and(|p| p != seg.activity);
-        if seg.activity == Activity::Sit && self.sec_in_seg > 0 && self.sec_in_seg % 60 == 0 {
+        if seg.activity == Activity::Sit
+            && self.sec_in_seg > 0
+            && self.sec_in_seg.is_multiple_of(60)
+        {
             self.slouch_deg = (self.slouch_deg + seg.slouch_deg_per_min).min(seg.slouch_max_deg);
             // Now and then the wearer notices and sits up again.
-            if self.rng.u32(0..100) < 3 {
+            if self.rng.u32(0..100) == 0 {
                 self.slouch_deg = 0.0;
             }
         }
@@ -260,7 +263,7 @@ impl DemoWearer {
             self.fidget_s = 2;
         }
         for i in 0..RATE_HZ {
-            let t_ms = t_s * 1000 + i64::from(i) * SAMPLE_MS;
+            let sample_t_ms = t_s * 1000 + i64::from(i) * SAMPLE_MS;
             let phase = (self.sec_in_seg as f32 + i as f32 / RATE_HZ as f32) * TAU;
             let (thigh_rot, back_rot, dyn_g) = self.body(seg, phase, in_transition);
             let f = Vec3::new(0.0, 0.0, 1.0) + dyn_g;
@@ -272,7 +275,10 @@ impl DemoWearer {
                     gauss(&mut self.rng),
                     gauss(&mut self.rng),
                 ) * NOISE_G;
-                let s = RawSample { t_ms, accel_g: a };
+                let s = RawSample {
+                    t_ms: sample_t_ms,
+                    accel_g: a,
+                };
                 match placement {
                     Placement::Thigh => out.thigh.push(s),
                     Placement::Back => out.back.push(s),

@@ -1,4 +1,4 @@
-//! Storage: the only module that speaks SQL. One SQLite file (WAL), written
+//! Storage: the only module that speaks SQL. One `SQLite` file (WAL), written
 //! by one writer thread (`writer`), read through separate connections.
 
 pub mod schema;
@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
+use crate::posture::calibration::Calibration;
+use crate::posture::vector::Vec3;
 use crate::posture::{Posture, PostureSecond};
 use crate::reminder::ReminderDue;
 use crate::sensor::Placement;
@@ -136,6 +138,57 @@ impl Store {
             })
         })
         .collect()
+    }
+
+    /// The stored calibration of a device (empty if none yet).
+    pub fn device_calibration(&self, device_id: i64) -> Result<Calibration, StoreError> {
+        let v = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<Vec3>> {
+            let (x, y, z): (Option<f64>, Option<f64>, Option<f64>) =
+                (r.get(i)?, r.get(i + 1)?, r.get(i + 2)?);
+            Ok(match (x, y, z) {
+                (Some(x), Some(y), Some(z)) => Vec3::new(x as f32, y as f32, z as f32).normalized(),
+                _ => None,
+            })
+        };
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT upright_x, upright_y, upright_z, sitting_x, sitting_y, sitting_z
+                 FROM devices WHERE id = ?1",
+                [device_id],
+                |r| {
+                    Ok(Calibration {
+                        upright: v(r, 0)?,
+                        sitting: v(r, 3)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    pub(crate) fn set_calibration_tx(
+        tx: &rusqlite::Transaction<'_>,
+        device_id: i64,
+        cal: &Calibration,
+    ) -> Result<(), StoreError> {
+        let xyz = |v: Option<Vec3>| {
+            v.map_or([None; 3], |v| {
+                [
+                    Some(f64::from(v.x)),
+                    Some(f64::from(v.y)),
+                    Some(f64::from(v.z)),
+                ]
+            })
+        };
+        let [ux, uy, uz] = xyz(cal.upright);
+        let [sx, sy, sz] = xyz(cal.sitting);
+        tx.execute(
+            "UPDATE devices SET upright_x = ?2, upright_y = ?3, upright_z = ?4,
+             sitting_x = ?5, sitting_y = ?6, sitting_z = ?7 WHERE id = ?1",
+            params![device_id, ux, uy, uz, sx, sy, sz],
+        )?;
+        Ok(())
     }
 
     /// Inserts seconds in one transaction. A second already stored is kept

@@ -1,4 +1,4 @@
-//! Versioned schema (SQLite `user_version`). Never edit a released step:
+//! Versioned schema (`SQLite` `user_version`). Never edit a released step:
 //! add a new one. Every table and column is described in `docs/data-model.md`.
 
 use rusqlite_migration::{M, Migrations};
@@ -10,7 +10,13 @@ CREATE TABLE devices (
     model       TEXT NOT NULL,
     name        TEXT NOT NULL,
     placement   TEXT NOT NULL CHECK (placement IN ('thigh', 'back')),
-    added_at_s  INTEGER NOT NULL
+    added_at_s  INTEGER NOT NULL,
+    upright_x   REAL,
+    upright_y   REAL,
+    upright_z   REAL,
+    sitting_x   REAL,
+    sitting_y   REAL,
+    sitting_z   REAL
 );
 
 CREATE TABLE samples (

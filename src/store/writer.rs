@@ -10,6 +10,7 @@ use rusqlite::params;
 
 use super::{Store, StoreError};
 use crate::posture::PostureSecond;
+use crate::posture::calibration::Calibration;
 use crate::reminder::ReminderDue;
 
 pub const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
@@ -43,6 +44,11 @@ pub enum WriteOp {
         shown_at_s: i64,
         outcome: Outcome,
         at_s: i64,
+    },
+    /// A device's calibration changed (learned from walking, or the wizard).
+    Calibration {
+        device_id: i64,
+        calibration: Calibration,
     },
     /// Commit now and answer when done.
     Flush(SyncSender<()>),
@@ -97,12 +103,16 @@ struct Pending {
     seconds: Vec<PostureSecond>,
     recommendations: Vec<ReminderDue>,
     outcomes: Vec<(i64, Outcome, i64)>,
+    calibrations: Vec<(i64, Calibration)>,
     since: Option<Instant>,
 }
 
 impl Pending {
     fn is_empty(&self) -> bool {
-        self.seconds.is_empty() && self.recommendations.is_empty() && self.outcomes.is_empty()
+        self.seconds.is_empty()
+            && self.recommendations.is_empty()
+            && self.outcomes.is_empty()
+            && self.calibrations.is_empty()
     }
 }
 
@@ -114,7 +124,7 @@ fn run(
     let mut stats = WriterStats::default();
     let mut p = Pending::default();
     loop {
-        let wait = p.since.map_or(Duration::from_secs(3600), |t| {
+        let wait = p.since.map_or(Duration::from_hours(1), |t| {
             COMMIT_INTERVAL.saturating_sub(t.elapsed())
         });
         let mut flush_reply = None;
@@ -128,6 +138,10 @@ fn run(
                         outcome,
                         at_s,
                     } => p.outcomes.push((shown_at_s, outcome, at_s)),
+                    WriteOp::Calibration {
+                        device_id,
+                        calibration,
+                    } => p.calibrations.push((device_id, calibration)),
                     WriteOp::Flush(reply) => flush_reply = Some(reply),
                 }
                 if !p.is_empty() && p.since.is_none() {
@@ -168,6 +182,7 @@ fn commit(
             p.seconds.clear();
             p.recommendations.clear();
             p.outcomes.clear();
+            p.calibrations.clear();
             p.since = None;
             on_commit(CommitInfo::Committed { rows, newest_s });
         }
@@ -201,6 +216,9 @@ fn write_all(store: &mut Store, p: &Pending) -> Result<usize, StoreError> {
             "UPDATE recommendations SET outcome = ?2, outcome_at_s = ?3 WHERE shown_at_s = ?1",
             params![shown_at_s, outcome.as_str(), at_s],
         )?;
+    }
+    for (device_id, cal) in &p.calibrations {
+        Store::set_calibration_tx(&tx, *device_id, cal)?;
     }
     tx.commit()?;
     Ok(rows)

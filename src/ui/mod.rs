@@ -1,0 +1,143 @@
+//! Views. No SQL and no sensor here: a view reads the `TodayModel` (built
+//! from engine events) and returns `UiAction`s for the app to send.
+
+pub mod today;
+
+use std::time::Duration;
+
+use egui::{ColorImage, TextureHandle, TextureOptions};
+
+use crate::charts::ChartTheme;
+use crate::days::local_date;
+use crate::engine::{ChartRequest, Live, SensorStatus, UiEvent};
+use crate::reminder::ReminderDue;
+use crate::report::DayReport;
+
+/// What a view asks the app to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UiAction {
+    Snooze { shown_at_s: i64, minutes: i64 },
+    Dismiss { shown_at_s: i64 },
+    RequestDay(ChartRequest),
+}
+
+/// Shortest time between two chart requests while data streams in.
+pub const CHART_MIN_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Everything the Today view shows, folded from engine events.
+#[derive(Default)]
+pub struct TodayModel {
+    pub sensor: Option<SensorStatus>,
+    pub live: Option<Live>,
+    pub card: Option<ReminderDue>,
+    pub report: Option<DayReport>,
+    pub error: Option<String>,
+    pub threshold_s: i64,
+    /// Newest second seen, in the sensor's time (the demo runs ahead).
+    pub latest_t_s: Option<i64>,
+    chart: Option<TextureHandle>,
+    chart_request: Option<ChartRequest>,
+    /// The request whose answer is awaited, and when it was sent (UI time).
+    requested: Option<(ChartRequest, f64)>,
+    last_request_at: Option<f64>,
+    data_version: u64,
+}
+
+impl TodayModel {
+    pub fn new(threshold_s: i64) -> Self {
+        Self {
+            threshold_s,
+            ..Self::default()
+        }
+    }
+
+    /// Folds one engine event into the model.
+    pub fn apply(&mut self, ctx: &egui::Context, event: UiEvent) {
+        match event {
+            UiEvent::Sensor(s) => self.sensor = Some(s),
+            UiEvent::Live(l) => {
+                self.latest_t_s = Some(self.latest_t_s.map_or(l.t_s, |t| t.max(l.t_s)));
+                self.live = Some(l);
+            }
+            UiEvent::Recommendation(r) => self.card = Some(r),
+            UiEvent::StreakEnded(s) => {
+                if self
+                    .card
+                    .as_ref()
+                    .is_some_and(|c| c.streak.start_s == s.start_s)
+                {
+                    self.card = None;
+                }
+            }
+            UiEvent::Committed { newest_s } => {
+                self.data_version += 1;
+                if let Some(t) = newest_s {
+                    self.latest_t_s = Some(self.latest_t_s.map_or(t, |l| l.max(t)));
+                }
+            }
+            UiEvent::Day(view) => {
+                if self.requested.is_some_and(|(r, _)| r == view.request) {
+                    self.requested = None;
+                }
+                self.report = Some(view.report);
+                self.chart_request = Some(view.request);
+                self.chart = view.chart.map(|img| {
+                    let image = ColorImage::from_rgb(
+                        [img.width as usize, img.height as usize],
+                        &img.pixels,
+                    );
+                    ctx.load_texture("timeline", image, TextureOptions::LINEAR)
+                });
+            }
+            UiEvent::Error(e) => self.error = Some(e),
+        }
+    }
+
+    /// The day shown: the sensor's today (the demo's clock may run ahead of
+    /// the wall clock), else the wall clock's.
+    pub fn today(&self, wall_now_s: i64) -> chrono::NaiveDate {
+        local_date(self.latest_t_s.unwrap_or(wall_now_s))
+    }
+
+    /// Whether to ask for a chart of `want`'s day and size now: `Ok(None)`
+    /// if the chart shown or awaited is already that one, `Err(wait)` while
+    /// throttled (at most one request per `CHART_MIN_INTERVAL`).
+    pub fn chart_due(
+        &self,
+        want: ChartRequest,
+        now: f64,
+    ) -> Result<Option<ChartRequest>, Duration> {
+        let want = ChartRequest {
+            data_version: self.data_version,
+            ..want
+        };
+        if self.chart_request == Some(want) || self.requested.is_some_and(|(r, _)| r == want) {
+            return Ok(None);
+        }
+        if let Some(at) = self.last_request_at {
+            let since = Duration::from_secs_f64((now - at).max(0.0));
+            if since < CHART_MIN_INTERVAL {
+                return Err(CHART_MIN_INTERVAL.checked_sub(since).unwrap());
+            }
+        }
+        Ok(Some(want))
+    }
+
+    /// Records that a chart request was handed to the engine.
+    pub fn requested(&mut self, req: ChartRequest, now: f64) {
+        self.requested = Some((req, now));
+        self.last_request_at = Some(now);
+    }
+
+    pub fn chart(&self) -> Option<&TextureHandle> {
+        self.chart.as_ref()
+    }
+
+    pub fn theme(dark: bool) -> ChartTheme {
+        if dark {
+            ChartTheme::Dark
+        } else {
+            ChartTheme::Light
+        }
+    }
+}

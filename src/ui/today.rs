@@ -1,0 +1,264 @@
+//! The Today view: live posture, tilt and streak, the recommendation card,
+//! today's totals and the posture timeline.
+
+use egui::{Color32, RichText, Ui};
+
+use super::{TodayModel, UiAction};
+use crate::charts::posture_color;
+use crate::days::{format_duration, local_datetime};
+use crate::engine::{ChartRequest, SensorState};
+use crate::posture::Posture;
+
+const TIMELINE_HEIGHT_PT: f32 = 220.0;
+
+fn color32(p: Posture) -> Color32 {
+    let c = posture_color(p);
+    Color32::from_rgb(c.0, c.1, c.2)
+}
+
+/// The whole view. `wall_now_s` is the injected clock for "today".
+pub fn today_ui(ui: &mut Ui, model: &TodayModel, wall_now_s: i64) -> Vec<UiAction> {
+    let mut actions = Vec::new();
+    if let Some(err) = &model.error {
+        ui.colored_label(ui.visuals().error_fg_color, err);
+        ui.add_space(6.0);
+    }
+    if let Some(card) = &model.card {
+        recommendation_card_ui(ui, card, &mut actions);
+        ui.add_space(8.0);
+    }
+    live_tiles_ui(ui, model);
+    ui.add_space(12.0);
+    totals_ui(ui, model);
+    ui.add_space(12.0);
+    timeline_ui(ui, model, wall_now_s, &mut actions);
+    actions
+}
+
+/// Sensor name and connection state, for the top bar.
+pub fn sensor_status_ui(ui: &mut Ui, model: &TodayModel) {
+    let Some(s) = &model.sensor else {
+        ui.label("Starting…");
+        return;
+    };
+    let (dot, state) = match s.state {
+        SensorState::Streaming => (Color32::from_rgb(0, 158, 115), "streaming"),
+        SensorState::Finished => (Color32::GRAY, "finished"),
+        SensorState::NoSensor => (Color32::GRAY, "not connected"),
+    };
+    swatch_ui(ui, dot, true);
+    let speed = s
+        .speed
+        .filter(|x| (*x - 1.0).abs() > f64::EPSILON)
+        .map(|x| format!(" · {x:.0}× time"))
+        .unwrap_or_default();
+    ui.label(format!("{}: {state}{speed}", s.name));
+    if s.state == SensorState::NoSensor {
+        ui.weak("Try the demo: sitless --demo");
+    }
+    if let (Some(t), Some(_)) = (model.latest_t_s, s.speed) {
+        ui.weak(format!(
+            "Sensor time {}",
+            local_datetime(t).format("%a %H:%M")
+        ));
+    }
+}
+
+/// A small colour sample (legend key, status light), painted rather than
+/// typed so it does not depend on the font having a glyph for it.
+fn swatch_ui(ui: &mut Ui, color: Color32, round: bool) {
+    let size = ui.text_style_height(&egui::TextStyle::Body) * 0.8;
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    if round {
+        ui.painter().circle_filled(rect.center(), size / 2.0, color);
+    } else {
+        ui.painter().rect_filled(rect, 2.0, color);
+    }
+}
+
+fn recommendation_card_ui(
+    ui: &mut Ui,
+    card: &crate::reminder::ReminderDue,
+    actions: &mut Vec<UiAction>,
+) {
+    egui::Frame::group(ui.style())
+        .fill(ui.visuals().faint_bg_color)
+        .stroke(egui::Stroke::new(2.0, color32(Posture::Sitting)))
+        .inner_margin(12.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.heading("Time for a movement break");
+            ui.label(&card.reason);
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                if ui.button("Snooze 15 min").clicked() {
+                    actions.push(UiAction::Snooze {
+                        shown_at_s: card.at_s,
+                        minutes: 15,
+                    });
+                }
+                if ui.button("Snooze 30 min").clicked() {
+                    actions.push(UiAction::Snooze {
+                        shown_at_s: card.at_s,
+                        minutes: 30,
+                    });
+                }
+                if ui.button("Dismiss").clicked() {
+                    actions.push(UiAction::Dismiss {
+                        shown_at_s: card.at_s,
+                    });
+                }
+            });
+        });
+}
+
+/// A tile's big value, announced with its title ("Posture: Sitting") so a
+/// screen reader does not read a bare number.
+fn tile_value_ui(ui: &mut Ui, title: &str, text: RichText) {
+    let spoken = format!("{title}: {}", text.text());
+    ui.label(text.size(26.0).strong())
+        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &spoken));
+}
+
+fn tile_ui(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
+    egui::Frame::group(ui.style())
+        .inner_margin(10.0)
+        .show(ui, |ui| {
+            ui.set_min_width(180.0);
+            ui.set_min_height(70.0);
+            ui.vertical(|ui| {
+                ui.weak(title);
+                add(ui);
+            });
+        });
+}
+
+fn live_tiles_ui(ui: &mut Ui, model: &TodayModel) {
+    let live = model.live;
+    ui.horizontal_wrapped(|ui| {
+        tile_ui(ui, "Posture", |ui| {
+            let p = live.map_or(Posture::Unknown, |l| l.posture);
+            tile_value_ui(ui, "Posture", RichText::new(p.label()).color(color32(p)));
+        });
+        tile_ui(ui, "Trunk tilt", |ui| {
+            let text = live
+                .and_then(|l| l.tilt_deg)
+                .map_or_else(|| "—".to_owned(), |t| format!("{t:.0}°"));
+            tile_value_ui(ui, "Trunk tilt", RichText::new(text));
+            if live.is_some_and(|l| l.tilt_deg.is_none()) {
+                ui.weak("needs a back sensor");
+            }
+        });
+        tile_ui(ui, "Sitting streak", |ui| {
+            let streak = live.and_then(|l| l.streak);
+            match streak {
+                Some(s) => {
+                    let d = s.duration_s();
+                    tile_value_ui(ui, "Sitting streak", RichText::new(format_duration(d)));
+                    let threshold = model.threshold_s.max(1);
+                    let frac = (d as f32 / threshold as f32).min(1.0);
+                    ui.add(
+                        egui::ProgressBar::new(frac)
+                            .desired_width(160.0)
+                            .text(format!("{} of {} min", d / 60, threshold / 60)),
+                    );
+                }
+                None => {
+                    tile_value_ui(ui, "Sitting streak", RichText::new("none"));
+                }
+            }
+        });
+    });
+}
+
+fn totals_ui(ui: &mut Ui, model: &TodayModel) {
+    ui.heading("Today");
+    let Some(r) = &model.report else {
+        ui.weak("No data yet today.");
+        return;
+    };
+    egui::Grid::new("today_totals")
+        .num_columns(4)
+        .spacing([24.0, 6.0])
+        .show(ui, |ui| {
+            let tilt = r
+                .mean_tilt_deg
+                .map_or_else(|| "—".to_owned(), |t| format!("{t:.0}°"));
+            let rows: [(&str, String, &str, String); 3] = [
+                (
+                    "Sitting",
+                    format_duration(r.sitting_s),
+                    "Breaks",
+                    r.breaks.to_string(),
+                ),
+                (
+                    "Standing",
+                    format_duration(r.standing_s),
+                    "Longest streak",
+                    format_duration(r.longest_streak_s),
+                ),
+                (
+                    "Walking",
+                    format_duration(r.moving_s),
+                    "Mean tilt sitting",
+                    tilt,
+                ),
+            ];
+            for (a, av, b, bv) in rows {
+                ui.weak(a);
+                ui.label(RichText::new(av).strong());
+                ui.weak(b);
+                ui.label(RichText::new(bv).strong());
+                ui.end_row();
+            }
+            ui.weak("Slouched");
+            ui.label(RichText::new(format_duration(r.slouch_s)).strong());
+            ui.weak("Streaks over an hour");
+            ui.label(RichText::new(r.streaks_over_threshold.to_string()).strong());
+            ui.end_row();
+        });
+}
+
+fn timeline_ui(ui: &mut Ui, model: &TodayModel, wall_now_s: i64, actions: &mut Vec<UiAction>) {
+    ui.heading("Today's posture");
+    let width_pt = ui.available_width().max(100.0);
+    let ppp = ui.ctx().pixels_per_point();
+    let want = ChartRequest {
+        date: model.today(wall_now_s),
+        width_px: (width_pt * ppp).round() as u32,
+        height_px: (TIMELINE_HEIGHT_PT * ppp).round() as u32,
+        theme: TodayModel::theme(ui.visuals().dark_mode),
+        data_version: 0,
+    };
+    match model.chart_due(want, ui.input(|input| input.time)) {
+        Ok(Some(req)) => actions.push(UiAction::RequestDay(req)),
+        Ok(None) => {}
+        // Throttled: come back when a request is allowed, not every frame.
+        Err(retry_in) => ui.ctx().request_repaint_after(retry_in),
+    }
+    let size = egui::vec2(width_pt, TIMELINE_HEIGHT_PT);
+    match model.chart() {
+        Some(tex) => {
+            ui.add(
+                egui::Image::new((tex.id(), size))
+                    .alt_text("Timeline of today's postures and trunk tilt"),
+            );
+        }
+        None => {
+            ui.allocate_ui(size, |ui| {
+                ui.centered_and_justified(|ui| ui.weak("Drawing the timeline…"));
+            });
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        for p in Posture::ALL {
+            swatch_ui(ui, color32(p), false);
+            ui.label(p.label());
+            ui.add_space(8.0);
+        }
+        ui.label("— trunk tilt (°)");
+        ui.add_space(8.0);
+        swatch_ui(ui, color32(Posture::Sitting).gamma_multiply(0.3), false);
+        ui.label("streak over an hour");
+    });
+}
