@@ -1,5 +1,5 @@
 //! Pipeline throughput: raw samples per second through windowing,
-//! classification, minimum bout, streaks, reminders and SQLite writes into a
+//! classification, minimum bout, streaks, reminders and `SQLite` writes into a
 //! file, compared with plain batched rusqlite inserts of the same rows.
 //!
 //! `cargo bench --bench pipeline`

@@ -201,9 +201,17 @@ impl Engine {
         let recent = store.seconds_between(now_s - 6 * 3600, now_s + 1)?;
 
         let ui_for_writer = ui.clone();
+        // Totals are shown to the minute: tell the UI about a commit only
+        // when the data crossed into a new minute, so a second of data does
+        // not cost a frame.
+        let mut last_minute = None;
         let writer = StoreWriter::spawn(store, move |info| match info {
             CommitInfo::Committed { newest_s, .. } => {
-                ui_for_writer.send(UiEvent::Committed { newest_s });
+                let minute = newest_s.map(|t| t.div_euclid(60));
+                if minute != last_minute {
+                    last_minute = minute;
+                    ui_for_writer.send(UiEvent::Committed { newest_s });
+                }
             }
             CommitInfo::Failed {
                 error,
@@ -360,10 +368,11 @@ fn posture_loop(
     writer: &SyncSender<WriteOp>,
     ui: &UiSender,
 ) {
-    let live_every = Duration::from_millis(100);
+    let live_every = Duration::from_millis(250);
     let mut last_live: Option<Instant> = None;
     let mut live: Option<Live> = None;
     let mut live_dirty = false;
+    let mut shown: Option<LiveKey> = None;
     loop {
         // Wake up when a coalesced live update is owed, not otherwise.
         let msg = if live_dirty {
@@ -419,14 +428,39 @@ fn posture_loop(
             }
             None => {}
         }
-        // Live updates are coalesced to ten a second: smooth enough to
+        // Live updates are coalesced to four a second: smooth enough to
         // read, few enough that the UI repaints only when it matters.
         let owed = live_dirty && (timed_out || last_live.is_none_or(|t| t.elapsed() >= live_every));
         if let (true, Some(l)) = (owed, live.as_mut()) {
             l.streak = recorder.pipeline_mut().current_streak();
-            ui.send(UiEvent::Live(*l));
+            // Only what changes the screen costs a frame.
+            let key = LiveKey::of(l);
+            if shown != Some(key) {
+                shown = Some(key);
+                ui.send(UiEvent::Live(*l));
+            }
             last_live = Some(Instant::now());
             live_dirty = false;
+        }
+    }
+}
+
+/// What the live tiles show, at the resolution they show it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct LiveKey {
+    posture: Posture,
+    tilt_deg: Option<i32>,
+    streak_start_s: Option<i64>,
+    streak_min: Option<i64>,
+}
+
+impl LiveKey {
+    fn of(l: &Live) -> Self {
+        Self {
+            posture: l.posture,
+            tilt_deg: l.tilt_deg.map(|t| t.round() as i32),
+            streak_start_s: l.streak.map(|s| s.start_s),
+            streak_min: l.streak.map(|s| s.duration_s() / 60),
         }
     }
 }

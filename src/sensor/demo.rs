@@ -138,8 +138,8 @@ fn sit(rng: &mut fastrand::Rng, duration_s: u32) -> Segment {
     Segment {
         activity: Activity::Sit,
         duration_s,
-        slouch_deg_per_min: 0.4 + rng.f32() * 0.8,
-        slouch_max_deg: 25.0 + rng.f32() * 20.0,
+        slouch_deg_per_min: 0.8 + rng.f32() * 1.2,
+        slouch_max_deg: 30.0 + rng.f32() * 15.0,
         thigh_offset_deg: rng.f32() * 20.0 - 10.0,
     }
 }
