@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::days::{format_duration, local_date, local_to_unix};
 use crate::pipeline::SensorInput;
 use crate::posture::calibration::Calibration;
-use crate::record::{Recorder, demo_calibration, play_demo};
+use crate::record::{Recorder, demo_calibration, play_demo, register_demo_device};
 use crate::report::load_day_report;
 use crate::sensor::Placement;
 use crate::sensor::demo::{DemoScript, DemoWearer};
@@ -161,13 +161,7 @@ fn simulate(
         None => default_demo_start(),
     };
     let store = Store::open(db)?;
-    let device_id = store.ensure_device(
-        &format!("demo:{placement}"),
-        "demo",
-        &format!("Demo sensor ({placement})"),
-        placement,
-        start_s,
-    )?;
+    let device_id = register_demo_device(&store, placement, start_s)?;
     let mut wearer = DemoWearer::new(DemoScript::workday(seed, hours), seed, start_s);
     // The thigh learns upright from walking; the back needs the wizard.
     let calibration = match placement {

@@ -25,7 +25,7 @@ use crate::days::day_bounds;
 use crate::pipeline::SensorInput;
 use crate::posture::Posture;
 use crate::posture::calibration::Calibration;
-use crate::record::{Recorder, demo_calibration};
+use crate::record::{Recorder, demo_calibration, register_demo_device};
 use crate::reminder::ReminderDue;
 use crate::report::{DayReport, day_report};
 use crate::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
@@ -173,13 +173,7 @@ impl Engine {
                 .unwrap_or_else(|| DemoScript::workday(d.seed, 24.0));
             let wearer = DemoWearer::new(script, d.seed, start_s);
             for placement in [Placement::Thigh, Placement::Back] {
-                let device_id = store.ensure_device(
-                    &format!("demo:{placement}"),
-                    "demo",
-                    &format!("Demo sensor ({placement})"),
-                    placement,
-                    start_s,
-                )?;
+                let device_id = register_demo_device(&store, placement, start_s)?;
                 // What this sensor learned before; else the wizard's result
                 // (the demo wearer does the wizard's two poses first).
                 let stored = store.device_calibration(device_id)?;

@@ -9,6 +9,7 @@ use crate::posture::window::{Window, Windower};
 use crate::sensor::demo::{CALIBRATION_SIT, CALIBRATION_STAND, DemoSecond, DemoWearer};
 use crate::sensor::{Placement, RawSample};
 use crate::store::writer::{StoreWriter, WriteOp};
+use crate::store::{Store, StoreError};
 use crate::streak::{Streak, StreakEvent};
 
 /// Totals of a recording, for the one-line summary.
@@ -116,6 +117,21 @@ impl Recorder {
         self.summary.late_samples = self.pipeline.late_samples();
         self.summary
     }
+}
+
+/// The device row of a demo sensor at `placement`, created on first use.
+pub fn register_demo_device(
+    store: &Store,
+    placement: Placement,
+    now_s: i64,
+) -> Result<i64, StoreError> {
+    store.ensure_device(
+        &format!("demo:{placement}"),
+        "demo",
+        &format!("Demo sensor ({placement})"),
+        placement,
+        now_s,
+    )
 }
 
 /// The windows of a demo wearer's calibration prelude: what the wizard

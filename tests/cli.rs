@@ -20,6 +20,15 @@ fn sitless(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
+fn simulate(db: &str, seed: u64, hours: u32, extra: &[&str]) -> std::process::Output {
+    let (seed, hours) = (seed.to_string(), hours.to_string());
+    let mut args = vec![
+        "simulate", "--hours", &hours, "--seed", &seed, "--start", START, "--db", db,
+    ];
+    args.extend_from_slice(extra);
+    sitless(&args)
+}
+
 fn report_json(db: &str, date: &str) -> serde_json::Value {
     let out = sitless(&["report", "--date", date, "--json", "--db", db]);
     assert!(
@@ -36,17 +45,7 @@ fn simulate_then_report_matches_the_ground_truth() {
     let db = dir.path().join("sim.db");
     let db = db.to_str().unwrap();
     let seed = 11;
-    let out = sitless(&[
-        "simulate",
-        "--hours",
-        "8",
-        "--seed",
-        &seed.to_string(),
-        "--start",
-        START,
-        "--db",
-        db,
-    ]);
+    let out = simulate(db, seed, 8, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -108,17 +107,7 @@ fn simulate_then_report_matches_the_ground_truth() {
     assert!(r["recommendations"].as_u64().unwrap() >= true_long as u64);
 
     // Simulating the same day again stores nothing twice.
-    let again = sitless(&[
-        "simulate",
-        "--hours",
-        "8",
-        "--seed",
-        &seed.to_string(),
-        "--start",
-        START,
-        "--db",
-        db,
-    ]);
+    let again = simulate(db, seed, 8, &[]);
     assert!(again.status.success());
     assert_eq!(report_json(db, "2026-03-02")["sitting_s"], r["sitting_s"]);
 }
@@ -128,19 +117,7 @@ fn back_placement_measures_tilt_and_slouch() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("back.db");
     let db = db.to_str().unwrap();
-    let out = sitless(&[
-        "simulate",
-        "--hours",
-        "4",
-        "--seed",
-        "5",
-        "--start",
-        START,
-        "--placement",
-        "back",
-        "--db",
-        db,
-    ]);
+    let out = simulate(db, 5, 4, &["--placement", "back"]);
     assert!(
         out.status.success(),
         "{}",
