@@ -16,6 +16,7 @@ pub mod posture;
 pub mod record;
 pub mod reminder;
 pub mod report;
+pub mod routines;
 pub mod sensor;
 pub mod store;
 pub mod streak;

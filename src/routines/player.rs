@@ -1,0 +1,358 @@
+//! The routine player: a state machine over the routine's phases (a step,
+//! per side where it has sides). Time is injected (`now` in seconds on any
+//! monotonic clock), so tests drive it without waiting.
+
+use super::catalog::{Check, Routine};
+use crate::posture::Posture;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+impl Side {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Left => "left side",
+            Self::Right => "right side",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Phase {
+    pub step: usize,
+    pub exercise: String,
+    pub side: Option<Side>,
+    pub duration_s: Option<u32>,
+    pub reps: Option<u32>,
+    pub check: Option<Check>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhaseOutcome {
+    Pending,
+    Done,
+    Skipped,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Clock {
+    Running { since: f64, before_s: f64 },
+    Paused { elapsed_s: f64 },
+}
+
+/// What the player tells the view to announce.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Announcement {
+    /// Same step, other side.
+    SwitchSides(Side),
+    NextStep(usize),
+    Finished,
+}
+
+#[derive(Clone, Debug)]
+pub struct Player {
+    pub routine_id: String,
+    phases: Vec<Phase>,
+    outcomes: Vec<PhaseOutcome>,
+    index: usize,
+    clock: Clock,
+    finished: bool,
+    /// Sensor seconds of walking during a checked phase.
+    walked_s: i64,
+    last_posture_t_s: Option<i64>,
+    active_s: f64,
+}
+
+impl Player {
+    pub fn new(routine: &Routine, now: f64) -> Self {
+        let mut phases = Vec::new();
+        for (i, s) in routine.steps.iter().enumerate() {
+            let sides: &[Option<Side>] = if s.sides {
+                &[Some(Side::Left), Some(Side::Right)]
+            } else {
+                &[None]
+            };
+            for &side in sides {
+                phases.push(Phase {
+                    step: i,
+                    exercise: s.exercise.clone(),
+                    side,
+                    duration_s: s.duration_s,
+                    reps: s.reps,
+                    check: s.check,
+                });
+            }
+        }
+        Self {
+            routine_id: routine.id.clone(),
+            outcomes: vec![PhaseOutcome::Pending; phases.len()],
+            phases,
+            index: 0,
+            clock: Clock::Running {
+                since: now,
+                before_s: 0.0,
+            },
+            finished: false,
+            walked_s: 0,
+            last_posture_t_s: None,
+            active_s: 0.0,
+        }
+    }
+
+    pub fn phase(&self) -> &Phase {
+        &self.phases[self.index.min(self.phases.len() - 1)]
+    }
+
+    pub fn phase_index(&self) -> usize {
+        self.index
+    }
+
+    pub fn phase_count(&self) -> usize {
+        self.phases.len()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    pub fn is_paused(&self) -> bool {
+        matches!(self.clock, Clock::Paused { .. })
+    }
+
+    fn elapsed_s(&self, now: f64) -> f64 {
+        match self.clock {
+            Clock::Running { since, before_s } => before_s + (now - since).max(0.0),
+            Clock::Paused { elapsed_s } => elapsed_s,
+        }
+    }
+
+    /// Seconds left in a timed phase; `None` for reps and sensor-checked phases.
+    pub fn remaining_s(&self, now: f64) -> Option<f64> {
+        let p = self.phase();
+        match (p.duration_s, p.check) {
+            (Some(d), None) => Some((f64::from(d) - self.elapsed_s(now)).max(0.0)),
+            _ => None,
+        }
+    }
+
+    /// Walking seconds still needed in a sensor-checked phase.
+    pub fn walk_remaining_s(&self) -> Option<i64> {
+        let p = self.phase();
+        match (p.check, p.duration_s) {
+            (Some(Check::Walking), Some(d)) => Some((i64::from(d) - self.walked_s).max(0)),
+            _ => None,
+        }
+    }
+
+    /// Advances timed phases whose time is up.
+    pub fn tick(&mut self, now: f64) -> Option<Announcement> {
+        if self.finished || self.is_paused() {
+            return None;
+        }
+        if self.remaining_s(now).is_some_and(|r| r <= 0.0) {
+            return Some(self.complete(now, PhaseOutcome::Done));
+        }
+        None
+    }
+
+    /// Live posture from the sensor, in sensor time: walking completes a
+    /// checked walking phase once it adds up to the phase's duration.
+    pub fn on_posture(&mut self, now: f64, t_s: i64, posture: Posture) -> Option<Announcement> {
+        let last = self.last_posture_t_s.replace(t_s);
+        if self.finished || self.is_paused() || self.phase().check != Some(Check::Walking) {
+            return None;
+        }
+        // Gaps longer than a few seconds are not counted as walking.
+        if let (Posture::Moving, Some(last)) = (posture, last) {
+            self.walked_s += (t_s - last).clamp(0, 5);
+        }
+        if self.walk_remaining_s() == Some(0) {
+            return Some(self.complete(now, PhaseOutcome::Done));
+        }
+        None
+    }
+
+    /// The user finished the reps (or a checked step by hand).
+    pub fn done(&mut self, now: f64) -> Option<Announcement> {
+        (!self.finished).then(|| self.complete(now, PhaseOutcome::Done))
+    }
+
+    pub fn skip(&mut self, now: f64) -> Option<Announcement> {
+        (!self.finished).then(|| self.complete(now, PhaseOutcome::Skipped))
+    }
+
+    /// Back to the previous phase (or the start of this one), undone.
+    pub fn back(&mut self, now: f64) {
+        if self.finished {
+            return;
+        }
+        self.bank_active(now);
+        if self.elapsed_s(now) < 3.0 && self.index > 0 {
+            self.index -= 1;
+        }
+        self.outcomes[self.index] = PhaseOutcome::Pending;
+        self.restart_phase(now);
+    }
+
+    pub fn toggle_pause(&mut self, now: f64) {
+        if self.finished {
+            return;
+        }
+        self.clock = match self.clock {
+            Clock::Running { .. } => {
+                self.bank_active(now);
+                Clock::Paused {
+                    elapsed_s: self.elapsed_s(now),
+                }
+            }
+            Clock::Paused { elapsed_s } => Clock::Running {
+                since: now,
+                before_s: elapsed_s,
+            },
+        };
+    }
+
+    fn bank_active(&mut self, now: f64) {
+        if let Clock::Running { since, before_s } = self.clock {
+            self.active_s += (now - since).max(0.0);
+            self.clock = Clock::Running {
+                since: now,
+                before_s: before_s + (now - since).max(0.0),
+            };
+        }
+    }
+
+    fn restart_phase(&mut self, now: f64) {
+        self.clock = Clock::Running {
+            since: now,
+            before_s: 0.0,
+        };
+        self.walked_s = 0;
+    }
+
+    fn complete(&mut self, now: f64, outcome: PhaseOutcome) -> Announcement {
+        self.bank_active(now);
+        self.outcomes[self.index] = outcome;
+        let prev = self.phases[self.index].clone();
+        if self.index + 1 >= self.phases.len() {
+            self.finished = true;
+            return Announcement::Finished;
+        }
+        self.index += 1;
+        self.restart_phase(now);
+        let next = &self.phases[self.index];
+        match next.side {
+            Some(side) if next.step == prev.step => Announcement::SwitchSides(side),
+            _ => Announcement::NextStep(next.step),
+        }
+    }
+
+    /// What to record: phases done and in total, whether all were done, and
+    /// the active (unpaused) time.
+    pub fn summary(&self) -> Summary {
+        let done = self
+            .outcomes
+            .iter()
+            .filter(|o| **o == PhaseOutcome::Done)
+            .count();
+        Summary {
+            phases_done: done as u32,
+            phases_total: self.phases.len() as u32,
+            completed: self.finished && done == self.phases.len(),
+            active_s: self.active_s.round() as i64,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub phases_done: u32,
+    pub phases_total: u32,
+    pub completed: bool,
+    pub active_s: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routines::catalog::Catalog;
+
+    fn player(id: &str) -> Player {
+        Player::new(Catalog::builtin().routine(id).unwrap(), 0.0)
+    }
+
+    #[test]
+    fn per_side_holds_count_down_and_announce_the_switch() {
+        let mut p = player("hip-flexor-stretch");
+        assert_eq!(p.phase_count(), 4);
+        assert_eq!(p.phase().side, Some(Side::Left));
+        assert_eq!(p.remaining_s(10.0), Some(35.0));
+        assert_eq!(p.tick(44.9), None);
+        assert_eq!(p.tick(45.0), Some(Announcement::SwitchSides(Side::Right)));
+        assert_eq!(p.remaining_s(45.0), Some(45.0));
+        assert_eq!(p.tick(90.0), Some(Announcement::NextStep(1)));
+        assert_eq!(p.phase().exercise, "half-kneeling-reach");
+        p.tick(120.0);
+        assert_eq!(p.tick(150.0), Some(Announcement::Finished));
+        assert!(p.is_finished());
+        let s = p.summary();
+        assert!(s.completed);
+        assert_eq!((s.phases_done, s.phases_total, s.active_s), (4, 4, 150));
+    }
+
+    #[test]
+    fn pause_stops_the_countdown() {
+        let mut p = player("hip-flexor-stretch");
+        p.toggle_pause(10.0);
+        assert!(p.is_paused());
+        assert_eq!(p.tick(100.0), None, "no progress while paused");
+        assert_eq!(p.remaining_s(100.0), Some(35.0));
+        p.toggle_pause(100.0);
+        assert_eq!(p.tick(134.9), None);
+        assert_eq!(p.tick(135.0), Some(Announcement::SwitchSides(Side::Right)));
+        assert_eq!(p.summary().active_s, 45, "paused time is not active time");
+    }
+
+    #[test]
+    fn skip_and_back() {
+        let mut p = player("core-reset");
+        assert_eq!(p.remaining_s(0.0), None, "reps have no countdown");
+        assert_eq!(p.skip(1.0), Some(Announcement::SwitchSides(Side::Right)));
+        p.back(2.0); // within 3 s of the phase start: to the previous phase
+        assert_eq!(p.phase_index(), 0);
+        assert_eq!(p.done(5.0), Some(Announcement::SwitchSides(Side::Right)));
+        p.back(20.0); // later in a phase: restart this phase
+        assert_eq!(p.phase_index(), 1);
+        assert_eq!(p.done(25.0), Some(Announcement::NextStep(1)));
+        assert_eq!(p.skip(26.0), Some(Announcement::Finished));
+        let s = p.summary();
+        assert!(!s.completed, "a skipped step is a partial routine");
+        assert_eq!((s.phases_done, s.phases_total), (2, 3));
+    }
+
+    #[test]
+    fn the_walk_is_completed_by_the_sensor_in_sensor_time() {
+        let mut p = player("movement-break");
+        assert_eq!(p.tick(1_000.0), None, "a checked step does not time out");
+        assert_eq!(p.walk_remaining_s(), Some(120));
+        let mut t = 5_000;
+        for _ in 0..60 {
+            assert_eq!(p.on_posture(1.0, t, Posture::Moving), None);
+            t += 1;
+        }
+        // Standing does not count; a long gap counts at most 5 s.
+        p.on_posture(1.0, t + 30, Posture::Standing);
+        t += 30;
+        assert_eq!(p.walk_remaining_s(), Some(61));
+        let mut done = None;
+        for _ in 0..61 {
+            t += 1;
+            done = p.on_posture(2.0, t, Posture::Moving).or(done);
+        }
+        assert_eq!(done, Some(Announcement::Finished));
+        assert!(p.summary().completed);
+    }
+}
