@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::engine::{Command, DemoOptions, Engine, EngineOptions};
+use crate::routines::catalog::Catalog;
+use crate::routines::player::Player;
+use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
 use crate::ui::today::{sensor_status_ui, today_ui};
 use crate::ui::{TodayModel, UiAction};
 
@@ -15,9 +18,17 @@ pub struct WindowOptions {
     pub config: Config,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Today,
+    Routines,
+}
+
 pub struct SitlessApp {
     engine: Engine,
     model: TodayModel,
+    view: View,
+    player: Option<ActivePlayer>,
     /// The clock for "today" when no sensor data says otherwise.
     wall_clock: Box<dyn Fn() -> i64>,
 }
@@ -27,6 +38,8 @@ impl SitlessApp {
         Self {
             engine,
             model: TodayModel::new(config.streak.threshold_s),
+            view: View::Today,
+            player: None,
             wall_clock,
         }
     }
@@ -35,29 +48,75 @@ impl SitlessApp {
         &self.model
     }
 
+    pub fn player(&self) -> Option<&ActivePlayer> {
+        self.player.as_ref()
+    }
+
+    /// Now in the sensor's time (the demo runs ahead of the wall clock).
+    fn now_s(&self) -> i64 {
+        self.model.latest_t_s.unwrap_or_else(|| (self.wall_clock)())
+    }
+
     /// One frame: drain events (never blocking), draw, act.
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         while let Some(event) = self.engine.try_recv() {
             self.model.apply(&ctx, event);
         }
+        let now = ctx.input(|i| i.time);
+        let catalog = Catalog::builtin();
+        if let Some(active) = self.player.as_mut() {
+            let a = active.player.tick(now);
+            active.announce(a, catalog);
+            if let Some(live) = self.model.live {
+                let a = active.player.on_walking_total(now, live.walking_total_s);
+                active.announce(a, catalog);
+            }
+        }
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Sitless");
                 ui.separator();
+                ui.selectable_value(&mut self.view, View::Today, "Today");
+                ui.selectable_value(&mut self.view, View::Routines, "Routines");
+                ui.separator();
                 sensor_status_ui(ui, &self.model);
             });
         });
-        let now_s = (self.wall_clock)();
+        let wall_now_s = (self.wall_clock)();
+        let mut close_player = false;
         let actions = egui::CentralPanel::default()
             .show(ui, |ui| {
                 egui::ScrollArea::vertical()
-                    .show(ui, |ui| today_ui(ui, &self.model, now_s))
+                    .show(ui, |ui| {
+                        if let Some(active) = self.player.as_mut() {
+                            close_player = matches!(
+                                player_ui(ui, active, catalog, now),
+                                Some(PlayerAction::Close)
+                            );
+                            return Vec::new();
+                        }
+                        match self.view {
+                            View::Today => today_ui(ui, &self.model, wall_now_s),
+                            View::Routines => routines_ui(ui, catalog, &self.model.sessions),
+                        }
+                    })
                     .inner
             })
             .inner;
+        if close_player {
+            self.close_player();
+        }
         for a in actions {
             self.act(a, &ctx);
+        }
+    }
+
+    /// Ends the player and records what was done, finished or not.
+    fn close_player(&mut self) {
+        if let Some(active) = self.player.take() {
+            let session = active.session(self.now_s());
+            self.engine.send(Command::RoutineDone(session));
         }
     }
 
@@ -84,6 +143,22 @@ impl SitlessApp {
                     ctx.request_repaint_after(crate::ui::CHART_MIN_INTERVAL);
                 }
             }
+            UiAction::StartRoutine { routine, card } => {
+                let Some(r) = Catalog::builtin().routine(&routine) else {
+                    return;
+                };
+                if let Some(c) = &card {
+                    self.model.card = None;
+                    self.engine.send(Command::Started { shown_at_s: c.at_s });
+                }
+                self.player = Some(ActivePlayer {
+                    player: Player::new(r, ctx.input(|i| i.time)),
+                    started_at_s: self.now_s(),
+                    reason: card.as_ref().map(|c| c.reason.clone()),
+                    recommended_at_s: card.as_ref().map(|c| c.at_s),
+                    announcement: None,
+                });
+            }
         }
     }
 }
@@ -91,6 +166,13 @@ impl SitlessApp {
 impl eframe::App for SitlessApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.ui_root(ui);
+    }
+}
+
+impl Drop for SitlessApp {
+    /// Closing the window mid-routine still records what was done.
+    fn drop(&mut self) {
+        self.close_player();
     }
 }
 

@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use crate::charts::timeline::{TimelineInput, render};
 use crate::charts::{ChartTheme, RgbImage};
 use crate::config::Config;
-use crate::days::day_bounds;
+use crate::days::{day_bounds, local_date};
 use crate::pipeline::SensorInput;
 use crate::posture::Posture;
 use crate::posture::calibration::Calibration;
@@ -30,8 +30,8 @@ use crate::reminder::ReminderDue;
 use crate::report::{DayReport, day_report};
 use crate::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
 use crate::sensor::{Placement, RawSample};
-use crate::store::Store;
 use crate::store::writer::{CommitInfo, Outcome, StoreWriter, WriteOp};
+use crate::store::{RoutineSession, Store};
 use crate::streak::{Streak, StreakEvent};
 
 /// Wakes the UI (egui's `request_repaint`) after an event was sent.
@@ -76,6 +76,9 @@ pub struct Live {
     pub posture: Posture,
     pub tilt_deg: Option<f32>,
     pub streak: Option<Streak>,
+    /// Running total of seconds classified as walking since the engine
+    /// started (sensor time): the player's walking check counts with it.
+    pub walking_total_s: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -83,6 +86,8 @@ pub struct DayView {
     pub date: NaiveDate,
     pub report: DayReport,
     pub chart: Option<RgbImage>,
+    /// Routines done that day.
+    pub sessions: Vec<RoutineSession>,
     pub request: ChartRequest,
 }
 
@@ -101,10 +106,21 @@ pub enum UiEvent {
     Error(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Snooze { shown_at_s: i64, minutes: i64 },
-    Dismiss { shown_at_s: i64 },
+    Snooze {
+        shown_at_s: i64,
+        minutes: i64,
+    },
+    Dismiss {
+        shown_at_s: i64,
+    },
+    /// The card's routine was started.
+    Started {
+        shown_at_s: i64,
+    },
+    /// A routine ended, done in full or in part: record it.
+    RoutineDone(RoutineSession),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -190,9 +206,12 @@ impl Engine {
             }
             demo = Some((wearer, d.clone()));
         }
-        // A streak that was running when the app closed goes on.
+        // A streak that was running when the app closed goes on, and
+        // today's totals and routines feed the recommender.
         let now_s = store.last_second()?.unwrap_or(opts.demo_start_s);
-        let recent = store.seconds_between(now_s - 6 * 3600, now_s + 1)?;
+        let (day_start, day_end) = day_bounds(local_date(now_s));
+        let recent = store.seconds_between(day_start.min(now_s - 6 * 3600), now_s + 1)?;
+        let done_today = store.routine_sessions_between(day_start, day_end)?;
 
         let ui_for_writer = ui.clone();
         // Totals are shown to the minute: tell the UI about a commit only
@@ -218,6 +237,11 @@ impl Engine {
         let (posture_tx, posture_rx) = sync_channel::<PostureMsg>(64);
         let mut recorder = Recorder::new(&inputs, &opts.config, &writer);
         recorder.pipeline_mut().resume_from(recent);
+        for s in &done_today {
+            recorder
+                .pipeline_mut()
+                .record_routine(s.started_at_s, &s.routine);
+        }
         let writer_tx = writer.sender();
         let ui_p = ui.clone();
         threads.push(
@@ -367,6 +391,7 @@ fn posture_loop(
     let mut live: Option<Live> = None;
     let mut live_dirty = false;
     let mut shown: Option<LiveKey> = None;
+    let mut thigh_seen = false;
     loop {
         // Wake up when a coalesced live update is owed, not otherwise.
         let msg = if live_dirty {
@@ -387,7 +412,7 @@ fn posture_loop(
                 for (placement, samples) in parts {
                     let out = recorder.push(placement, &samples);
                     if let Some(c) = out.live {
-                        update_live(&mut live, placement, c);
+                        update_live(&mut live, placement, c, &mut thigh_seen);
                         live_dirty = true;
                     }
                     forward_events(out, ui);
@@ -407,6 +432,19 @@ fn posture_loop(
                     Command::Dismiss { shown_at_s } => {
                         reminder.dismiss(now_s);
                         (shown_at_s, Outcome::Dismissed)
+                    }
+                    Command::Started { shown_at_s } => {
+                        // Doing the routine is the answer; ask again only
+                        // after a full repeat interval if still sitting.
+                        reminder.dismiss(now_s);
+                        (shown_at_s, Outcome::Started)
+                    }
+                    Command::RoutineDone(session) => {
+                        recorder
+                            .pipeline_mut()
+                            .record_routine(session.started_at_s, &session.routine);
+                        let _ = writer.send(WriteOp::RoutineSession(session));
+                        continue;
                     }
                 };
                 let _ = writer.send(WriteOp::Outcome {
@@ -446,6 +484,8 @@ struct LiveKey {
     tilt_deg: Option<i32>,
     streak_start_s: Option<i64>,
     streak_min: Option<i64>,
+    /// The player's walking check needs the total while the wearer walks.
+    walking_total_s: i64,
 }
 
 impl LiveKey {
@@ -455,6 +495,7 @@ impl LiveKey {
             tilt_deg: l.tilt_deg.map(|t| t.round() as i32),
             streak_start_s: l.streak.map(|s| s.start_s),
             streak_min: l.streak.map(|s| s.duration_s() / 60),
+            walking_total_s: l.walking_total_s,
         }
     }
 }
@@ -465,14 +506,22 @@ fn update_live(
     live: &mut Option<Live>,
     placement: Placement,
     c: crate::posture::classify::Classified,
+    thigh_seen: &mut bool,
 ) {
+    *thigh_seen |= placement == Placement::Thigh;
     let l = live.get_or_insert(Live {
         t_s: c.t_s,
         posture: c.state,
         tilt_deg: None,
         streak: None,
+        walking_total_s: 0,
     });
     l.t_s = l.t_s.max(c.t_s);
+    // Count a walking second once, from the sensor that decides posture.
+    let decides = placement == Placement::Thigh || !*thigh_seen;
+    if decides && c.state == Posture::Moving {
+        l.walking_total_s += 1;
+    }
     match placement {
         Placement::Thigh if c.state != Posture::Unknown => l.posture = c.state,
         Placement::Thigh => {}
@@ -507,9 +556,10 @@ fn chart_loop(rx: &Receiver<ChartRequest>, store: &Store, cfg: &Config, ui: &UiS
             let mut report = day_report(req.date, &seconds, cfg);
             report.recommendations = store.count_recommendations(start, end)?;
             report.routines_completed = store.count_routines_completed(start, end)?;
-            Ok((seconds, report))
+            let sessions = store.routine_sessions_between(start, end)?;
+            Ok((seconds, report, sessions))
         });
-        let (seconds, report) = match result {
+        let (seconds, report, sessions) = match result {
             Ok(v) => v,
             Err(e) => {
                 ui.send(UiEvent::Error(format!("Could not read today's data: {e}")));
@@ -533,6 +583,7 @@ fn chart_loop(rx: &Receiver<ChartRequest>, store: &Store, cfg: &Config, ui: &UiS
             date: req.date,
             report,
             chart,
+            sessions,
             request: req,
         })));
     }

@@ -9,8 +9,13 @@ use crate::posture::classify::{Classified, SensorClassifier};
 use crate::posture::fusion::Fusion;
 use crate::posture::min_bout::MinBout;
 use crate::posture::window::Windower;
-use crate::posture::{PostureConfig, PostureSecond};
+use chrono::Timelike;
+
+use crate::days::{day_bounds, local_date, local_datetime};
+use crate::posture::{Posture, PostureConfig, PostureSecond};
 use crate::reminder::{Reminder, ReminderDue, ReminderRules};
+use crate::routines::catalog::Catalog;
+use crate::routines::recommend::{Context, recommend};
 use crate::sensor::{Placement, RawSample};
 use crate::streak::{Streak, StreakEvent, StreakRules, StreakTracker};
 
@@ -49,12 +54,75 @@ impl PipelineOutput {
     }
 }
 
+/// What the recommender needs, kept up to date second by second.
+#[derive(Debug, Default)]
+struct Measured {
+    slouch_deg: f32,
+    streak_tilt_s: i64,
+    streak_slouch_s: i64,
+    /// `[start, end)` of the local day being counted.
+    day: (i64, i64),
+    day_sitting_s: i64,
+    day_long_streaks: u32,
+    /// Routines done: (when, routine id), oldest first.
+    routines: Vec<(i64, String)>,
+}
+
+impl Measured {
+    fn second(&mut self, s: &PostureSecond, in_streak: bool) {
+        if s.t_s >= self.day.1 || s.t_s < self.day.0 {
+            self.day = day_bounds(local_date(s.t_s));
+            self.day_sitting_s = 0;
+            self.day_long_streaks = 0;
+        }
+        if s.state == Posture::Sitting {
+            self.day_sitting_s += 1;
+            if let (true, Some(t)) = (in_streak, s.tilt_deg) {
+                self.streak_tilt_s += 1;
+                self.streak_slouch_s += i64::from(t >= self.slouch_deg);
+            }
+        }
+    }
+
+    fn event(&mut self, e: &StreakEvent) {
+        match e {
+            StreakEvent::Started(_) => {
+                self.streak_tilt_s = 0;
+                self.streak_slouch_s = 0;
+            }
+            StreakEvent::ReachedThreshold(_) => self.day_long_streaks += 1,
+            _ => {}
+        }
+    }
+
+    fn context(&self, t_s: i64, streak: Streak, threshold_s: i64) -> Context {
+        Context {
+            streak_s: streak.duration_s(),
+            threshold_s,
+            slouch_share: (self.streak_tilt_s > 0)
+                .then(|| self.streak_slouch_s as f32 / self.streak_tilt_s as f32),
+            today_sitting_s: self.day_sitting_s,
+            today_long_streaks: self.day_long_streaks,
+            local_hour: local_datetime(t_s).hour(),
+            done_today: self
+                .routines
+                .iter()
+                .filter(|(at, _)| (self.day.0..self.day.1).contains(at))
+                .map(|(_, id)| id.clone())
+                .collect(),
+            last_routine: self.routines.last().map(|(_, id)| id.clone()),
+        }
+    }
+}
+
 pub struct Pipeline {
     channels: BTreeMap<Placement, Channel>,
     fusion: Fusion,
     min_bout: MinBout<PostureSecond>,
     streaks: StreakTracker,
     reminder: Reminder,
+    reminder_rules: ReminderRules,
+    measured: Measured,
     fused: Vec<PostureSecond>,
 }
 
@@ -85,6 +153,11 @@ impl Pipeline {
             min_bout: MinBout::new(posture.min_bout_s),
             streaks: StreakTracker::new(rules),
             reminder: Reminder::new(reminder),
+            reminder_rules: reminder,
+            measured: Measured {
+                slouch_deg: posture.slouch_deg,
+                ..Measured::default()
+            },
             fused: Vec::new(),
         }
     }
@@ -92,13 +165,24 @@ impl Pipeline {
     /// Replays stored seconds into the streak tracker, so a streak that was
     /// in progress when the app closed goes on after it restarts.
     pub fn resume_from(&mut self, stored: impl IntoIterator<Item = PostureSecond>) {
-        let mut ignored = Vec::new();
+        let mut events = Vec::new();
         for s in stored {
-            self.streaks.push(s.t_s, s.state, &mut ignored);
+            events.clear();
+            self.streaks.push(s.t_s, s.state, &mut events);
+            for e in &events {
+                self.measured.event(e);
+            }
+            self.measured.second(&s, self.streaks.current().is_some());
         }
         if let Some(streak) = self.streaks.current() {
             self.reminder.resume(streak);
         }
+    }
+
+    /// A routine was done (or partly done) at `t_s`: the recommender avoids
+    /// offering it again straight away.
+    pub fn record_routine(&mut self, t_s: i64, routine: &str) {
+        self.measured.routines.push((t_s, routine.to_owned()));
     }
 
     pub fn current_streak(&self) -> Option<Streak> {
@@ -168,8 +252,17 @@ impl Pipeline {
             self.streaks.push(s.t_s, s.state, &mut out.streak_events);
             for e in &out.streak_events[before..] {
                 self.reminder.on_streak_event(e);
+                self.measured.event(e);
             }
-            if let Some(due) = self.reminder.poll(s.t_s, self.streaks.current()) {
+            self.measured.second(s, self.streaks.current().is_some());
+            if let Some(mut due) = self.reminder.poll(s.t_s, self.streaks.current()) {
+                let ctx = self
+                    .measured
+                    .context(s.t_s, due.streak, self.reminder_rules.threshold_s);
+                if let Some(top) = recommend(&ctx, Catalog::builtin()).into_iter().next() {
+                    due.routine = top.routine_id;
+                    due.reason = top.reason;
+                }
                 out.reminders.push(due);
             }
         }

@@ -20,15 +20,15 @@ impl Default for ReminderRules {
     }
 }
 
-/// The routine recommended by the walking skeleton; the full recommender
-/// chooses among the catalog.
+/// The routine a reminder names until the recommender (in the pipeline)
+/// picks one for the moment.
 pub const MOVEMENT_BREAK: &str = "movement-break";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReminderDue {
     pub at_s: i64,
     pub streak: Streak,
-    pub routine: &'static str,
+    pub routine: String,
     /// One sentence the user sees: why now.
     pub reason: String,
 }
@@ -73,7 +73,7 @@ impl Reminder {
         Some(ReminderDue {
             at_s: t_s,
             streak,
-            routine: MOVEMENT_BREAK,
+            routine: MOVEMENT_BREAK.to_owned(),
             reason: format!(
                 "You have been sitting for {minutes} min: stand up and walk for at least 2 minutes."
             ),

@@ -23,12 +23,16 @@ fn still(a: Activity, s: u32) -> Segment {
 }
 
 fn app_with(script: DemoScript, db: &std::path::Path) -> SitlessApp {
+    app_at_speed(script, db, f64::INFINITY)
+}
+
+fn app_at_speed(script: DemoScript, db: &std::path::Path, speed: f64) -> SitlessApp {
     let config = Config::default().consistent();
     let engine = Engine::start(
         &EngineOptions {
             db: db.to_owned(),
             demo: Some(DemoOptions {
-                speed: f64::INFINITY,
+                speed,
                 seed: 9,
                 script: Some(script),
             }),
@@ -71,10 +75,9 @@ fn a_long_demo_streak_shows_the_card_and_dismiss_removes_it() {
         .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
 
     step_until(&mut h, "the card", |h| {
-        h.query_by_label_contains("Time for a movement break")
-            .is_some()
+        h.query_by_label_contains("Time to get up").is_some()
     });
-    h.get_by_label_contains("You have been sitting for 60 min");
+    h.get_by_label_contains("60 min sitting without a break");
     // The streak tile shows the streak passing the hour.
     step_until(&mut h, "the streak", |h| {
         h.query_by_label_contains("65 of 60 min").is_some()
@@ -86,10 +89,7 @@ fn a_long_demo_streak_shows_the_card_and_dismiss_removes_it() {
     h.get_by_label("Dismiss").click();
     h.step();
     h.step();
-    assert!(
-        h.query_by_label_contains("Time for a movement break")
-            .is_none()
-    );
+    assert!(h.query_by_label_contains("Time to get up").is_none());
 
     // Totals and the chart follow the commits.
     step_until(&mut h, "today's totals", |h| {
@@ -142,8 +142,7 @@ fn reopening_keeps_todays_data_and_continues_the_streak() {
     let app = app_with(second, &db);
     let mut h = Harness::new_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
     step_until(&mut h, "the card after reopening", |h| {
-        h.query_by_label_contains("Time for a movement break")
-            .is_some()
+        h.query_by_label_contains("Time to get up").is_some()
     });
     step_until(&mut h, "both sessions in today's totals", |h| {
         h.state()
@@ -152,4 +151,105 @@ fn reopening_keeps_todays_data_and_continues_the_streak() {
             .as_ref()
             .is_some_and(|r| r.sitting_s >= 64 * 60)
     });
+}
+
+#[test]
+fn card_start_walk_checked_by_the_sensor_finished_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("routine.db");
+    // At 600× the hour of sitting takes 6 s; the walk starts 10 simulated
+    // minutes (1 s) after the card, so Start is clicked before it.
+    let script = DemoScript::from_segments(vec![
+        still(Activity::Stand, 10),
+        still(Activity::Sit, 10),
+        Segment::new(Activity::Walk, 120),
+        Segment::new(Activity::Sit, 70 * 60),
+        Segment::new(Activity::Walk, 5 * 60),
+        Segment::new(Activity::Stand, 5 * 60),
+    ]);
+    let app = app_at_speed(script, &db, 600.0);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 900.0))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+
+    step_until(&mut h, "the card", |h| {
+        h.query_by_label("Start Movement break").is_some()
+    });
+    h.get_by_label("Start Movement break").click();
+    h.run_steps(2);
+    h.get_by_label_contains("to walk");
+    h.get_by_label("Walk");
+    // The sensor completes the walk; no button is pressed.
+    step_until(&mut h, "the walk to finish", |h| {
+        h.query_by_label("Routine finished. Well done.").is_some()
+    });
+    h.get_by_label("Close").click();
+    h.run_steps(2);
+    assert!(h.state().player().is_none());
+    h.run_steps(2);
+    h.get_by_label("Today's posture");
+
+    drop(h);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (routine, completed, done, total, reason, rec): (String, bool, i64, i64, String, i64) = conn
+        .query_row(
+            "SELECT routine, completed, phases_done, phases_total, reason, recommended_at_s FROM routine_sessions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .unwrap();
+    assert_eq!(routine, "movement-break");
+    assert!(completed);
+    assert_eq!((done, total), (1, 1));
+    assert!(reason.contains("min sitting"), "{reason}");
+    let outcome: String = conn
+        .query_row(
+            "SELECT outcome FROM recommendations WHERE shown_at_s = ?1",
+            [rec],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(outcome, "started");
+}
+
+#[test]
+fn a_routine_from_the_routines_view_with_pause_skip_and_stop_is_recorded_as_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("partial.db");
+    let script = DemoScript::from_segments(vec![Segment::new(Activity::Walk, 60)]);
+    let app = app_with(script, &db);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 900.0))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    h.get_by_label("Routines").click();
+    h.run_steps(2);
+    h.get_by_label("Bird dog and glute bridges: the muscles that let the psoas relax.");
+    h.get_by_label("Start Core reset").click();
+    h.run_steps(2);
+    h.get_by_label("Bird dog (left side)");
+    h.get_by_label("8 reps");
+    h.get_by_label("Done").click();
+    h.run_steps(2);
+    h.get_by_label("Switch sides: now the right side.");
+    h.get_by_label("Bird dog (right side)");
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    h.get_by_label("Resume");
+    h.get_by_label("Skip").click();
+    h.run_steps(2);
+    h.get_by_label("Next: Glute bridge.");
+    h.get_by_label("10 reps");
+    h.get_by_label("Stop routine").click();
+    h.run_steps(2);
+    assert!(h.state().player().is_none());
+    drop(h);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (completed, done, total): (bool, i64, i64) = conn
+        .query_row(
+            "SELECT completed, phases_done, phases_total FROM routine_sessions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((completed, done, total), (false, 1, 3));
 }

@@ -3,7 +3,6 @@
 //! monotonic clock), so tests drive it without waiting.
 
 use super::catalog::{Check, Routine};
-use crate::posture::Posture;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
@@ -62,7 +61,8 @@ pub struct Player {
     finished: bool,
     /// Sensor seconds of walking during a checked phase.
     walked_s: i64,
-    last_posture_t_s: Option<i64>,
+    /// The sensor's running walking total when the phase began.
+    walk_baseline_s: Option<i64>,
     active_s: f64,
 }
 
@@ -97,7 +97,7 @@ impl Player {
             },
             finished: false,
             walked_s: 0,
-            last_posture_t_s: None,
+            walk_baseline_s: None,
             active_s: 0.0,
         }
     }
@@ -158,17 +158,20 @@ impl Player {
         None
     }
 
-    /// Live posture from the sensor, in sensor time: walking completes a
-    /// checked walking phase once it adds up to the phase's duration.
-    pub fn on_posture(&mut self, now: f64, t_s: i64, posture: Posture) -> Option<Announcement> {
-        let last = self.last_posture_t_s.replace(t_s);
-        if self.finished || self.is_paused() || self.phase().check != Some(Check::Walking) {
+    /// The sensor's running total of walking seconds (in sensor time, so
+    /// it is exact at any demo speed): walking since the checked phase began
+    /// completes it once it adds up to the phase's duration.
+    pub fn on_walking_total(&mut self, now: f64, total_s: i64) -> Option<Announcement> {
+        if self.finished || self.phase().check != Some(Check::Walking) {
             return None;
         }
-        // Gaps longer than a few seconds are not counted as walking.
-        if let (Posture::Moving, Some(last)) = (posture, last) {
-            self.walked_s += (t_s - last).clamp(0, 5);
+        let base = *self.walk_baseline_s.get_or_insert(total_s);
+        if self.is_paused() {
+            // Walking while paused does not count: move the baseline along.
+            self.walk_baseline_s = Some(total_s - self.walked_s);
+            return None;
         }
+        self.walked_s = (total_s - base).max(0);
         if self.walk_remaining_s() == Some(0) {
             return Some(self.complete(now, PhaseOutcome::Done));
         }
@@ -231,6 +234,7 @@ impl Player {
             before_s: 0.0,
         };
         self.walked_s = 0;
+        self.walk_baseline_s = None;
     }
 
     fn complete(&mut self, now: f64, outcome: PhaseOutcome) -> Announcement {
@@ -338,21 +342,17 @@ mod tests {
         let mut p = player("movement-break");
         assert_eq!(p.tick(1_000.0), None, "a checked step does not time out");
         assert_eq!(p.walk_remaining_s(), Some(120));
-        let mut t = 5_000;
-        for _ in 0..60 {
-            assert_eq!(p.on_posture(1.0, t, Posture::Moving), None);
-            t += 1;
-        }
-        // Standing does not count; a long gap counts at most 5 s.
-        p.on_posture(1.0, t + 30, Posture::Standing);
-        t += 30;
-        assert_eq!(p.walk_remaining_s(), Some(61));
-        let mut done = None;
-        for _ in 0..61 {
-            t += 1;
-            done = p.on_posture(2.0, t, Posture::Moving).or(done);
-        }
-        assert_eq!(done, Some(Announcement::Finished));
+        // The sensor had counted 500 s of walking before the routine began.
+        assert_eq!(p.on_walking_total(1.0, 500), None);
+        assert_eq!(p.on_walking_total(2.0, 560), None);
+        assert_eq!(p.walk_remaining_s(), Some(60));
+        // Walking while paused does not count.
+        p.toggle_pause(3.0);
+        assert_eq!(p.on_walking_total(4.0, 600), None);
+        p.toggle_pause(5.0);
+        assert_eq!(p.on_walking_total(6.0, 619), None);
+        assert_eq!(p.walk_remaining_s(), Some(41));
+        assert_eq!(p.on_walking_total(7.0, 660), Some(Announcement::Finished));
         assert!(p.summary().completed);
     }
 }

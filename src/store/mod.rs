@@ -37,6 +37,22 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// A routine done, in full or in part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutineSession {
+    pub routine: String,
+    pub started_at_s: i64,
+    pub ended_at_s: i64,
+    pub completed: bool,
+    pub phases_done: u32,
+    pub phases_total: u32,
+    pub active_s: i64,
+    /// Why it was recommended, when it was started from a card.
+    pub reason: Option<String>,
+    /// The card (`recommendations.shown_at_s`) it was started from.
+    pub recommended_at_s: Option<i64>,
+}
+
 /// A device row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Device {
@@ -284,6 +300,57 @@ impl Store {
             [start_s, end_s],
             |r| r.get(0),
         )?)
+    }
+
+    pub(crate) fn insert_routine_session_tx(
+        tx: &rusqlite::Transaction<'_>,
+        s: &RoutineSession,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT INTO routine_sessions (routine, started_at_s, ended_at_s, completed,
+             phases_done, phases_total, active_s, reason, recommended_at_s)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                s.routine,
+                s.started_at_s,
+                s.ended_at_s,
+                s.completed,
+                s.phases_done,
+                s.phases_total,
+                s.active_s,
+                s.reason,
+                s.recommended_at_s
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Routine sessions started in `[start_s, end_s)`, oldest first.
+    pub fn routine_sessions_between(
+        &self,
+        start_s: i64,
+        end_s: i64,
+    ) -> Result<Vec<RoutineSession>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT routine, started_at_s, ended_at_s, completed, phases_done, phases_total,
+                    active_s, reason, recommended_at_s
+             FROM routine_sessions WHERE started_at_s >= ?1 AND started_at_s < ?2
+             ORDER BY started_at_s",
+        )?;
+        let rows = stmt.query_map([start_s, end_s], |r| {
+            Ok(RoutineSession {
+                routine: r.get(0)?,
+                started_at_s: r.get(1)?,
+                ended_at_s: r.get(2)?,
+                completed: r.get(3)?,
+                phases_done: r.get(4)?,
+                phases_total: r.get(5)?,
+                active_s: r.get(6)?,
+                reason: r.get(7)?,
+                recommended_at_s: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn count_routines_completed(&self, start_s: i64, end_s: i64) -> Result<i64, StoreError> {

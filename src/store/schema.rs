@@ -38,12 +38,16 @@ CREATE TABLE recommendations (
 );
 
 CREATE TABLE routine_sessions (
-    id                 INTEGER PRIMARY KEY,
-    routine            TEXT NOT NULL,
-    started_at_s       INTEGER NOT NULL,
-    ended_at_s         INTEGER,
-    completed          INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
-    recommendation_id  INTEGER REFERENCES recommendations(id)
+    id                INTEGER PRIMARY KEY,
+    routine           TEXT NOT NULL,
+    started_at_s      INTEGER NOT NULL,
+    ended_at_s        INTEGER NOT NULL,
+    completed         INTEGER NOT NULL CHECK (completed IN (0, 1)),
+    phases_done       INTEGER NOT NULL,
+    phases_total      INTEGER NOT NULL,
+    active_s          INTEGER NOT NULL,
+    reason            TEXT,
+    recommended_at_s  INTEGER
 );
 CREATE INDEX routine_sessions_started ON routine_sessions(started_at_s);
 ";

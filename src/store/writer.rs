@@ -50,6 +50,7 @@ pub enum WriteOp {
         device_id: i64,
         calibration: Calibration,
     },
+    RoutineSession(super::RoutineSession),
     /// Commit now and answer when done.
     Flush(SyncSender<()>),
 }
@@ -104,6 +105,7 @@ struct Pending {
     recommendations: Vec<ReminderDue>,
     outcomes: Vec<(i64, Outcome, i64)>,
     calibrations: Vec<(i64, Calibration)>,
+    sessions: Vec<super::RoutineSession>,
     since: Option<Instant>,
 }
 
@@ -113,6 +115,7 @@ impl Pending {
             && self.recommendations.is_empty()
             && self.outcomes.is_empty()
             && self.calibrations.is_empty()
+            && self.sessions.is_empty()
     }
 }
 
@@ -142,6 +145,7 @@ fn run(
                         device_id,
                         calibration,
                     } => p.calibrations.push((device_id, calibration)),
+                    WriteOp::RoutineSession(s) => p.sessions.push(s),
                     WriteOp::Flush(reply) => flush_reply = Some(reply),
                 }
                 if !p.is_empty() && p.since.is_none() {
@@ -183,6 +187,7 @@ fn commit(
             p.recommendations.clear();
             p.outcomes.clear();
             p.calibrations.clear();
+            p.sessions.clear();
             p.since = None;
             on_commit(CommitInfo::Committed { rows, newest_s });
         }
@@ -219,6 +224,9 @@ fn write_all(store: &mut Store, p: &Pending) -> Result<usize, StoreError> {
     }
     for (device_id, cal) in &p.calibrations {
         Store::set_calibration_tx(&tx, *device_id, cal)?;
+    }
+    for s in &p.sessions {
+        Store::insert_routine_session_tx(&tx, s)?;
     }
     tx.commit()?;
     Ok(rows)

@@ -1,6 +1,7 @@
 //! Views. No SQL and no sensor here: a view reads the `TodayModel` (built
 //! from engine events) and returns `UiAction`s for the app to send.
 
+pub mod routines;
 pub mod today;
 
 use std::time::Duration;
@@ -12,13 +13,24 @@ use crate::days::local_date;
 use crate::engine::{ChartRequest, Live, SensorStatus, UiEvent};
 use crate::reminder::ReminderDue;
 use crate::report::DayReport;
+use crate::store::RoutineSession;
 
 /// What a view asks the app to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UiAction {
-    Snooze { shown_at_s: i64, minutes: i64 },
-    Dismiss { shown_at_s: i64 },
+    Snooze {
+        shown_at_s: i64,
+        minutes: i64,
+    },
+    Dismiss {
+        shown_at_s: i64,
+    },
     RequestDay(ChartRequest),
+    /// Start a routine; `card` is the recommendation it came from.
+    StartRoutine {
+        routine: String,
+        card: Option<ReminderDue>,
+    },
 }
 
 /// Shortest time between two chart requests while data streams in.
@@ -31,6 +43,8 @@ pub struct TodayModel {
     pub live: Option<Live>,
     pub card: Option<ReminderDue>,
     pub report: Option<DayReport>,
+    /// Routines done on the day shown.
+    pub sessions: Vec<RoutineSession>,
     pub error: Option<String>,
     pub threshold_s: i64,
     /// Newest second seen, in the sensor's time (the demo runs ahead).
@@ -80,6 +94,7 @@ impl TodayModel {
                     self.requested = None;
                 }
                 self.report = Some(view.report);
+                self.sessions = view.sessions;
                 self.chart_request = Some(view.request);
                 self.chart = view.chart.map(|img| {
                     let image = ColorImage::from_rgb(

@@ -8,6 +8,7 @@ use crate::charts::posture_color;
 use crate::days::{format_duration, local_datetime};
 use crate::engine::{ChartRequest, SensorState};
 use crate::posture::Posture;
+use crate::routines::catalog::Catalog;
 
 const TIMELINE_HEIGHT_PT: f32 = 220.0;
 
@@ -87,10 +88,22 @@ fn recommendation_card_ui(
         .inner_margin(12.0)
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.heading("Time for a movement break");
+            let routine = Catalog::builtin().routine(&card.routine);
+            ui.heading("Time to get up");
             ui.label(&card.reason);
+            if let Some(r) = routine {
+                ui.weak(format!("Recommended: {}. {}", r.name, r.summary));
+            }
             ui.add_space(6.0);
             ui.horizontal(|ui| {
+                if let Some(r) = routine
+                    && ui.button(format!("Start {}", r.name)).clicked()
+                {
+                    actions.push(UiAction::StartRoutine {
+                        routine: r.id.clone(),
+                        card: Some(card.clone()),
+                    });
+                }
                 if ui.button("Snooze 15 min").clicked() {
                     actions.push(UiAction::Snooze {
                         shown_at_s: card.at_s,
