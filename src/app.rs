@@ -9,6 +9,7 @@ use crate::engine::{Command, DemoOptions, Engine, EngineOptions};
 use crate::routines::catalog::Catalog;
 use crate::routines::player::Player;
 use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
+use crate::ui::settings::settings_ui;
 use crate::ui::today::{sensor_status_ui, today_ui};
 use crate::ui::{TodayModel, UiAction};
 
@@ -22,6 +23,7 @@ pub struct WindowOptions {
 pub enum View {
     Today,
     Routines,
+    Settings,
 }
 
 pub struct SitlessApp {
@@ -29,6 +31,8 @@ pub struct SitlessApp {
     model: TodayModel,
     view: View,
     player: Option<ActivePlayer>,
+    /// Settings being edited; filled from the engine's settings.
+    settings_draft: Option<crate::settings::Settings>,
     /// The clock for "today" when no sensor data says otherwise.
     wall_clock: Box<dyn Fn() -> i64>,
 }
@@ -40,6 +44,7 @@ impl SitlessApp {
             model: TodayModel::new(config.streak.threshold_s),
             view: View::Today,
             player: None,
+            settings_draft: None,
             wall_clock,
         }
     }
@@ -79,6 +84,7 @@ impl SitlessApp {
                 ui.separator();
                 ui.selectable_value(&mut self.view, View::Today, "Today");
                 ui.selectable_value(&mut self.view, View::Routines, "Routines");
+                ui.selectable_value(&mut self.view, View::Settings, "Settings");
                 ui.separator();
                 sensor_status_ui(ui, &self.model);
             });
@@ -99,6 +105,13 @@ impl SitlessApp {
                         match self.view {
                             View::Today => today_ui(ui, &self.model, wall_now_s),
                             View::Routines => routines_ui(ui, catalog, &self.model.sessions),
+                            View::Settings => {
+                                let saved = self.model.settings.as_ref();
+                                let draft = self
+                                    .settings_draft
+                                    .get_or_insert_with(|| saved.cloned().unwrap_or_default());
+                                settings_ui(ui, draft, saved)
+                            }
                         }
                     })
                     .inner
@@ -142,6 +155,9 @@ impl SitlessApp {
                 } else {
                     ctx.request_repaint_after(crate::ui::CHART_MIN_INTERVAL);
                 }
+            }
+            UiAction::SaveSettings(s) => {
+                self.engine.send(Command::Settings(s));
             }
             UiAction::StartRoutine { routine, card } => {
                 let Some(r) = Catalog::builtin().routine(&routine) else {

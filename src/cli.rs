@@ -30,14 +30,14 @@ pub struct Cli {
     /// with --demo, demo.db beside it).
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Open the window with the simulated demo sensor (no hardware needed).
-    #[arg(long)]
+    /// Use the simulated demo sensor (no hardware needed).
+    #[arg(long, global = true)]
     pub demo: bool,
     /// How much faster than real time the demo wearer lives (60 = an hour a minute).
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    #[arg(long, global = true, value_name = "X", default_value_t = 1.0)]
     pub demo_speed: f64,
     /// Seed of the demo wearer's day.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, global = true, value_name = "N", default_value_t = 1)]
     pub demo_seed: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -63,6 +63,12 @@ pub enum Command {
         csv: PathBuf,
         #[arg(long, value_enum)]
         placement: Placement,
+    },
+    /// Record from the sensor without a window, printing progress and
+    /// reminders (with desktop notifications), until N seconds pass or Ctrl-C.
+    Record {
+        #[arg(long, value_name = "N")]
+        for_s: Option<u64>,
     },
     /// Print a day's figures.
     Report {
@@ -102,14 +108,27 @@ pub fn main() -> anyhow::Result<()> {
             import(&db_path(cli.db, false)?, &csv, placement, &cfg)
         }
         Some(Command::Report { date, json }) => report(&db_path(cli.db, false)?, date, json, &cfg),
-        None => {
-            let db = db_path(cli.db, cli.demo)?;
-            if !(cli.demo_speed.is_finite() && cli.demo_speed > 0.0) {
+        Some(Command::Record { for_s }) => {
+            check_speed(cli.demo_speed)?;
+            if !cli.demo {
                 bail!(
-                    "--demo-speed must be a positive number, got {}",
-                    cli.demo_speed
+                    "record needs a sensor: Bluetooth sensors are not supported yet, use --demo for the demo sensor"
                 );
             }
+            record(
+                &db_path(cli.db, true)?,
+                &crate::engine::DemoOptions {
+                    speed: cli.demo_speed,
+                    seed: cli.demo_seed,
+                    script: None,
+                },
+                for_s,
+                cfg,
+            )
+        }
+        None => {
+            let db = db_path(cli.db, cli.demo)?;
+            check_speed(cli.demo_speed)?;
             crate::app::run_window(&crate::app::WindowOptions {
                 db,
                 demo: cli.demo.then_some(crate::engine::DemoOptions {
@@ -121,6 +140,90 @@ pub fn main() -> anyhow::Result<()> {
             })
         }
     }
+}
+
+fn check_speed(speed: f64) -> anyhow::Result<()> {
+    if !(speed.is_finite() && speed > 0.0) {
+        bail!("--demo-speed must be a positive number, got {speed}");
+    }
+    Ok(())
+}
+
+/// Headless recording: the same engine as the window, events printed.
+fn record(
+    db: &Path,
+    demo: &crate::engine::DemoOptions,
+    for_s: Option<u64>,
+    cfg: Config,
+) -> anyhow::Result<()> {
+    use crate::engine::{Engine, EngineOptions, UiEvent};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_c = stop.clone();
+    ctrlc::set_handler(move || stop_c.store(true, Ordering::Relaxed))
+        .context("cannot catch Ctrl-C")?;
+    let engine = Engine::start(
+        &EngineOptions {
+            db: db.to_owned(),
+            demo: Some(demo.clone()),
+            config: cfg,
+            demo_start_s: default_demo_start(),
+        },
+        Arc::new(|| {}),
+    )?;
+    println!(
+        "recording from the demo sensor at {}× into {} (Ctrl-C to stop)",
+        demo.speed,
+        db.display()
+    );
+    let deadline = for_s.map(|s| Instant::now() + Duration::from_secs(s));
+    let mut latest = None;
+    let mut last_progress = Instant::now();
+    let clock = |t: i64| {
+        crate::days::local_datetime(t)
+            .format("%H:%M:%S")
+            .to_string()
+    };
+    while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+        match engine.recv_timeout(Duration::from_millis(100)) {
+            Some(UiEvent::Live(l)) => latest = Some(l),
+            Some(UiEvent::Recommendation(r, since)) => println!(
+                "{} reminder ({}): {} [card event {} ms after the threshold second arrived]",
+                clock(r.at_s),
+                r.routine,
+                r.reason,
+                since.elapsed().as_millis()
+            ),
+            Some(UiEvent::Notified { latency, .. }) => {
+                println!(
+                    "         desktop notification shown {} ms after",
+                    latency.as_millis()
+                );
+            }
+            Some(UiEvent::Error(e)) => eprintln!("warning: {e}"),
+            _ => {}
+        }
+        if last_progress.elapsed() >= Duration::from_secs(5) {
+            last_progress = Instant::now();
+            if let Some(l) = latest {
+                let streak = l.streak.map_or_else(
+                    || "no streak".to_owned(),
+                    |s| format!("streak {}", format_duration(s.duration_s())),
+                );
+                println!(
+                    "{} {}, {streak}",
+                    clock(l.t_s),
+                    l.posture.label().to_lowercase()
+                );
+            }
+        }
+    }
+    drop(engine);
+    println!("stopped; everything recorded is in {}", db.display());
+    Ok(())
 }
 
 /// `--db`, or the file in the user's data directory.

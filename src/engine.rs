@@ -22,6 +22,7 @@ use crate::charts::timeline::{TimelineInput, render};
 use crate::charts::{ChartTheme, RgbImage};
 use crate::config::Config;
 use crate::days::{day_bounds, local_date};
+use crate::notify::{Notifier, Report, Request};
 use crate::pipeline::SensorInput;
 use crate::posture::Posture;
 use crate::posture::calibration::Calibration;
@@ -30,6 +31,7 @@ use crate::reminder::ReminderDue;
 use crate::report::{DayReport, day_report};
 use crate::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
 use crate::sensor::{Placement, RawSample};
+use crate::settings::Settings;
 use crate::store::writer::{CommitInfo, Outcome, StoreWriter, WriteOp};
 use crate::store::{RoutineSession, Store};
 use crate::streak::{Streak, StreakEvent};
@@ -95,7 +97,17 @@ pub struct DayView {
 pub enum UiEvent {
     Sensor(SensorStatus),
     Live(Live),
-    Recommendation(ReminderDue),
+    /// A reminder, with when the samples that completed its threshold
+    /// second arrived (for the latency figure).
+    Recommendation(ReminderDue, Instant),
+    /// The desktop notification for the reminder shown at `shown_at_s`
+    /// went out, `latency` after its samples arrived.
+    Notified {
+        shown_at_s: i64,
+        latency: Duration,
+    },
+    /// The settings in force (at start and after a change).
+    Settings(Settings),
     /// The streak a recommendation was about is over (a break was taken).
     StreakEnded(Streak),
     /// New data is in the database; newer charts can be drawn.
@@ -121,6 +133,8 @@ pub enum Command {
     },
     /// A routine ended, done in full or in part: record it.
     RoutineDone(RoutineSession),
+    /// New settings: apply and store.
+    Settings(Settings),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -212,6 +226,7 @@ impl Engine {
         let (day_start, day_end) = day_bounds(local_date(now_s));
         let recent = store.seconds_between(day_start.min(now_s - 6 * 3600), now_s + 1)?;
         let done_today = store.routine_sessions_between(day_start, day_end)?;
+        let store_settings = store.settings()?;
 
         let ui_for_writer = ui.clone();
         // Totals are shown to the minute: tell the UI about a commit only
@@ -235,8 +250,28 @@ impl Engine {
         })?;
 
         let (posture_tx, posture_rx) = sync_channel::<PostureMsg>(64);
-        let mut recorder = Recorder::new(&inputs, &opts.config, &writer);
+        let settings = store_settings;
+        let config = settings.apply(opts.config);
+        let mut recorder = Recorder::new(&inputs, &config, &writer);
+        recorder
+            .pipeline_mut()
+            .apply_settings(&settings, opts.config);
         recorder.pipeline_mut().resume_from(recent);
+        ui.send(UiEvent::Settings(settings.clone()));
+        let ui_n = ui.clone();
+        let notifier = Notifier::spawn(move |r| match r {
+            Report::Shown {
+                shown_at_s,
+                latency,
+            } => ui_n.send(UiEvent::Notified {
+                shown_at_s,
+                latency,
+            }),
+            Report::Unavailable(e) => ui_n.send(UiEvent::Error(format!(
+                "Desktop notifications are not available ({e}); reminders show only inside Sitless."
+            ))),
+        })?;
+        let base_config = opts.config;
         for s in &done_today {
             recorder
                 .pipeline_mut()
@@ -247,7 +282,15 @@ impl Engine {
         threads.push(
             std::thread::Builder::new()
                 .name("sitless-posture".into())
-                .spawn(move || posture_loop(&posture_rx, recorder, &writer_tx, &ui_p))?,
+                .spawn(move || {
+                    let mut state = PostureState {
+                        recorder,
+                        settings,
+                        base_config,
+                        notifier,
+                    };
+                    posture_loop(&posture_rx, &mut state, &writer_tx, &ui_p);
+                })?,
         );
 
         let (chart_tx, chart_rx) = sync_channel::<ChartRequest>(8);
@@ -291,6 +334,12 @@ impl Engine {
     /// The next event, if one is waiting. Never blocks.
     pub fn try_recv(&self) -> Option<UiEvent> {
         self.events.try_recv().ok()
+    }
+
+    /// Waits up to `timeout` for the next event (headless use; the UI
+    /// never waits).
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<UiEvent> {
+        self.events.recv_timeout(timeout).ok()
     }
 
     /// Sends a command; false if the engine is busy or gone.
@@ -380,12 +429,21 @@ fn demo_loop(
     }
 }
 
+/// What the posture thread owns.
+struct PostureState {
+    recorder: Recorder,
+    settings: Settings,
+    base_config: Config,
+    notifier: Notifier,
+}
+
 fn posture_loop(
     rx: &Receiver<PostureMsg>,
-    mut recorder: Recorder,
+    state: &mut PostureState,
     writer: &SyncSender<WriteOp>,
     ui: &UiSender,
 ) {
+    let recorder = &mut state.recorder;
     let live_every = Duration::from_millis(250);
     let mut last_live: Option<Instant> = None;
     let mut live: Option<Live> = None;
@@ -409,13 +467,14 @@ fn posture_loop(
         let timed_out = msg.is_none();
         match msg {
             Some(PostureMsg::Samples(parts)) => {
+                let since = Instant::now();
                 for (placement, samples) in parts {
                     let out = recorder.push(placement, &samples);
                     if let Some(c) = out.live {
                         update_live(&mut live, placement, c, &mut thigh_seen);
                         live_dirty = true;
                     }
-                    forward_events(out, ui);
+                    forward_events(out, since, &state.settings, &state.notifier, ui);
                 }
             }
             Some(PostureMsg::Command(cmd)) => {
@@ -439,6 +498,16 @@ fn posture_loop(
                         reminder.dismiss(now_s);
                         (shown_at_s, Outcome::Started)
                     }
+                    Command::Settings(new) => {
+                        let new = new.sanitized();
+                        recorder
+                            .pipeline_mut()
+                            .apply_settings(&new, state.base_config);
+                        let _ = writer.send(WriteOp::Settings(new.clone()));
+                        ui.send(UiEvent::Settings(new.clone()));
+                        state.settings = new;
+                        continue;
+                    }
                     Command::RoutineDone(session) => {
                         recorder
                             .pipeline_mut()
@@ -455,7 +524,8 @@ fn posture_loop(
             }
             Some(PostureMsg::SourceDone) => {
                 // A finite script (tests) ended: settle and store the rest.
-                forward_events(recorder.flush_pending(), ui);
+                let out = recorder.flush_pending();
+                forward_events(out, Instant::now(), &state.settings, &state.notifier, ui);
                 live_dirty = true;
             }
             None => {}
@@ -534,9 +604,22 @@ fn update_live(
     }
 }
 
-fn forward_events(out: &crate::pipeline::PipelineOutput, ui: &UiSender) {
+fn forward_events(
+    out: &crate::pipeline::PipelineOutput,
+    since: Instant,
+    settings: &Settings,
+    notifier: &Notifier,
+    ui: &UiSender,
+) {
     for r in &out.reminders {
-        ui.send(UiEvent::Recommendation(r.clone()));
+        ui.send(UiEvent::Recommendation(r.clone(), since));
+        if settings.notifications {
+            notifier.notify(Request {
+                due: r.clone(),
+                since,
+                sound: settings.sound,
+            });
+        }
     }
     for e in &out.streak_events {
         if let StreakEvent::Ended(s) = e {

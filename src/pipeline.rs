@@ -11,12 +11,14 @@ use crate::posture::min_bout::MinBout;
 use crate::posture::window::Windower;
 use chrono::Timelike;
 
+use crate::config::Config;
 use crate::days::{day_bounds, local_date, local_datetime};
 use crate::posture::{Posture, PostureConfig, PostureSecond};
 use crate::reminder::{Reminder, ReminderDue, ReminderRules};
 use crate::routines::catalog::Catalog;
 use crate::routines::recommend::{Context, recommend};
 use crate::sensor::{Placement, RawSample};
+use crate::settings::Settings;
 use crate::streak::{Streak, StreakEvent, StreakRules, StreakTracker};
 
 /// One sensor feeding the pipeline.
@@ -122,6 +124,8 @@ pub struct Pipeline {
     streaks: StreakTracker,
     reminder: Reminder,
     reminder_rules: ReminderRules,
+    /// When reminders may fire; `None` (headless replays): at any time.
+    reminder_window: Option<Settings>,
     measured: Measured,
     fused: Vec<PostureSecond>,
 }
@@ -154,6 +158,7 @@ impl Pipeline {
             streaks: StreakTracker::new(rules),
             reminder: Reminder::new(reminder),
             reminder_rules: reminder,
+            reminder_window: None,
             measured: Measured {
                 slouch_deg: posture.slouch_deg,
                 ..Measured::default()
@@ -176,6 +181,20 @@ impl Pipeline {
         }
         if let Some(streak) = self.streaks.current() {
             self.reminder.resume(streak);
+        }
+    }
+
+    /// Applies the user's settings: streak and reminder rules, and the
+    /// hours and days reminders may fire.
+    pub fn apply_settings(&mut self, settings: &Settings, base: Config) {
+        let cfg = settings.apply(base);
+        self.streaks.set_rules(cfg.streak);
+        self.reminder.set_rules(cfg.reminder);
+        self.reminder_rules = cfg.reminder;
+        self.reminder_window = Some(settings.clone());
+        // A running streak is measured against the new threshold.
+        if let Some(s) = self.streaks.current() {
+            self.reminder.resume(s);
         }
     }
 
@@ -255,7 +274,18 @@ impl Pipeline {
                 self.measured.event(e);
             }
             self.measured.second(s, self.streaks.current().is_some());
-            if let Some(mut due) = self.reminder.poll(s.t_s, self.streaks.current()) {
+            // Outside active hours a due reminder waits: it fires when the
+            // window opens if the wearer is still sitting.
+            let allowed = self
+                .reminder_window
+                .as_ref()
+                .is_none_or(|w| w.reminders_allowed(s.t_s));
+            let due = if allowed {
+                self.reminder.poll(s.t_s, self.streaks.current())
+            } else {
+                None
+            };
+            if let Some(mut due) = due {
                 let ctx = self
                     .measured
                     .context(s.t_s, due.streak, self.reminder_rules.threshold_s);

@@ -47,6 +47,10 @@ impl Reminder {
         }
     }
 
+    pub fn set_rules(&mut self, rules: ReminderRules) {
+        self.rules = rules;
+    }
+
     pub fn on_streak_event(&mut self, e: &StreakEvent) {
         match e {
             StreakEvent::Started(s) => self.resume(*s),

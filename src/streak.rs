@@ -81,6 +81,11 @@ impl StreakTracker {
         }
     }
 
+    /// New rules apply from the next second on.
+    pub fn set_rules(&mut self, rules: StreakRules) {
+        self.rules = rules;
+    }
+
     pub fn rules(&self) -> StreakRules {
         self.rules
     }

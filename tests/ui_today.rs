@@ -12,6 +12,8 @@ use sitless::app::SitlessApp;
 use sitless::config::Config;
 use sitless::engine::{DemoOptions, Engine, EngineOptions};
 use sitless::sensor::demo::{Activity, DemoScript, Segment};
+use sitless::settings::Settings;
+use sitless::store::Store;
 
 const START_S: i64 = 1_772_438_400;
 
@@ -27,6 +29,20 @@ fn app_with(script: DemoScript, db: &std::path::Path) -> SitlessApp {
 }
 
 fn app_at_speed(script: DemoScript, db: &std::path::Path, speed: f64) -> SitlessApp {
+    // Reminders at any hour and day, so the tests do not depend on the
+    // machine's time zone or the weekday of the fixed start.
+    let mut store = Store::open(db).unwrap();
+    if store.settings().unwrap() == Settings::default() {
+        store
+            .save_settings(&Settings {
+                active_days: [true; 7],
+                active_from_min: 0,
+                active_to_min: 24 * 60,
+                ..Settings::default()
+            })
+            .unwrap();
+    }
+    drop(store);
     let config = Config::default().consistent();
     let engine = Engine::start(
         &EngineOptions {
@@ -252,4 +268,64 @@ fn a_routine_from_the_routines_view_with_pause_skip_and_stop_is_recorded_as_part
         )
         .unwrap();
     assert_eq!((completed, done, total), (false, 1, 3));
+}
+
+#[test]
+fn settings_are_applied_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("settings.db");
+    let script = || DemoScript::from_segments(vec![Segment::new(Activity::Walk, 60)]);
+    {
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1000.0, 800.0))
+            .build_ui_state(
+                |ui, app: &mut SitlessApp| app.ui_root(ui),
+                app_with(script(), &db),
+            );
+        step_until(&mut h, "the stored settings", |h| {
+            h.state().model().settings.is_some()
+        });
+        h.get_by_label("Settings").click();
+        h.run_steps(2);
+        h.get_by_label("Remind me after sitting for")
+            .set_value_accesskit(45.0);
+        h.run_steps(2);
+        h.get_by_label("Sound").click();
+        h.run_steps(2);
+        h.get_by_label("Save settings").click();
+        step_until(&mut h, "the engine to apply them", |h| {
+            h.state()
+                .model()
+                .settings
+                .as_ref()
+                .is_some_and(|s| s.threshold_min == 45)
+        });
+        assert_eq!(
+            h.state().model().threshold_s,
+            45 * 60,
+            "the new rule is in force"
+        );
+        h.get_by_label("Saved.");
+    }
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 800.0))
+        .build_ui_state(
+            |ui, app: &mut SitlessApp| app.ui_root(ui),
+            app_with(script(), &db),
+        );
+    step_until(&mut h, "the settings after a restart", |h| {
+        h.state().model().settings.is_some()
+    });
+    let s = h.state().model().settings.clone().unwrap();
+    assert_eq!(s.threshold_min, 45);
+    assert!(!s.sound);
+    assert!(s.notifications);
+    h.get_by_label("Settings").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.get_by_label("Remind me after sitting for")
+            .value()
+            .as_deref(),
+        Some("45 min")
+    );
 }

@@ -13,6 +13,7 @@ use crate::posture::vector::Vec3;
 use crate::posture::{Posture, PostureSecond};
 use crate::reminder::ReminderDue;
 use crate::sensor::Placement;
+use crate::settings::Settings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -321,6 +322,49 @@ impl Store {
                 s.reason,
                 s.recommended_at_s
             ],
+        )?;
+        Ok(())
+    }
+
+    /// The stored reminder settings, defaults if none; a value that does
+    /// not parse is reported and replaced by defaults, never trusted.
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'reminders'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match json {
+            None => Settings::default(),
+            Some(j) => serde_json::from_str::<Settings>(&j).map_or_else(
+                |e| {
+                    tracing::warn!("stored settings unreadable ({e}); using defaults");
+                    Settings::default()
+                },
+                Settings::sanitized,
+            ),
+        })
+    }
+
+    pub fn save_settings(&mut self, s: &Settings) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        Self::save_settings_tx(&tx, s)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn save_settings_tx(
+        tx: &rusqlite::Transaction<'_>,
+        s: &Settings,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ('reminders', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [json],
         )?;
         Ok(())
     }

@@ -49,6 +49,11 @@ CREATE TABLE routine_sessions (
     reason            TEXT,
     recommended_at_s  INTEGER
 );
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+
 CREATE INDEX routine_sessions_started ON routine_sessions(started_at_s);
 ";
 

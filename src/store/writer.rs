@@ -51,6 +51,7 @@ pub enum WriteOp {
         calibration: Calibration,
     },
     RoutineSession(super::RoutineSession),
+    Settings(crate::settings::Settings),
     /// Commit now and answer when done.
     Flush(SyncSender<()>),
 }
@@ -106,6 +107,7 @@ struct Pending {
     outcomes: Vec<(i64, Outcome, i64)>,
     calibrations: Vec<(i64, Calibration)>,
     sessions: Vec<super::RoutineSession>,
+    settings: Option<crate::settings::Settings>,
     since: Option<Instant>,
 }
 
@@ -116,6 +118,7 @@ impl Pending {
             && self.outcomes.is_empty()
             && self.calibrations.is_empty()
             && self.sessions.is_empty()
+            && self.settings.is_none()
     }
 }
 
@@ -146,6 +149,7 @@ fn run(
                         calibration,
                     } => p.calibrations.push((device_id, calibration)),
                     WriteOp::RoutineSession(s) => p.sessions.push(s),
+                    WriteOp::Settings(s) => p.settings = Some(s),
                     WriteOp::Flush(reply) => flush_reply = Some(reply),
                 }
                 if !p.is_empty() && p.since.is_none() {
@@ -188,6 +192,7 @@ fn commit(
             p.outcomes.clear();
             p.calibrations.clear();
             p.sessions.clear();
+            p.settings = None;
             p.since = None;
             on_commit(CommitInfo::Committed { rows, newest_s });
         }
@@ -227,6 +232,9 @@ fn write_all(store: &mut Store, p: &Pending) -> Result<usize, StoreError> {
     }
     for s in &p.sessions {
         Store::insert_routine_session_tx(&tx, s)?;
+    }
+    if let Some(s) = &p.settings {
+        Store::save_settings_tx(&tx, s)?;
     }
     tx.commit()?;
     Ok(rows)

@@ -2,6 +2,7 @@
 //! from engine events) and returns `UiAction`s for the app to send.
 
 pub mod routines;
+pub mod settings;
 pub mod today;
 
 use std::time::Duration;
@@ -13,6 +14,7 @@ use crate::days::local_date;
 use crate::engine::{ChartRequest, Live, SensorStatus, UiEvent};
 use crate::reminder::ReminderDue;
 use crate::report::DayReport;
+use crate::settings::Settings;
 use crate::store::RoutineSession;
 
 /// What a view asks the app to do.
@@ -26,6 +28,7 @@ pub enum UiAction {
         shown_at_s: i64,
     },
     RequestDay(ChartRequest),
+    SaveSettings(Settings),
     /// Start a routine; `card` is the recommendation it came from.
     StartRoutine {
         routine: String,
@@ -46,6 +49,7 @@ pub struct TodayModel {
     /// Routines done on the day shown.
     pub sessions: Vec<RoutineSession>,
     pub error: Option<String>,
+    pub settings: Option<Settings>,
     pub threshold_s: i64,
     /// Newest second seen, in the sensor's time (the demo runs ahead).
     pub latest_t_s: Option<i64>,
@@ -73,7 +77,20 @@ impl TodayModel {
                 self.latest_t_s = Some(self.latest_t_s.map_or(l.t_s, |t| t.max(l.t_s)));
                 self.live = Some(l);
             }
-            UiEvent::Recommendation(r) => self.card = Some(r),
+            UiEvent::Recommendation(r, since) => {
+                tracing::info!(
+                    "reminder card at {} ms after its threshold second arrived",
+                    since.elapsed().as_millis()
+                );
+                self.card = Some(r);
+            }
+            UiEvent::Notified { latency, .. } => {
+                tracing::info!("reminder notification at {} ms", latency.as_millis());
+            }
+            UiEvent::Settings(s) => {
+                self.threshold_s = i64::from(s.threshold_min) * 60;
+                self.settings = Some(s);
+            }
             UiEvent::StreakEnded(s) => {
                 if self
                     .card
