@@ -260,14 +260,18 @@ fn a_routine_from_the_routines_view_with_pause_skip_and_stop_is_recorded_as_part
     assert!(h.state().player().is_none());
     drop(h);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let (completed, done, total): (bool, i64, i64) = conn
+    let (completed, done, total, steps): (bool, i64, i64, String) = conn
         .query_row(
-            "SELECT completed, phases_done, phases_total FROM routine_sessions",
+            "SELECT completed, phases_done, phases_total, steps FROM routine_sessions",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
     assert_eq!((completed, done, total), (false, 1, 3));
+    assert_eq!(
+        steps,
+        "bird-dog:left=done,bird-dog:right=skipped,glute-bridge=pending"
+    );
 }
 
 #[test]

@@ -254,6 +254,28 @@ impl Player {
         }
     }
 
+    /// Each phase and what became of it: `exercise[:side]=outcome`.
+    pub fn steps_record(&self) -> String {
+        self.phases
+            .iter()
+            .zip(&self.outcomes)
+            .map(|(p, o)| {
+                let side = match p.side {
+                    Some(Side::Left) => ":left",
+                    Some(Side::Right) => ":right",
+                    None => "",
+                };
+                let outcome = match o {
+                    PhaseOutcome::Done => "done",
+                    PhaseOutcome::Skipped => "skipped",
+                    PhaseOutcome::Pending => "pending",
+                };
+                format!("{}{side}={outcome}", p.exercise)
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// What to record: phases done and in total, whether all were done, and
     /// the active (unpaused) time.
     pub fn summary(&self) -> Summary {
@@ -334,6 +356,10 @@ mod tests {
         assert_eq!(p.skip(26.0), Some(Announcement::Finished));
         let s = p.summary();
         assert!(!s.completed, "a skipped step is a partial routine");
+        assert_eq!(
+            p.steps_record(),
+            "bird-dog:left=done,bird-dog:right=done,glute-bridge=skipped"
+        );
         assert_eq!((s.phases_done, s.phases_total), (2, 3));
     }
 

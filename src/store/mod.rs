@@ -48,6 +48,9 @@ pub struct RoutineSession {
     pub phases_done: u32,
     pub phases_total: u32,
     pub active_s: i64,
+    /// Each phase in order, `exercise[:side]=done|skipped|pending`,
+    /// comma-separated.
+    pub steps: String,
     /// Why it was recommended, when it was started from a card.
     pub reason: Option<String>,
     /// The card (`recommendations.shown_at_s`) it was started from.
@@ -309,8 +312,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         tx.execute(
             "INSERT INTO routine_sessions (routine, started_at_s, ended_at_s, completed,
-             phases_done, phases_total, active_s, reason, recommended_at_s)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             phases_done, phases_total, active_s, steps, reason, recommended_at_s)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 s.routine,
                 s.started_at_s,
@@ -319,6 +322,7 @@ impl Store {
                 s.phases_done,
                 s.phases_total,
                 s.active_s,
+                s.steps,
                 s.reason,
                 s.recommended_at_s
             ],
@@ -377,7 +381,7 @@ impl Store {
     ) -> Result<Vec<RoutineSession>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT routine, started_at_s, ended_at_s, completed, phases_done, phases_total,
-                    active_s, reason, recommended_at_s
+                    active_s, steps, reason, recommended_at_s
              FROM routine_sessions WHERE started_at_s >= ?1 AND started_at_s < ?2
              ORDER BY started_at_s",
         )?;
@@ -390,8 +394,9 @@ impl Store {
                 phases_done: r.get(4)?,
                 phases_total: r.get(5)?,
                 active_s: r.get(6)?,
-                reason: r.get(7)?,
-                recommended_at_s: r.get(8)?,
+                steps: r.get(7)?,
+                reason: r.get(8)?,
+                recommended_at_s: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -46,6 +46,7 @@ CREATE TABLE routine_sessions (
     phases_done       INTEGER NOT NULL,
     phases_total      INTEGER NOT NULL,
     active_s          INTEGER NOT NULL,
+    steps             TEXT NOT NULL,
     reason            TEXT,
     recommended_at_s  INTEGER
 );

@@ -29,6 +29,7 @@ impl ActivePlayer {
             phases_done: s.phases_done,
             phases_total: s.phases_total,
             active_s: s.active_s,
+            steps: self.player.steps_record(),
             reason: self.reason.clone(),
             recommended_at_s: self.recommended_at_s,
         }
