@@ -33,7 +33,7 @@ use crate::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
 use crate::sensor::{Placement, RawSample};
 use crate::settings::Settings;
 use crate::store::writer::{CommitInfo, Outcome, StoreWriter, WriteOp};
-use crate::store::{RoutineSession, Store};
+use crate::store::{RoutineSession, Store, StoreError};
 use crate::streak::{Streak, StreakEvent};
 
 /// Wakes the UI (egui's `request_repaint`) after an event was sent.
@@ -220,12 +220,9 @@ impl Engine {
             }
             demo = Some((wearer, d.clone()));
         }
-        // A streak that was running when the app closed goes on, and
-        // today's totals and routines feed the recommender.
+        // One indexed row each; the day's replay happens on the posture
+        // thread, so the window never waits for it.
         let now_s = store.last_second()?.unwrap_or(opts.demo_start_s);
-        let (day_start, day_end) = day_bounds(local_date(now_s));
-        let recent = store.seconds_between(day_start.min(now_s - 6 * 3600), now_s + 1)?;
-        let done_today = store.routine_sessions_between(day_start, day_end)?;
         let store_settings = store.settings()?;
 
         let ui_for_writer = ui.clone();
@@ -256,7 +253,6 @@ impl Engine {
         recorder
             .pipeline_mut()
             .apply_settings(&settings, opts.config);
-        recorder.pipeline_mut().resume_from(recent);
         ui.send(UiEvent::Settings(settings.clone()));
         let ui_n = ui.clone();
         let notifier = Notifier::spawn(move |r| match r {
@@ -272,17 +268,20 @@ impl Engine {
             ))),
         })?;
         let base_config = opts.config;
-        for s in &done_today {
-            recorder
-                .pipeline_mut()
-                .record_routine(s.started_at_s, &s.routine);
-        }
         let writer_tx = writer.sender();
         let ui_p = ui.clone();
+        let db = opts.db.clone();
         threads.push(
             std::thread::Builder::new()
                 .name("sitless-posture".into())
                 .spawn(move || {
+                    if let Err(e) =
+                        Store::open(&db).and_then(|s| resume_today(&s, &mut recorder, now_s))
+                    {
+                        ui_p.send(UiEvent::Error(format!(
+                            "Could not read today's data, so a streak in progress starts over: {e}"
+                        )));
+                    }
                     let mut state = PostureState {
                         recorder,
                         settings,
@@ -427,6 +426,21 @@ fn demo_loop(
             std::thread::sleep(tick);
         }
     }
+}
+
+/// Replays today (and at least the last six hours) into the pipeline: a
+/// streak that was running when the app closed goes on, and today's totals
+/// and routines feed the recommender.
+fn resume_today(store: &Store, recorder: &mut Recorder, now_s: i64) -> Result<(), StoreError> {
+    let (day_start, day_end) = day_bounds(local_date(now_s));
+    let recent = store.seconds_between(day_start.min(now_s - 6 * 3600), now_s + 1)?;
+    recorder.pipeline_mut().resume_from(recent);
+    for s in store.routine_sessions_between(day_start, day_end)? {
+        recorder
+            .pipeline_mut()
+            .record_routine(s.started_at_s, &s.routine);
+    }
+    Ok(())
 }
 
 /// What the posture thread owns.
