@@ -53,6 +53,17 @@ fn in_range(minute: u32, (from, to): (u32, u32)) -> bool {
 }
 
 impl Settings {
+    /// Defaults, but reminders on every day at every hour.
+    #[must_use]
+    pub fn any_time() -> Self {
+        Self {
+            active_days: [true; 7],
+            active_from_min: 0,
+            active_to_min: 24 * 60,
+            ..Self::default()
+        }
+    }
+
     /// Keeps values in ranges that make sense (a hand-edited database, an
     /// older version): nothing from storage is trusted blindly.
     #[must_use]

@@ -33,14 +33,7 @@ fn app_at_speed(script: DemoScript, db: &std::path::Path, speed: f64) -> Sitless
     // machine's time zone or the weekday of the fixed start.
     let mut store = Store::open(db).unwrap();
     if store.settings().unwrap() == Settings::default() {
-        store
-            .save_settings(&Settings {
-                active_days: [true; 7],
-                active_from_min: 0,
-                active_to_min: 24 * 60,
-                ..Settings::default()
-            })
-            .unwrap();
+        store.save_settings(&Settings::any_time()).unwrap();
     }
     drop(store);
     let config = Config::default().consistent();
