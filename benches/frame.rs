@@ -35,6 +35,7 @@ fn bench(c: &mut Criterion) {
                 speed: 60.0,
                 seed: 1,
                 script: None,
+                pace: None,
             }),
             config,
             demo_start_s: START_S,

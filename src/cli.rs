@@ -121,6 +121,7 @@ pub fn main() -> anyhow::Result<()> {
                     speed: cli.demo_speed,
                     seed: cli.demo_seed,
                     script: None,
+                    pace: None,
                 },
                 for_s,
                 cfg,
@@ -135,6 +136,7 @@ pub fn main() -> anyhow::Result<()> {
                     speed: cli.demo_speed,
                     seed: cli.demo_seed,
                     script: None,
+                    pace: None,
                 }),
                 config: cfg,
             })

@@ -46,6 +46,24 @@ pub struct DemoOptions {
     pub seed: u64,
     /// A fixed script (tests); `None` plays endless seeded workdays.
     pub script: Option<DemoScript>,
+    /// The clock that paces the demo; `None` is the real clock. Tests
+    /// inject a `PaceClock` and move it on when they are ready.
+    pub pace: Option<PaceClock>,
+}
+
+/// A manual clock for the demo's pacing: seconds that pass only when
+/// `advance` is called.
+#[derive(Clone, Debug, Default)]
+pub struct PaceClock(Arc<std::sync::atomic::AtomicU64>);
+
+impl PaceClock {
+    pub fn advance(&self, seconds: u64) {
+        self.0.fetch_add(seconds, Ordering::Relaxed);
+    }
+
+    fn elapsed_s(&self) -> f64 {
+        self.0.load(Ordering::Relaxed) as f64
+    }
 }
 
 pub struct EngineOptions {
@@ -392,9 +410,11 @@ fn demo_loop(
     let mut sec = DemoSecond::default();
     let mut next_seed = opts.seed;
     while !stop.load(Ordering::Relaxed) {
-        let target_s = speed.map_or(i64::MAX, |x| {
-            sim0 + (started.elapsed().as_secs_f64() * x) as i64
-        });
+        let elapsed_s = opts
+            .pace
+            .as_ref()
+            .map_or_else(|| started.elapsed().as_secs_f64(), PaceClock::elapsed_s);
+        let target_s = speed.map_or(i64::MAX, |x| sim0 + (elapsed_s * x) as i64);
         let mut parts = Vec::new();
         // At most ten simulated minutes per message keeps messages small.
         while wearer.next_t_s() <= target_s && parts.len() < 1200 {

@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sitless::app::SitlessApp;
 use sitless::config::Config;
-use sitless::engine::{DemoOptions, Engine, EngineOptions};
+use sitless::engine::{DemoOptions, Engine, EngineOptions, PaceClock};
 use sitless::sensor::demo::{Activity, DemoScript, Segment};
 use sitless::settings::Settings;
 use sitless::store::Store;
@@ -25,10 +25,12 @@ fn still(a: Activity, s: u32) -> Segment {
 }
 
 fn app_with(script: DemoScript, db: &std::path::Path) -> SitlessApp {
-    app_at_speed(script, db, f64::INFINITY)
+    app_paced(script, db, None)
 }
 
-fn app_at_speed(script: DemoScript, db: &std::path::Path, speed: f64) -> SitlessApp {
+/// With a pace clock the demo plays only as far as the test has advanced
+/// it (one simulated second per clock second); without, as fast as it can.
+fn app_paced(script: DemoScript, db: &std::path::Path, pace: Option<PaceClock>) -> SitlessApp {
     // Reminders at any hour and day, so the tests do not depend on the
     // machine's time zone or the weekday of the fixed start.
     let mut store = Store::open(db).unwrap();
@@ -41,9 +43,10 @@ fn app_at_speed(script: DemoScript, db: &std::path::Path, speed: f64) -> Sitless
         &EngineOptions {
             db: db.to_owned(),
             demo: Some(DemoOptions {
-                speed,
+                speed: if pace.is_some() { 1.0 } else { f64::INFINITY },
                 seed: 9,
                 script: Some(script),
+                pace,
             }),
             config,
             demo_start_s: START_S,
@@ -166,8 +169,6 @@ fn reopening_keeps_todays_data_and_continues_the_streak() {
 fn card_start_walk_checked_by_the_sensor_finished_and_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("routine.db");
-    // At 600× the hour of sitting takes 6 s; the walk starts 10 simulated
-    // minutes (1 s) after the card, so Start is clicked before it.
     let script = DemoScript::from_segments(vec![
         still(Activity::Stand, 10),
         still(Activity::Sit, 10),
@@ -176,7 +177,11 @@ fn card_start_walk_checked_by_the_sensor_finished_and_recorded() {
         Segment::new(Activity::Walk, 5 * 60),
         Segment::new(Activity::Stand, 5 * 60),
     ]);
-    let app = app_at_speed(script, &db, 600.0);
+    // The demo plays only as far as the clock is moved: first to 62
+    // minutes of sitting, so the card is up and the walk has not begun.
+    let pace = PaceClock::default();
+    pace.advance(140 + 62 * 60);
+    let app = app_paced(script, &db, Some(pace.clone()));
     let mut h = Harness::builder()
         .with_size(egui::vec2(1000.0, 900.0))
         .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
@@ -186,8 +191,10 @@ fn card_start_walk_checked_by_the_sensor_finished_and_recorded() {
     });
     h.get_by_label("Start Movement break").click();
     h.run_steps(2);
-    h.get_by_label_contains("to walk");
+    h.get_by_label("2 min to walk");
     h.get_by_label("Walk");
+    // Now the wearer sits on, then walks.
+    pace.advance(20 * 60);
     // The sensor completes the walk; no button is pressed.
     step_until(&mut h, "the walk to finish", |h| {
         h.query_by_label("Routine finished. Well done.").is_some()
