@@ -13,7 +13,7 @@ use crate::days::{format_duration, local_date, local_to_unix};
 use crate::pipeline::SensorInput;
 use crate::posture::calibration::Calibration;
 use crate::record::{Recorder, demo_calibration, play_demo, register_demo_device};
-use crate::report::load_day_report;
+use crate::report::load_day;
 use crate::sensor::Placement;
 use crate::sensor::demo::{DemoScript, DemoWearer};
 use crate::store::Store;
@@ -367,7 +367,7 @@ fn report(db: &Path, date: Option<NaiveDate>, json: bool, cfg: &Config) -> anyho
     }
     let store = Store::open(db)?;
     let date = date.unwrap_or_else(|| local_date(chrono::Utc::now().timestamp()));
-    let r = load_day_report(&store, date, cfg)?;
+    let (_, r) = load_day(&store, date, cfg)?;
     if json {
         println!("{}", serde_json::to_string(&r)?);
         return Ok(());

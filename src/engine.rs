@@ -28,7 +28,7 @@ use crate::posture::Posture;
 use crate::posture::calibration::Calibration;
 use crate::record::{Recorder, demo_calibration, register_demo_device};
 use crate::reminder::ReminderDue;
-use crate::report::{DayReport, day_report};
+use crate::report::{DayReport, load_day};
 use crate::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
 use crate::sensor::{Placement, RawSample};
 use crate::settings::Settings;
@@ -669,10 +669,7 @@ fn chart_loop(rx: &Receiver<ChartRequest>, store: &Store, cfg: &Config, ui: &UiS
             req = newer;
         }
         let (start, end) = day_bounds(req.date);
-        let result = store.seconds_between(start, end).and_then(|seconds| {
-            let mut report = day_report(req.date, &seconds, cfg);
-            report.recommendations = store.count_recommendations(start, end)?;
-            report.routines_completed = store.count_routines_completed(start, end)?;
+        let result = load_day(store, req.date, cfg).and_then(|(seconds, report)| {
             let sessions = store.routine_sessions_between(start, end)?;
             Ok((seconds, report, sessions))
         });

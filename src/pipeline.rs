@@ -219,15 +219,6 @@ impl Pipeline {
             .map(|c| (c.device_id, c.classifier.calibration()))
     }
 
-    /// Samples that arrived late and were dropped (out-of-order input).
-    pub fn late_samples(&self) -> u64 {
-        self.channels
-            .values()
-            .map(|c| c.windower.late_samples)
-            .sum::<u64>()
-            + self.fusion.late_results
-    }
-
     /// Feeds samples of one sensor, in time order.
     pub fn push(&mut self, placement: Placement, samples: &[RawSample], out: &mut PipelineOutput) {
         let Some(ch) = self.channels.get_mut(&placement) else {

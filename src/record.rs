@@ -20,7 +20,6 @@ pub struct RecordSummary {
     pub sitting_s: u64,
     pub streaks: Vec<Streak>,
     pub reminders: u64,
-    pub late_samples: u64,
 }
 
 pub struct Recorder {
@@ -114,7 +113,6 @@ impl Recorder {
         self.flush_pending();
         // The streak still running at the end counts as a streak too.
         self.summary.streaks.extend(self.pipeline.current_streak());
-        self.summary.late_samples = self.pipeline.late_samples();
         self.summary
     }
 }

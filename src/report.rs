@@ -88,18 +88,18 @@ pub fn day_report(date: NaiveDate, seconds: &[PostureSecond], cfg: &Config) -> D
     r
 }
 
-/// The report of a stored day.
-pub fn load_day_report(
+/// A stored day: its seconds (for charts) and its report.
+pub fn load_day(
     store: &Store,
     date: NaiveDate,
     cfg: &Config,
-) -> Result<DayReport, StoreError> {
+) -> Result<(Vec<PostureSecond>, DayReport), StoreError> {
     let (start, end) = day_bounds(date);
     let seconds = store.seconds_between(start, end)?;
     let mut r = day_report(date, &seconds, cfg);
     r.recommendations = store.count_recommendations(start, end)?;
     r.routines_completed = store.count_routines_completed(start, end)?;
-    Ok(r)
+    Ok((seconds, r))
 }
 
 #[cfg(test)]

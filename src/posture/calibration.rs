@@ -73,7 +73,6 @@ pub struct UprightLearner {
     learned: Option<Vec3>,
     /// A rejected run, kept to see whether the next one agrees with it.
     rejected: Option<Vec3>,
-    pub runs_used: u32,
 }
 
 impl UprightLearner {
@@ -93,7 +92,6 @@ impl UprightLearner {
             run: Vec::new(),
             learned: initial,
             rejected: None,
-            runs_used: 0,
         }
     }
 
@@ -146,7 +144,6 @@ impl UprightLearner {
         };
         self.learned = Some(next);
         self.rejected = None;
-        self.runs_used += 1;
         true
     }
 }

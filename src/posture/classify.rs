@@ -43,10 +43,6 @@ impl SensorClassifier {
         }
     }
 
-    pub fn placement(&self) -> Placement {
-        self.placement
-    }
-
     /// The references in use now, to be stored with the device.
     pub fn calibration(&self) -> Calibration {
         Calibration {

@@ -29,14 +29,6 @@ impl Placement {
             Self::Back => "back",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "thigh" => Some(Self::Thigh),
-            "back" => Some(Self::Back),
-            _ => None,
-        }
-    }
 }
 
 impl std::fmt::Display for Placement {

@@ -57,16 +57,6 @@ pub struct RoutineSession {
     pub recommended_at_s: Option<i64>,
 }
 
-/// A device row.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Device {
-    pub id: i64,
-    pub address: String,
-    pub model: String,
-    pub name: String,
-    pub placement: Placement,
-}
-
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -130,34 +120,6 @@ impl Store {
             [address],
             |r| r.get(0),
         )?)
-    }
-
-    pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, address, model, name, placement FROM devices ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (id, address, model, name, placement) = row?;
-            let placement = Placement::parse(&placement)
-                .ok_or_else(|| StoreError::Corrupt(format!("placement `{placement}`")))?;
-            Ok(Device {
-                id,
-                address,
-                model,
-                name,
-                placement,
-            })
-        })
-        .collect()
     }
 
     /// The stored calibration of a device (empty if none yet).
@@ -491,7 +453,6 @@ mod tests {
         assert_eq!(rows[0].state, Posture::Sitting);
         assert_eq!(rows[0].tilt_deg, Some(12.3));
         assert_eq!(st.last_second().unwrap(), Some(11));
-        assert_eq!(st.devices().unwrap()[0].placement, Placement::Thigh);
     }
 
     #[cfg(unix)]
