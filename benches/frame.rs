@@ -39,6 +39,7 @@ fn bench(c: &mut Criterion) {
             }),
             config,
             demo_start_s: START_S,
+            ble: None,
         },
         Arc::new(|| {}),
     )

@@ -214,6 +214,7 @@ pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
                     demo,
                     config,
                     demo_start_s: crate::cli::default_demo_start(),
+                    ble: Some(crate::ble::system_clock()),
                 },
                 Arc::new(move || ctx.request_repaint()),
             )?;

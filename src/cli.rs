@@ -64,12 +64,36 @@ pub enum Command {
         #[arg(long, value_enum)]
         placement: Placement,
     },
-    /// Record from the sensor without a window, printing progress and
-    /// reminders (with desktop notifications), until N seconds pass or Ctrl-C.
+    /// Record from the paired sensors (or --demo) without a window, printing
+    /// progress and reminders (with desktop notifications), until N seconds
+    /// pass or Ctrl-C.
     Record {
         #[arg(long, value_name = "N")]
         for_s: Option<u64>,
     },
+    /// Look for sensors nearby (Sitless profile, micro:bit, Thingy:52).
+    Scan {
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        timeout_s: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pair a sensor seen by `scan` (ID is its Bluetooth address).
+    Pair {
+        id: String,
+        #[arg(long, value_enum)]
+        placement: Placement,
+        /// How long to look for it.
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        timeout_s: u64,
+    },
+    /// List the paired sensors.
+    Devices {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget a paired sensor: it is never connected again (its data stays).
+    Forget { id: String },
     /// Print a day's figures.
     Report {
         /// Local date, YYYY-MM-DD (default today).
@@ -110,23 +134,26 @@ pub fn main() -> anyhow::Result<()> {
         Some(Command::Report { date, json }) => report(&db_path(cli.db, false)?, date, json, &cfg),
         Some(Command::Record { for_s }) => {
             check_speed(cli.demo_speed)?;
-            if !cli.demo {
-                bail!(
-                    "record needs a sensor: Bluetooth sensors are not supported yet, use --demo for the demo sensor"
-                );
-            }
-            record(
-                &db_path(cli.db, true)?,
-                &crate::engine::DemoOptions {
-                    speed: cli.demo_speed,
-                    seed: cli.demo_seed,
-                    script: None,
-                    pace: None,
-                },
-                for_s,
-                cfg,
-            )
+            let demo = cli.demo.then_some(crate::engine::DemoOptions {
+                speed: cli.demo_speed,
+                seed: cli.demo_seed,
+                script: None,
+                pace: None,
+            });
+            record(&db_path(cli.db, cli.demo)?, demo.as_ref(), for_s, cfg)
         }
+        Some(Command::Scan { timeout_s, json }) => {
+            crate::cli_ble::scan(&db_path(cli.db, cli.demo)?, timeout_s, json)
+        }
+        Some(Command::Pair {
+            id,
+            placement,
+            timeout_s,
+        }) => crate::cli_ble::pair(&db_path(cli.db, cli.demo)?, &id, placement, timeout_s),
+        Some(Command::Devices { json }) => {
+            crate::cli_ble::devices(&db_path(cli.db, cli.demo)?, json)
+        }
+        Some(Command::Forget { id }) => crate::cli_ble::forget(&db_path(cli.db, cli.demo)?, &id),
         None => {
             let db = db_path(cli.db, cli.demo)?;
             check_speed(cli.demo_speed)?;
@@ -154,7 +181,7 @@ fn check_speed(speed: f64) -> anyhow::Result<()> {
 /// Headless recording: the same engine as the window, events printed.
 fn record(
     db: &Path,
-    demo: &crate::engine::DemoOptions,
+    demo: Option<&crate::engine::DemoOptions>,
     for_s: Option<u64>,
     cfg: Config,
 ) -> anyhow::Result<()> {
@@ -167,20 +194,42 @@ fn record(
     let stop_c = stop.clone();
     ctrlc::set_handler(move || stop_c.store(true, Ordering::Relaxed))
         .context("cannot catch Ctrl-C")?;
+    if demo.is_none() {
+        let paired = crate::store::Store::open(db)?.paired_devices()?;
+        if paired.is_empty() {
+            bail!(
+                "no paired sensors: run `sitless scan`, then `sitless pair ID --placement thigh`; or try `sitless record --demo`"
+            );
+        }
+        let names: Vec<String> = paired
+            .iter()
+            .map(|d| format!("{} ({}, {})", d.name, d.address, d.placement))
+            .collect();
+        println!(
+            "recording from {} into {} (Ctrl-C to stop)",
+            names.join(" and "),
+            db.display()
+        );
+        crate::cli_ble::say_what_cannot_be_measured(&paired);
+    }
     let engine = Engine::start(
         &EngineOptions {
             db: db.to_owned(),
-            demo: Some(demo.clone()),
+            demo: demo.cloned(),
             config: cfg,
             demo_start_s: default_demo_start(),
+            ble: demo.is_none().then(crate::ble::system_clock),
         },
         Arc::new(|| {}),
     )?;
-    println!(
-        "recording from the demo sensor at {}× into {} (Ctrl-C to stop)",
-        demo.speed,
-        db.display()
-    );
+    if let Some(demo) = demo {
+        println!(
+            "recording from the demo sensor at {}× into {} (Ctrl-C to stop)",
+            demo.speed,
+            db.display()
+        );
+    }
+    let mut links = crate::cli_ble::LinkPrinter::default();
     let deadline = for_s.map(|s| Instant::now() + Duration::from_secs(s));
     let mut latest = None;
     let mut last_progress = Instant::now();
@@ -206,6 +255,7 @@ fn record(
                 );
             }
             Some(UiEvent::Error(e)) => eprintln!("warning: {e}"),
+            Some(UiEvent::Ble(e)) => links.event(&e),
             _ => {}
         }
         if last_progress.elapsed() >= Duration::from_secs(5) {
@@ -223,7 +273,15 @@ fn record(
             }
         }
     }
+    let mut engine = engine;
+    engine.stop_ble();
+    while let Some(e) = engine.try_recv() {
+        if let UiEvent::Ble(e) = e {
+            links.event(&e);
+        }
+    }
     drop(engine);
+    links.summary();
     println!("stopped; everything recorded is in {}", db.display());
     Ok(())
 }

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
+use crate::ble::central::{Ble, BleOptions};
+use crate::ble::{BleCommand, BleEvent, PairedSensor};
 use crate::charts::timeline::{TimelineInput, render};
 use crate::charts::{ChartTheme, RgbImage};
 use crate::config::Config;
@@ -72,6 +74,9 @@ pub struct EngineOptions {
     pub config: Config,
     /// Where the demo's day starts when the database has nothing newer.
     pub demo_start_s: i64,
+    /// Bluetooth sensors, stamped with this clock; `None`: no Bluetooth
+    /// (most tests, and machines without it).
+    pub ble: Option<crate::ble::Clock>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -133,7 +138,21 @@ pub enum UiEvent {
         newest_s: Option<i64>,
     },
     Day(Box<DayView>),
+    /// Bluetooth: adapter, scan list, links, pairing (not samples).
+    Ble(BleEvent),
+    /// The calibration wizard's result for a sensor.
+    Calibrated {
+        placement: Placement,
+        result: Result<(), String>,
+    },
     Error(String),
+}
+
+/// A calibration pose held by the wearer (the wizard).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pose {
+    StandStill,
+    SitUpright,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,6 +172,13 @@ pub enum Command {
     RoutineDone(RoutineSession),
     /// New settings: apply and store.
     Settings(Settings),
+    /// The wearer held `pose` for the last `seconds` seconds of the
+    /// sensor at `placement`; after both poses the calibration is computed.
+    CalibrationPose {
+        placement: Placement,
+        pose: Pose,
+        seconds: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -167,12 +193,15 @@ pub struct ChartRequest {
 
 enum PostureMsg {
     Samples(Vec<(Placement, Vec<RawSample>)>),
+    /// The sensors feeding the pipeline changed (Bluetooth pairing).
+    Sensors(Vec<SensorInput>),
     Command(Command),
     SourceDone,
 }
 
 pub struct Engine {
     events: Receiver<UiEvent>,
+    ble: Option<Ble>,
     posture_tx: Option<SyncSender<PostureMsg>>,
     chart_tx: Option<SyncSender<ChartRequest>>,
     stop: Arc<AtomicBool>,
@@ -238,6 +267,23 @@ impl Engine {
             }
             demo = Some((wearer, d.clone()));
         }
+        if opts.demo.is_none() && opts.ble.is_some() {
+            let paired: Vec<PairedSensor> = store
+                .paired_devices()?
+                .into_iter()
+                .filter_map(|r| {
+                    Some(PairedSensor {
+                        device_id: r.id,
+                        model: crate::ble::SensorModel::parse(&r.model)?,
+                        address: r.address,
+                        name: r.name,
+                        placement: r.placement,
+                        next_seq: r.next_seq,
+                    })
+                })
+                .collect();
+            inputs = sensor_inputs(&store, &paired)?;
+        }
         // One indexed row each; the day's replay happens on the posture
         // thread, so the window never waits for it.
         let now_s = store.last_second()?.unwrap_or(opts.demo_start_s);
@@ -302,6 +348,7 @@ impl Engine {
                     }
                     let mut state = PostureState {
                         recorder,
+                        standing: std::collections::BTreeMap::new(),
                         settings,
                         base_config,
                         notifier,
@@ -331,6 +378,7 @@ impl Engine {
                         .spawn(move || demo_loop(wearer, &d, endless, &tx, &stop_d, &ui_d))?,
                 );
             }
+            None if opts.ble.is_some() => {}
             None => ui.send(UiEvent::Sensor(SensorStatus {
                 name: "No sensor".into(),
                 state: SensorState::NoSensor,
@@ -338,8 +386,56 @@ impl Engine {
             })),
         }
 
+        let ble = match &opts.ble {
+            Some(clock) => {
+                let tx = posture_tx.clone();
+                let ui_b = ui.clone();
+                let demo_running = opts.demo.is_some();
+                let db = opts.db.clone();
+                let reader = std::sync::Mutex::new(Store::open(&opts.db)?);
+                let sink = move |ev: BleEvent| match ev {
+                    BleEvent::Samples {
+                        placement, samples, ..
+                    } => {
+                        // The demo and real sensors never feed one stream.
+                        if !demo_running {
+                            let _ = tx.send(PostureMsg::Samples(vec![(placement, samples)]));
+                        }
+                    }
+                    BleEvent::Paired(list) => {
+                        if !demo_running {
+                            let inputs = reader
+                                .lock()
+                                .map_err(|_| StoreError::Corrupt("lock poisoned".into()))
+                                .and_then(|r| sensor_inputs(&r, &list));
+                            match inputs {
+                                Ok(inputs) => {
+                                    let _ = tx.send(PostureMsg::Sensors(inputs));
+                                }
+                                Err(e) => ui_b.send(UiEvent::Error(format!(
+                                    "cannot read the sensors' calibration: {e}"
+                                ))),
+                            }
+                        }
+                        ui_b.send(UiEvent::Ble(BleEvent::Paired(list)));
+                    }
+                    other => ui_b.send(UiEvent::Ble(other)),
+                };
+                Some(Ble::spawn(
+                    BleOptions {
+                        db,
+                        clock: clock.clone(),
+                        connect_paired: !demo_running,
+                    },
+                    sink,
+                )?)
+            }
+            None => None,
+        };
+
         Ok(Self {
             events,
+            ble,
             posture_tx: Some(posture_tx),
             chart_tx: Some(chart_tx),
             stop,
@@ -366,6 +462,23 @@ impl Engine {
             .is_some_and(|tx| tx.try_send(PostureMsg::Command(cmd)).is_ok())
     }
 
+    /// Sends a Bluetooth command; false without Bluetooth or when busy.
+    pub fn send_ble(&self, cmd: BleCommand) -> bool {
+        self.ble.as_ref().is_some_and(|b| b.send(cmd))
+    }
+
+    /// Stops the Bluetooth links now (they hand on what they hold); their
+    /// last events stay queued for `try_recv`.
+    pub fn stop_ble(&mut self) {
+        if let Some(mut b) = self.ble.take() {
+            b.shutdown();
+        }
+    }
+
+    pub fn has_ble(&self) -> bool {
+        self.ble.is_some()
+    }
+
     /// Asks for a day report and chart; false if a request is already queued
     /// deep enough (try again next frame).
     pub fn request_day(&self, req: ChartRequest) -> bool {
@@ -377,6 +490,11 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
+        // First the links: they hand on what they hold to the posture
+        // thread, which then settles everything into the writer.
+        if let Some(mut b) = self.ble.take() {
+            b.shutdown();
+        }
         self.stop.store(true, Ordering::Relaxed);
         self.posture_tx = None;
         self.chart_tx = None;
@@ -448,6 +566,20 @@ fn demo_loop(
     }
 }
 
+/// Pipeline inputs for paired sensors, with their stored calibrations.
+fn sensor_inputs(store: &Store, paired: &[PairedSensor]) -> Result<Vec<SensorInput>, StoreError> {
+    paired
+        .iter()
+        .map(|p| {
+            Ok(SensorInput {
+                placement: p.placement,
+                device_id: p.device_id,
+                calibration: store.device_calibration(p.device_id)?,
+            })
+        })
+        .collect()
+}
+
 /// Replays today (and at least the last six hours) into the pipeline: a
 /// streak that was running when the app closed goes on, and today's totals
 /// and routines feed the recommender.
@@ -466,6 +598,8 @@ fn resume_today(store: &Store, recorder: &mut Recorder, now_s: i64) -> Result<()
 /// What the posture thread owns.
 struct PostureState {
     recorder: Recorder,
+    /// The wizard's standing windows per sensor, waiting for the sitting pose.
+    standing: std::collections::BTreeMap<Placement, Vec<crate::posture::window::Window>>,
     settings: Settings,
     base_config: Config,
     notifier: Notifier,
@@ -542,6 +676,20 @@ fn posture_loop(
                         state.settings = new;
                         continue;
                     }
+                    Command::CalibrationPose {
+                        placement,
+                        pose,
+                        seconds,
+                    } => {
+                        calibration_pose(
+                            &mut state.standing,
+                            recorder,
+                            (placement, pose, seconds),
+                            state.base_config,
+                            ui,
+                        );
+                        continue;
+                    }
                     Command::RoutineDone(session) => {
                         recorder
                             .pipeline_mut()
@@ -555,6 +703,11 @@ fn posture_loop(
                     outcome,
                     at_s: now_s,
                 });
+            }
+            Some(PostureMsg::Sensors(inputs)) => {
+                recorder
+                    .pipeline_mut()
+                    .set_inputs(&inputs, state.base_config.posture);
             }
             Some(PostureMsg::SourceDone) => {
                 // A finite script (tests) ended: settle and store the rest.
@@ -577,6 +730,58 @@ fn posture_loop(
             }
             last_live = Some(Instant::now());
             live_dirty = false;
+        }
+    }
+}
+
+/// One step of the calibration wizard: keep the standing windows, and
+/// after the sitting pose compute and apply the calibration (the recorder
+/// stores it with the device on its next batch).
+fn calibration_pose(
+    standing: &mut std::collections::BTreeMap<Placement, Vec<crate::posture::window::Window>>,
+    recorder: &mut Recorder,
+    (placement, pose, seconds): (Placement, Pose, u32),
+    base: Config,
+    ui: &UiSender,
+) {
+    let windows = recorder
+        .pipeline_mut()
+        .recent_windows(placement, seconds as usize);
+    if windows.len() + 1 < seconds as usize {
+        ui.send(UiEvent::Calibrated {
+            placement,
+            result: Err(format!(
+                "only {} of {seconds} seconds of data arrived from the {placement} sensor; is it streaming?",
+                windows.len()
+            )),
+        });
+        standing.remove(&placement);
+        return;
+    }
+    match pose {
+        Pose::StandStill => {
+            standing.insert(placement, windows);
+        }
+        Pose::SitUpright => {
+            let Some(stand) = standing.remove(&placement) else {
+                ui.send(UiEvent::Calibrated {
+                    placement,
+                    result: Err("stand still first, then sit".into()),
+                });
+                return;
+            };
+            let min_deg = match placement {
+                Placement::Thigh => 45.0,
+                Placement::Back => 8.0,
+            };
+            let result = crate::posture::calibration::calibrate(&stand, &windows, min_deg)
+                .map(|cal| {
+                    recorder
+                        .pipeline_mut()
+                        .set_calibration(placement, cal, base.posture);
+                })
+                .map_err(|e| e.to_string());
+            ui.send(UiEvent::Calibrated { placement, result });
         }
     }
 }

@@ -6,8 +6,10 @@
 //! worker threads and the bounded channels between them and the UI.
 
 pub mod app;
+pub mod ble;
 pub mod charts;
 pub mod cli;
+pub mod cli_ble;
 pub mod config;
 pub mod days;
 pub mod engine;

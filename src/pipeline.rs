@@ -8,7 +8,7 @@ use crate::posture::calibration::Calibration;
 use crate::posture::classify::{Classified, SensorClassifier};
 use crate::posture::fusion::Fusion;
 use crate::posture::min_bout::MinBout;
-use crate::posture::window::Windower;
+use crate::posture::window::{Window, Windower};
 use chrono::Timelike;
 
 use crate::config::Config;
@@ -33,7 +33,11 @@ struct Channel {
     device_id: i64,
     windower: Windower,
     classifier: SensorClassifier,
+    /// The last few windows, for the calibration wizard.
+    recent: std::collections::VecDeque<Window>,
 }
+
+const RECENT_WINDOWS: usize = 30;
 
 /// Everything a batch of samples produced.
 #[derive(Debug, Default)]
@@ -146,6 +150,7 @@ impl Pipeline {
                         device_id: i.device_id,
                         windower: Windower::new(),
                         classifier: SensorClassifier::new(i.placement, posture, i.calibration),
+                        recent: std::collections::VecDeque::new(),
                     },
                 )
             })
@@ -164,6 +169,69 @@ impl Pipeline {
                 ..Measured::default()
             },
             fused: Vec::new(),
+        }
+    }
+
+    /// Changes the sensors feeding the pipeline (a sensor paired, forgotten
+    /// or replaced). Channels of sensors that stay keep their state; the
+    /// streak, reminder and day figures go on.
+    pub fn set_inputs(&mut self, inputs: &[SensorInput], posture: PostureConfig) {
+        let mut out = Vec::new();
+        self.fusion.flush(&mut out);
+        self.fused.extend(out);
+        let mut channels = BTreeMap::new();
+        for i in inputs {
+            let ch = match self.channels.remove(&i.placement) {
+                Some(ch) if ch.device_id == i.device_id => ch,
+                _ => Channel {
+                    device_id: i.device_id,
+                    windower: Windower::new(),
+                    classifier: SensorClassifier::new(i.placement, posture, i.calibration),
+                    recent: std::collections::VecDeque::new(),
+                },
+            };
+            channels.insert(i.placement, ch);
+        }
+        self.channels = channels;
+        let placements: Vec<_> = inputs.iter().map(|i| i.placement).collect();
+        self.fusion.expect(&placements);
+    }
+
+    /// Sensors feeding the pipeline now.
+    pub fn placements(&self) -> Vec<Placement> {
+        self.channels.keys().copied().collect()
+    }
+
+    /// Samples that arrived older than their sensor's open window (repeats
+    /// or a clock going back); they are counted, not merged.
+    pub fn late_samples(&self) -> u64 {
+        self.channels
+            .values()
+            .map(|c| c.windower.late_samples)
+            .sum::<u64>()
+            + self.fusion.late_results
+    }
+
+    /// The newest `n` one-second windows of the sensor at `placement`.
+    pub fn recent_windows(&self, placement: Placement, n: usize) -> Vec<Window> {
+        self.channels.get(&placement).map_or_else(Vec::new, |c| {
+            c.recent
+                .iter()
+                .skip(c.recent.len().saturating_sub(n))
+                .copied()
+                .collect()
+        })
+    }
+
+    /// Uses a new calibration for the sensor at `placement` (the wizard).
+    pub fn set_calibration(
+        &mut self,
+        placement: Placement,
+        calibration: Calibration,
+        posture: PostureConfig,
+    ) {
+        if let Some(ch) = self.channels.get_mut(&placement) {
+            ch.classifier = SensorClassifier::new(placement, posture, calibration);
         }
     }
 
@@ -226,6 +294,10 @@ impl Pipeline {
         };
         for &s in samples {
             if let Some(w) = ch.windower.push(s) {
+                if ch.recent.len() == RECENT_WINDOWS {
+                    ch.recent.pop_front();
+                }
+                ch.recent.push_back(w);
                 let c = ch.classifier.classify(&w);
                 out.live = Some(c);
                 self.fusion

@@ -50,6 +50,7 @@ fn app_paced(script: DemoScript, db: &std::path::Path, pace: Option<PaceClock>) 
             }),
             config,
             demo_start_s: START_S,
+            ble: None,
         },
         Arc::new(|| {}),
     )

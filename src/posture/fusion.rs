@@ -40,6 +40,12 @@ impl Fusion {
         }
     }
 
+    /// Changes which sensors a second waits for.
+    pub fn expect(&mut self, placements: &[Placement]) {
+        self.expect_thigh = placements.contains(&Placement::Thigh);
+        self.expect_back = placements.contains(&Placement::Back);
+    }
+
     pub fn push(
         &mut self,
         placement: Placement,

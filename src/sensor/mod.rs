@@ -16,7 +16,10 @@ pub struct RawSample {
 
 /// Where the sensor is worn. It decides what can be measured: the thigh
 /// tells sitting from standing, the back measures trunk tilt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Placement {
     Thigh,
     Back,

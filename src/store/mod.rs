@@ -57,6 +57,18 @@ pub struct RoutineSession {
     pub recommended_at_s: Option<i64>,
 }
 
+/// A paired sensor as stored.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceRow {
+    pub id: i64,
+    pub address: String,
+    pub model: String,
+    pub name: String,
+    pub placement: Placement,
+    pub added_at_s: i64,
+    pub next_seq: Option<u32>,
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -120,6 +132,101 @@ impl Store {
             [address],
             |r| r.get(0),
         )?)
+    }
+
+    /// Stores a paired Bluetooth sensor (again, if it was forgotten). A
+    /// sensor already worn at `placement` is forgotten: one per placement.
+    pub fn pair_device(
+        &mut self,
+        address: &str,
+        model: &str,
+        name: &str,
+        placement: Placement,
+        now_s: i64,
+    ) -> Result<i64, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE devices SET forgotten_at_s = ?3
+             WHERE placement = ?1 AND address <> ?2 AND model <> 'demo' AND forgotten_at_s IS NULL",
+            params![placement.as_str(), address, now_s],
+        )?;
+        tx.execute(
+            "INSERT INTO devices (address, model, name, placement, added_at_s)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(address) DO UPDATE SET model = ?2, name = ?3, placement = ?4,
+                 forgotten_at_s = NULL",
+            params![address, model, name, placement.as_str(), now_s],
+        )?;
+        let id = tx.query_row(
+            "SELECT id FROM devices WHERE address = ?1",
+            [address],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Paired Bluetooth sensors (not the demo, not forgotten), oldest first.
+    pub fn paired_devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT id, address, model, name, placement, added_at_s, next_seq FROM devices
+             WHERE model <> 'demo' AND forgotten_at_s IS NULL ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, address, model, name, placement, added_at_s, next_seq) = row?;
+            let placement = match placement.as_str() {
+                "thigh" => Placement::Thigh,
+                "back" => Placement::Back,
+                other => return Err(StoreError::Corrupt(format!("placement {other:?}"))),
+            };
+            out.push(DeviceRow {
+                id,
+                address,
+                model,
+                name,
+                placement,
+                added_at_s,
+                next_seq: next_seq.and_then(|s| u32::try_from(s).ok()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Forgets a paired sensor; false if no paired sensor has that address.
+    pub fn forget_device(&self, address: &str, now_s: i64) -> Result<bool, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE devices SET forgotten_at_s = ?2
+             WHERE address = ?1 AND model <> 'demo' AND forgotten_at_s IS NULL",
+            params![address, now_s],
+        )? == 1)
+    }
+
+    pub fn rename_device(&self, address: &str, name: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE devices SET name = ?2 WHERE address = ?1",
+            params![address, name],
+        )? == 1)
+    }
+
+    /// Where the next history fetch of a Sitless-profile sensor starts.
+    pub fn set_next_seq(&self, device_id: i64, next_seq: u32) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE devices SET next_seq = ?2 WHERE id = ?1",
+            params![device_id, i64::from(next_seq)],
+        )?;
+        Ok(())
     }
 
     /// The stored calibration of a device (empty if none yet).

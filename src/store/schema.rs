@@ -58,8 +58,16 @@ CREATE TABLE settings (
 CREATE INDEX routine_sessions_started ON routine_sessions(started_at_s);
 ";
 
+/// Bluetooth sensors: a forgotten sensor keeps its row (its samples refer
+/// to it) but is never connected again; `next_seq` is where the Sitless
+/// profile's history fetch starts after the app was away.
+const V2: &str = r"
+ALTER TABLE devices ADD COLUMN forgotten_at_s INTEGER;
+ALTER TABLE devices ADD COLUMN next_seq INTEGER CHECK (next_seq BETWEEN 0 AND 4294967295);
+";
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![M::up(V1), M::up(V2)])
 }
 
 #[cfg(test)]

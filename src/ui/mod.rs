@@ -122,6 +122,8 @@ impl TodayModel {
                 });
             }
             UiEvent::Error(e) => self.error = Some(e),
+            // The Sensors view's business (`SensorsModel`).
+            UiEvent::Ble(_) | UiEvent::Calibrated { .. } => {}
         }
     }
 

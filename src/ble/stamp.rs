@@ -1,0 +1,171 @@
+//! Turning packets into timed samples, and keeping count: which sequence
+//! numbers arrived twice, which never came, which packets were malformed.
+//! Pure code, so link drops and bad packets are tested without a radio.
+
+use crate::posture::vector::Vec3;
+use crate::sensor::RawSample;
+
+use super::model::DecodeError;
+
+/// Counts of one link, shown in the Sensors view and printed by `record`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LinkStats {
+    /// Samples handed to the pipeline.
+    pub samples: u64,
+    /// Samples that arrived again (live and history overlap) and were discarded.
+    pub repeats: u64,
+    /// Sequence numbers that never arrived (neither live nor from history).
+    pub lost: u64,
+    /// Samples fetched from the sensor's history after a reconnect.
+    pub from_history: u64,
+    /// Payloads rejected by the decoder, by reason.
+    pub bad_length: u64,
+    pub implausible: u64,
+    /// History samples recorded before the sensor's clock was set.
+    pub undated: u64,
+    /// Link losses so far.
+    pub drops: u64,
+}
+
+impl LinkStats {
+    pub fn malformed(&self) -> u64 {
+        self.bad_length + self.implausible
+    }
+
+    pub fn count_error(&mut self, e: DecodeError) {
+        match e {
+            DecodeError::Length { .. } => self.bad_length += 1,
+            DecodeError::Implausible | DecodeError::Period(_) => self.implausible += 1,
+        }
+    }
+}
+
+/// Stamps samples that carry no time (micro:bit, Thingy) by arrival. BLE
+/// delivers notifications in bursts, one per connection interval, so each
+/// sample is placed one period after the previous one; the chain is
+/// re-anchored to the clock when it drifts more than `MAX_DRIFT_MS`
+/// (after a gap, or a sensor running fast or slow).
+#[derive(Debug, Clone)]
+pub struct ArrivalStamper {
+    period_ms: i64,
+    next_ms: Option<i64>,
+}
+
+impl ArrivalStamper {
+    pub const MAX_DRIFT_MS: i64 = 1_000;
+
+    pub fn new(period_ms: u16) -> Self {
+        Self {
+            period_ms: i64::from(period_ms.max(1)),
+            next_ms: None,
+        }
+    }
+
+    pub fn stamp(&mut self, now_ms: i64, accel_g: Vec3) -> RawSample {
+        let t_ms = match self.next_ms {
+            Some(t) if (t - now_ms).abs() <= Self::MAX_DRIFT_MS => t,
+            _ => now_ms,
+        };
+        self.next_ms = Some(t_ms + self.period_ms);
+        RawSample { t_ms, accel_g }
+    }
+
+    /// After a link loss the next packet starts a new chain.
+    pub fn reset(&mut self) {
+        self.next_ms = None;
+    }
+}
+
+/// Sequence accounting for the Sitless profile: which samples are new,
+/// which are repeats, and how many were skipped.
+#[derive(Debug, Clone, Default)]
+pub struct SeqTracker {
+    /// The next sequence number expected; `None` before the first packet.
+    next: Option<u32>,
+}
+
+impl SeqTracker {
+    pub fn new(next: Option<u32>) -> Self {
+        Self { next }
+    }
+
+    pub fn next(&self) -> Option<u32> {
+        self.next
+    }
+
+    /// How many of `n` samples starting at `seq` are new (they are the last
+    /// ones of the packet); counts repeats and gaps into `stats`.
+    pub fn accept(&mut self, seq: u32, n: usize, stats: &mut LinkStats) -> std::ops::Range<usize> {
+        let n32 = n as u32;
+        let Some(next) = self.next else {
+            self.next = Some(seq.wrapping_add(n32));
+            return 0..n;
+        };
+        // Distance ahead of what was expected, wrapping as the counter does.
+        let ahead = seq.wrapping_sub(next) as i32;
+        if ahead >= 0 {
+            stats.lost += u64::from(ahead.unsigned_abs());
+            self.next = Some(seq.wrapping_add(n32));
+            0..n
+        } else {
+            let behind = ahead.unsigned_abs() as usize;
+            let dup = behind.min(n);
+            stats.repeats += dup as u64;
+            if dup < n {
+                self.next = Some(seq.wrapping_add(n32));
+            }
+            dup..n
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g() -> Vec3 {
+        Vec3::new(0.0, 0.0, 1.0)
+    }
+
+    #[test]
+    fn arrival_chain_absorbs_bursts_and_reanchors_after_a_gap() {
+        let mut s = ArrivalStamper::new(40);
+        // Three samples arriving in one burst at 1000 ms.
+        let t: Vec<_> = (0..3).map(|_| s.stamp(1_000, g()).t_ms).collect();
+        assert_eq!(t, [1_000, 1_040, 1_080]);
+        // A later burst continues the chain.
+        assert_eq!(s.stamp(1_130, g()).t_ms, 1_120);
+        // Five seconds of silence: the chain starts again at the clock.
+        assert_eq!(s.stamp(6_200, g()).t_ms, 6_200);
+        s.reset();
+        assert_eq!(s.stamp(6_210, g()).t_ms, 6_210);
+    }
+
+    #[test]
+    fn sequence_accounting() {
+        let mut st = LinkStats::default();
+        let mut q = SeqTracker::default();
+        assert_eq!(q.accept(100, 2, &mut st), 0..2);
+        assert_eq!(q.accept(102, 2, &mut st), 0..2);
+        // The same packet again: both repeats.
+        assert_eq!(q.accept(102, 2, &mut st), 2..2);
+        assert_eq!(st.repeats, 2);
+        // Overlapping by one.
+        assert_eq!(q.accept(103, 2, &mut st), 1..2);
+        assert_eq!(st.repeats, 3);
+        // Skipping 105..=109: five lost.
+        assert_eq!(q.accept(110, 2, &mut st), 0..2);
+        assert_eq!(st.lost, 5);
+        assert_eq!(q.next(), Some(112));
+    }
+
+    #[test]
+    fn sequence_wraps() {
+        let mut st = LinkStats::default();
+        let mut q = SeqTracker::new(Some(u32::MAX - 1));
+        assert_eq!(q.accept(u32::MAX - 1, 2, &mut st), 0..2);
+        assert_eq!(q.accept(0, 2, &mut st), 0..2);
+        assert_eq!((st.lost, st.repeats), (0, 0));
+        assert_eq!(q.next(), Some(2));
+    }
+}
