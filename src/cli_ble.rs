@@ -224,7 +224,7 @@ impl LinkPrinter {
     pub fn summary(&self) {
         for (address, s) in &self.stats {
             println!(
-                "link {address}: samples {}, from history {}, lost {}, repeats discarded {}, malformed {} (length {}, implausible {}), undated {}, drops {}",
+                "link {address}: samples {}, from history {}, lost {}, repeats discarded {}, malformed {}, bad length {}, implausible {}, undated {}, drops {}",
                 s.samples,
                 s.from_history,
                 s.lost,

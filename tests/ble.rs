@@ -118,3 +118,215 @@ fn scan_lists_sensors_of_each_model_and_marks_a_lookalike() {
     assert_eq!(find(LOOKALIKE)["paired"], false);
     assert_eq!(find(LOOKALIKE)["lookalike"], true);
 }
+
+/// Stored seconds `[first, last]` and their count.
+fn stored_seconds(db: &Path) -> (i64, i64, i64) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.query_row(
+        "SELECT MIN(t_s), MAX(t_s), COUNT(*) FROM samples",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
+                r.get(2)?,
+            ))
+        },
+    )
+    .unwrap()
+}
+
+/// The figures of `record`'s link summary line for `address`.
+fn link_summary(out: &str, address: &str) -> std::collections::HashMap<String, u64> {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(&format!("link {address}:")))
+        .unwrap_or_else(|| panic!("no summary for {address} in:\n{out}"));
+    let mut m = std::collections::HashMap::new();
+    let body = line.split_once(": ").unwrap().1;
+    for part in body.split(", ") {
+        let (k, v) = part.rsplit_once(' ').unwrap();
+        let v = v.trim_end_matches(|c: char| !c.is_ascii_digit());
+        m.insert(k.to_owned(), v.parse().unwrap());
+    }
+    m
+}
+
+fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn record(bus: &Bus, db: &Path, for_s: u64) -> Child {
+    sitless(bus, db)
+        .args(["record", "--for-s", &for_s.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("record starts")
+}
+
+fn finish(child: Child) -> String {
+    let o = child.wait_with_output().expect("record ends");
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(o.status.success(), "record failed:\n{text}");
+    eprintln!("{text}");
+    stdout(&o)
+}
+
+#[test]
+fn sitless_sensor_streams_a_minute_and_survives_link_drops_with_nothing_lost() {
+    let bus = start_bus();
+    let fake = FakeBluez::start(&bus.address, true);
+    // 25 Hz, twenty times faster than real time.
+    fake.add_sensor(SensorSpec::new(Kind::Sitless, SITLESS, "Sitless S1").speed(20.0));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ble.db");
+    pair(&bus, &db, SITLESS, "thigh");
+
+    let child = record(&bus, &db, 14);
+    wait_until("streaming", Duration::from_secs(10), || {
+        fake.log(SITLESS).first_sent_ms.is_some()
+    });
+    // Three drops, the sensor away for half a second each time (10 s of
+    // its time), recording meanwhile.
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(1500));
+        fake.drop_link(SITLESS, Duration::from_millis(500));
+        wait_until("reconnected", Duration::from_secs(6), || {
+            fake.is_connected(SITLESS)
+        });
+    }
+    // Malformed notifications in the middle of the stream.
+    std::thread::sleep(Duration::from_millis(300));
+    for bad in [&[1u8, 2, 3][..], &[0; 21][..], &[0; 8][..]] {
+        fake.notify_raw(SITLESS, sitless::ble::model::sitless::SAMPLES, bad);
+    }
+    let mut implausible = sitless::ble::model::sitless::encode_samples(0, Some(0), &[[0, 0, 1000]]);
+    implausible[8..10].copy_from_slice(&i16::MAX.to_le_bytes());
+    fake.notify_raw(SITLESS, sitless::ble::model::sitless::SAMPLES, &implausible);
+    let out = finish(child);
+
+    let s = link_summary(&out, SITLESS);
+    assert_eq!(s["lost"], 0, "{out}");
+    assert_eq!(s["drops"], 3, "{out}");
+    assert!(s["from history"] > 0, "the gaps came from history: {out}");
+    assert_eq!(
+        (s["malformed"], s["bad length"], s["implausible"]),
+        (4, 3, 1),
+        "{out}"
+    );
+    // At least a minute of sensor time arrived, and every second of it is
+    // stored exactly once: no gap where the link was down.
+    let log = fake.log(SITLESS);
+    assert!(log.connects >= 4);
+    assert!(s["samples"] >= 60 * 25, "{out}");
+    let (first, last, n) = stored_seconds(&db);
+    assert_eq!(n, last - first + 1, "stored seconds are contiguous");
+    assert!(n >= 60, "{n} seconds stored");
+    // Every sample handed on is in a stored second (±1 s at each end).
+    assert!(
+        (n - s["samples"] as i64 / 25).abs() <= 2,
+        "{n} s vs {} samples",
+        s["samples"]
+    );
+}
+
+#[test]
+fn history_recorded_while_the_app_was_closed_is_fetched_on_the_next_start() {
+    let bus = start_bus();
+    let fake = FakeBluez::start(&bus.address, true);
+    fake.add_sensor(SensorSpec::new(Kind::Sitless, SITLESS, "Sitless S1").speed(20.0));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ble.db");
+    pair(&bus, &db, SITLESS, "thigh");
+    finish(record(&bus, &db, 4));
+    let (first, last_before, _) = stored_seconds(&db);
+    // Two seconds closed: forty seconds of the sensor's time.
+    std::thread::sleep(Duration::from_secs(2));
+    let out = finish(record(&bus, &db, 4));
+    let s = link_summary(&out, SITLESS);
+    let log = fake.log(SITLESS);
+    assert_eq!(
+        log.history_requests.len(),
+        1,
+        "one fetch at the second start"
+    );
+    assert!(s["from history"] >= 30 * 25, "{out}");
+    assert_eq!(s["lost"], 0, "{out}");
+    let (first2, last, n) = stored_seconds(&db);
+    assert_eq!(first2, first);
+    assert!(last > last_before + 40);
+    assert_eq!(n, last - first + 1, "the closed interval is filled");
+}
+
+#[test]
+fn microbit_and_thingy_stream_with_their_own_setup() {
+    let bus = start_bus();
+    let fake = FakeBluez::start(&bus.address, true);
+    fake.add_sensor(SensorSpec::new(
+        Kind::MicroBit,
+        MICROBIT,
+        "BBC micro:bit [tupit]",
+    ));
+    fake.add_sensor(SensorSpec::new(Kind::Thingy, THINGY, "Thingy"));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ble.db");
+    pair(&bus, &db, MICROBIT, "thigh");
+    pair(&bus, &db, THINGY, "back");
+    let out = finish(record(&bus, &db, 7));
+    // The micro:bit period was written once, never zero, and read back.
+    let mb = fake.log(MICROBIT);
+    assert_eq!(mb.period_writes, [20]);
+    assert!(!mb.zero_period_written);
+    let m = link_summary(&out, MICROBIT);
+    let t = link_summary(&out, THINGY);
+    // Real time: about 50 Hz from the micro:bit, 25 Hz from the Thingy.
+    assert!(m["samples"] >= 4 * 50, "{out}");
+    assert!(t["samples"] >= 4 * 25, "{out}");
+    assert_eq!(m["malformed"] + t["malformed"], 0, "{out}");
+    let (first, last, n) = stored_seconds(&db);
+    assert!(n >= 4, "{n} seconds stored");
+    assert_eq!(n, last - first + 1);
+}
+
+#[test]
+fn a_lookalike_is_never_connected() {
+    let bus = start_bus();
+    let fake = FakeBluez::start(&bus.address, true);
+    fake.add_sensor(SensorSpec::new(Kind::Sitless, SITLESS, "Sitless S1").speed(5.0));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ble.db");
+    pair(&bus, &db, SITLESS, "thigh");
+    fake.add_sensor(SensorSpec::new(Kind::Sitless, LOOKALIKE, "Sitless S1").speed(5.0));
+    // The real one is away and comes back; the look-alike advertises all along.
+    let child = record(&bus, &db, 5);
+    wait_until("streaming", Duration::from_secs(10), || {
+        fake.is_connected(SITLESS)
+    });
+    fake.drop_link(SITLESS, Duration::from_secs(2));
+    finish(child);
+    assert!(fake.log(SITLESS).connects >= 2);
+    assert_eq!(fake.log(LOOKALIKE).connects, 0);
+}
+
+#[test]
+fn without_bluetooth_the_reason_is_given_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ble.db");
+    let cases: [(Option<Option<bool>>, &str); 3] = [
+        (None, "Bluetooth service (BlueZ) is not running"),
+        (Some(None), "no Bluetooth adapter found"),
+        (Some(Some(false)), "Bluetooth is off"),
+    ];
+    for (fake, words) in cases {
+        let bus = start_bus();
+        let _fake = fake.map(|adapter| FakeBluez::start_with(&bus.address, adapter));
+        let o = run(&bus, &db, &["scan", "--timeout-s", "1"]);
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains(words), "{words}: {}", stderr(&o));
+    }
+}

@@ -192,8 +192,9 @@ async fn wait_or_seen(adapter: &Adapter, address: &str, delay: Duration) {
         tokio::time::sleep_until(deadline).await;
         return;
     };
-    // Do not hammer a sensor that refused a moment ago: at least 250 ms.
-    let earliest = tokio::time::Instant::now() + Duration::from_millis(250);
+    // The link's own loss shows up as device updates too (connection state,
+    // resolved services): only what comes after it can be an advertisement.
+    let settled = tokio::time::Instant::now() + Duration::from_millis(300);
     loop {
         let ev = tokio::select! {
             ev = events.next() => ev,
@@ -206,11 +207,13 @@ async fn wait_or_seen(adapter: &Adapter, address: &str, delay: Duration) {
             }
             continue;
         };
+        if tokio::time::Instant::now() < settled {
+            continue;
+        }
         let Ok(p) = adapter.peripheral(&id).await else {
             continue;
         };
         if p.address().to_string().eq_ignore_ascii_case(address) {
-            tokio::time::sleep_until(earliest).await;
             return;
         }
     }
