@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::engine::{Command, DemoOptions, Engine, EngineOptions};
+use crate::engine::{Command, DemoOptions, Engine, EngineOptions, UiEvent};
 use crate::routines::catalog::Catalog;
 use crate::routines::player::Player;
 use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
+use crate::ui::sensors::{SensorAction, SensorsModel, sensors_ui};
 use crate::ui::settings::settings_ui;
 use crate::ui::today::{sensor_status_ui, today_ui};
 use crate::ui::{TodayModel, UiAction};
@@ -22,6 +23,7 @@ pub struct WindowOptions {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Today,
+    Sensors,
     Routines,
     Settings,
 }
@@ -29,6 +31,7 @@ pub enum View {
 pub struct SitlessApp {
     engine: Engine,
     model: TodayModel,
+    sensors: SensorsModel,
     view: View,
     player: Option<ActivePlayer>,
     /// Settings being edited; filled from the engine's settings.
@@ -39,9 +42,14 @@ pub struct SitlessApp {
 
 impl SitlessApp {
     pub fn new(engine: Engine, config: &Config, wall_clock: Box<dyn Fn() -> i64>) -> Self {
+        let has_ble = engine.has_ble();
         Self {
             engine,
             model: TodayModel::new(config.streak.threshold_s),
+            sensors: SensorsModel {
+                adapter: has_ble.then_some(crate::ble::AdapterStatus::Starting),
+                ..SensorsModel::default()
+            },
             view: View::Today,
             player: None,
             settings_draft: None,
@@ -51,6 +59,10 @@ impl SitlessApp {
 
     pub fn model(&self) -> &TodayModel {
         &self.model
+    }
+
+    pub fn sensors(&self) -> &SensorsModel {
+        &self.sensors
     }
 
     pub fn player(&self) -> Option<&ActivePlayer> {
@@ -65,10 +77,21 @@ impl SitlessApp {
     /// One frame: drain events (never blocking), draw, act.
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        while let Some(event) = self.engine.try_recv() {
-            self.model.apply(&ctx, event);
-        }
         let now = ctx.input(|i| i.time);
+        while let Some(event) = self.engine.try_recv() {
+            match event {
+                UiEvent::Ble(e) => self.sensors.apply(e, now),
+                UiEvent::Calibrated { placement, result } => {
+                    self.sensors.calibrated(placement, result);
+                }
+                other => self.model.apply(&ctx, other),
+            }
+        }
+        self.sensors.demo_running = self
+            .model
+            .sensor
+            .as_ref()
+            .is_some_and(|s| s.state != crate::engine::SensorState::NoSensor);
         let catalog = Catalog::builtin();
         if let Some(active) = self.player.as_mut() {
             let a = active.player.tick(now);
@@ -83,10 +106,15 @@ impl SitlessApp {
                 ui.heading("Sitless");
                 ui.separator();
                 ui.selectable_value(&mut self.view, View::Today, "Today");
+                ui.selectable_value(&mut self.view, View::Sensors, "Sensors");
                 ui.selectable_value(&mut self.view, View::Routines, "Routines");
                 ui.selectable_value(&mut self.view, View::Settings, "Settings");
                 ui.separator();
-                sensor_status_ui(ui, &self.model);
+                if self.model.sensor.is_some() || self.sensors.adapter.is_none() {
+                    sensor_status_ui(ui, &self.model);
+                } else {
+                    ui.label(self.sensors.summary());
+                }
             });
         });
         let wall_now_s = (self.wall_clock)();
@@ -104,6 +132,38 @@ impl SitlessApp {
                         }
                         match self.view {
                             View::Today => today_ui(ui, &self.model, wall_now_s),
+                            View::Sensors => {
+                                let acts = sensors_ui(
+                                    ui,
+                                    &mut self.sensors,
+                                    self.model.sensor.as_ref(),
+                                    now,
+                                );
+                                for a in acts {
+                                    match a {
+                                        SensorAction::Ble(cmd) => {
+                                            if !self.engine.send_ble(cmd) {
+                                                self.sensors.message = Some(
+                                                    "Bluetooth is busy; try again in a moment."
+                                                        .into(),
+                                                );
+                                            }
+                                        }
+                                        SensorAction::CalibrationPose {
+                                            placement,
+                                            pose,
+                                            seconds,
+                                        } => {
+                                            self.engine.send(Command::CalibrationPose {
+                                                placement,
+                                                pose,
+                                                seconds,
+                                            });
+                                        }
+                                    }
+                                }
+                                Vec::new()
+                            }
                             View::Routines => routines_ui(ui, catalog, &self.model.sessions),
                             View::Settings => {
                                 let saved = self.model.settings.as_ref();

@@ -107,14 +107,12 @@ pub fn pair(db: &Path, id: &str, placement: Placement, timeout_s: u64) -> anyhow
             ),
         };
         match ev {
-            BleEvent::Seen(list) if !asked => {
-                if list.iter().any(|s| s.address == address) {
-                    ble.send(BleCommand::Pair {
-                        address: address.clone(),
-                        placement,
-                    });
-                    asked = true;
-                }
+            BleEvent::Seen(list) if !asked && list.iter().any(|s| s.address == address) => {
+                ble.send(BleCommand::Pair {
+                    address: address.clone(),
+                    placement,
+                });
+                asked = true;
             }
             BleEvent::Paired(list) if asked => {
                 if let Some(p) = list.iter().find(|p| p.address == address) {
@@ -215,7 +213,7 @@ impl LinkPrinter {
                 self.stats.insert(address.clone(), *stats);
             }
             BleEvent::Failed { address, reason } => {
-                println!("{}: {reason}", address.as_deref().unwrap_or("Bluetooth"))
+                println!("{}: {reason}", address.as_deref().unwrap_or("Bluetooth"));
             }
             _ => {}
         }

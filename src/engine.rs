@@ -744,10 +744,10 @@ fn calibration_pose(
     base: Config,
     ui: &UiSender,
 ) {
-    let windows = recorder
-        .pipeline_mut()
-        .recent_windows(placement, seconds as usize);
-    if windows.len() + 1 < seconds as usize {
+    // The first second of a pose is the move into it: use the rest.
+    let wanted = seconds.saturating_sub(1).max(2) as usize;
+    let windows = recorder.pipeline_mut().recent_windows(placement, wanted);
+    if windows.len() < wanted {
         ui.send(UiEvent::Calibrated {
             placement,
             result: Err(format!(

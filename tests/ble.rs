@@ -1,6 +1,6 @@
-//! The real BLE path: the `sitless` binary's btleplug/bluez-async code
-//! talking over a private D-Bus daemon to a fake BlueZ (`support/fake_bluez.rs`)
-//! with simulated sensors of each model. Rows are checked in SQLite.
+//! The real BLE path: the `sitless` binary's `btleplug`/`bluez-async` code
+//! talking over a private D-Bus daemon to a fake `BlueZ` (`support/fake_bluez.rs`)
+//! with simulated sensors of each model. Rows are checked in `SQLite`.
 
 #[path = "support/bus.rs"]
 mod bus;
@@ -31,8 +31,7 @@ fn sitless(bus: &Bus, db: &Path) -> Command {
 }
 
 fn run(bus: &Bus, db: &Path, args: &[&str]) -> Output {
-    let out = sitless(bus, db).args(args).output().expect("sitless runs");
-    out
+    sitless(bus, db).args(args).output().expect("sitless runs")
 }
 
 fn stdout(o: &Output) -> String {

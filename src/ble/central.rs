@@ -233,7 +233,7 @@ async fn run(
                 c.keep_discovery().await;
                 ticks = ticks.wrapping_add(1);
                 // The adapter can be switched off under us: say so.
-                if ticks % 10 == 0 {
+                if ticks.is_multiple_of(10) {
                     match c.adapter.adapter_state().await {
                         Ok(CentralState::PoweredOff) => sink(BleEvent::Adapter(AdapterStatus::Unavailable("Bluetooth is off".into()))),
                         Err(e) => sink(BleEvent::Adapter(AdapterStatus::Unavailable(plain_error(&e)))),
@@ -269,7 +269,7 @@ fn forget_row(shared: &Shared, address: &str) {
     let now_s = (shared.clock)() / 1000;
     let r = shared.store.lock().map(|s| s.forget_device(address, now_s));
     match r {
-        Ok(Ok(true)) => {}
+        Ok(Ok(true)) | Err(_) => {}
         Ok(Ok(false)) => (shared.sink)(BleEvent::Failed {
             address: Some(address.into()),
             reason: "no paired sensor has that address".into(),
@@ -278,7 +278,6 @@ fn forget_row(shared: &Shared, address: &str) {
             address: Some(address.into()),
             reason: e.to_string(),
         }),
-        Err(_) => {}
     }
     (shared.sink)(BleEvent::Paired(paired(shared)));
 }
@@ -292,13 +291,11 @@ fn rename_row(shared: &Shared, address: &str, name: &str) {
         });
         return;
     }
-    if let Ok(s) = shared.store.lock() {
-        if let Err(e) = s.rename_device(address, name) {
-            (shared.sink)(BleEvent::Failed {
-                address: Some(address.into()),
-                reason: e.to_string(),
-            });
-        }
+    if let Ok(Err(e)) = shared.store.lock().map(|s| s.rename_device(address, name)) {
+        (shared.sink)(BleEvent::Failed {
+            address: Some(address.into()),
+            reason: e.to_string(),
+        });
     }
     (shared.sink)(BleEvent::Paired(paired(shared)));
 }
@@ -508,6 +505,8 @@ impl Central {
             return Ok(());
         }
         if let Some(p) = find_peripheral(&self.adapter, address).await? {
+            // A fresh handle knows no characteristics until it looks.
+            p.discover_services().await?;
             if let Some(c) = p
                 .characteristics()
                 .into_iter()

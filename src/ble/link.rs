@@ -220,10 +220,8 @@ async fn wait_or_seen(adapter: &Adapter, address: &str, delay: Duration) {
 }
 
 fn persist_seq(shared: &Shared, device_id: i64, next: u32) {
-    if let Ok(store) = shared.store.lock() {
-        if let Err(e) = store.set_next_seq(device_id, next) {
-            tracing::warn!("cannot store the sensor's sequence number: {e}");
-        }
+    if let Ok(Err(e)) = shared.store.lock().map(|s| s.set_next_seq(device_id, next)) {
+        tracing::warn!("cannot store the sensor's sequence number: {e}");
     }
 }
 
@@ -254,14 +252,13 @@ impl LinkData {
     fn persist_lagged(&mut self, sensor: &PairedSensor, shared: &Shared) {
         const LAG: Duration = Duration::from_secs(30);
         let now = Instant::now();
-        if let Some(next) = self.seq.next() {
-            if self
+        if let Some(next) = self.seq.next()
+            && self
                 .persisted
                 .back()
                 .is_none_or(|(t, _)| now - *t >= Duration::from_secs(5))
-            {
-                self.persisted.push_back((now, next));
-            }
+        {
+            self.persisted.push_back((now, next));
         }
         let mut due = None;
         while let Some(&(t, s)) = self.persisted.front() {
@@ -437,23 +434,20 @@ async fn session(
             let _ = p.subscribe(&battery).await;
         }
     }
-    let mut history = match (&decoding, link.seq.next()) {
-        (Decoding::Sitless { .. }, Some(from)) => {
-            let control = characteristic(&p, sitless::CONTROL, "Sitless control point")?;
-            p.write(
-                &control,
-                &sitless::request_records_command(from),
-                WriteType::WithResponse,
-            )
-            .await?;
-            state(LinkState::FetchingHistory);
-            Some(HistoryFetch::new())
-        }
-        _ => {
-            state(LinkState::Streaming);
-            None
-        }
-    };
+    let mut history = None;
+    if let (Decoding::Sitless { .. }, Some(from)) = (&decoding, link.seq.next()) {
+        let control = characteristic(&p, sitless::CONTROL, "Sitless control point")?;
+        p.write(
+            &control,
+            &sitless::request_records_command(from),
+            WriteType::WithResponse,
+        )
+        .await?;
+        state(LinkState::FetchingHistory);
+        history = Some(HistoryFetch::new());
+    } else {
+        state(LinkState::Streaming);
+    }
     if let Decoding::Arrival { .. } = decoding {
         link.stamper
             .get_or_insert_with(|| ArrivalStamper::new(arrival_period_ms(sensor.model)));
@@ -499,13 +493,11 @@ async fn session(
                 None => return Err(LinkError::Lost),
             },
             _ = tick.tick() => {
-                if let Some(h) = &history {
-                    if h.started.elapsed() > HistoryFetch::TIMEOUT {
-                        // The sensor never said it was done: go on with
-                        // what came; gaps are counted as lost.
-                        if let Some(h) = history.take() { h.finish(sensor_period(&decoding), (shared.clock)(), link); }
-                        state(LinkState::Streaming);
-                    }
+                if let Some(h) = history.take_if(|h| h.started.elapsed() > HistoryFetch::TIMEOUT) {
+                    // The sensor never said it was done: go on with what
+                    // came; gaps are counted as lost.
+                    h.finish(sensor_period(&decoding), (shared.clock)(), link);
+                    state(LinkState::Streaming);
                 }
                 link.flush(sensor, shared);
                 link.persist_lagged(sensor, shared);
@@ -694,11 +686,9 @@ mod tests {
     #[test]
     fn a_missing_history_range_is_counted_as_lost() {
         let mut l = link();
-        let mut h = Some(HistoryFetch::new());
-        for p in [packet(14)] {
-            h.as_mut().expect("fetching").packets.push(p);
-        }
-        h.take().expect("fetching").finish(40, 0, &mut l);
+        let mut h = HistoryFetch::new();
+        h.packets.push(packet(14));
+        h.finish(40, 0, &mut l);
         assert_eq!(l.stats.lost, 4);
         assert_eq!(l.pending.len(), 2);
     }

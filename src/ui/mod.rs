@@ -2,6 +2,7 @@
 //! from engine events) and returns `UiAction`s for the app to send.
 
 pub mod routines;
+pub mod sensors;
 pub mod settings;
 pub mod today;
 

@@ -1,5 +1,5 @@
-//! A fake BlueZ for tests: the `org.bluez` objects btleplug (through
-//! bluez-async) talks to, on a private D-Bus, with simulated sensors whose
+//! A fake `BlueZ` for tests: the `org.bluez` objects `btleplug` (through
+//! `bluez-async`) talks to, on a private D-Bus, with simulated sensors whose
 //! "firmware" runs on a thread: the Sitless profile (with history), a
 //! micro:bit and a Thingy:52. Tests drive it: sensors come into range, links
 //! drop, malformed packets are sent.
@@ -109,6 +109,8 @@ struct Sensor {
     clock_set: Option<(u64, u32)>,
     history: VecDeque<(u32, Option<u32>, [i16; 3])>,
     history_request: Option<u32>,
+    /// A pose held instead of the wearer's routine (the wizard test).
+    pose_mg: Option<[i16; 3]>,
     live_out: Vec<(u32, Option<u32>, [i16; 3])>,
     log: SensorLog,
 }
@@ -515,8 +517,11 @@ pub struct FakeBluez {
     firmware: Option<std::thread::JoinHandle<()>>,
 }
 
-/// The layout of one model's GATT table: (service, [(characteristic, flags)]).
-fn gatt(kind: Kind) -> Vec<(Uuid, Vec<(Uuid, &'static [&'static str])>)> {
+/// A service and its characteristics with their flags.
+type GattService = (Uuid, Vec<(Uuid, &'static [&'static str])>);
+
+/// The layout of one model's GATT table.
+fn gatt(kind: Kind) -> Vec<GattService> {
     let battery = (
         model::BATTERY_SERVICE,
         vec![(model::BATTERY_LEVEL, &["read", "notify"][..])],
@@ -573,7 +578,7 @@ impl FakeBluez {
         Self::start_with(address, Some(powered))
     }
 
-    /// `adapter: None` is BlueZ running with no adapter at all.
+    /// `adapter: None` is `BlueZ` running with no adapter at all.
     pub fn start_with(address: &str, adapter: Option<bool>) -> Self {
         let inner = Arc::new(Inner {
             sensors: Arc::new(Mutex::new(BTreeMap::new())),
@@ -615,6 +620,7 @@ impl FakeBluez {
     }
 
     /// Adds a sensor, in range and advertising.
+    #[allow(clippy::needless_pass_by_value)] // reads as "hand the sensor to the fake"
     pub fn add_sensor(&self, spec: SensorSpec) {
         let path = format!("{ADAPTER_PATH}/dev_{}", spec.address.replace(':', "_"));
         let period_ms = match spec.kind {
@@ -636,6 +642,7 @@ impl FakeBluez {
             clock_set: None,
             history: VecDeque::new(),
             history_request: None,
+            pose_mg: None,
             live_out: Vec::new(),
             log: SensorLog::default(),
             spec: spec.clone(),
@@ -715,6 +722,14 @@ impl FakeBluez {
             Ok::<_, zbus::Error>(())
         })
         .expect("signal");
+    }
+
+    /// The sensor holds this reading (milli-g) until told otherwise.
+    pub fn set_pose(&self, address: &str, mg: Option<[i16; 3]>) {
+        lock(&self.inner.sensors)
+            .get_mut(address)
+            .expect("sensor exists")
+            .pose_mg = mg;
     }
 
     /// Sends raw bytes as a notification of `uuid` (malformed-data tests).
@@ -850,7 +865,7 @@ fn firmware_loop(conn: &zbus::Connection, inner: &Inner) {
                 let live = s.connected && s.notifying.contains(&data_uuid(s.spec.kind));
                 for n in n0..due.max(n0) {
                     let t_ms = n * u64::from(s.period_ms);
-                    let mg = wearer_mg(t_ms);
+                    let mg = s.pose_mg.unwrap_or_else(|| wearer_mg(t_ms));
                     let seq = n as u32;
                     let time_cs = s.clock_set.map(|(n_set, cs)| {
                         let d_cs = (n as i64 - n_set as i64) * i64::from(s.period_ms) / 10;

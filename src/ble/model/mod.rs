@@ -54,7 +54,7 @@ impl SensorModel {
         }
     }
 
-    /// Recognises a model from what a scan shows. BlueZ merges the scan
+    /// Recognises a model from what a scan shows. `BlueZ` merges the scan
     /// filters of every client on the machine, so the app filters itself.
     pub fn recognise(name: Option<&str>, services: &[Uuid]) -> Option<Self> {
         if services.contains(&sitless::SERVICE) {

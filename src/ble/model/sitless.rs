@@ -62,7 +62,7 @@ pub enum HistoryPdu {
 /// Decodes a Samples notification: `seq u32 | time_cs u32 | 1–2 × (x, y, z i16 milli-g)`.
 pub fn decode_samples(b: &[u8]) -> Result<Packet, DecodeError> {
     let n = match b.len() {
-        l if l > HEADER && (l - HEADER) % SAMPLE == 0 => (l - HEADER) / SAMPLE,
+        l if l > HEADER && (l - HEADER).is_multiple_of(SAMPLE) => (l - HEADER) / SAMPLE,
         got => {
             return Err(DecodeError::Length {
                 got,
@@ -150,12 +150,12 @@ pub fn unix_ms_to_device_cs(unix_ms: i64) -> u32 {
 /// The Unix time of a device time, choosing the wrap nearest to `near_ms`
 /// (the host clock), so the 32-bit clock is unambiguous within ±248 days.
 pub fn device_cs_to_unix_ms(time_cs: u32, near_ms: i64) -> i64 {
-    let near_cs = (near_ms - EPOCH_UNIX_S * 1000).div_euclid(10);
-    let era = near_cs.div_euclid(WRAP_CS);
+    let host_cs = (near_ms - EPOCH_UNIX_S * 1000).div_euclid(10);
+    let era = host_cs.div_euclid(WRAP_CS);
     let best = [era - 1, era, era + 1]
         .into_iter()
         .map(|e| e * WRAP_CS + i64::from(time_cs))
-        .min_by_key(|cs| (cs - near_cs).abs())
+        .min_by_key(|cs| (cs - host_cs).abs())
         .unwrap_or(i64::from(time_cs));
     EPOCH_UNIX_S * 1000 + best * 10
 }

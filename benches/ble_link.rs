@@ -1,0 +1,207 @@
+//! Link figures through the real `btleplug` stack and the fake `BlueZ` on a
+//! private D-Bus (the same fixture as `tests/ble.rs`):
+//! - time from a paired sensor appearing to its first sample handed on and
+//!   to its first stored second;
+//! - time to stream again after the sensor returns from a link loss;
+//! - samples lost and repeated across 20 forced drops (Sitless profile).
+//!
+//! `cargo bench --bench ble_link`. btleplug reads the bus address from the
+//! environment, so the bench re-runs itself with `DBUS_SYSTEM_BUS_ADDRESS`
+//! set for the child (setting it in-process would need `unsafe`).
+
+#[path = "../tests/support/bus.rs"]
+mod bus;
+#[path = "../tests/support/fake_bluez.rs"]
+mod fake_bluez;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fake_bluez::{FakeBluez, Kind, SensorSpec};
+use sitless::ble::{BleEvent, LinkState, LinkStats};
+use sitless::config::Config;
+use sitless::engine::{Engine, EngineOptions, UiEvent};
+use sitless::sensor::Placement;
+use sitless::store::Store;
+
+const ADDRESS: &str = "C0:FF:EE:00:00:01";
+const DROPS: usize = 20;
+
+fn main() {
+    if std::env::var_os("SITLESS_BENCH_CHILD").is_none() {
+        let bus = bus::start_bus();
+        let status = Command::new(std::env::current_exe().expect("own path"))
+            .env("SITLESS_BENCH_CHILD", "1")
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+            .status()
+            .expect("the bench runs");
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS").expect("set by the parent");
+    let dir = tempfile::tempdir().expect("temp dir");
+    first_sample(&address, &dir.path().join("first.db"));
+    drops(&address, &dir.path().join("drops.db"));
+}
+
+fn engine(db: &Path) -> Engine {
+    let mut store = Store::open(db).expect("db");
+    store
+        .pair_device(ADDRESS, "sitless", "Sitless S1", Placement::Thigh, 0)
+        .expect("paired");
+    drop(store);
+    Engine::start(
+        &EngineOptions {
+            db: db.to_owned(),
+            demo: None,
+            config: Config::default().consistent(),
+            demo_start_s: 0,
+            ble: Some(sitless::ble::system_clock()),
+        },
+        Arc::new(|| {}),
+    )
+    .expect("engine")
+}
+
+fn stored_seconds(db: &Path) -> (i64, i64, i64) {
+    let c = rusqlite::Connection::open(db).expect("db");
+    c.query_row(
+        "SELECT MIN(t_s), MAX(t_s), COUNT(*) FROM samples",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
+                r.get(2)?,
+            ))
+        },
+    )
+    .expect("query")
+}
+
+fn first_sample(bus: &str, db: &Path) {
+    let fake = FakeBluez::start(bus, true);
+    let engine = engine(db);
+    // The link is already looking (backing off) when the sensor shows up.
+    std::thread::sleep(Duration::from_secs(3));
+    let appeared = Instant::now();
+    fake.add_sensor(SensorSpec::new(Kind::Sitless, ADDRESS, "Sitless S1"));
+    let mut streaming = None;
+    let mut first_samples = None;
+    let mut first_stored = None;
+    while first_stored.is_none() && appeared.elapsed() < Duration::from_mins(1) {
+        match engine.recv_timeout(Duration::from_millis(5)) {
+            Some(UiEvent::Ble(BleEvent::Link {
+                state: LinkState::Streaming,
+                ..
+            })) => {
+                streaming.get_or_insert(appeared.elapsed());
+            }
+            Some(UiEvent::Ble(BleEvent::Stats { stats, .. })) if stats.samples > 0 => {
+                first_samples.get_or_insert(appeared.elapsed());
+            }
+            _ => {}
+        }
+        if stored_seconds(db).2 > 0 {
+            first_stored = Some(appeared.elapsed());
+        }
+    }
+    let ms =
+        |d: Option<Duration>| d.map_or_else(|| "never".into(), |d| format!("{} ms", d.as_millis()));
+    println!("sensor appeared → streaming: {}", ms(streaming));
+    println!(
+        "sensor appeared → first samples handed to the pipeline: {} (seen in 250 ms link reports)",
+        ms(first_samples)
+    );
+    println!(
+        "sensor appeared → first second stored: {} (includes the 10 s minimum bout and the 1 s commit)",
+        ms(first_stored)
+    );
+}
+
+fn drops(bus: &str, db: &Path) {
+    let fake = FakeBluez::start(bus, true);
+    // 25 Hz at 20× real time: each 1 s away is 20 s of sensor recording.
+    fake.add_sensor(SensorSpec::new(Kind::Sitless, ADDRESS, "Sitless S1").speed(20.0));
+    let mut engine = engine(db);
+    let mut stats = LinkStats::default();
+    let mut streaming_at = None;
+    let pump = |engine: &Engine,
+                until: Instant,
+                stats: &mut LinkStats,
+                streaming_at: &mut Option<Instant>| {
+        while Instant::now() < until {
+            match engine.recv_timeout(Duration::from_millis(2)) {
+                Some(UiEvent::Ble(BleEvent::Stats { stats: s, .. })) => *stats = s,
+                Some(UiEvent::Ble(BleEvent::Link {
+                    state: LinkState::Streaming,
+                    ..
+                })) => *streaming_at = Some(Instant::now()),
+                _ => {}
+            }
+            if streaming_at.is_some() && until == far() {
+                return;
+            }
+        }
+    };
+    pump(&engine, far(), &mut stats, &mut streaming_at);
+    let mut resume_ms = Vec::new();
+    for _ in 0..DROPS {
+        pump(
+            &engine,
+            Instant::now() + Duration::from_millis(1500),
+            &mut stats,
+            &mut streaming_at,
+        );
+        streaming_at = None;
+        let away = Duration::from_secs(1);
+        fake.drop_link(ADDRESS, away);
+        let back = Instant::now() + away;
+        pump(&engine, far(), &mut stats, &mut streaming_at);
+        if let Some(t) = streaming_at {
+            resume_ms.push(t.saturating_duration_since(back).as_millis());
+        }
+    }
+    pump(
+        &engine,
+        Instant::now() + Duration::from_secs(1),
+        &mut stats,
+        &mut streaming_at,
+    );
+    engine.stop_ble();
+    while let Some(e) = engine.try_recv() {
+        if let UiEvent::Ble(BleEvent::Stats { stats: s, .. }) = e {
+            stats = s;
+        }
+    }
+    drop(engine);
+    resume_ms.sort_unstable();
+    let (first, last, n) = stored_seconds(db);
+    println!(
+        "{DROPS} forced drops, sensor away 1 s (20 s of its time) each: survived {}/{DROPS}",
+        resume_ms.len()
+    );
+    if let (Some(min), Some(max)) = (resume_ms.first(), resume_ms.last()) {
+        println!(
+            "sensor back → streaming again: median {} ms, min {min} ms, max {max} ms",
+            resume_ms[resume_ms.len() / 2]
+        );
+    }
+    println!(
+        "samples {} (from history {}), lost {}, repeats discarded {}, drops {}",
+        stats.samples, stats.from_history, stats.lost, stats.repeats, stats.drops
+    );
+    println!(
+        "stored seconds {n}, span {} s: {} missing",
+        last - first + 1,
+        last - first + 1 - n
+    );
+}
+
+/// "Until the link streams", for `pump`.
+fn far() -> Instant {
+    static FAR: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *FAR.get_or_init(|| Instant::now() + Duration::from_mins(2))
+}
