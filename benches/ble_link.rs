@@ -116,7 +116,7 @@ fn first_sample(bus: &str, db: &Path) {
         ms(first_samples)
     );
     println!(
-        "sensor appeared → first second stored: {} (includes the 10 s minimum bout and the 1 s commit)",
+        "sensor appeared → first second stored: {} (pipeline and the 1 s commit included)",
         ms(first_stored)
     );
 }

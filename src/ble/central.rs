@@ -162,7 +162,9 @@ async fn run(
     let sink = shared.sink.clone();
     sink(BleEvent::Adapter(AdapterStatus::Starting));
     sink(BleEvent::Paired(paired(&shared)));
-    // Wait for a usable adapter, answering commands meanwhile.
+    // Wait for a usable adapter, answering commands meanwhile; look again
+    // after 3 s, then less often (Bluetooth may be switched on any time).
+    let mut retry_s = 3;
     let (adapter, name) = loop {
         match acquire_adapter().await {
             Ok(a) => break a,
@@ -170,7 +172,8 @@ async fn run(
                 sink(BleEvent::Adapter(AdapterStatus::Unavailable(
                     reason.clone(),
                 )));
-                let retry = tokio::time::sleep(Duration::from_secs(3));
+                let retry = tokio::time::sleep(Duration::from_secs(retry_s));
+                retry_s = (retry_s * 2).min(60);
                 tokio::pin!(retry);
                 loop {
                     tokio::select! {
