@@ -455,6 +455,7 @@ async fn session(
     backoff.reset();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut last_stats = link.stats;
+    let mut ticks = 0_u32;
     loop {
         tokio::select! {
             note = notes.next() => {
@@ -501,7 +502,10 @@ async fn session(
                 }
                 link.flush(sensor, shared);
                 link.persist_lagged(sensor, shared);
-                if link.stats != last_stats {
+                ticks = ticks.wrapping_add(1);
+                // Counts change with every batch; the UI hears of them once
+                // a second, so a streaming sensor costs one frame a second.
+                if ticks.is_multiple_of(4) && link.stats != last_stats {
                     last_stats = link.stats;
                     sink(BleEvent::Stats { address: sensor.address.clone(), stats: link.stats });
                 }
