@@ -1,4 +1,4 @@
-//! A fake BlueZ with three sensors, for screenshots and trying the Sensors
+//! A fake `BlueZ` with four sensors, for screenshots and trying the Sensors
 //! view without hardware. Starts a private D-Bus daemon, prints
 //! `DBUS_SYSTEM_BUS_ADDRESS=…` and serves until killed:
 //!
