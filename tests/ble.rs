@@ -276,19 +276,32 @@ fn microbit_and_thingy_stream_with_their_own_setup() {
     let db = dir.path().join("ble.db");
     pair(&bus, &db, MICROBIT, "thigh");
     pair(&bus, &db, THINGY, "back");
-    let out = finish(record(&bus, &db, 7));
-    // The micro:bit period was written once, never zero, and read back.
+    let child = record(&bus, &db, 9);
+    wait_until("streaming", Duration::from_secs(10), || {
+        fake.log(MICROBIT).first_sent_ms.is_some()
+    });
+    // The micro:bit drops out for a second and comes back: it keeps no
+    // history, so only that second (and the reconnect) may be missing.
+    std::thread::sleep(Duration::from_secs(3));
+    fake.drop_link(MICROBIT, Duration::from_secs(1));
+    let out = finish(child);
+    // The micro:bit period was written once per connection, never zero.
     let mb = fake.log(MICROBIT);
-    assert_eq!(mb.period_writes, [20]);
+    // Three connections: the pairing check, the first stream, the reconnect.
+    assert_eq!(mb.connects, 3);
+    assert_eq!(mb.period_writes, [20, 20]);
     assert!(!mb.zero_period_written);
     let m = link_summary(&out, MICROBIT);
     let t = link_summary(&out, THINGY);
     // Real time: about 50 Hz from the micro:bit, 25 Hz from the Thingy.
-    assert!(m["samples"] >= 4 * 50, "{out}");
+    // About 9 s recorded, 1 s of it away: at least 6 s of micro:bit data.
+    assert!(m["samples"] >= 6 * 50, "{out}");
     assert!(t["samples"] >= 4 * 25, "{out}");
     assert_eq!(m["malformed"] + t["malformed"], 0, "{out}");
+    assert_eq!(m["drops"], 1, "{out}");
+    // The Thingy on the back carried on, so every second has a row.
     let (first, last, n) = stored_seconds(&db);
-    assert!(n >= 4, "{n} seconds stored");
+    assert!(n >= 6, "{n} seconds stored");
     assert_eq!(n, last - first + 1);
 }
 

@@ -384,7 +384,12 @@ impl Central {
             name,
             model,
             rssi_dbm: props.rssi,
-            battery_pct: self.seen.get(&address).and_then(|s| s.battery_pct),
+            // Where the sensor advertises its battery (Battery Service data).
+            battery_pct: props
+                .service_data
+                .get(&super::model::BATTERY_SERVICE)
+                .and_then(|b| super::model::decode_battery(b).ok())
+                .or_else(|| self.seen.get(&address).and_then(|s| s.battery_pct)),
             paired: is_paired,
             lookalike,
         };
