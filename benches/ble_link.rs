@@ -15,10 +15,10 @@ mod bus;
 mod fake_bluez;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bus::stored_seconds;
 use fake_bluez::{FakeBluez, Kind, SensorSpec};
 use sitless::ble::{BleEvent, LinkState, LinkStats};
 use sitless::config::Config;
@@ -30,20 +30,12 @@ const ADDRESS: &str = "C0:FF:EE:00:00:01";
 const DROPS: usize = 20;
 
 fn main() {
-    if std::env::var_os("SITLESS_BENCH_CHILD").is_none() {
-        let bus = bus::start_bus();
-        let status = Command::new(std::env::current_exe().expect("own path"))
-            .env("SITLESS_BENCH_CHILD", "1")
-            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-            .status()
-            .expect("the bench runs");
-        std::process::exit(status.code().unwrap_or(1));
-    }
-    let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS").expect("set by the parent");
-    let dir = tempfile::tempdir().expect("temp dir");
-    first_sample(&address, &dir.path().join("first.db"));
-    drops(&address, &dir.path().join("drops.db"));
+    let ok = bus::in_child_with_system_bus(|address| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        first_sample(address, &dir.path().join("first.db"));
+        drops(address, &dir.path().join("drops.db"));
+    });
+    std::process::exit(i32::from(!ok));
 }
 
 fn engine(db: &Path) -> Engine {
@@ -63,22 +55,6 @@ fn engine(db: &Path) -> Engine {
         Arc::new(|| {}),
     )
     .expect("engine")
-}
-
-fn stored_seconds(db: &Path) -> (i64, i64, i64) {
-    let c = rusqlite::Connection::open(db).expect("db");
-    c.query_row(
-        "SELECT MIN(t_s), MAX(t_s), COUNT(*) FROM samples",
-        [],
-        |r| {
-            Ok((
-                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
-                r.get(2)?,
-            ))
-        },
-    )
-    .expect("query")
 }
 
 fn first_sample(bus: &str, db: &Path) {

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use bus::{Bus, start_bus};
+use bus::{Bus, start_bus, stored_seconds};
 use fake_bluez::{FakeBluez, Kind, SensorSpec};
 
 const SITLESS: &str = "C0:FF:EE:00:00:01";
@@ -118,23 +118,6 @@ fn scan_lists_sensors_of_each_model_and_marks_a_lookalike() {
     assert_eq!(find(LOOKALIKE)["lookalike"], true);
 }
 
-/// Stored seconds `[first, last]` and their count.
-fn stored_seconds(db: &Path) -> (i64, i64, i64) {
-    let c = rusqlite::Connection::open(db).unwrap();
-    c.query_row(
-        "SELECT MIN(t_s), MAX(t_s), COUNT(*) FROM samples",
-        [],
-        |r| {
-            Ok((
-                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
-                r.get(2)?,
-            ))
-        },
-    )
-    .unwrap()
-}
-
 /// The figures of `record`'s link summary line for `address`.
 fn link_summary(out: &str, address: &str) -> std::collections::HashMap<String, u64> {
     let line = out
@@ -168,6 +151,18 @@ fn record(bus: &Bus, db: &Path, for_s: u64) -> Child {
         .expect("record starts")
 }
 
+/// A bus, the fake with one Sitless-profile sensor at `speed`× real time,
+/// and a database where it is paired on the thigh.
+fn paired_sitless(speed: f64) -> (Bus, FakeBluez, tempfile::TempDir, std::path::PathBuf) {
+    let bus = start_bus();
+    let fake = FakeBluez::start(&bus.address, true);
+    fake.add_sensor(SensorSpec::new(Kind::Sitless, SITLESS, "Sitless S1").speed(speed));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ble.db");
+    pair(&bus, &db, SITLESS, "thigh");
+    (bus, fake, dir, db)
+}
+
 fn finish(child: Child) -> String {
     let o = child.wait_with_output().expect("record ends");
     let text = format!("{}{}", stdout(&o), stderr(&o));
@@ -178,13 +173,8 @@ fn finish(child: Child) -> String {
 
 #[test]
 fn sitless_sensor_streams_a_minute_and_survives_link_drops_with_nothing_lost() {
-    let bus = start_bus();
-    let fake = FakeBluez::start(&bus.address, true);
     // 25 Hz, twenty times faster than real time.
-    fake.add_sensor(SensorSpec::new(Kind::Sitless, SITLESS, "Sitless S1").speed(20.0));
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ble.db");
-    pair(&bus, &db, SITLESS, "thigh");
+    let (bus, fake, _dir, db) = paired_sitless(20.0);
 
     let child = record(&bus, &db, 14);
     wait_until("streaming", Duration::from_secs(10), || {
@@ -236,12 +226,7 @@ fn sitless_sensor_streams_a_minute_and_survives_link_drops_with_nothing_lost() {
 
 #[test]
 fn history_recorded_while_the_app_was_closed_is_fetched_on_the_next_start() {
-    let bus = start_bus();
-    let fake = FakeBluez::start(&bus.address, true);
-    fake.add_sensor(SensorSpec::new(Kind::Sitless, SITLESS, "Sitless S1").speed(20.0));
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ble.db");
-    pair(&bus, &db, SITLESS, "thigh");
+    let (bus, fake, _dir, db) = paired_sitless(20.0);
     finish(record(&bus, &db, 4));
     let (first, last_before, _) = stored_seconds(&db);
     // Two seconds closed: forty seconds of the sensor's time.
@@ -307,12 +292,7 @@ fn microbit_and_thingy_stream_with_their_own_setup() {
 
 #[test]
 fn a_lookalike_is_never_connected() {
-    let bus = start_bus();
-    let fake = FakeBluez::start(&bus.address, true);
-    fake.add_sensor(SensorSpec::new(Kind::Sitless, SITLESS, "Sitless S1").speed(5.0));
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ble.db");
-    pair(&bus, &db, SITLESS, "thigh");
+    let (bus, fake, _dir, db) = paired_sitless(5.0);
     fake.add_sensor(SensorSpec::new(Kind::Sitless, LOOKALIKE, "Sitless S1").speed(5.0));
     // The real one is away and comes back; the look-alike advertises all along.
     let child = record(&bus, &db, 5);

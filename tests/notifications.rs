@@ -7,43 +7,15 @@
 #![allow(clippy::unused_self, clippy::used_underscore_binding)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc::{Sender, channel};
 
+#[path = "support/bus.rs"]
+mod bus;
+
+use bus::start_bus;
 use sitless::settings::Settings;
 use sitless::store::Store;
-
-/// The private bus; killed when dropped.
-struct Bus {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Bus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_bus() -> Bus {
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dbus-session.conf");
-    let mut child = Command::new("dbus-daemon")
-        .arg(format!("--config-file={config}"))
-        .args(["--print-address", "--nofork"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("dbus-daemon runs (Debian/Ubuntu: apt-get install dbus; .ci/run installs it)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("dbus-daemon prints its address");
-    Bus {
-        child,
-        address: line.trim().to_owned(),
-    }
-}
 
 #[derive(Debug)]
 struct Received {

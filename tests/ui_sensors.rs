@@ -10,7 +10,6 @@ mod bus;
 #[path = "support/fake_bluez.rs"]
 mod fake_bluez;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,19 +25,9 @@ const STANDING_MG: [i16; 3] = [20, 990, -40];
 const SITTING_MG: [i16; 3] = [980, 30, 120];
 
 fn main() {
-    if std::env::var_os("SITLESS_TEST_CHILD").is_none() {
-        let bus = bus::start_bus();
-        let status = Command::new(std::env::current_exe().expect("own path"))
-            .env("SITLESS_TEST_CHILD", "1")
-            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-            .status()
-            .expect("the test runs");
-        assert!(status.success(), "the Sensors view flow failed");
-        println!("test sensors_view_flow ... ok");
-        return;
-    }
-    sensors_view_flow();
+    let ok = bus::in_child_with_system_bus(sensors_view_flow);
+    assert!(ok, "the Sensors view flow failed");
+    println!("test sensors_view_flow ... ok");
 }
 
 fn step_until(
@@ -54,9 +43,8 @@ fn step_until(
     }
 }
 
-fn sensors_view_flow() {
-    let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS").expect("set by the parent");
-    let fake = FakeBluez::start(&address, true);
+fn sensors_view_flow(bus_address: &str) {
+    let fake = FakeBluez::start(bus_address, true);
     fake.add_sensor(SensorSpec::new(Kind::Sitless, ADDRESS, "Sitless S7").speed(4.0));
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("sensors.db");

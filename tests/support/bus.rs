@@ -1,5 +1,7 @@
-//! A private D-Bus daemon for tests (config in `tests/dbus-session.conf`);
-//! killed when dropped.
+//! A private D-Bus daemon for tests (config in `tests/dbus-session.conf`),
+//! killed when dropped, and the helpers that go with it.
+
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -32,4 +34,44 @@ pub fn start_bus() -> Bus {
         child,
         address: line.trim().to_owned(),
     }
+}
+
+/// Runs `body` in a child process of this very executable whose
+/// `DBUS_SYSTEM_BUS_ADDRESS` points at a private bus. btleplug reads the
+/// address from the environment, and setting it in a running process
+/// would need `unsafe`; a child gets it from the start. In the parent it
+/// returns whether the child succeeded; the child runs `body` and exits.
+pub fn in_child_with_system_bus(body: impl FnOnce(&str)) -> bool {
+    const CHILD: &str = "SITLESS_PRIVATE_BUS_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS").expect("set by the parent");
+        body(&address);
+        std::process::exit(0);
+    }
+    let bus = start_bus();
+    Command::new(std::env::current_exe().expect("own path"))
+        .env(CHILD, "1")
+        .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
+        // Reminder notifications would look for a session bus: none here.
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .status()
+        .expect("the child runs")
+        .success()
+}
+
+/// `(first, last, count)` of the stored seconds.
+pub fn stored_seconds(db: &std::path::Path) -> (i64, i64, i64) {
+    let c = rusqlite::Connection::open(db).expect("db");
+    c.query_row(
+        "SELECT MIN(t_s), MAX(t_s), COUNT(*) FROM samples",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
+                r.get(2)?,
+            ))
+        },
+    )
+    .expect("query")
 }
