@@ -744,8 +744,10 @@ fn calibration_pose(
     base: Config,
     ui: &UiSender,
 ) {
-    // The first second of a pose is the move into it: use the rest.
-    let wanted = seconds.saturating_sub(1).max(2) as usize;
+    // The first second of a pose is the move into it, and the newest
+    // window lags the countdown by the link's batching: the middle of the
+    // pose is what counts.
+    let wanted = seconds.saturating_sub(2).max(2) as usize;
     let windows = recorder.pipeline_mut().recent_windows(placement, wanted);
     if windows.len() < wanted {
         ui.send(UiEvent::Calibrated {

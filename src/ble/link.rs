@@ -57,7 +57,12 @@ pub(crate) fn plain_error(e: &btleplug::Error) -> String {
         "the Bluetooth service (BlueZ) is not running".into()
     } else if has("NotReady") || has("Not Powered") {
         "Bluetooth is off".into()
-    } else if has("NoServer") || has("FileNotFound") || has("system bus") || has("D-Bus") {
+    } else if has("NoServer")
+        || has("FileNotFound")
+        || has("Failed to connect to socket")
+        || has("system bus")
+        || has("D-Bus")
+    {
         "cannot reach the system's Bluetooth service (no system D-Bus)".into()
     } else if has("NotAuthorized") || has("AuthenticationFailed") || has("Permission") {
         "the sensor refused the connection; pair (bond) it in the system's Bluetooth settings first"
@@ -627,6 +632,27 @@ fn accept_packet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_in_plain_words() {
+        let e = |s: &str| plain_error(&btleplug::Error::Other(s.to_owned().into()));
+        assert_eq!(
+            e("Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory"),
+            "cannot reach the system's Bluetooth service (no system D-Bus)"
+        );
+        assert_eq!(
+            e("D-Bus error: org.freedesktop.DBus.Error.ServiceUnknown"),
+            "the Bluetooth service (BlueZ) is not running"
+        );
+        assert_eq!(
+            e("org.bluez.Error.NotReady: Resource Not Ready"),
+            "Bluetooth is off"
+        );
+        assert_eq!(
+            plain_error(&btleplug::Error::TimedOut(Duration::from_secs(10))),
+            "the sensor did not answer in time"
+        );
+    }
 
     #[test]
     fn backoff_doubles_to_thirty_seconds_and_resets() {
