@@ -306,6 +306,20 @@ fn a_lookalike_is_never_connected() {
 }
 
 #[test]
+fn a_sensor_with_broken_firmware_is_reported_as_failed_with_the_reason() {
+    let (bus, fake, _dir, db) = paired_sitless(1.0);
+    fake.set_reported_period(SITLESS, 5000);
+    let out = finish(record(&bus, &db, 3));
+    assert!(
+        out.contains(
+            "failed: the sensor answered its set-up with an invalid value (sample period 5000 ms is out of range)"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("streaming"), "{out}");
+}
+
+#[test]
 fn without_bluetooth_the_reason_is_given_in_plain_words() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ble.db");

@@ -23,7 +23,7 @@ impl Tally {
             Ok(_) => self.ok += 1,
             Err(DecodeError::Length { .. }) => self.bad_length += 1,
             Err(DecodeError::Implausible) => self.implausible += 1,
-            Err(DecodeError::Period(_)) => self.period += 1,
+            Err(DecodeError::Period(_) | DecodeError::Rate(_)) => self.period += 1,
         }
     }
 

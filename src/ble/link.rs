@@ -150,6 +150,10 @@ pub(crate) async fn run(
             });
             return;
         }
+        // A sensor that answers but is not what it claims (wrong firmware,
+        // invalid settings) will not fix itself in a second: say it failed,
+        // and look again only at the longest interval.
+        let permanent = matches!(result, Err(LinkError::Missing(_) | LinkError::Setup(_)));
         let reason = match result {
             Ok(()) | Err(LinkError::Lost) => {
                 link.stats.drops += 1;
@@ -164,12 +168,20 @@ pub(crate) async fn run(
         if let Some(s) = &mut link.stamper {
             s.reset();
         }
-        let delay_s = backoff.next_delay_s();
+        let delay_s = if permanent {
+            Backoff::MAX_S
+        } else {
+            backoff.next_delay_s()
+        };
         (shared.sink)(BleEvent::Link {
             address: sensor.address.clone(),
-            state: LinkState::Reconnecting {
-                in_s: delay_s,
-                reason,
+            state: if permanent {
+                LinkState::Failed(reason)
+            } else {
+                LinkState::Reconnecting {
+                    in_s: delay_s,
+                    reason,
+                }
             },
         });
         shared.searching.fetch_add(1, Ordering::Relaxed);

@@ -35,7 +35,9 @@ impl LinkStats {
     pub fn count_error(&mut self, e: DecodeError) {
         match e {
             DecodeError::Length { .. } => self.bad_length += 1,
-            DecodeError::Implausible | DecodeError::Period(_) => self.implausible += 1,
+            DecodeError::Implausible | DecodeError::Period(_) | DecodeError::Rate(_) => {
+                self.implausible += 1;
+            }
         }
     }
 }

@@ -57,6 +57,14 @@ pub struct RoutineSession {
     pub recommended_at_s: Option<i64>,
 }
 
+fn device_id(conn: &Connection, address: &str) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT id FROM devices WHERE address = ?1",
+        [address],
+        |r| r.get(0),
+    )?)
+}
+
 /// A paired sensor as stored.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceRow {
@@ -127,11 +135,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(address) DO NOTHING",
             params![address, model, name, placement.as_str(), now_s],
         )?;
-        Ok(self.conn.query_row(
-            "SELECT id FROM devices WHERE address = ?1",
-            [address],
-            |r| r.get(0),
-        )?)
+        device_id(&self.conn, address)
     }
 
     /// Stores a paired Bluetooth sensor (again, if it was forgotten). A
@@ -157,11 +161,7 @@ impl Store {
                  forgotten_at_s = NULL",
             params![address, model, name, placement.as_str(), now_s],
         )?;
-        let id = tx.query_row(
-            "SELECT id FROM devices WHERE address = ?1",
-            [address],
-            |r| r.get(0),
-        )?;
+        let id = device_id(&tx, address)?;
         tx.commit()?;
         Ok(id)
     }

@@ -111,6 +111,9 @@ struct Sensor {
     history_request: Option<u32>,
     /// A pose held instead of the wearer's routine (the wizard test).
     pose_mg: Option<[i16; 3]>,
+    /// What the Sitless Sampling characteristic answers instead of the truth
+    /// (broken firmware).
+    reported_period_ms: Option<u16>,
     live_out: Vec<(u32, Option<u32>, [i16; 3])>,
     log: SensorLog,
 }
@@ -368,7 +371,12 @@ impl CharIface {
         let u = self.uuid;
         Ok(if u == model::BATTERY_LEVEL {
             vec![s.spec.battery_pct]
-        } else if u == profile::SAMPLING || u == microbit::PERIOD {
+        } else if u == profile::SAMPLING {
+            s.reported_period_ms
+                .unwrap_or(s.period_ms)
+                .to_le_bytes()
+                .to_vec()
+        } else if u == microbit::PERIOD {
             s.period_ms.to_le_bytes().to_vec()
         } else if u == thingy::MOTION_CONFIG {
             s.thingy_config.clone()
@@ -643,6 +651,7 @@ impl FakeBluez {
             history: VecDeque::new(),
             history_request: None,
             pose_mg: None,
+            reported_period_ms: None,
             live_out: Vec::new(),
             log: SensorLog::default(),
             spec: spec.clone(),
@@ -732,6 +741,14 @@ impl FakeBluez {
             .pose_mg = mg;
     }
 
+    /// Makes the Sitless Sampling characteristic answer `ms` (broken firmware).
+    pub fn set_reported_period(&self, address: &str, ms: u16) {
+        lock(&self.inner.sensors)
+            .get_mut(address)
+            .expect("sensor exists")
+            .reported_period_ms = Some(ms);
+    }
+
     /// Sends raw bytes as a notification of `uuid` (malformed-data tests).
     pub fn notify_raw(&self, address: &str, uuid: Uuid, bytes: &[u8]) {
         notify(&self.conn, &self.inner, address, uuid, bytes.to_vec());
@@ -744,11 +761,6 @@ impl FakeBluez {
     pub fn is_connected(&self, address: &str) -> bool {
         lock(&self.inner.sensors)[address].connected
     }
-
-    /// Sensor-clock ms of a sample index.
-    pub fn sample_ms(&self, address: &str, index: u64) -> u64 {
-        index * u64::from(lock(&self.inner.sensors)[address].period_ms)
-    }
 }
 
 impl Drop for FakeBluez {
@@ -758,26 +770,6 @@ impl Drop for FakeBluez {
             let _ = t.join();
         }
     }
-}
-
-fn char_path(conn: &zbus::Connection, sensor_path: &str, uuid: Uuid) -> Option<String> {
-    // Paths follow the table order in `gatt`, so find by walking it.
-    let _ = conn;
-    let kind_guess = [Kind::Sitless, Kind::MicroBit, Kind::Thingy];
-    for kind in kind_guess {
-        for (si, (_, chars)) in gatt(kind).into_iter().enumerate() {
-            for (ci, (u, _)) in chars.into_iter().enumerate() {
-                if u == uuid {
-                    return Some(format!(
-                        "{sensor_path}/service{:04x}/char{:04x}",
-                        0x10 * (si + 1),
-                        0x10 * (si + 1) + ci + 1
-                    ));
-                }
-            }
-        }
-    }
-    None
 }
 
 fn notify(conn: &zbus::Connection, inner: &Inner, address: &str, uuid: Uuid, bytes: Vec<u8>) {

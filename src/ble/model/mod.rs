@@ -94,6 +94,8 @@ pub enum DecodeError {
     Implausible,
     #[error("sample period {0} ms is out of range")]
     Period(u32),
+    #[error("motion processing rate {0} Hz is out of range")]
+    Rate(u16),
 }
 
 /// Acceleration from three milli-g readings, rejecting impossible values.

@@ -48,7 +48,7 @@ pub fn config_hz(b: &[u8]) -> Result<u16, DecodeError> {
     if HZ.contains(&hz) {
         Ok(hz)
     } else {
-        Err(DecodeError::Period(u32::from(hz)))
+        Err(DecodeError::Rate(hz))
     }
 }
 
@@ -56,7 +56,7 @@ pub fn config_hz(b: &[u8]) -> Result<u16, DecodeError> {
 /// fields (step counter, compensation intervals, wake on motion) are kept.
 pub fn with_hz(config: &[u8], hz: u16) -> Result<Vec<u8>, DecodeError> {
     config_hz(config).or_else(|e| match e {
-        DecodeError::Period(_) => Ok(0),
+        DecodeError::Rate(_) => Ok(0),
         e => Err(e),
     })?;
     let mut out = config.to_vec();
