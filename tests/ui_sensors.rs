@@ -97,6 +97,20 @@ fn sensors_view_flow(bus_address: &str) {
             .is_some_and(|s| s.samples > 100)
     });
 
+    // The link drops: the view says so and counts down, then streams again.
+    fake.drop_link(ADDRESS, Duration::from_millis(1500));
+    step_until(&mut h, "reconnecting", |h| {
+        h.query_by_label_contains("Connection: Reconnecting in")
+            .is_some()
+    });
+    h.get_by_label_contains("(the connection was lost)");
+    step_until(&mut h, "streaming again", |h| {
+        h.query_by_label("Connection: Streaming").is_some()
+    });
+    step_until(&mut h, "the drop counted", |h| {
+        h.query_by_label_contains("1 link loss").is_some()
+    });
+
     // The wizard: stand still, then sit upright.
     fake.set_pose(ADDRESS, Some(STANDING_MG));
     h.get_by_label("Calibrate…").click();

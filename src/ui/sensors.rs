@@ -228,7 +228,12 @@ pub fn sensors_ui(
         ui.group(|ui| {
             ui.horizontal(|ui| {
                 ui.label(RichText::new(&p.name).strong());
-                ui.label(format!("{} · {} · {}", p.model.label(), p.placement, p.address));
+                ui.label(format!(
+                    "{} · {} · {}",
+                    p.model.label(),
+                    p.placement,
+                    p.address
+                ));
                 if let Some(b) = m.battery.get(&p.address) {
                     ui.label(format!("battery {b}%"));
                 }
@@ -249,12 +254,12 @@ pub fn sensors_ui(
             ui.colored_label(colour, format!("Connection: {text}"));
             if let Some(s) = m.stats.get(&p.address) {
                 ui.weak(format!(
-                    "{} samples · {} from stored history · {} lost · {} malformed packets · {} link losses",
+                    "{} samples · {} from stored history · {} lost · {} · {}",
                     s.samples,
                     s.from_history,
                     s.lost,
-                    s.malformed(),
-                    s.drops
+                    count(s.malformed(), "malformed packet", "malformed packets"),
+                    count(s.drops, "link loss", "link losses"),
                 ));
             }
             let mut renaming = m.renaming.take();
@@ -398,6 +403,10 @@ pub fn sensors_ui(
             .request_repaint_after(std::time::Duration::from_secs(1));
     }
     actions
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn capitalise(s: &str) -> String {
