@@ -206,7 +206,9 @@ pub fn sensors_ui(
                 Color32::from_rgb(213, 94, 0),
                 format!("Bluetooth unavailable: {reason}."),
             );
-            ui.label("The demo sensor works without Bluetooth: start Sitless with --demo.");
+            if !m.demo_running {
+                ui.label("The demo sensor works without Bluetooth: start Sitless with --demo.");
+            }
         }
     }
     if let Some(msg) = &m.message {
