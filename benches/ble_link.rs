@@ -102,50 +102,20 @@ fn drops(bus: &str, db: &Path) {
     // 25 Hz at 20× real time: each 1 s away is 20 s of sensor recording.
     fake.add_sensor(SensorSpec::new(Kind::Sitless, ADDRESS, "Sitless S1").speed(20.0));
     let mut engine = engine(db);
-    let mut stats = LinkStats::default();
-    let mut streaming_at = None;
-    let pump = |engine: &Engine,
-                until: Instant,
-                stats: &mut LinkStats,
-                streaming_at: &mut Option<Instant>| {
-        while Instant::now() < until {
-            match engine.recv_timeout(Duration::from_millis(2)) {
-                Some(UiEvent::Ble(BleEvent::Stats { stats: s, .. })) => *stats = s,
-                Some(UiEvent::Ble(BleEvent::Link {
-                    state: LinkState::Streaming,
-                    ..
-                })) => *streaming_at = Some(Instant::now()),
-                _ => {}
-            }
-            if streaming_at.is_some() && until == far() {
-                return;
-            }
-        }
-    };
-    pump(&engine, far(), &mut stats, &mut streaming_at);
+    let mut watch = Watch::default();
+    watch.until_streaming(&engine);
     let mut resume_ms = Vec::new();
     for _ in 0..DROPS {
-        pump(
-            &engine,
-            Instant::now() + Duration::from_millis(1500),
-            &mut stats,
-            &mut streaming_at,
-        );
-        streaming_at = None;
+        watch.run_for(&engine, Duration::from_millis(1500));
         let away = Duration::from_secs(1);
         fake.drop_link(ADDRESS, away);
         let back = Instant::now() + away;
-        pump(&engine, far(), &mut stats, &mut streaming_at);
-        if let Some(t) = streaming_at {
+        if let Some(t) = watch.until_streaming(&engine) {
             resume_ms.push(t.saturating_duration_since(back).as_millis());
         }
     }
-    pump(
-        &engine,
-        Instant::now() + Duration::from_secs(1),
-        &mut stats,
-        &mut streaming_at,
-    );
+    watch.run_for(&engine, Duration::from_secs(1));
+    let mut stats = watch.stats;
     engine.stop_ble();
     while let Some(e) = engine.try_recv() {
         if let UiEvent::Ble(BleEvent::Stats { stats: s, .. }) = e {
@@ -176,8 +146,42 @@ fn drops(bus: &str, db: &Path) {
     );
 }
 
-/// "Until the link streams", for `pump`.
-fn far() -> Instant {
-    static FAR: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    *FAR.get_or_init(|| Instant::now() + Duration::from_mins(2))
+/// The link's counts and when it last started streaming, from the
+/// engine's events.
+#[derive(Default)]
+struct Watch {
+    stats: LinkStats,
+}
+
+impl Watch {
+    /// Handles one event; the time if the link (re)started streaming.
+    fn event(&mut self, engine: &Engine) -> Option<Instant> {
+        match engine.recv_timeout(Duration::from_millis(2)) {
+            Some(UiEvent::Ble(BleEvent::Stats { stats, .. })) => self.stats = stats,
+            Some(UiEvent::Ble(BleEvent::Link {
+                state: LinkState::Streaming,
+                ..
+            })) => return Some(Instant::now()),
+            _ => {}
+        }
+        None
+    }
+
+    fn run_for(&mut self, engine: &Engine, d: Duration) {
+        let until = Instant::now() + d;
+        while Instant::now() < until {
+            self.event(engine);
+        }
+    }
+
+    /// When the link streams again; `None` after two minutes without.
+    fn until_streaming(&mut self, engine: &Engine) -> Option<Instant> {
+        let until = Instant::now() + Duration::from_mins(2);
+        while Instant::now() < until {
+            if let Some(t) = self.event(engine) {
+                return Some(t);
+            }
+        }
+        None
+    }
 }

@@ -87,11 +87,6 @@ impl SitlessApp {
                 other => self.model.apply(&ctx, other),
             }
         }
-        self.sensors.demo_running = self
-            .model
-            .sensor
-            .as_ref()
-            .is_some_and(|s| s.state != crate::engine::SensorState::NoSensor);
         let catalog = Catalog::builtin();
         if let Some(active) = self.player.as_mut() {
             let a = active.player.tick(now);

@@ -356,6 +356,11 @@ impl Central {
     }
 
     async fn update_seen(&mut self, id: &btleplug::platform::PeripheralId) {
+        // Discovery also runs for links looking for their sensor; only a
+        // scan the user asked for keeps a list.
+        if !self.ui_scan {
+            return;
+        }
         let Ok(p) = self.adapter.peripheral(id).await else {
             return;
         };
@@ -393,7 +398,7 @@ impl Central {
             paired: is_paired,
             lookalike,
         };
-        if self.seen.get(&address) != Some(&seen) && self.ui_scan {
+        if self.seen.get(&address) != Some(&seen) {
             self.seen.insert(address, seen);
             (self.shared.sink)(BleEvent::Seen(self.seen.values().cloned().collect()));
         }
@@ -422,7 +427,6 @@ impl Central {
             BleCommand::Pair { address, placement } => {
                 match self.pair(&address, placement).await {
                     Ok(sensor) => {
-                        self.paired = paired(&self.shared);
                         // A sensor this one replaced at its placement stops.
                         let gone: Vec<String> = self
                             .links

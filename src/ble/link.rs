@@ -165,9 +165,6 @@ pub(crate) async fn run(
             }
             Err(e) => e.to_string(),
         };
-        if let Some(s) = &mut link.stamper {
-            s.reset();
-        }
         let delay_s = if permanent {
             Backoff::MAX_S
         } else {
@@ -302,11 +299,16 @@ fn characteristic(
         .ok_or(LinkError::Missing(what))
 }
 
-/// What the model's set-up found.
-enum Decoding {
-    Sitless {
-        period_ms: u16,
-    },
+/// What the model's set-up found: the sample period the sensor runs at
+/// (as read back from it) and how its packets are decoded.
+struct Decoding {
+    period_ms: u16,
+    kind: DecodingKind,
+}
+
+enum DecodingKind {
+    Sitless,
+    /// One sample per notification of `data`, stamped on arrival.
     Arrival {
         data: uuid::Uuid,
         decode: fn(&[u8]) -> Result<crate::posture::vector::Vec3, DecodeError>,
@@ -352,7 +354,10 @@ async fn setup(
             ] {
                 p.subscribe(&characteristic(p, uuid, what)?).await?;
             }
-            Ok(Decoding::Sitless { period_ms })
+            Ok(Decoding {
+                period_ms,
+                kind: DecodingKind::Sitless,
+            })
         }
         SensorModel::MicroBit => {
             let period = characteristic(p, microbit::PERIOD, "micro:bit accelerometer period")?;
@@ -371,11 +376,14 @@ async fn setup(
                 "micro:bit accelerometer data",
             )?)
             .await?;
-            Ok(Decoding::Arrival {
-                data: microbit::DATA,
-                decode: microbit::decode_data,
+            // The board rounds to a period it supports: stamp with that one.
+            Ok(Decoding {
+                period_ms: chosen,
+                kind: DecodingKind::Arrival {
+                    data: microbit::DATA,
+                    decode: microbit::decode_data,
+                },
             })
-            .inspect(|_| tracing::debug!("micro:bit period {chosen} ms"))
         }
         SensorModel::Thingy52 => {
             let cfg = characteristic(p, thingy::MOTION_CONFIG, "Thingy:52 motion configuration")?;
@@ -383,25 +391,20 @@ async fn setup(
             let wanted = thingy::with_hz(&current, thingy::WANTED_HZ).map_err(LinkError::Setup)?;
             p.write(&cfg, &wanted, WriteType::WithResponse).await?;
             let hz = thingy::config_hz(&p.read(&cfg).await?).map_err(LinkError::Setup)?;
-            tracing::debug!("Thingy:52 at {hz} Hz");
             p.subscribe(&characteristic(
                 p,
                 thingy::RAW_DATA,
                 "Thingy:52 raw motion data",
             )?)
             .await?;
-            Ok(Decoding::Arrival {
-                data: thingy::RAW_DATA,
-                decode: thingy::decode_raw,
+            Ok(Decoding {
+                period_ms: 1000 / hz,
+                kind: DecodingKind::Arrival {
+                    data: thingy::RAW_DATA,
+                    decode: thingy::decode_raw,
+                },
             })
         }
-    }
-}
-
-fn arrival_period_ms(model: SensorModel) -> u16 {
-    match model {
-        SensorModel::MicroBit => microbit::WANTED_PERIOD_MS,
-        _ => 1000 / thingy::WANTED_HZ,
     }
 }
 
@@ -452,7 +455,7 @@ async fn session(
         }
     }
     let mut history = None;
-    if let (Decoding::Sitless { .. }, Some(from)) = (&decoding, link.seq.next()) {
+    if let (DecodingKind::Sitless, Some(from)) = (&decoding.kind, link.seq.next()) {
         let control = characteristic(&p, sitless::CONTROL, "Sitless control point")?;
         p.write(
             &control,
@@ -465,10 +468,8 @@ async fn session(
     } else {
         state(LinkState::Streaming);
     }
-    if let Decoding::Arrival { .. } = decoding {
-        link.stamper
-            .get_or_insert_with(|| ArrivalStamper::new(arrival_period_ms(sensor.model)));
-    }
+    // A new chain at the period the sensor runs at now.
+    link.stamper = Some(ArrivalStamper::new(decoding.period_ms));
     backoff.reset();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut last_stats = link.stats;
@@ -485,24 +486,22 @@ async fn session(
                     }
                     continue;
                 }
-                match &decoding {
-                    Decoding::Sitless { period_ms } => {
-                        let done = on_sitless(&note.uuid, &note.value, *period_ms, now_ms, link, &mut history);
+                match &decoding.kind {
+                    DecodingKind::Sitless => {
+                        let done = on_sitless(&note.uuid, &note.value, decoding.period_ms, now_ms, link, &mut history);
                         if done {
                             history = None;
                             state(LinkState::Streaming);
                         }
                     }
-                    Decoding::Arrival { data, decode } if note.uuid == *data => {
-                        match decode(&note.value) {
-                            Ok(a) => {
-                                let s = link.stamper.get_or_insert_with(|| ArrivalStamper::new(arrival_period_ms(sensor.model)));
-                                link.pending.push(s.stamp(now_ms, a));
-                            }
-                            Err(e) => link.stats.count_error(e),
+                    DecodingKind::Arrival { data, decode } if note.uuid == *data => {
+                        match (decode(&note.value), &mut link.stamper) {
+                            (Ok(a), Some(s)) => link.pending.push(s.stamp(now_ms, a)),
+                            (Ok(_), None) => {}
+                            (Err(e), _) => link.stats.count_error(e),
                         }
                     }
-                    Decoding::Arrival { .. } => {}
+                    DecodingKind::Arrival { .. } => {}
                 }
             }
             ev = events.next() => match ev {
@@ -514,27 +513,22 @@ async fn session(
                 if let Some(h) = history.take_if(|h| h.started.elapsed() > HistoryFetch::TIMEOUT) {
                     // The sensor never said it was done: go on with what
                     // came; gaps are counted as lost.
-                    h.finish(sensor_period(&decoding), (shared.clock)(), link);
+                    h.finish(decoding.period_ms, (shared.clock)(), link);
                     state(LinkState::Streaming);
                 }
                 link.flush(sensor, shared);
                 link.persist_lagged(sensor, shared);
                 ticks = ticks.wrapping_add(1);
                 // Counts change with every batch; the UI hears of them once
-                // a second, so a streaming sensor costs one frame a second.
-                if ticks.is_multiple_of(4) && link.stats != last_stats {
+                // a second (and at once when the first samples arrive), so a
+                // streaming sensor costs one frame a second.
+                let first = last_stats.samples == 0 && link.stats.samples > 0;
+                if (first || ticks.is_multiple_of(4)) && link.stats != last_stats {
                     last_stats = link.stats;
                     sink(BleEvent::Stats { address: sensor.address.clone(), stats: link.stats });
                 }
             }
         }
-    }
-}
-
-fn sensor_period(d: &Decoding) -> u16 {
-    match d {
-        Decoding::Sitless { period_ms } => *period_ms,
-        Decoding::Arrival { .. } => 40,
     }
 }
 

@@ -51,8 +51,6 @@ pub struct SensorsModel {
     pub placement: BTreeMap<String, Placement>,
     pub renaming: Option<(String, String)>,
     pub wizard: Option<Wizard>,
-    /// Running the demo: paired sensors record when the demo is off.
-    pub demo_running: bool,
 }
 
 /// What the view asks for.
@@ -190,6 +188,8 @@ pub fn sensors_ui(
         wizard_ui(ui, m, now, &mut actions);
         return actions;
     }
+    // Paired sensors record only when the demo is off.
+    let demo_running = demo.is_some_and(|d| d.state != SensorState::NoSensor);
     ui.heading("Sensors");
     match &m.adapter {
         None => {
@@ -206,7 +206,7 @@ pub fn sensors_ui(
                 Color32::from_rgb(213, 94, 0),
                 format!("Bluetooth unavailable: {reason}."),
             );
-            if !m.demo_running {
+            if !demo_running {
                 ui.label("The demo sensor works without Bluetooth: start Sitless with --demo.");
             }
         }
@@ -216,7 +216,7 @@ pub fn sensors_ui(
             ui.colored_label(Color32::from_rgb(213, 94, 0), msg);
         });
     }
-    if m.demo_running {
+    if demo_running {
         ui.label("The demo sensor is running: sensors you pair here record when Sitless runs without --demo.");
     }
     ui.add_space(8.0);
@@ -250,7 +250,7 @@ pub fn sensors_ui(
                     )
                 }
                 Some((s, _)) => (capitalise(&s.to_string()), state_colour(s)),
-                None if m.demo_running => ("Not in use while the demo runs".into(), Color32::GRAY),
+                None if demo_running => ("Not in use while the demo runs".into(), Color32::GRAY),
                 None => ("Waiting".into(), Color32::GRAY),
             };
             ui.colored_label(colour, format!("Connection: {text}"));

@@ -498,19 +498,12 @@ impl CharIface {
 
 async fn async_io_sleep(d: Duration) {
     // zbus's own executor runs this: no tokio here.
-    let (tx, rx) = futures_channel_oneshot();
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
     std::thread::spawn(move || {
         std::thread::sleep(d);
         let _ = tx.send(());
     });
     let _ = rx.await;
-}
-
-fn futures_channel_oneshot() -> (
-    futures::channel::oneshot::Sender<()>,
-    futures::channel::oneshot::Receiver<()>,
-) {
-    futures::channel::oneshot::channel()
 }
 
 struct Inner {
