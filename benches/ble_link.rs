@@ -51,6 +51,7 @@ fn engine(db: &Path) -> Engine {
             config: Config::default().consistent(),
             demo_start_s: 0,
             ble: Some(sitless::ble::system_clock()),
+            page_limit: None,
         },
         Arc::new(|| {}),
     )

@@ -40,6 +40,7 @@ fn bench(c: &mut Criterion) {
             config,
             demo_start_s: START_S,
             ble: None,
+            page_limit: None,
         },
         Arc::new(|| {}),
     )

@@ -11,6 +11,7 @@ use crate::routines::player::Player;
 use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
 use crate::ui::sensors::{SensorAction, SensorsModel, sensors_ui};
 use crate::ui::settings::settings_ui;
+use crate::ui::startup::{StartupAction, StartupProblem, startup_problem_ui};
 use crate::ui::today::{sensor_status_ui, today_ui};
 use crate::ui::{TodayModel, UiAction};
 
@@ -112,6 +113,20 @@ impl SitlessApp {
                 }
             });
         });
+        if let Some(problem) = &self.model.storage {
+            egui::Panel::top("storage_banner").show(ui, |ui| {
+                crate::ui::storage::storage_banner_ui(ui, problem);
+            });
+        } else if self.model.saved_again {
+            egui::Panel::top("storage_banner").show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("Saving works again; everything kept in memory is in the database.");
+                    if ui.small_button("OK").clicked() {
+                        self.model.saved_again = false;
+                    }
+                });
+            });
+        }
         let wall_now_s = (self.wall_clock)();
         let mut close_player = false;
         let actions = egui::CentralPanel::default()
@@ -247,6 +262,109 @@ impl Drop for SitlessApp {
     }
 }
 
+/// The window's root: the app, or the reason it could not start (with
+/// what the user can do about it).
+pub struct Shell {
+    state: ShellState,
+    opts: EngineOptions,
+    wall_clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+enum ShellState {
+    Running(Box<SitlessApp>),
+    Problem(StartupProblem),
+}
+
+impl Shell {
+    pub fn start(
+        opts: EngineOptions,
+        ctx: &egui::Context,
+        wall_clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    ) -> Self {
+        let mut shell = Self {
+            state: ShellState::Problem(StartupProblem {
+                db: opts.db.clone(),
+                message: String::new(),
+                advice: String::new(),
+                offer_new: false,
+            }),
+            opts,
+            wall_clock,
+        };
+        shell.try_start(ctx);
+        shell
+    }
+
+    fn try_start(&mut self, ctx: &egui::Context) {
+        let waker_ctx = ctx.clone();
+        self.state = match Engine::start(&self.opts, Arc::new(move || waker_ctx.request_repaint()))
+        {
+            Ok(engine) => {
+                let clock = self.wall_clock.clone();
+                ShellState::Running(Box::new(SitlessApp::new(
+                    engine,
+                    &self.opts.config,
+                    Box::new(move || clock()),
+                )))
+            }
+            Err(e) => {
+                tracing::error!("cannot start: {e:#}");
+                ShellState::Problem(StartupProblem::of(&self.opts.db, &e))
+            }
+        };
+    }
+
+    pub fn app(&self) -> Option<&SitlessApp> {
+        match &self.state {
+            ShellState::Running(app) => Some(app),
+            ShellState::Problem(_) => None,
+        }
+    }
+
+    pub fn problem(&self) -> Option<&StartupProblem> {
+        match &self.state {
+            ShellState::Running(_) => None,
+            ShellState::Problem(p) => Some(p),
+        }
+    }
+
+    /// The database in use (a new one if the user started one).
+    pub fn db(&self) -> &std::path::Path {
+        &self.opts.db
+    }
+
+    pub fn ui_root(&mut self, ui: &mut egui::Ui) {
+        let problem = match &mut self.state {
+            ShellState::Running(app) => {
+                app.ui_root(ui);
+                return;
+            }
+            ShellState::Problem(p) => p.clone(),
+        };
+        let stamp = crate::days::local_datetime((self.wall_clock)())
+            .format("%Y%m%d-%H%M%S")
+            .to_string();
+        let action = egui::CentralPanel::default()
+            .show(ui, |ui| startup_problem_ui(ui, &problem, &stamp))
+            .inner;
+        match action {
+            Some(StartupAction::TryAgain) => self.try_start(ui.ctx()),
+            Some(StartupAction::NewDatabase(path)) => {
+                self.opts.db = path;
+                self.try_start(ui.ctx());
+            }
+            Some(StartupAction::Quit) => ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close),
+            None => {}
+        }
+    }
+}
+
+impl eframe::App for Shell {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.ui_root(ui);
+    }
+}
+
 pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -255,28 +373,22 @@ pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
             .with_min_inner_size([560.0, 420.0]),
         ..Default::default()
     };
-    let db = opts.db.clone();
-    let demo = opts.demo.clone();
-    let config = opts.config;
+    let engine_opts = EngineOptions {
+        db: opts.db.clone(),
+        demo: opts.demo.clone(),
+        config: opts.config,
+        demo_start_s: crate::cli::default_demo_start(),
+        ble: Some(crate::ble::system_clock()),
+        page_limit: None,
+    };
     eframe::run_native(
         "Sitless",
         native,
         Box::new(move |cc| {
-            let ctx = cc.egui_ctx.clone();
-            let engine = Engine::start(
-                &EngineOptions {
-                    db,
-                    demo,
-                    config,
-                    demo_start_s: crate::cli::default_demo_start(),
-                    ble: Some(crate::ble::system_clock()),
-                },
-                Arc::new(move || ctx.request_repaint()),
-            )?;
-            Ok(Box::new(SitlessApp::new(
-                engine,
-                &config,
-                Box::new(|| chrono::Utc::now().timestamp()),
+            Ok(Box::new(Shell::start(
+                engine_opts,
+                &cc.egui_ctx,
+                Arc::new(|| chrono::Utc::now().timestamp()),
             )))
         }),
     )

@@ -219,6 +219,7 @@ fn record(
             config: cfg,
             demo_start_s: default_demo_start(),
             ble: demo.is_none().then(crate::ble::system_clock),
+            page_limit: None,
         },
         Arc::new(|| {}),
     )?;
@@ -232,6 +233,7 @@ fn record(
     let mut links = crate::cli_ble::LinkPrinter::default();
     let deadline = for_s.map(|s| Instant::now() + Duration::from_secs(s));
     let mut latest = None;
+    let mut storage = None;
     let mut last_progress = Instant::now();
     let clock = |t: i64| {
         crate::days::local_datetime(t)
@@ -255,6 +257,18 @@ fn record(
                 );
             }
             Some(UiEvent::Error(e)) => eprintln!("warning: {e}"),
+            Some(UiEvent::Storage(p)) => {
+                // Said once when it starts, not at every retry.
+                match (p, &storage) {
+                    (Some(p), None) => {
+                        let (headline, detail) = crate::ui::storage::storage_text(&p);
+                        eprintln!("warning: {headline} {detail}");
+                    }
+                    (None, Some(_)) => eprintln!("saving works again"),
+                    _ => {}
+                }
+                storage = p;
+            }
             Some(UiEvent::Ble(e)) => links.event(&e),
             _ => {}
         }
@@ -323,6 +337,7 @@ fn simulate(
             .timestamp(),
         None => default_demo_start(),
     };
+    let _lock = crate::store::DbLock::acquire(db)?;
     let store = Store::open(db)?;
     let device_id = register_demo_device(&store, placement, start_s)?;
     let mut wearer = DemoWearer::new(DemoScript::workday(seed, hours), seed, start_s);
@@ -376,6 +391,7 @@ fn import(db: &Path, csv: &Path, placement: Placement, cfg: &Config) -> anyhow::
         std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
     let samples = crate::sensor::csv_import::read_samples(BufReader::new(file))
         .with_context(|| format!("{} was not imported", csv.display()))?;
+    let _lock = crate::store::DbLock::acquire(db)?;
     let store = Store::open(db)?;
     let name = csv.file_name().map_or_else(
         || "recording".to_owned(),

@@ -34,8 +34,8 @@ use crate::report::{DayReport, load_day};
 use crate::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
 use crate::sensor::{Placement, RawSample};
 use crate::settings::Settings;
-use crate::store::writer::{CommitInfo, Outcome, StoreWriter, WriteOp};
-use crate::store::{RoutineSession, Store, StoreError};
+use crate::store::writer::{CommitInfo, Outcome, StoreWriter, WriteOp, WriterOptions};
+use crate::store::{DbLock, RoutineSession, Store, StoreError};
 use crate::streak::{Streak, StreakEvent};
 
 /// Wakes the UI (egui's `request_repaint`) after an event was sent.
@@ -68,6 +68,7 @@ impl PaceClock {
     }
 }
 
+#[derive(Clone)]
 pub struct EngineOptions {
     pub db: PathBuf,
     pub demo: Option<DemoOptions>,
@@ -77,6 +78,19 @@ pub struct EngineOptions {
     /// Bluetooth sensors, stamped with this clock; `None`: no Bluetooth
     /// (most tests, and machines without it).
     pub ble: Option<crate::ble::Clock>,
+    /// A ceiling on the database size in pages, read at every (re)open of
+    /// the writer's connection; 0 is none. Simulates a full disk.
+    pub page_limit: Option<Arc<std::sync::atomic::AtomicU64>>,
+}
+
+/// Saving is failing: what the UI says until a commit succeeds again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StorageProblem {
+    pub fault: crate::store::WriteFault,
+    /// Seconds of data waiting in memory.
+    pub buffered_s: usize,
+    /// Seconds given up because the buffer was full.
+    pub dropped_s: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -145,6 +159,9 @@ pub enum UiEvent {
         placement: Placement,
         result: Result<(), String>,
     },
+    /// Saving started failing (`Some`, updated at each retry) or works
+    /// again (`None`).
+    Storage(Option<StorageProblem>),
     Error(String),
 }
 
@@ -207,6 +224,8 @@ pub struct Engine {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     writer: Option<StoreWriter>,
+    /// Released last, after every connection of this process is closed.
+    _lock: DbLock,
 }
 
 /// Sends an event without ever blocking; a full queue drops it (the UI is
@@ -232,7 +251,10 @@ impl Engine {
         let (ui_tx, events) = sync_channel(256);
         let ui = UiSender { tx: ui_tx, waker };
         let stop = Arc::new(AtomicBool::new(false));
-        let store = Store::open(&opts.db)?;
+        // One recording process per database: two would interleave their
+        // streams into one timeline.
+        let lock = DbLock::acquire(&opts.db)?;
+        let store = open_limited(&opts.db, opts.page_limit.as_ref())?;
         let reader = Store::open(&opts.db)?;
         let mut threads = Vec::new();
 
@@ -294,20 +316,37 @@ impl Engine {
         // when the data crossed into a new minute, so a second of data does
         // not cost a frame.
         let mut last_minute = None;
-        let writer = StoreWriter::spawn(store, move |info| match info {
+        let mut failing = false;
+        let (db, limit) = (opts.db.clone(), opts.page_limit.clone());
+        let writer_opts = WriterOptions {
+            reopen: Some(Box::new(move || open_limited(&db, limit.as_ref()))),
+            ..WriterOptions::default()
+        };
+        let writer = StoreWriter::spawn_with(store, writer_opts, move |info| match info {
             CommitInfo::Committed { newest_s, .. } => {
                 let minute = newest_s.map(|t| t.div_euclid(60));
+                if failing {
+                    failing = false;
+                    ui_for_writer.send(UiEvent::Storage(None));
+                }
                 if minute != last_minute {
                     last_minute = minute;
                     ui_for_writer.send(UiEvent::Committed { newest_s });
                 }
             }
             CommitInfo::Failed {
-                error,
+                fault,
                 buffered_rows,
-            } => ui_for_writer.send(UiEvent::Error(format!(
-                "Saving failed ({error}); {buffered_rows} seconds are kept and will be retried."
-            ))),
+                dropped_rows,
+                ..
+            } => {
+                failing = true;
+                ui_for_writer.send(UiEvent::Storage(Some(StorageProblem {
+                    fault,
+                    buffered_s: buffered_rows,
+                    dropped_s: dropped_rows,
+                })));
+            }
         })?;
 
         let (posture_tx, posture_rx) = sync_channel::<PostureMsg>(64);
@@ -441,6 +480,7 @@ impl Engine {
             stop,
             threads,
             writer: Some(writer),
+            _lock: lock,
         })
     }
 
@@ -564,6 +604,19 @@ fn demo_loop(
             std::thread::sleep(tick);
         }
     }
+}
+
+/// The writer's connection, under the simulated size ceiling if any.
+fn open_limited(
+    db: &std::path::Path,
+    limit: Option<&Arc<std::sync::atomic::AtomicU64>>,
+) -> Result<Store, StoreError> {
+    let store = Store::open(db)?;
+    match limit.map(|l| l.load(Ordering::Relaxed)) {
+        Some(pages) if pages > 0 => store.set_max_pages(pages)?,
+        _ => {}
+    }
+    Ok(store)
 }
 
 /// Pipeline inputs for paired sensors, with their stored calibrations.

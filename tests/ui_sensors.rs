@@ -56,6 +56,7 @@ fn sensors_view_flow(bus_address: &str) {
             config,
             demo_start_s: 0,
             ble: Some(sitless::ble::system_clock()),
+            page_limit: None,
         },
         Arc::new(|| {}),
     )

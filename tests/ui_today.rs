@@ -51,6 +51,7 @@ fn app_paced(script: DemoScript, db: &std::path::Path, pace: Option<PaceClock>) 
             config,
             demo_start_s: START_S,
             ble: None,
+            page_limit: None,
         },
         Arc::new(|| {}),
     )

@@ -36,6 +36,114 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("the database holds a value it should not: {0}")]
     Corrupt(String),
+    #[error("{path} is not a Sitless database (it is not an SQLite file); it was left untouched")]
+    NotSqlite { path: PathBuf },
+    #[error("the database {path} is damaged ({detail}); it was left untouched")]
+    Damaged { path: PathBuf, detail: String },
+    #[error(
+        "another Sitless is already recording into {path}; close it first, or choose another database"
+    )]
+    InUse { path: PathBuf },
+}
+
+/// Why writing failed, in the words the UI shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteFault {
+    ReadOnly,
+    Full,
+    Damaged,
+    Busy,
+    Other,
+}
+
+impl WriteFault {
+    pub fn of(e: &StoreError) -> Self {
+        use rusqlite::ErrorCode as C;
+        let code = match e {
+            StoreError::Sql(e) | StoreError::Open { source: e, .. } => e.sqlite_error_code(),
+            StoreError::Migrate { .. } | StoreError::Create { .. } => None,
+            StoreError::Damaged { .. } | StoreError::NotSqlite { .. } => return Self::Damaged,
+            StoreError::InUse { .. } => return Self::Busy,
+            StoreError::Corrupt(_) => return Self::Other,
+        };
+        match code {
+            Some(C::ReadOnly | C::PermissionDenied | C::CannotOpen) => Self::ReadOnly,
+            Some(C::DiskFull) => Self::Full,
+            Some(C::DatabaseCorrupt | C::NotADatabase) => Self::Damaged,
+            Some(C::DatabaseBusy | C::DatabaseLocked) => Self::Busy,
+            _ => Self::Other,
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::ReadOnly => "the database cannot be written (read-only file or folder)",
+            Self::Full => "the disk is full",
+            Self::Damaged => "the database file is damaged",
+            Self::Busy => "the database is busy",
+            Self::Other => "the database refused the write",
+        }
+    }
+}
+
+/// Holds the database for one recording process. An advisory lock
+/// (`flock`) on the database file itself, so it works in a read-only
+/// folder too, and the kernel drops it when the process dies, even by
+/// SIGKILL. `SQLite`'s own locks are POSIX record locks, which do not
+/// interact with `flock` on Linux; the descriptor stays open until every
+/// connection of this process is closed (closing a descriptor of the file
+/// would otherwise drop `SQLite`'s POSIX locks).
+#[derive(Debug)]
+pub struct DbLock {
+    _file: std::fs::File,
+}
+
+impl DbLock {
+    /// Creates the file if needed and takes the lock, or says who has it.
+    pub fn acquire(path: &Path) -> Result<Self, StoreError> {
+        create_private(path)?;
+        let file = std::fs::File::open(path).map_err(|source| StoreError::Create {
+            path: path.to_owned(),
+            source,
+        })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse {
+                path: path.to_owned(),
+            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Create {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+}
+
+/// Refuses a file that is there but is not `SQLite`, before `SQLite` is
+/// given a chance to treat it as one.
+fn check_header(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        // Not readable: the open below reports it in SQLite's words.
+        return Ok(());
+    };
+    let mut header = [0_u8; 16];
+    let mut n = 0;
+    while n < header.len() {
+        match f.read(&mut header[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(_) => return Ok(()),
+        }
+    }
+    // An empty file is a database not yet written (we create it so).
+    if n == 0 || header == *b"SQLite format 3\0" {
+        Ok(())
+    } else {
+        Err(StoreError::NotSqlite {
+            path: path.to_owned(),
+        })
+    }
 }
 
 /// A routine done, in full or in part.
@@ -65,6 +173,21 @@ fn device_id(conn: &Connection, address: &str) -> Result<i64, StoreError> {
     )?)
 }
 
+/// `Ok(None)` for "no such row", other errors kept.
+trait OptionalNone<T> {
+    fn optional_none(self) -> Result<Option<T>, StoreError>;
+}
+
+impl<T> OptionalNone<T> for Result<T, StoreError> {
+    fn optional_none(self) -> Result<Option<T>, StoreError> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// A paired sensor as stored.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceRow {
@@ -86,9 +209,18 @@ impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         create_private(path)?;
-        let open_err = |source| StoreError::Open {
-            path: path.to_owned(),
-            source,
+        check_header(path)?;
+        let open_err = |source: rusqlite::Error| match source.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                StoreError::Damaged {
+                    path: path.to_owned(),
+                    detail: source.to_string(),
+                }
+            }
+            _ => StoreError::Open {
+                path: path.to_owned(),
+                source,
+            },
         };
         let mut conn = Connection::open_with_flags(
             path,
@@ -107,9 +239,12 @@ impl Store {
             .map_err(open_err)?;
         schema::migrations()
             .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migrate {
-                path: path.to_owned(),
-                source,
+            .map_err(|source| match source {
+                rusqlite_migration::Error::RusqliteError { err, .. } => open_err(err),
+                source => StoreError::Migrate {
+                    path: path.to_owned(),
+                    source,
+                },
             })?;
         Ok(Self {
             conn,
@@ -121,7 +256,25 @@ impl Store {
         &self.path
     }
 
-    /// The device row for `address`, created on first use.
+    /// Simulates a full disk: the file may not grow past `pages` pages
+    /// (`SQLite` never shrinks the limit below the current size).
+    pub fn set_max_pages(&self, pages: u64) -> Result<(), StoreError> {
+        self.conn.pragma_update(
+            None,
+            "max_page_count",
+            i64::try_from(pages).unwrap_or(i64::MAX),
+        )?;
+        Ok(())
+    }
+
+    pub fn page_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// The device row for `address`, created on first use. Looked up
+    /// first, so a known device needs no write (a read-only database
+    /// still starts).
     pub fn ensure_device(
         &self,
         address: &str,
@@ -130,6 +283,9 @@ impl Store {
         placement: Placement,
         now_s: i64,
     ) -> Result<i64, StoreError> {
+        if let Some(id) = device_id(&self.conn, address).optional_none()? {
+            return Ok(id);
+        }
         self.conn.execute(
             "INSERT INTO devices (address, model, name, placement, added_at_s)
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(address) DO NOTHING",
@@ -571,6 +727,60 @@ mod tests {
         Store::open(&path).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.db");
+        let text = b"my shopping list: apples, pears\n".repeat(200);
+        std::fs::write(&path, &text).unwrap();
+        let e = Store::open(&path).err().expect("refused");
+        assert!(matches!(e, StoreError::NotSqlite { .. }), "{e}");
+        assert!(e.to_string().contains("is not a Sitless database"), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), text);
+    }
+
+    #[test]
+    fn a_damaged_database_is_reported_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let mut st = Store::open(&path).unwrap();
+            let d = st
+                .ensure_device("demo:thigh", "demo", "Demo", Placement::Thigh, 0)
+                .unwrap();
+            let rows: Vec<_> = (0..5000)
+                .map(|t| sec(t, Posture::Sitting, Some(10.0), d))
+                .collect();
+            st.insert_seconds(&rows).unwrap();
+            st.conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                .unwrap();
+        }
+        // Keep the header, scramble the schema page.
+        let mut bytes = std::fs::read(&path).unwrap();
+        for b in &mut bytes[100..4096] {
+            *b = 0x5A;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let e = Store::open(&path).err().expect("refused");
+        assert!(matches!(e, StoreError::Damaged { .. }), "{e}");
+        assert!(e.to_string().contains("is damaged"), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "never overwritten");
+    }
+
+    #[test]
+    fn a_second_recorder_on_one_database_is_refused_until_the_first_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let first = DbLock::acquire(&path).unwrap();
+        let e = DbLock::acquire(&path).expect_err("in use");
+        assert!(matches!(e, StoreError::InUse { .. }), "{e}");
+        // Readers are not locked out.
+        assert!(Store::open(&path).is_ok());
+        drop(first);
+        assert!(DbLock::acquire(&path).is_ok());
     }
 
     #[test]

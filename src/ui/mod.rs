@@ -4,6 +4,8 @@
 pub mod routines;
 pub mod sensors;
 pub mod settings;
+pub mod startup;
+pub mod storage;
 pub mod today;
 
 use std::time::Duration;
@@ -50,6 +52,10 @@ pub struct TodayModel {
     /// Routines done on the day shown.
     pub sessions: Vec<RoutineSession>,
     pub error: Option<String>,
+    /// Saving fails: the banner shows while this is set.
+    pub storage: Option<crate::engine::StorageProblem>,
+    /// Saving works again after a failure (a one-line note).
+    pub saved_again: bool,
     pub settings: Option<Settings>,
     pub threshold_s: i64,
     /// Newest second seen, in the sensor's time (the demo runs ahead).
@@ -121,6 +127,10 @@ impl TodayModel {
                     );
                     ctx.load_texture("timeline", image, TextureOptions::LINEAR)
                 });
+            }
+            UiEvent::Storage(p) => {
+                self.saved_again = p.is_none() && self.storage.is_some();
+                self.storage = p;
             }
             UiEvent::Error(e) => self.error = Some(e),
             // The Sensors view's business (`SensorsModel`).
