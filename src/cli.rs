@@ -111,6 +111,8 @@ pub fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "sitless=info,warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in logs or pipes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let cfg = Config::default().consistent();

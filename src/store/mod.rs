@@ -210,6 +210,22 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         create_private(path)?;
         check_header(path)?;
+        match Self::open_with(path, false) {
+            // In a read-only folder a WAL database cannot even be read (its
+            // shared-memory file cannot be created). Opened as immutable,
+            // the main file is read without it, so the data is shown; the
+            // writer reports the refusal and keeps the new rows.
+            Err(StoreError::Open { source, .. })
+                if source.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) =>
+            {
+                tracing::warn!("{}: opened read-only ({source})", path.display());
+                Self::open_with(path, true)
+            }
+            other => other,
+        }
+    }
+
+    fn open_with(path: &Path, immutable: bool) -> Result<Self, StoreError> {
         let open_err = |source: rusqlite::Error| match source.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
                 StoreError::Damaged {
@@ -222,17 +238,28 @@ impl Store {
                 source,
             },
         };
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
+        let mut conn = if immutable {
+            Connection::open_with_flags(
+                immutable_uri(path),
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        } else {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        }
         .map_err(open_err)?;
-        // WAL lets the UI's reader run while the writer commits; NORMAL
-        // sync in WAL mode is still crash-safe for the database file.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(open_err)?;
+        if !immutable {
+            // WAL lets the UI's reader run while the writer commits; NORMAL
+            // sync in WAL mode is still crash-safe for the database file.
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(open_err)?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+                .map_err(open_err)?;
+        }
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
@@ -645,6 +672,21 @@ fn tilt_to_ddeg(tilt_deg: Option<f32>) -> Option<i64> {
     tilt_deg
         .filter(|t| t.is_finite())
         .map(|t| (t * 10.0).round().clamp(0.0, 1800.0) as i64)
+}
+
+/// `file:` URI of `path` opened immutable (no locks, no WAL files).
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// Creates the file with owner-only permissions if it does not exist yet,

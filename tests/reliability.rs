@@ -1,0 +1,313 @@
+//! Faults a posture log must survive, each against the real `sitless`
+//! binary and a real `SQLite` file: SIGKILL in the middle of recording, a
+//! second instance on the same database, a database that cannot be
+//! written for a while. Rows are checked with `SQLite` itself.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn sitless(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sitless"));
+    // The writer logs each commit ("committed rows=N newest_s=T") at debug.
+    c.env("RUST_LOG", "warn,sitless::store::writer=debug")
+        // No session bus: reminders stay inside the app.
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .arg("--db")
+        .arg(db);
+    c
+}
+
+/// A recording child whose stderr lines are collected, each with when it
+/// was read.
+struct Recording {
+    child: Child,
+    lines: Arc<Mutex<Vec<(Instant, String)>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Recording {
+    fn start(mut cmd: Command) -> Self {
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("sitless starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push((Instant::now(), line));
+            }
+        });
+        Self {
+            child,
+            lines,
+            reader: Some(reader),
+        }
+    }
+
+    /// The commits reported so far: (when read, newest second).
+    fn commits(&self) -> Vec<(Instant, i64)> {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|(at, l)| {
+                let t = l.split("newest_s=").nth(1)?;
+                Some((*at, t.trim().parse().ok()?))
+            })
+            .collect()
+    }
+
+    fn text(&self) -> String {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, l)| format!("{l}\n"))
+            .collect()
+    }
+
+    fn wait_for(&self, what: &str, timeout: Duration, f: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + timeout;
+        while !self.lines.lock().unwrap().iter().any(|(_, l)| f(l)) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: no destructor, no flush, no clean close.
+    fn kill(&mut self) -> Instant {
+        self.child.kill().expect("kill");
+        let at = Instant::now();
+        self.child.wait().expect("reaped");
+        if let Some(r) = self.reader.take() {
+            r.join().unwrap();
+        }
+        at
+    }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        let status = self.child.wait().expect("ends");
+        if let Some(r) = self.reader.take() {
+            r.join().unwrap();
+        }
+        status
+    }
+}
+
+fn integrity(db: &Path) -> String {
+    let c = rusqlite::Connection::open(db).expect("db opens");
+    c.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check runs")
+}
+
+/// `(first, last, count)` of the stored seconds.
+fn stored_seconds(db: &Path) -> (i64, i64, i64) {
+    let c = rusqlite::Connection::open(db).expect("db");
+    c.query_row(
+        "SELECT MIN(t_s), MAX(t_s), COUNT(*) FROM samples",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
+                r.get(2)?,
+            ))
+        },
+    )
+    .expect("query")
+}
+
+fn record_demo(db: &Path, speed: &str) -> Command {
+    let mut c = sitless(db);
+    c.args(["record", "--demo", "--demo-speed", speed]);
+    c
+}
+
+#[test]
+fn killed_20_times_mid_recording_the_database_stays_whole_and_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("killed.db");
+    // Seeded, so a failure is repeatable: kill moments from just after the
+    // start (while the schema is created) to well into the recording.
+    let mut rng = fastrand::Rng::with_seed(6);
+    let mut worst_gap = Duration::ZERO;
+    let mut kills_after_commits = 0;
+    let mut last_before = -1;
+    for round in 0..20 {
+        let mut rec = Recording::start(record_demo(&db, "20"));
+        std::thread::sleep(Duration::from_millis(rng.u64(50..2500)));
+        let killed_at = rec.kill();
+        let commits = rec.commits();
+
+        assert_eq!(integrity(&db), "ok", "round {round}");
+        let (first, last, n) = stored_seconds(&db);
+        // Every commit reported before the kill is there...
+        if let Some(&(at, newest)) = commits.last() {
+            assert!(last >= newest, "round {round}: {last} < committed {newest}");
+            worst_gap = worst_gap.max(killed_at - at);
+            kills_after_commits += 1;
+        }
+        // ...no second is missing between the first and the last, across
+        // all rounds so far (each start continues the demo where the last
+        // stored second ends)...
+        if n > 0 {
+            assert_eq!(n, last - first + 1, "round {round}: a hole in the data");
+        }
+        // ...and a round with commits moved the data on.
+        if !commits.is_empty() {
+            assert!(last > last_before, "round {round} added nothing");
+        }
+        last_before = last;
+    }
+    // A clean run after all that starts and continues from the last second.
+    let mut rec = Recording::start({
+        let mut c = record_demo(&db, "20");
+        c.args(["--for-s", "2"]);
+        c
+    });
+    assert!(rec.wait().success(), "{}", rec.text());
+    let (first, last, n) = stored_seconds(&db);
+    assert!(last > last_before);
+    assert_eq!(n, last - first + 1);
+    assert_eq!(integrity(&db), "ok");
+    // The batch interval bounds what a kill can take: the last commit
+    // before each kill was at most about a second earlier.
+    eprintln!(
+        "FIGURE kills survived with integrity ok: 20/20; {kills_after_commits} after the first commit; \
+         longest time from the last commit to the kill: {} ms; {n} seconds stored, none missing",
+        worst_gap.as_millis()
+    );
+    assert!(
+        kills_after_commits >= 5,
+        "most kills should land mid-recording"
+    );
+    assert!(
+        worst_gap < Duration::from_millis(1500),
+        "{worst_gap:?} between a commit and the kill"
+    );
+}
+
+#[test]
+fn a_second_recorder_on_the_same_database_says_so_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let mut first = Recording::start({
+        let mut c = record_demo(&db, "20");
+        c.args(["--for-s", "4"]);
+        c
+    });
+    first.wait_for("the first commit", Duration::from_secs(20), |l| {
+        l.contains("committed")
+    });
+    let second = sitless(&db)
+        .args(["record", "--demo", "--for-s", "2"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success());
+    assert!(
+        err.contains("another Sitless is already recording into"),
+        "{err}"
+    );
+    // Reading is fine meanwhile.
+    let report = sitless(&db).args(["report", "--json"]).output().unwrap();
+    assert!(report.status.success());
+    assert!(first.wait().success(), "{}", first.text());
+    assert_eq!(integrity(&db), "ok");
+    let (first_s, last, n) = stored_seconds(&db);
+    assert_eq!(n, last - first_s + 1);
+    // Once the first has ended, the second may record.
+    let again = sitless(&db)
+        .args(["record", "--demo", "--demo-speed", "20", "--for-s", "2"])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(stored_seconds(&db).1 > last);
+}
+
+/// Runs as the `nobody` user when the tests run as root (CI containers),
+/// because root may write any file and a read-only file would not be.
+fn unprivileged(mut cmd: Command) -> Command {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let root = status
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"));
+    if !root {
+        return cmd;
+    }
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    cmd = c;
+    cmd
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_read_only_database_or_folder_keeps_recording_in_memory_and_saves_once_writable() {
+    let dir = tempfile::tempdir().unwrap();
+    // `nobody` must reach the folder (it is private to root otherwise).
+    chmod(dir.path(), 0o777);
+    for case in ["file", "folder"] {
+        let folder = dir.path().join(case);
+        std::fs::create_dir(&folder).unwrap();
+        chmod(&folder, 0o777);
+        let db: PathBuf = folder.join("ro.db");
+        // Some data first, written by the same user as below.
+        let mut seed_run = Recording::start(unprivileged({
+            let mut c = record_demo(&db, "20");
+            c.args(["--for-s", "2"]);
+            c
+        }));
+        assert!(seed_run.wait().success(), "{}", seed_run.text());
+        let (first, before, _) = stored_seconds(&db);
+        assert!(before > first);
+
+        let (target, writable, read_only) = match case {
+            "file" => (db.clone(), 0o666, 0o444),
+            _ => (folder.clone(), 0o777, 0o555),
+        };
+        chmod(&target, read_only);
+        let mut rec = Recording::start(unprivileged({
+            let mut c = record_demo(&db, "20");
+            c.args(["--for-s", "8"]);
+            c
+        }));
+        rec.wait_for("the read-only warning", Duration::from_secs(20), |l| {
+            l.contains("Not saving: the database cannot be written")
+        });
+        std::thread::sleep(Duration::from_secs(1));
+        chmod(&target, writable);
+        rec.wait_for("saving again", Duration::from_secs(20), |l| {
+            l.contains("saving works again")
+        });
+        assert!(rec.wait().success(), "{case}: {}", rec.text());
+        assert_eq!(integrity(&db), "ok");
+        // What waited in memory went in: no hole, and more than before.
+        let (first2, last, n) = stored_seconds(&db);
+        assert_eq!(first2, first);
+        assert!(last > before + 40, "{case}: {before} → {last}");
+        assert_eq!(n, last - first + 1, "{case}: a hole in the data");
+    }
+}
