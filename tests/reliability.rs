@@ -68,8 +68,9 @@ impl Recording {
             .lock()
             .unwrap()
             .iter()
-            .map(|(_, l)| format!("{l}\n"))
-            .collect()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn wait_for(&self, what: &str, timeout: Duration, f: impl Fn(&str) -> bool) {
