@@ -312,3 +312,173 @@ fn a_read_only_database_or_folder_keeps_recording_in_memory_and_saves_once_writa
         assert_eq!(n, last - first + 1, "{case}: a hole in the data");
     }
 }
+
+// ---- The window, through egui's accessibility tree (egui_kittest) ----
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sitless::app::{Shell, SitlessApp};
+use sitless::config::Config;
+use sitless::engine::{DemoOptions, Engine, EngineOptions};
+use sitless::sensor::Placement;
+use sitless::store::{DbLock, Store};
+
+const START_S: i64 = 1_772_438_400;
+
+fn demo_options(db: &Path, speed: f64) -> EngineOptions {
+    EngineOptions {
+        db: db.to_owned(),
+        demo: Some(DemoOptions {
+            speed,
+            seed: 4,
+            script: None,
+            pace: None,
+        }),
+        config: Config::default().consistent(),
+        demo_start_s: START_S,
+        ble: None,
+        page_limit: None,
+    }
+}
+
+/// Steps frames until `done` holds (at most 20 s); returns the longest
+/// frame seen.
+fn step_until<S>(
+    h: &mut Harness<'_, S>,
+    what: &str,
+    done: impl Fn(&Harness<'_, S>) -> bool,
+) -> Duration {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut longest = Duration::ZERO;
+    while !done(h) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        let t = Instant::now();
+        h.step();
+        longest = longest.max(t.elapsed());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    longest
+}
+
+type ShellSlot = Option<Shell>;
+
+fn shell_harness(opts: EngineOptions) -> Harness<'static, ShellSlot> {
+    Harness::builder()
+        .with_size(egui::vec2(900.0, 600.0))
+        .build_ui_state(
+            move |ui, slot: &mut ShellSlot| {
+                slot.get_or_insert_with(|| {
+                    Shell::start(opts.clone(), ui.ctx(), Arc::new(|| START_S))
+                })
+                .ui_root(ui);
+            },
+            None,
+        )
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_gets_a_problem_screen_and_a_new_database_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sitless.db");
+    let text = b"not a database, just notes\n".repeat(300);
+    std::fs::write(&db, &text).unwrap();
+    let mut h = shell_harness(demo_options(&db, f64::INFINITY));
+    h.step();
+    h.get_by_label_contains("is not a Sitless database");
+    h.get_by_label_contains("Sitless has not changed this file");
+    h.get_by_label("Start a new database beside it").click();
+    step_until(&mut h, "the app", |h| {
+        h.query_all_by_label("Today").next().is_some()
+    });
+    let shell = h.state().as_ref().unwrap();
+    assert!(shell.problem().is_none());
+    let new_db = shell.db().to_owned();
+    assert_ne!(new_db, db);
+    assert_eq!(new_db.parent(), db.parent(), "beside the old file");
+    drop(h);
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        text,
+        "the old file is untouched"
+    );
+    assert_eq!(integrity(&new_db), "ok");
+    assert!(
+        stored_seconds(&new_db).2 > 0,
+        "the demo recorded into the new one"
+    );
+}
+
+#[test]
+fn a_database_in_use_says_so_and_try_again_starts_once_it_is_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("busy.db");
+    let other = DbLock::acquire(&db).unwrap();
+    let mut h = shell_harness(demo_options(&db, 60.0));
+    h.step();
+    h.get_by_label_contains("another Sitless is already recording");
+    assert!(h.query_by_label("Start a new database beside it").is_none());
+    drop(other);
+    h.get_by_label("Try again").click();
+    step_until(&mut h, "the app", |h| {
+        h.query_all_by_label("Today").next().is_some()
+    });
+    assert_eq!(h.state().as_ref().unwrap().db(), db);
+}
+
+/// A full disk (SQLite's `max_page_count`) while the demo records at 300×:
+/// the banner says so and counts what waits; when there is room again,
+/// everything kept is written and the banner goes. Frames stay short.
+#[test]
+fn a_full_disk_shows_the_banner_keeps_the_data_and_frames_stay_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("full.db");
+    let pages = {
+        let store = Store::open(&db).unwrap();
+        for p in [Placement::Thigh, Placement::Back] {
+            sitless::record::register_demo_device(&store, p, START_S).unwrap();
+        }
+        store.page_count().unwrap()
+    };
+    let limit = Arc::new(std::sync::atomic::AtomicU64::new(pages));
+    let mut opts = demo_options(&db, 300.0);
+    opts.page_limit = Some(limit.clone());
+    let config = opts.config;
+    let engine = Engine::start(&opts, Arc::new(|| {})).expect("engine starts");
+    let app = SitlessApp::new(engine, &config, Box::new(|| START_S));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 760.0))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+
+    let mut longest = step_until(&mut h, "the banner", |h| {
+        h.query_by_label("Not saving: the disk is full.").is_some()
+    });
+    // It counts up while the data waits.
+    let waiting =
+        |h: &Harness<'_, SitlessApp>| h.state().model().storage.map_or(0, |p| p.buffered_s);
+    let first = waiting(&h);
+    longest = longest.max(step_until(&mut h, "more data waiting", |h| {
+        waiting(h) > first + 120
+    }));
+    assert_eq!(h.state().model().storage.map(|p| p.dropped_s), Some(0));
+    assert_eq!(stored_seconds(&db).2, 0, "nothing could be written");
+
+    limit.store(0, std::sync::atomic::Ordering::Relaxed);
+    longest = longest.max(step_until(&mut h, "saving again", |h| {
+        h.query_by_label_contains("Saving works again").is_some()
+    }));
+    assert!(h.query_by_label("Not saving: the disk is full.").is_none());
+    h.get_by_label("OK").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("Saving works again").is_none());
+    drop(h);
+
+    assert_eq!(integrity(&db), "ok");
+    let (first_s, last, n) = stored_seconds(&db);
+    assert_eq!(first_s, START_S, "the first seconds waited and went in");
+    assert_eq!(n, last - first_s + 1, "no hole where the disk was full");
+    eprintln!(
+        "FIGURE full disk: {n} s stored, none missing; longest frame {} ms",
+        longest.as_millis()
+    );
+}
