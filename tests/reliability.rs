@@ -425,7 +425,7 @@ fn a_database_in_use_says_so_and_try_again_starts_once_it_is_free() {
     assert_eq!(h.state().as_ref().unwrap().db(), db);
 }
 
-/// A full disk (SQLite's `max_page_count`) while the demo records at 300×:
+/// A full disk (`SQLite`'s `max_page_count`) while the demo records at 300×:
 /// the banner says so and counts what waits; when there is room again,
 /// everything kept is written and the banner goes. Frames stay short.
 #[test]
