@@ -482,3 +482,58 @@ fn a_full_disk_shows_the_banner_keeps_the_data_and_frames_stay_short() {
         longest.as_millis()
     );
 }
+
+// ---- Time: DST days and a time zone change between sessions ----
+
+/// Seconds in the day's report, all postures together.
+fn report_total_s(db: &Path, tz: &str, date: &str) -> i64 {
+    let o = sitless(db)
+        .env("TZ", tz)
+        .args(["report", "--date", date, "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    ["sitting_s", "standing_s", "moving_s", "lying_s", "unknown_s"]
+        .iter()
+        .map(|k| r[k].as_i64().unwrap())
+        .sum()
+}
+
+#[test]
+fn dst_days_last_23_and_25_hours_and_a_time_zone_change_counts_every_second_once() {
+    // POSIX rules need no time zone database on the machine.
+    const BERLIN: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
+    const KOLKATA: &str = "IST-5:30";
+    let dir = tempfile::tempdir().unwrap();
+    for (start, hours, day, day_s) in [
+        ("2026-03-28T23:00:00+01:00", "26", "2026-03-29", 23 * 3600),
+        ("2026-10-24T23:00:00+02:00", "27", "2026-10-25", 25 * 3600),
+    ] {
+        let db = dir.path().join(format!("{day}.db"));
+        let o = sitless(&db)
+            .env("TZ", BERLIN)
+            .args(["simulate", "--hours", hours, "--start", start])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (_, _, stored) = stored_seconds(&db);
+        assert_eq!(stored, hours.parse::<i64>().unwrap() * 3600);
+        // The whole DST day is covered: exactly its length, no more.
+        assert_eq!(report_total_s(&db, BERLIN, day), day_s, "{day}");
+        // Days before and after take the rest: nothing twice, nothing lost.
+        let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        let around = |tz: &str| -> i64 {
+            (-1..=1)
+                .map(|k| {
+                    let date = (d + chrono::Duration::days(k)).to_string();
+                    report_total_s(&db, tz, &date)
+                })
+                .sum()
+        };
+        assert_eq!(around(BERLIN), stored, "{day} in Berlin");
+        // The same data read after moving to another time zone: the days
+        // are cut elsewhere, and every second still counts once.
+        assert_eq!(around(KOLKATA), stored, "{day} read in Kolkata");
+    }
+}

@@ -47,26 +47,69 @@ impl LinkStats {
 /// sample is placed one period after the previous one; the chain is
 /// re-anchored to the clock when it drifts more than `MAX_DRIFT_MS`
 /// (after a gap, or a sensor running fast or slow).
+///
+/// The wall clock can step. A step forward leaves a gap of that length (the
+/// clock was most likely set right). A step back would stamp new samples
+/// over seconds already stored, which the store would refuse (first write
+/// wins), losing them: instead the step is absorbed into an offset, so
+/// stamps keep going forward from where they were. For the same reason the
+/// first stamp is never older than a floor (the newest stored second).
 #[derive(Debug, Clone)]
 pub struct ArrivalStamper {
     period_ms: i64,
     next_ms: Option<i64>,
+    /// Added to the clock; grows by each step back.
+    offset_ms: i64,
+    last_clock_ms: Option<i64>,
+    floor_ms: i64,
+    /// Steps back of the clock absorbed so far.
+    pub clock_steps_back: u64,
 }
 
 impl ArrivalStamper {
     pub const MAX_DRIFT_MS: i64 = 1_000;
 
     pub fn new(period_ms: u16) -> Self {
+        Self::with_floor(period_ms, i64::MIN)
+    }
+
+    /// A stamper whose stamps start no earlier than `floor_ms`.
+    pub fn with_floor(period_ms: u16, floor_ms: i64) -> Self {
         Self {
             period_ms: i64::from(period_ms.max(1)),
             next_ms: None,
+            offset_ms: 0,
+            last_clock_ms: None,
+            floor_ms,
+            clock_steps_back: 0,
         }
     }
 
+    /// A new chain (after a reconnect, perhaps at another rate); the offset
+    /// and the floor stay, so a reconnect never steps back either.
+    pub fn restart(&mut self, period_ms: u16) {
+        if let Some(next) = self.next_ms.take() {
+            self.floor_ms = self.floor_ms.max(next - self.period_ms);
+        }
+        self.period_ms = i64::from(period_ms.max(1));
+    }
+
     pub fn stamp(&mut self, now_ms: i64, accel_g: Vec3) -> RawSample {
+        if let Some(last) = self.last_clock_ms
+            && now_ms < last - Self::MAX_DRIFT_MS
+        {
+            self.offset_ms += last - now_ms;
+            self.clock_steps_back += 1;
+            tracing::warn!(
+                "the system clock stepped back {} s; sensor times go on from where they were",
+                (last - now_ms) / 1000
+            );
+        }
+        self.last_clock_ms = Some(now_ms);
+        let now = now_ms.saturating_add(self.offset_ms).max(self.floor_ms);
         let t_ms = match self.next_ms {
-            Some(t) if (t - now_ms).abs() <= Self::MAX_DRIFT_MS => t,
-            _ => now_ms,
+            Some(t) if (t - now).abs() <= Self::MAX_DRIFT_MS => t,
+            _ => now,
         };
         self.next_ms = Some(t_ms + self.period_ms);
         RawSample { t_ms, accel_g }
@@ -135,6 +178,42 @@ mod tests {
         // Five seconds of silence: the chain starts again at the clock.
         assert_eq!(s.stamp(6_200, g()).t_ms, 6_200);
         assert_eq!(s.stamp(6_210, g()).t_ms, 6_240);
+    }
+
+    #[test]
+    fn a_clock_stepping_back_never_stamps_over_what_was_stamped() {
+        let mut s = ArrivalStamper::new(40);
+        let hour = 3_600_000;
+        let t0 = 10 * hour;
+        let before: Vec<_> = (0..25).map(|i| s.stamp(t0 + i * 40, g()).t_ms).collect();
+        // The clock is set back an hour: stamps go on, one period apart.
+        let after = s.stamp(t0 + 1_000 - hour, g()).t_ms;
+        assert_eq!(after, before[24] + 40);
+        assert_eq!(s.clock_steps_back, 1);
+        // And keep the clock's pace from there (the step is taken as
+        // happening between two readings, 40 ms apart).
+        assert_eq!(s.stamp(t0 + 6_000 - hour, g()).t_ms, t0 + 5_960);
+        // A step forward is followed: a gap of that length.
+        assert_eq!(
+            s.stamp(t0 + 7_000 + hour, g()).t_ms,
+            t0 + 6_960 + 2 * hour
+        );
+        // Small jitter is not a step.
+        let mut j = ArrivalStamper::new(40);
+        j.stamp(5_000, g());
+        j.stamp(4_500, g());
+        assert_eq!(j.clock_steps_back, 0);
+    }
+
+    #[test]
+    fn stamps_start_after_the_floor_and_a_reconnect_keeps_going_forward() {
+        // The newest stored second ends at 20 s; the clock says 10 s.
+        let mut s = ArrivalStamper::with_floor(20, 20_000);
+        assert_eq!(s.stamp(10_000, g()).t_ms, 20_000);
+        assert_eq!(s.stamp(10_020, g()).t_ms, 20_020);
+        // Reconnect at 40 ms per sample: never before the last stamp.
+        s.restart(40);
+        assert!(s.stamp(10_030, g()).t_ms >= 20_020);
     }
 
     #[test]
