@@ -222,7 +222,7 @@ impl LinkPrinter {
     pub fn summary(&self) {
         for (address, s) in &self.stats {
             println!(
-                "link {address}: samples {}, from history {}, lost {}, repeats discarded {}, malformed {}, bad length {}, implausible {}, undated {}, drops {}",
+                "link {address}: samples {}, from history {}, lost {}, repeats discarded {}, malformed {}, bad length {}, implausible {}, undated {}, drops {}, sequence jumps {}",
                 s.samples,
                 s.from_history,
                 s.lost,
@@ -231,7 +231,8 @@ impl LinkPrinter {
                 s.bad_length,
                 s.implausible,
                 s.undated,
-                s.drops
+                s.drops,
+                s.seq_jumps
             );
         }
     }

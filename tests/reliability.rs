@@ -494,10 +494,16 @@ fn report_total_s(db: &Path, tz: &str, date: &str) -> i64 {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    ["sitting_s", "standing_s", "moving_s", "lying_s", "unknown_s"]
-        .iter()
-        .map(|k| r[k].as_i64().unwrap())
-        .sum()
+    [
+        "sitting_s",
+        "standing_s",
+        "moving_s",
+        "lying_s",
+        "unknown_s",
+    ]
+    .iter()
+    .map(|k| r[k].as_i64().unwrap())
+    .sum()
 }
 
 #[test]

@@ -470,17 +470,16 @@ async fn session(
     }
     // A new chain at the period the sensor runs at now; never before the
     // newest stored second, nor before what this link stamped already.
-    match &mut link.stamper {
-        Some(s) => s.restart(decoding.period_ms),
-        None => {
-            let floor_ms = shared
-                .store
-                .lock()
-                .ok()
-                .and_then(|st| st.last_second().ok().flatten())
-                .map_or(i64::MIN, |t| (t + 1) * 1000);
-            link.stamper = Some(ArrivalStamper::with_floor(decoding.period_ms, floor_ms));
-        }
+    if let Some(s) = &mut link.stamper {
+        s.restart(decoding.period_ms);
+    } else {
+        let floor_ms = shared
+            .store
+            .lock()
+            .ok()
+            .and_then(|st| st.last_second().ok().flatten())
+            .map_or(i64::MIN, |t| (t + 1) * 1000);
+        link.stamper = Some(ArrivalStamper::with_floor(decoding.period_ms, floor_ms));
     }
     backoff.reset();
     let mut tick = tokio::time::interval(Duration::from_millis(250));

@@ -25,6 +25,9 @@ pub struct LinkStats {
     pub undated: u64,
     /// Link losses so far.
     pub drops: u64,
+    /// Sequence numbers that jumped far ahead or back (a sensor restart,
+    /// or one bad packet), re-synchronised on.
+    pub seq_jumps: u64,
 }
 
 impl LinkStats {
@@ -118,15 +121,31 @@ impl ArrivalStamper {
 
 /// Sequence accounting for the Sitless profile: which samples are new,
 /// which are repeats, and how many were skipped.
+///
+/// Live and history overlap by at most the lagged resume point (30 s), so
+/// a packet far behind is not a repeat: the sensor restarted its counter,
+/// or the packet before it jumped far ahead by mistake. Either way the
+/// tracker follows the new numbers, instead of discarding everything that
+/// comes after as "repeats"; a jump ahead undone at once is not counted
+/// as lost.
 #[derive(Debug, Clone, Default)]
 pub struct SeqTracker {
     /// The next sequence number expected; `None` before the first packet.
     next: Option<u32>,
+    /// The far jump ahead of the last packet, if it was one.
+    last_jump: Option<u32>,
 }
 
 impl SeqTracker {
+    /// A distance this far is a jump, not a gap or an overlap: ten minutes
+    /// of samples at 50 Hz.
+    pub const FAR: u32 = 30_000;
+
     pub fn new(next: Option<u32>) -> Self {
-        Self { next }
+        Self {
+            next,
+            last_jump: None,
+        }
     }
 
     pub fn next(&self) -> Option<u32> {
@@ -141,21 +160,35 @@ impl SeqTracker {
             self.next = Some(seq.wrapping_add(n32));
             return 0..n;
         };
+        let last_jump = self.last_jump.take();
         // Distance ahead of what was expected, wrapping as the counter does.
         let ahead = seq.wrapping_sub(next) as i32;
         if ahead >= 0 {
-            stats.lost += u64::from(ahead.unsigned_abs());
-            self.next = Some(seq.wrapping_add(n32));
-            0..n
-        } else {
-            let behind = ahead.unsigned_abs() as usize;
-            let dup = behind.min(n);
-            stats.repeats += dup as u64;
-            if dup < n {
-                self.next = Some(seq.wrapping_add(n32));
+            let ahead = ahead.unsigned_abs();
+            if ahead > Self::FAR {
+                stats.seq_jumps += 1;
+                self.last_jump = Some(ahead);
             }
-            dup..n
+            stats.lost += u64::from(ahead);
+            self.next = Some(seq.wrapping_add(n32));
+            return 0..n;
         }
+        let behind = ahead.unsigned_abs();
+        if behind > Self::FAR {
+            match last_jump {
+                // Back to where the stream was: the jump was one bad packet.
+                Some(j) => stats.lost = stats.lost.saturating_sub(u64::from(j)),
+                None => stats.seq_jumps += 1,
+            }
+            self.next = Some(seq.wrapping_add(n32));
+            return 0..n;
+        }
+        let dup = (behind as usize).min(n);
+        stats.repeats += dup as u64;
+        if dup < n {
+            self.next = Some(seq.wrapping_add(n32));
+        }
+        dup..n
     }
 }
 
@@ -194,10 +227,7 @@ mod tests {
         // happening between two readings, 40 ms apart).
         assert_eq!(s.stamp(t0 + 6_000 - hour, g()).t_ms, t0 + 5_960);
         // A step forward is followed: a gap of that length.
-        assert_eq!(
-            s.stamp(t0 + 7_000 + hour, g()).t_ms,
-            t0 + 6_960 + 2 * hour
-        );
+        assert_eq!(s.stamp(t0 + 7_000 + hour, g()).t_ms, t0 + 6_960 + 2 * hour);
         // Small jitter is not a step.
         let mut j = ArrivalStamper::new(40);
         j.stamp(5_000, g());
@@ -232,6 +262,25 @@ mod tests {
         assert_eq!(q.accept(110, 2, &mut st), 0..2);
         assert_eq!(st.lost, 5);
         assert_eq!(q.next(), Some(112));
+    }
+
+    #[test]
+    fn a_far_jump_is_followed_and_one_bad_packet_costs_nothing_after_it() {
+        let mut st = LinkStats::default();
+        let mut q = SeqTracker::default();
+        assert_eq!(q.accept(1_000_000, 2, &mut st), 0..2);
+        // One packet far ahead, then the stream goes on where it was.
+        assert_eq!(q.accept(1_900_000, 2, &mut st), 0..2);
+        assert_eq!(q.accept(1_000_002, 2, &mut st), 0..2, "not a repeat");
+        assert_eq!(q.accept(1_000_004, 2, &mut st), 0..2);
+        assert_eq!((st.lost, st.repeats, st.seq_jumps), (0, 0, 1));
+        // The sensor restarts its counter: followed, counted once.
+        assert_eq!(q.accept(0, 2, &mut st), 0..2);
+        assert_eq!(q.accept(2, 2, &mut st), 0..2);
+        assert_eq!((st.lost, st.repeats, st.seq_jumps), (0, 0, 2));
+        // A real overlap is still a repeat.
+        assert_eq!(q.accept(2, 2, &mut st), 2..2);
+        assert_eq!(st.repeats, 2);
     }
 
     #[test]

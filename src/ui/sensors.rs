@@ -2,6 +2,8 @@
 //! sensors nearby, pairing, the calibration wizard, rename and forget. It
 //! reads `SensorsModel` (folded from engine events) and returns actions.
 
+use std::fmt::Write as _;
+
 use std::collections::BTreeMap;
 
 use egui::{Color32, RichText, Ui};
@@ -255,14 +257,23 @@ pub fn sensors_ui(
             };
             ui.colored_label(colour, format!("Connection: {text}"));
             if let Some(s) = m.stats.get(&p.address) {
-                ui.weak(format!(
+                let mut line = format!(
                     "{} samples · {} from stored history · {} lost · {} · {}",
                     s.samples,
                     s.from_history,
                     s.lost,
                     count(s.malformed(), "malformed packet", "malformed packets"),
                     count(s.drops, "link loss", "link losses"),
-                ));
+                );
+                // Rare faults: named only when they happened.
+                if s.repeats > 0 {
+                    let _ = write!(line, " · {} repeats discarded", s.repeats);
+                }
+                if s.seq_jumps > 0 {
+                    line.push_str(" · ");
+                    line.push_str(&count(s.seq_jumps, "sequence jump", "sequence jumps"));
+                }
+                ui.weak(line);
             }
             let mut renaming = m.renaming.take();
             match &mut renaming {
