@@ -281,37 +281,38 @@ impl Shell {
         ctx: &egui::Context,
         wall_clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     ) -> Self {
-        let mut shell = Self {
-            state: ShellState::Problem(StartupProblem {
-                db: opts.db.clone(),
-                message: String::new(),
-                advice: String::new(),
-                offer_new: false,
-            }),
+        let state = Self::start_state(&opts, ctx, &wall_clock);
+        Self {
+            state,
             opts,
             wall_clock,
-        };
-        shell.try_start(ctx);
-        shell
+        }
     }
 
     fn try_start(&mut self, ctx: &egui::Context) {
+        self.state = Self::start_state(&self.opts, ctx, &self.wall_clock);
+    }
+
+    fn start_state(
+        opts: &EngineOptions,
+        ctx: &egui::Context,
+        wall_clock: &Arc<dyn Fn() -> i64 + Send + Sync>,
+    ) -> ShellState {
         let waker_ctx = ctx.clone();
-        self.state = match Engine::start(&self.opts, Arc::new(move || waker_ctx.request_repaint()))
-        {
+        match Engine::start(opts, Arc::new(move || waker_ctx.request_repaint())) {
             Ok(engine) => {
-                let clock = self.wall_clock.clone();
+                let clock = wall_clock.clone();
                 ShellState::Running(Box::new(SitlessApp::new(
                     engine,
-                    &self.opts.config,
+                    &opts.config,
                     Box::new(move || clock()),
                 )))
             }
             Err(e) => {
                 tracing::error!("cannot start: {e:#}");
-                ShellState::Problem(StartupProblem::of(&self.opts.db, &e))
+                ShellState::Problem(StartupProblem::of(&opts.db, &e))
             }
-        };
+        }
     }
 
     pub fn app(&self) -> Option<&SitlessApp> {

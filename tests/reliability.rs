@@ -3,11 +3,16 @@
 //! second instance on the same database, a database that cannot be
 //! written for a while. Rows are checked with `SQLite` itself.
 
+#[path = "support/bus.rs"]
+mod bus;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use bus::stored_seconds;
 
 fn sitless(db: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sitless"));
@@ -109,23 +114,6 @@ fn integrity(db: &Path) -> String {
     let c = rusqlite::Connection::open(db).expect("db opens");
     c.query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity_check runs")
-}
-
-/// `(first, last, count)` of the stored seconds.
-fn stored_seconds(db: &Path) -> (i64, i64, i64) {
-    let c = rusqlite::Connection::open(db).expect("db");
-    c.query_row(
-        "SELECT MIN(t_s), MAX(t_s), COUNT(*) FROM samples",
-        [],
-        |r| {
-            Ok((
-                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
-                r.get(2)?,
-            ))
-        },
-    )
-    .expect("query")
 }
 
 fn record_demo(db: &Path, speed: &str) -> Command {
