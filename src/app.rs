@@ -249,12 +249,6 @@ impl SitlessApp {
     }
 }
 
-impl eframe::App for SitlessApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.ui_root(ui);
-    }
-}
-
 impl Drop for SitlessApp {
     /// Closing the window mid-routine still records what was done.
     fn drop(&mut self) {

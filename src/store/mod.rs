@@ -165,27 +165,18 @@ pub struct RoutineSession {
     pub recommended_at_s: Option<i64>,
 }
 
+fn find_device(conn: &Connection, address: &str) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM devices WHERE address = ?1",
+            [address],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 fn device_id(conn: &Connection, address: &str) -> Result<i64, StoreError> {
-    Ok(conn.query_row(
-        "SELECT id FROM devices WHERE address = ?1",
-        [address],
-        |r| r.get(0),
-    )?)
-}
-
-/// `Ok(None)` for "no such row", other errors kept.
-trait OptionalNone<T> {
-    fn optional_none(self) -> Result<Option<T>, StoreError>;
-}
-
-impl<T> OptionalNone<T> for Result<T, StoreError> {
-    fn optional_none(self) -> Result<Option<T>, StoreError> {
-        match self {
-            Ok(v) => Ok(Some(v)),
-            Err(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
+    find_device(conn, address)?.ok_or(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows))
 }
 
 /// A paired sensor as stored.
@@ -310,7 +301,7 @@ impl Store {
         placement: Placement,
         now_s: i64,
     ) -> Result<i64, StoreError> {
-        if let Some(id) = device_id(&self.conn, address).optional_none()? {
+        if let Some(id) = find_device(&self.conn, address)? {
             return Ok(id);
         }
         self.conn.execute(
