@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::engine::{Command, DemoOptions, Engine, EngineOptions, UiEvent};
 use crate::routines::catalog::Catalog;
 use crate::routines::player::Player;
+use crate::ui::history::{HistoryAction, HistoryModel, history_ui};
 use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
 use crate::ui::sensors::{SensorAction, SensorsModel, sensors_ui};
 use crate::ui::settings::settings_ui;
@@ -24,6 +25,7 @@ pub struct WindowOptions {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Today,
+    History,
     Sensors,
     Routines,
     Settings,
@@ -32,6 +34,7 @@ pub enum View {
 pub struct SitlessApp {
     engine: Engine,
     model: TodayModel,
+    history: HistoryModel,
     sensors: SensorsModel,
     view: View,
     player: Option<ActivePlayer>,
@@ -47,6 +50,7 @@ impl SitlessApp {
         Self {
             engine,
             model: TodayModel::new(config.streak.threshold_s),
+            history: HistoryModel::default(),
             sensors: SensorsModel {
                 adapter: has_ble.then_some(crate::ble::AdapterStatus::Starting),
                 ..SensorsModel::default()
@@ -60,6 +64,14 @@ impl SitlessApp {
 
     pub fn model(&self) -> &TodayModel {
         &self.model
+    }
+
+    pub fn history(&self) -> &HistoryModel {
+        &self.history
+    }
+
+    pub fn history_mut(&mut self) -> &mut HistoryModel {
+        &mut self.history
     }
 
     pub fn sensors(&self) -> &SensorsModel {
@@ -85,6 +97,13 @@ impl SitlessApp {
                 UiEvent::Calibrated { placement, result } => {
                     self.sensors.calibrated(placement, result);
                 }
+                UiEvent::HistoryChart(req, chart) => self.history.on_chart(&ctx, req, chart),
+                UiEvent::Summary(v) => self.history.on_summary(*v),
+                UiEvent::Exported(r) => self.history.on_exported(r),
+                UiEvent::Committed { newest_s } => {
+                    self.history.on_commit();
+                    self.model.apply(&ctx, UiEvent::Committed { newest_s });
+                }
                 other => self.model.apply(&ctx, other),
             }
         }
@@ -102,6 +121,7 @@ impl SitlessApp {
                 ui.heading("Sitless");
                 ui.separator();
                 ui.selectable_value(&mut self.view, View::Today, "Today");
+                ui.selectable_value(&mut self.view, View::History, "History");
                 ui.selectable_value(&mut self.view, View::Sensors, "Sensors");
                 ui.selectable_value(&mut self.view, View::Routines, "Routines");
                 ui.selectable_value(&mut self.view, View::Settings, "Settings");
@@ -142,6 +162,13 @@ impl SitlessApp {
                         }
                         match self.view {
                             View::Today => today_ui(ui, &self.model, wall_now_s),
+                            View::History => {
+                                let today = self.model.today(wall_now_s);
+                                for a in history_ui(ui, &mut self.history, today, now) {
+                                    self.act_history(a);
+                                }
+                                Vec::new()
+                            }
                             View::Sensors => {
                                 let acts = sensors_ui(
                                     ui,
@@ -192,6 +219,24 @@ impl SitlessApp {
         }
         for a in actions {
             self.act(a, &ctx);
+        }
+    }
+
+    fn act_history(&mut self, action: HistoryAction) {
+        match action {
+            HistoryAction::Chart(req) => {
+                // A full queue: the slot's timeout asks again.
+                let _ = self.engine.request_chart(req);
+            }
+            HistoryAction::Summary(req) => {
+                let _ = self.engine.request_summary(req);
+            }
+            HistoryAction::Export {
+                what,
+                first,
+                last,
+                path,
+            } => self.engine.export(what, first, last, path),
         }
     }
 
@@ -262,7 +307,11 @@ pub struct Shell {
     state: ShellState,
     opts: EngineOptions,
     wall_clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    first_frame_logged: bool,
 }
+
+/// When the process started (set by `cli::main`), for the start-up figure.
+pub static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 enum ShellState {
     Running(Box<SitlessApp>),
@@ -280,6 +329,7 @@ impl Shell {
             state,
             opts,
             wall_clock,
+            first_frame_logged: false,
         }
     }
 
@@ -329,6 +379,12 @@ impl Shell {
     }
 
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
+        if !self.first_frame_logged {
+            self.first_frame_logged = true;
+            if let Some(t) = PROCESS_START.get() {
+                tracing::info!("first frame {} ms after start", t.elapsed().as_millis());
+            }
+        }
         let problem = match &mut self.state {
             ShellState::Running(app) => {
                 app.ui_root(ui);

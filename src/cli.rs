@@ -57,12 +57,51 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Placement::Thigh)]
         placement: Placement,
     },
-    /// Replay a raw recording (CSV `t_ms,ax,ay,az`) through the pipeline.
+    /// Replay a raw recording (CSV `t_ms,ax,ay,az`, needs --placement)
+    /// through the pipeline, or restore a samples or minutes export.
     Import {
         #[arg(long, value_name = "FILE")]
         csv: PathBuf,
         #[arg(long, value_enum)]
-        placement: Placement,
+        placement: Option<Placement>,
+    },
+    /// Fill the database with N days of realistic history (a seeded
+    /// wearer with thigh and back sensors, weekdays and weekends), through
+    /// the same pipeline as live data; the last day is yesterday.
+    GenHistory {
+        #[arg(long)]
+        days: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Draw a chart into a PNG or SVG file (by the file's extension).
+    Chart {
+        #[arg(long, value_enum)]
+        kind: crate::charts::ChartKind,
+        /// Local date, YYYY-MM-DD (default today); any day of a week or month.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1200)]
+        width: u32,
+        #[arg(long)]
+        height: Option<u32>,
+        #[arg(long)]
+        dark: bool,
+    },
+    /// Write samples, minute rollups or day figures of a date range to CSV.
+    Export {
+        #[arg(long, value_enum)]
+        what: crate::export::ExportKind,
+        /// First local date, YYYY-MM-DD.
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last local date (inclusive), YYYY-MM-DD.
+        #[arg(long)]
+        to: NaiveDate,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Record from the paired sensors (or --demo) without a window, printing
     /// progress and reminders (with desktop notifications), until N seconds
@@ -105,6 +144,7 @@ pub enum Command {
 }
 
 pub fn main() -> anyhow::Result<()> {
+    let _ = crate::app::PROCESS_START.set(std::time::Instant::now());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -133,6 +173,32 @@ pub fn main() -> anyhow::Result<()> {
         Some(Command::Import { csv, placement }) => {
             import(&db_path(cli.db, false)?, &csv, placement, &cfg)
         }
+        Some(Command::GenHistory { days, seed }) => {
+            crate::gen_history::gen_history_cmd(&db_path(cli.db, false)?, days, seed, &cfg)
+        }
+        Some(Command::Chart {
+            kind,
+            date,
+            out,
+            width,
+            height,
+            dark,
+        }) => chart(
+            &db_path(cli.db, false)?,
+            kind,
+            date,
+            &out,
+            width,
+            height,
+            dark,
+            &cfg,
+        ),
+        Some(Command::Export {
+            what,
+            from,
+            to,
+            out,
+        }) => export(&db_path(cli.db, false)?, what, from, to, &out, &cfg),
         Some(Command::Report { date, json }) => report(&db_path(cli.db, false)?, date, json, &cfg),
         Some(Command::Record { for_s }) => {
             check_speed(cli.demo_speed)?;
@@ -388,7 +454,22 @@ fn simulate(
     Ok(())
 }
 
-fn import(db: &Path, csv: &Path, placement: Placement, cfg: &Config) -> anyhow::Result<()> {
+fn import(db: &Path, csv: &Path, placement: Option<Placement>, cfg: &Config) -> anyhow::Result<()> {
+    let mut file =
+        std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
+    // An export is known by its header line; anything else is a raw recording.
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(&mut BufReader::new(&mut file), &mut first_line)
+        .with_context(|| format!("cannot read {}", csv.display()))?;
+    if crate::export::export_kind(&first_line).is_some() {
+        return restore(db, csv, cfg);
+    }
+    let Some(placement) = placement else {
+        bail!(
+            "{} is a raw recording: say where it was worn with --placement thigh|back",
+            csv.display()
+        );
+    };
     let file =
         std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
     let samples = crate::sensor::csv_import::read_samples(BufReader::new(file))
@@ -433,6 +514,184 @@ fn import(db: &Path, csv: &Path, placement: Placement, cfg: &Config) -> anyhow::
         stats.rows_written,
         summary.seconds.saturating_sub(stats.rows_written),
         format_duration(i64::try_from(summary.sitting_s).unwrap_or(i64::MAX)),
+    );
+    Ok(())
+}
+
+/// Restores a samples or minutes export. Samples go through the writer, so
+/// the rollups are rebuilt exactly as for live data.
+fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()> {
+    use crate::export::{Restorable, parse};
+    use crate::store::writer::{WriteOp, WriterOptions};
+    let file =
+        std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
+    let data = parse(BufReader::new(file))
+        .with_context(|| format!("{} was not imported", csv.display()))?;
+    let _lock = crate::store::DbLock::acquire(db)?;
+    let mut store = Store::open(db)?;
+    match data {
+        Restorable::Minutes(m) => {
+            let added = store.restore_minutes(&m)?;
+            println!(
+                "restored {added} minutes from {} ({} already stored)",
+                csv.display(),
+                m.len() - added
+            );
+        }
+        Restorable::Samples(rows) => {
+            let mut devices: Vec<(String, i64)> = Vec::new();
+            let mut seconds = Vec::with_capacity(rows.len());
+            for (mut s, address, placement) in rows {
+                let id = if let Some((_, id)) = devices.iter().find(|(a, _)| *a == address) {
+                    *id
+                } else {
+                    let id = store.ensure_device(
+                        &address,
+                        "import",
+                        "Imported sensor",
+                        placement,
+                        s.t_s,
+                    )?;
+                    devices.push((address, id));
+                    id
+                };
+                s.device_id = id;
+                seconds.push(s);
+            }
+            seconds.sort_by_key(|s| s.t_s);
+            let total = seconds.len();
+            let writer = StoreWriter::spawn_with(
+                store,
+                WriterOptions {
+                    base_config: *cfg,
+                    ..WriterOptions::default()
+                },
+                |_| {},
+            )?;
+            let tx = writer.sender();
+            for chunk in seconds.chunks(50_000) {
+                tx.send(WriteOp::Seconds(chunk.to_vec()))
+                    .context("the database writer stopped")?;
+            }
+            drop(tx);
+            let stats = writer.finish();
+            if stats.failed_commits > 0 {
+                bail!(
+                    "{} commits to {} failed",
+                    stats.failed_commits,
+                    db.display()
+                );
+            }
+            println!(
+                "restored {} seconds from {} ({} already stored)",
+                stats.rows_written,
+                csv.display(),
+                total as u64 - stats.rows_written
+            );
+        }
+    }
+    Ok(())
+}
+
+fn open_existing(db: &Path) -> anyhow::Result<Store> {
+    if !db.exists() {
+        bail!(
+            "no database at {}; record, simulate or gen-history first",
+            db.display()
+        );
+    }
+    Ok(Store::open(db)?)
+}
+
+fn threshold_s(store: &Store, cfg: &Config) -> i64 {
+    store
+        .settings()
+        .map_or(cfg.streak.threshold_s, |s| s.apply(*cfg).streak.threshold_s)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chart(
+    db: &Path,
+    kind: crate::charts::ChartKind,
+    date: Option<NaiveDate>,
+    out: &Path,
+    width: u32,
+    height: Option<u32>,
+    dark: bool,
+    cfg: &Config,
+) -> anyhow::Result<()> {
+    use crate::charts::render::{ChartSource, Style, png_bytes, render_rgb, render_svg};
+    use crate::charts::{ChartKind, ChartTheme};
+    use crate::history::{DayDetail, PeriodData};
+    let ext = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let svg = match ext.as_deref() {
+        Some("svg") => true,
+        Some("png") => false,
+        _ => bail!("--out must end in .png or .svg, got {}", out.display()),
+    };
+    let store = open_existing(db)?;
+    let date = date.unwrap_or_else(|| local_date(chrono::Utc::now().timestamp()));
+    let height = height.unwrap_or(match kind {
+        ChartKind::Week | ChartKind::Month => width * 3 / 4,
+        _ => width / 3,
+    });
+    let threshold_s = threshold_s(&store, cfg);
+    let style = Style {
+        theme: if dark {
+            ChartTheme::Dark
+        } else {
+            ChartTheme::Light
+        },
+        scale: (f64::from(width) / 900.0).clamp(1.0, 4.0),
+        threshold_s,
+    };
+    let period = kind.period();
+    let (day, per);
+    let src = if period == crate::history::Period::Day {
+        day = DayDetail::load(&store, date, threshold_s)?;
+        ChartSource::Day(&day)
+    } else {
+        per = PeriodData::load(&store, period, date, threshold_s)?;
+        ChartSource::Period(&per)
+    };
+    let bytes = if svg {
+        render_svg(kind, src, width, height, style)?.into_bytes()
+    } else {
+        png_bytes(&render_rgb(kind, src, width, height, style)?.image)?
+    };
+    std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "{} chart of {} → {} ({width}×{height}, {} bytes)",
+        kind.title(),
+        period.label(date),
+        out.display(),
+        bytes.len()
+    );
+    Ok(())
+}
+
+fn export(
+    db: &Path,
+    what: crate::export::ExportKind,
+    from: NaiveDate,
+    to: NaiveDate,
+    out: &Path,
+    cfg: &Config,
+) -> anyhow::Result<()> {
+    if to < from {
+        bail!("--to {to} is before --from {from}");
+    }
+    let store = open_existing(db)?;
+    let threshold_s = threshold_s(&store, cfg);
+    drop(store);
+    let rows = crate::engine::export_file(db, what, from, to, threshold_s, out)?;
+    println!(
+        "exported {rows} {} rows ({from} to {to}) → {}",
+        what.name(),
+        out.display()
     );
     Ok(())
 }

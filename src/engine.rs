@@ -20,10 +20,12 @@ use chrono::NaiveDate;
 
 use crate::ble::central::{Ble, BleOptions};
 use crate::ble::{BleCommand, BleEvent, PairedSensor};
-use crate::charts::timeline::{TimelineInput, render};
-use crate::charts::{ChartTheme, RgbImage};
+use crate::charts::render::{ChartSource, Style, render_rgb};
+use crate::charts::{Chart, ChartKind, ChartTheme};
 use crate::config::Config;
 use crate::days::{day_bounds, local_date};
+use crate::export::ExportKind;
+use crate::history::{DayDetail, Period, PeriodData, Summary, changes};
 use crate::notify::{Notifier, Report, Request};
 use crate::pipeline::SensorInput;
 use crate::posture::Posture;
@@ -124,7 +126,7 @@ pub struct Live {
 pub struct DayView {
     pub date: NaiveDate,
     pub report: DayReport,
-    pub chart: Option<RgbImage>,
+    pub chart: Option<Chart>,
     /// Routines done that day.
     pub sessions: Vec<RoutineSession>,
     pub request: ChartRequest,
@@ -152,6 +154,12 @@ pub enum UiEvent {
         newest_s: Option<i64>,
     },
     Day(Box<DayView>),
+    /// A History chart, drawn (or why not).
+    HistoryChart(HistoryChartRequest, Result<Box<Chart>, String>),
+    /// A History summary row.
+    Summary(Box<SummaryView>),
+    /// An export finished: the file and its rows, or what went wrong.
+    Exported(Result<(PathBuf, u64), String>),
     /// Bluetooth: adapter, scan list, links, pairing (not samples).
     Ble(BleEvent),
     /// The calibration wizard's result for a sensor.
@@ -208,6 +216,51 @@ pub struct ChartRequest {
     pub data_version: u64,
 }
 
+/// A History chart: kind, the period's date, pixel size, theme, text
+/// scale and data version; also the key of the UI's texture cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HistoryChartRequest {
+    pub kind: ChartKind,
+    /// Any date of the period (normalised by the worker).
+    pub date: NaiveDate,
+    pub width_px: u32,
+    pub height_px: u32,
+    pub theme: ChartTheme,
+    /// Pixels per point × 100 (labels scale with it).
+    pub scale_centi: u32,
+    pub data_version: u64,
+}
+
+impl HistoryChartRequest {
+    /// Same chart, whatever the size and data version: a newer request
+    /// with the same slot replaces an older one still queued.
+    fn slot(&self) -> (ChartKind, NaiveDate, ChartTheme) {
+        (self.kind, self.date, self.theme)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SummaryRequest {
+    pub period: Period,
+    pub date: NaiveDate,
+    pub data_version: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryView {
+    pub request: SummaryRequest,
+    pub summary: Summary,
+    pub previous: Summary,
+    /// "sitting −35 min a day vs last week", …
+    pub changes: Vec<String>,
+}
+
+enum ChartJob {
+    Today(ChartRequest),
+    History(HistoryChartRequest),
+    Summary(SummaryRequest),
+}
+
 enum PostureMsg {
     Samples(Vec<(Placement, Vec<RawSample>)>),
     /// The sensors feeding the pipeline changed (Bluetooth pairing).
@@ -220,7 +273,10 @@ pub struct Engine {
     events: Receiver<UiEvent>,
     ble: Option<Ble>,
     posture_tx: Option<SyncSender<PostureMsg>>,
-    chart_tx: Option<SyncSender<ChartRequest>>,
+    chart_tx: Option<SyncSender<ChartJob>>,
+    ui: UiSender,
+    db: PathBuf,
+    threshold_s: i64,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     writer: Option<StoreWriter>,
@@ -320,6 +376,10 @@ impl Engine {
         let (db, limit) = (opts.db.clone(), opts.page_limit.clone());
         let writer_opts = WriterOptions {
             reopen: Some(Box::new(move || open_limited(&db, limit.as_ref()))),
+            // Settings overwrite the fields they own, so the stored ones can
+            // be applied to the base here and again at each change.
+            base_config: store_settings.apply(opts.config),
+            detail_keep_days: store_settings.detail_keep_days,
             ..WriterOptions::default()
         };
         let writer = StoreWriter::spawn_with(store, writer_opts, move |info| match info {
@@ -396,7 +456,7 @@ impl Engine {
                 })?,
         );
 
-        let (chart_tx, chart_rx) = sync_channel::<ChartRequest>(8);
+        let (chart_tx, chart_rx) = sync_channel::<ChartJob>(32);
         let ui_c = ui.clone();
         let cfg = opts.config;
         threads.push(
@@ -477,6 +537,9 @@ impl Engine {
             ble,
             posture_tx: Some(posture_tx),
             chart_tx: Some(chart_tx),
+            ui,
+            db: opts.db.clone(),
+            threshold_s: opts.config.streak.threshold_s,
             stop,
             threads,
             writer: Some(writer),
@@ -524,7 +587,41 @@ impl Engine {
     pub fn request_day(&self, req: ChartRequest) -> bool {
         self.chart_tx
             .as_ref()
-            .is_some_and(|tx| tx.try_send(req).is_ok())
+            .is_some_and(|tx| tx.try_send(ChartJob::Today(req)).is_ok())
+    }
+
+    /// Asks for a History chart; false if the queue is full (try later).
+    pub fn request_chart(&self, req: HistoryChartRequest) -> bool {
+        self.chart_tx
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(ChartJob::History(req)).is_ok())
+    }
+
+    /// Asks for a History summary row; false if the queue is full.
+    pub fn request_summary(&self, req: SummaryRequest) -> bool {
+        self.chart_tx
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(ChartJob::Summary(req)).is_ok())
+    }
+
+    /// Writes an export on its own thread (a year of seconds takes a
+    /// while); the result arrives as `UiEvent::Exported`. The file appears
+    /// only when complete.
+    pub fn export(&self, what: ExportKind, first: NaiveDate, last: NaiveDate, path: PathBuf) {
+        let (db, ui, threshold_s) = (self.db.clone(), self.ui.clone(), self.threshold_s);
+        let spawned = std::thread::Builder::new()
+            .name("sitless-export".into())
+            .spawn(move || {
+                let result = export_file(&db, what, first, last, threshold_s, &path)
+                    .map(|rows| (path, rows))
+                    .map_err(|e| format!("{e:#}"));
+                ui.send(UiEvent::Exported(result));
+            });
+        if let Err(e) = spawned {
+            self.ui.send(UiEvent::Exported(Err(format!(
+                "could not start the export: {e}"
+            ))));
+        }
     }
 }
 
@@ -922,43 +1019,186 @@ fn forward_events(
     }
 }
 
-fn chart_loop(rx: &Receiver<ChartRequest>, store: &Store, cfg: &Config, ui: &UiSender) {
-    while let Ok(mut req) = rx.recv() {
-        // Only the newest request matters; older sizes or data are stale.
-        while let Ok(newer) = rx.try_recv() {
-            req = newer;
+/// Writes `path` via a temporary file beside it, renamed when complete.
+pub fn export_file(
+    db: &std::path::Path,
+    what: ExportKind,
+    first: NaiveDate,
+    last: NaiveDate,
+    threshold_s: i64,
+    path: &std::path::Path,
+) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    let store = Store::open(db)?;
+    let tmp = path.with_extension("csv.part");
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let rows = match crate::export::export(&store, what, first, last, threshold_s, &mut out) {
+        Ok(rows) => rows,
+        Err(e) => {
+            drop(out);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
         }
-        let (start, end) = day_bounds(req.date);
-        let result = load_day(store, req.date, cfg).and_then(|(seconds, report)| {
-            let sessions = store.routine_sessions_between(start, end)?;
-            Ok((seconds, report, sessions))
-        });
-        let (seconds, report, sessions) = match result {
-            Ok(v) => v,
-            Err(e) => {
-                ui.send(UiEvent::Error(format!("Could not read today's data: {e}")));
-                continue;
+    };
+    drop(out);
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(rows)
+}
+
+/// The worker's last loaded data, so the four Day charts (or a redraw at
+/// a new size) read the database once.
+#[derive(Default)]
+struct ChartCache {
+    day: Option<((NaiveDate, u64), DayDetail)>,
+    period: Option<((Period, NaiveDate, u64), PeriodData)>,
+}
+
+fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, ui: &UiSender) {
+    let mut cache = ChartCache::default();
+    while let Ok(first) = rx.recv() {
+        // Take everything queued: only the newest Today request matters,
+        // and a History chart asked again (new size or data) replaces the
+        // older request for the same chart.
+        let mut today = None;
+        let mut summaries: Vec<SummaryRequest> = Vec::new();
+        let mut charts: Vec<HistoryChartRequest> = Vec::new();
+        let mut job = Some(first);
+        while let Some(j) = job.take().or_else(|| rx.try_recv().ok()) {
+            match j {
+                ChartJob::Today(r) => today = Some(r),
+                ChartJob::Summary(r) => {
+                    summaries.retain(|s| s.period != r.period);
+                    summaries.push(r);
+                }
+                ChartJob::History(r) => {
+                    charts.retain(|c| c.slot() != r.slot());
+                    charts.push(r);
+                }
             }
-        };
-        let input = TimelineInput {
-            day_start_s: start,
-            day_end_s: end,
-            seconds: &seconds,
-            rules: cfg.streak,
-        };
-        let chart = match render(&input, req.width_px, req.height_px, req.theme) {
-            Ok(img) => Some(img),
-            Err(e) => {
-                tracing::warn!("timeline not drawn: {e}");
-                None
+        }
+        // Settings may have moved the streak threshold the charts mark.
+        let threshold_s = store
+            .settings()
+            .map_or(cfg.streak.threshold_s, |s| s.apply(*cfg).streak.threshold_s);
+        if let Some(req) = today {
+            today_view(store, cfg, req, threshold_s, ui);
+        }
+        for req in summaries {
+            match summary_view(store, req, threshold_s) {
+                Ok(v) => ui.send(UiEvent::Summary(Box::new(v))),
+                Err(e) => ui.send(UiEvent::Error(format!("Could not read the history: {e}"))),
             }
-        };
-        ui.send(UiEvent::Day(Box::new(DayView {
-            date: req.date,
-            report,
-            chart,
-            sessions,
-            request: req,
-        })));
+        }
+        for req in charts {
+            let chart = history_chart(store, &mut cache, req, threshold_s)
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            if let Err(e) = &chart {
+                tracing::warn!("{:?} chart not drawn: {e}", req.kind);
+            }
+            ui.send(UiEvent::HistoryChart(req, chart));
+        }
     }
+}
+
+fn today_view(store: &Store, cfg: &Config, req: ChartRequest, threshold_s: i64, ui: &UiSender) {
+    let (start, end) = day_bounds(req.date);
+    let result = load_day(store, req.date, cfg).and_then(|(_, report)| {
+        let sessions = store.routine_sessions_between(start, end)?;
+        let detail = DayDetail::load(store, req.date, threshold_s)?;
+        Ok((report, sessions, detail))
+    });
+    let (report, sessions, detail) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            ui.send(UiEvent::Error(format!("Could not read today's data: {e}")));
+            return;
+        }
+    };
+    let style = Style {
+        theme: req.theme,
+        scale: 1.0,
+        threshold_s,
+    };
+    let chart = match render_rgb(
+        ChartKind::Timeline,
+        ChartSource::Day(&detail),
+        req.width_px,
+        req.height_px,
+        style,
+    ) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!("timeline not drawn: {e}");
+            None
+        }
+    };
+    ui.send(UiEvent::Day(Box::new(DayView {
+        date: req.date,
+        report,
+        chart,
+        sessions,
+        request: req,
+    })));
+}
+
+fn summary_view(
+    store: &Store,
+    req: SummaryRequest,
+    threshold_s: i64,
+) -> Result<SummaryView, StoreError> {
+    let (first, last) = req.period.range(req.date);
+    let days = crate::history::days_from_rollups(store, first, last, threshold_s)?;
+    let (pf, pl) = req.period.range(req.period.step(req.date, -1));
+    let before = crate::history::days_from_rollups(store, pf, pl, threshold_s)?;
+    let summary = Summary::of(&days);
+    let previous = Summary::of(&before);
+    Ok(SummaryView {
+        request: req,
+        changes: changes(req.period, &summary, &previous),
+        summary,
+        previous,
+    })
+}
+
+fn history_chart(
+    store: &Store,
+    cache: &mut ChartCache,
+    req: HistoryChartRequest,
+    threshold_s: i64,
+) -> Result<Chart, Box<dyn std::error::Error>> {
+    let style = Style {
+        theme: req.theme,
+        scale: f64::from(req.scale_centi) / 100.0,
+        threshold_s,
+    };
+    let period = req.kind.period();
+    let src = if period == Period::Day {
+        let key = (req.date, req.data_version);
+        if cache.day.as_ref().is_none_or(|(k, _)| *k != key) {
+            cache.day = Some((key, DayDetail::load(store, req.date, threshold_s)?));
+        }
+        match &cache.day {
+            Some((_, d)) => ChartSource::Day(d),
+            None => return Err("no day data".into()),
+        }
+    } else {
+        let key = (period, period.range(req.date).0, req.data_version);
+        if cache.period.as_ref().is_none_or(|(k, _)| *k != key) {
+            cache.period = Some((key, PeriodData::load(store, period, req.date, threshold_s)?));
+        }
+        match &cache.period {
+            Some((_, p)) => ChartSource::Period(p),
+            None => return Err("no period data".into()),
+        }
+    };
+    Ok(render_rgb(
+        req.kind,
+        src,
+        req.width_px,
+        req.height_px,
+        style,
+    )?)
 }

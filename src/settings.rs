@@ -24,6 +24,9 @@ pub struct Settings {
     pub quiet: Option<(u32, u32)>,
     pub notifications: bool,
     pub sound: bool,
+    /// Days of second-by-second detail to keep; `None` keeps everything.
+    /// Minute rollups, bouts and streaks are kept for ever either way.
+    pub detail_keep_days: Option<u32>,
 }
 
 impl Default for Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
             quiet: None,
             notifications: true,
             sound: true,
+            detail_keep_days: None,
         }
     }
 }
@@ -74,6 +78,7 @@ impl Settings {
         self.active_from_min = self.active_from_min.min(24 * 60);
         self.active_to_min = self.active_to_min.min(24 * 60);
         self.quiet = self.quiet.map(|(a, b)| (a.min(24 * 60), b.min(24 * 60)));
+        self.detail_keep_days = self.detail_keep_days.map(|d| d.clamp(7, 36_600));
         self
     }
 

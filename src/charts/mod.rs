@@ -2,7 +2,9 @@
 //! uses a font compiled into the binary, so charts look the same on every
 //! machine and need no system font configuration.
 
-pub mod timeline;
+pub mod day;
+pub mod period;
+pub mod render;
 
 use std::sync::Once;
 
@@ -30,6 +32,87 @@ pub enum ChartError {
     Size(u32, u32),
     #[error("drawing failed: {0}")]
     Draw(String),
+}
+
+/// What can be drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, clap::ValueEnum)]
+pub enum ChartKind {
+    /// The day's postures, tilt, long streaks and routines.
+    Timeline,
+    /// Sitting minutes in each hour of the day.
+    Hourly,
+    /// The day's streaks in order, against 30 and 60 minutes.
+    Streaks,
+    /// Tilt while sitting and while standing.
+    Tilt,
+    /// The days of the week.
+    Week,
+    /// The days of the month.
+    Month,
+}
+
+impl ChartKind {
+    pub const DAY: [Self; 4] = [Self::Timeline, Self::Hourly, Self::Streaks, Self::Tilt];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Timeline => "Postures and trunk tilt",
+            Self::Hourly => "Sitting minutes per hour",
+            Self::Streaks => "Sitting streaks",
+            Self::Tilt => "Trunk tilt",
+            Self::Week => "The week",
+            Self::Month => "The month",
+        }
+    }
+
+    pub fn period(self) -> crate::history::Period {
+        match self {
+            Self::Week => crate::history::Period::Week,
+            Self::Month => crate::history::Period::Month,
+            _ => crate::history::Period::Day,
+        }
+    }
+}
+
+/// One plotting area of a drawn chart, in image pixels, with the text to
+/// show for each stretch of its x axis under the pointer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HoverPanel {
+    pub x_px: (i32, i32),
+    pub y_px: (i32, i32),
+    pub x_range: (f64, f64),
+    /// `[x0, x1)` in chart units, and its text.
+    pub cells: Vec<(f64, f64, String)>,
+}
+
+/// What the pointer shows over a chart.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Hover {
+    pub panels: Vec<HoverPanel>,
+}
+
+impl Hover {
+    /// The text under the pixel `(x, y)` of the image, if any.
+    pub fn text_at(&self, x: f32, y: f32) -> Option<&str> {
+        let (x, y) = (f64::from(x), f64::from(y));
+        let p = self.panels.iter().find(|p| {
+            (f64::from(p.x_px.0)..f64::from(p.x_px.1)).contains(&x)
+                && (f64::from(p.y_px.0)..=f64::from(p.y_px.1)).contains(&y)
+        })?;
+        let span = f64::from(p.x_px.1 - p.x_px.0).max(1.0);
+        let v = p.x_range.0 + (x - f64::from(p.x_px.0)) / span * (p.x_range.1 - p.x_range.0);
+        p.cells
+            .iter()
+            .find(|(a, b, _)| (*a..*b).contains(&v))
+            .map(|(_, _, t)| t.as_str())
+    }
+}
+
+/// A drawn chart: its pixels and its hover texts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    pub image: RgbImage,
+    pub hover: Hover,
 }
 
 /// An RGB image, row-major, 3 bytes per pixel.
@@ -69,6 +152,14 @@ impl ChartTheme {
         }
     }
 
+    /// Lines that mark limits (30 and 60 minutes).
+    pub fn limit_line(self) -> RGBColor {
+        match self {
+            Self::Light => RGBColor(120, 120, 120),
+            Self::Dark => RGBColor(170, 170, 170),
+        }
+    }
+
     pub fn tilt_line(self) -> RGBColor {
         match self {
             Self::Light => RGBColor(0, 0, 0),
@@ -76,6 +167,18 @@ impl ChartTheme {
         }
     }
 }
+
+/// Sitting in bouts < 30 min, 30–60 min, > 60 min: one hue from light to
+/// dark, so the classes differ in lightness too (readable without hue).
+pub const BOUT_COLORS: [RGBColor; 3] = [
+    RGBColor(250, 209, 120),
+    RGBColor(230, 140, 0),
+    RGBColor(140, 70, 0),
+];
+
+/// Okabe–Ito blue and vermilion for the second series of a chart.
+pub const SECOND_COLOR: RGBColor = RGBColor(0, 114, 178);
+pub const ALERT_COLOR: RGBColor = RGBColor(213, 94, 0);
 
 /// State colours from the Okabe–Ito palette, distinguishable with the
 /// common forms of colour blindness; every chart also labels them.

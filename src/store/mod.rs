@@ -1,6 +1,7 @@
 //! Storage: the only module that speaks SQL. One `SQLite` file (WAL), written
 //! by one writer thread (`writer`), read through separate connections.
 
+pub mod rollup;
 pub mod schema;
 pub mod writer;
 
@@ -177,6 +178,22 @@ fn find_device(conn: &Connection, address: &str) -> Result<Option<i64>, StoreErr
 
 fn device_id(conn: &Connection, address: &str) -> Result<i64, StoreError> {
     find_device(conn, address)?.ok_or(StoreError::Sql(rusqlite::Error::QueryReturnedNoRows))
+}
+
+/// One row of the `minutes` rollup.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MinuteRollup {
+    pub t_min: i64,
+    pub sitting_s: i64,
+    pub standing_s: i64,
+    pub moving_s: i64,
+    pub lying_s: i64,
+    pub unknown_s: i64,
+    pub sit_tilt_sum_ddeg: i64,
+    pub sit_tilt_n: i64,
+    pub stand_tilt_sum_ddeg: i64,
+    pub stand_tilt_n: i64,
+    pub slouch_s: i64,
 }
 
 /// A paired sensor as stored.
@@ -456,16 +473,24 @@ impl Store {
 
     /// Inserts seconds in one transaction. A second already stored is kept
     /// as it was: the first write wins, so replays never double count.
+    /// Rollups are kept up to date in the same transaction.
     pub fn insert_seconds(&mut self, seconds: &[PostureSecond]) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
-        let n = Self::insert_seconds_tx(&tx, seconds)?;
+        let mut rollups = rollup::Rollups::new(rollup::RollupRules::default());
+        rollups.prepare(&tx)?;
+        let mut inserted = Vec::new();
+        let n = Self::insert_seconds_tx(&tx, seconds, &mut inserted)?;
+        rollups.apply(&tx, &mut inserted)?;
         tx.commit()?;
         Ok(n)
     }
 
+    /// Inserts seconds; the ones actually inserted (not stored before) are
+    /// appended to `inserted`, for the rollups.
     pub(crate) fn insert_seconds_tx(
         tx: &rusqlite::Transaction<'_>,
         seconds: &[PostureSecond],
+        inserted: &mut Vec<PostureSecond>,
     ) -> Result<usize, StoreError> {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO samples (t_s, device_id, state, tilt_ddeg) VALUES (?1, ?2, ?3, ?4)
@@ -473,12 +498,16 @@ impl Store {
         )?;
         let mut n = 0;
         for s in seconds {
-            n += stmt.execute(params![
+            let added = stmt.execute(params![
                 s.t_s,
                 s.device_id,
                 s.state.code(),
                 tilt_to_ddeg(s.tilt_deg)
             ])?;
+            if added == 1 {
+                inserted.push(*s);
+            }
+            n += added;
         }
         Ok(n)
     }
@@ -652,6 +681,131 @@ impl Store {
             [start_s, end_s],
             |r| r.get(0),
         )?)
+    }
+
+    /// Calls `f` with each stored second of `[start_s, end_s)` in time
+    /// order, with its device's address and placement (streamed, so a
+    /// year of seconds is never all in memory).
+    pub fn for_each_sample(
+        &self,
+        start_s: i64,
+        end_s: i64,
+        mut f: impl FnMut(&PostureSecond, &str, Placement) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.t_s, s.device_id, s.state, s.tilt_ddeg, d.address, d.placement
+             FROM samples s JOIN devices d ON d.id = s.device_id
+             WHERE s.t_s >= ?1 AND s.t_s < ?2 ORDER BY s.t_s",
+        )?;
+        let mut rows = stmt.query([start_s, end_s])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let t_s: i64 = r.get(0)?;
+            let code: i64 = r.get(2)?;
+            let state = Posture::from_code(code)
+                .ok_or_else(|| StoreError::Corrupt(format!("posture code {code} at {t_s}")))?;
+            let tilt: Option<i64> = r.get(3)?;
+            let address: String = r.get(4)?;
+            let placement = match r.get::<_, String>(5)?.as_str() {
+                "back" => Placement::Back,
+                _ => Placement::Thigh,
+            };
+            let s = PostureSecond {
+                t_s,
+                state,
+                tilt_deg: tilt.map(|d| d as f32 / 10.0),
+                device_id: r.get(1)?,
+            };
+            f(&s, &address, placement)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The minute rollups of `[start_s, end_s)`, in time order.
+    pub fn minutes_between(
+        &self,
+        start_s: i64,
+        end_s: i64,
+    ) -> Result<Vec<MinuteRollup>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t_min, sitting_s, standing_s, moving_s, lying_s, unknown_s,
+                    sit_tilt_sum_ddeg, sit_tilt_n, stand_tilt_sum_ddeg, stand_tilt_n, slouch_s
+             FROM minutes WHERE t_min >= ?1 AND t_min < ?2 ORDER BY t_min",
+        )?;
+        let rows = stmt.query_map([start_s.div_euclid(60), end_s.div_euclid(60)], |r| {
+            Ok(MinuteRollup {
+                t_min: r.get(0)?,
+                sitting_s: r.get(1)?,
+                standing_s: r.get(2)?,
+                moving_s: r.get(3)?,
+                lying_s: r.get(4)?,
+                unknown_s: r.get(5)?,
+                sit_tilt_sum_ddeg: r.get(6)?,
+                sit_tilt_n: r.get(7)?,
+                stand_tilt_sum_ddeg: r.get(8)?,
+                stand_tilt_n: r.get(9)?,
+                slouch_s: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Restores minute rollups from an export; a minute already stored is
+    /// kept as it is (it may hold more than the export). Returns how many
+    /// were added.
+    pub fn restore_minutes(&mut self, minutes: &[MinuteRollup]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO minutes (t_min, sitting_s, standing_s, moving_s, lying_s, unknown_s,
+                     sit_tilt_sum_ddeg, sit_tilt_n, stand_tilt_sum_ddeg, stand_tilt_n, slouch_s)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT(t_min) DO NOTHING",
+            )?;
+            for m in minutes {
+                n += stmt.execute(params![
+                    m.t_min,
+                    m.sitting_s,
+                    m.standing_s,
+                    m.moving_s,
+                    m.lying_s,
+                    m.unknown_s,
+                    m.sit_tilt_sum_ddeg,
+                    m.sit_tilt_n,
+                    m.stand_tilt_sum_ddeg,
+                    m.stand_tilt_n,
+                    m.slouch_s
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Deletes per-second detail older than `before_s`, at most `max_rows`
+    /// at a time (rollups stay); returns how many went.
+    pub fn prune_samples(&self, before_s: i64, max_rows: i64) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM samples WHERE t_s IN
+                 (SELECT t_s FROM samples WHERE t_s < ?1 ORDER BY t_s LIMIT ?2)",
+            [before_s, max_rows],
+        )?)
+    }
+
+    /// The database file's size in bytes (pages in use × page size).
+    pub fn size_bytes(&self) -> Result<u64, StoreError> {
+        let size: i64 = self.conn.query_row(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(size.max(0) as u64)
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {

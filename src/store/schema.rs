@@ -66,8 +66,43 @@ ALTER TABLE devices ADD COLUMN forgotten_at_s INTEGER;
 ALTER TABLE devices ADD COLUMN next_seq INTEGER CHECK (next_seq BETWEEN 0 AND 4294967295);
 ";
 
+/// Rollups kept by the writer in the same transaction as the seconds, so
+/// days, weeks and months are read without touching `samples`. Existing
+/// data is rolled up by the writer at its first start on this version
+/// (`settings` key `rollups`), in Rust, with the same code as live data.
+const V3: &str = r"
+CREATE TABLE minutes (
+    t_min              INTEGER PRIMARY KEY,
+    sitting_s          INTEGER NOT NULL DEFAULT 0,
+    standing_s         INTEGER NOT NULL DEFAULT 0,
+    moving_s           INTEGER NOT NULL DEFAULT 0,
+    lying_s            INTEGER NOT NULL DEFAULT 0,
+    unknown_s          INTEGER NOT NULL DEFAULT 0,
+    sit_tilt_sum_ddeg  INTEGER NOT NULL DEFAULT 0,
+    sit_tilt_n         INTEGER NOT NULL DEFAULT 0,
+    stand_tilt_sum_ddeg INTEGER NOT NULL DEFAULT 0,
+    stand_tilt_n       INTEGER NOT NULL DEFAULT 0,
+    slouch_s           INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE bouts (
+    start_s  INTEGER PRIMARY KEY,
+    end_s    INTEGER NOT NULL CHECK (end_s > start_s)
+);
+CREATE UNIQUE INDEX bouts_end ON bouts(end_s);
+
+CREATE TABLE streaks (
+    start_s         INTEGER PRIMARY KEY,
+    last_sitting_s  INTEGER NOT NULL CHECK (last_sitting_s >= start_s)
+);
+
+CREATE TABLE breaks (
+    at_s  INTEGER PRIMARY KEY
+);
+";
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
 #[cfg(test)]

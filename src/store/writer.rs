@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::params;
 
+use super::rollup::{RollupRules, Rollups};
 use super::{Store, StoreError};
 use crate::posture::PostureSecond;
 use crate::posture::calibration::Calibration;
@@ -31,6 +32,11 @@ pub type Reopen = Box<dyn FnMut() -> Result<Store, StoreError> + Send>;
 pub struct WriterOptions {
     pub reopen: Option<Reopen>,
     pub max_buffered_rows: usize,
+    /// Streak and slouch rules of the rollups; settings change the streak
+    /// rules (`base` is what settings apply to).
+    pub base_config: crate::config::Config,
+    /// Days of per-second detail to keep (`None`: all); settings change it.
+    pub detail_keep_days: Option<u32>,
 }
 
 impl Default for WriterOptions {
@@ -38,6 +44,8 @@ impl Default for WriterOptions {
         Self {
             reopen: None,
             max_buffered_rows: MAX_BUFFERED_ROWS,
+            base_config: crate::config::Config::default().consistent(),
+            detail_keep_days: None,
         }
     }
 }
@@ -172,6 +180,8 @@ fn run(
 ) -> WriterStats {
     let mut stats = WriterStats::default();
     let mut p = Pending::default();
+    let mut rollups = Rollups::new(RollupRules::of(&opts.base_config));
+    let mut pruned_at: Option<Instant> = None;
     loop {
         let interval = if p.failing {
             RETRY_INTERVAL
@@ -197,7 +207,14 @@ fn run(
                         calibration,
                     } => p.calibrations.push((device_id, calibration)),
                     WriteOp::RoutineSession(s) => p.sessions.push(s),
-                    WriteOp::Settings(s) => p.settings = Some(s),
+                    WriteOp::Settings(s) => {
+                        rollups.set_streak_rules(s.apply(opts.base_config).streak);
+                        if s.detail_keep_days != opts.detail_keep_days {
+                            opts.detail_keep_days = s.detail_keep_days;
+                            pruned_at = None;
+                        }
+                        p.settings = Some(s);
+                    }
                     WriteOp::Flush(reply) => flush_reply = Some(reply),
                 }
                 if !p.is_empty() && p.since.is_none() {
@@ -224,10 +241,19 @@ fn run(
             commit(
                 &mut store,
                 &mut p,
+                &mut rollups,
                 &mut stats,
                 opts.max_buffered_rows,
                 on_commit,
             );
+            // After a commit that worked: the newest second is stored.
+            if let Some(days) = opts.detail_keep_days
+                && !p.failing
+                && pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_INTERVAL)
+            {
+                pruned_at = Some(Instant::now());
+                prune(&store, days);
+            }
         } else if p.failing && p.seconds.len() > opts.max_buffered_rows {
             bound(&mut p, &mut stats, opts.max_buffered_rows);
         }
@@ -247,6 +273,40 @@ fn run(
     }
 }
 
+/// How often old per-second detail is looked for (retention setting).
+const PRUNE_INTERVAL: Duration = Duration::from_hours(1);
+/// Rows deleted per statement, so a first prune of years of detail does
+/// not hold the write lock for long.
+const PRUNE_CHUNK_ROWS: i64 = 20_000;
+
+/// Deletes per-second detail older than `days` before the newest second.
+/// The rollups were written with the seconds, so nothing shown is lost.
+fn prune(store: &Store, days: u32) {
+    let newest = match store.last_second() {
+        Ok(Some(t)) => t,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!("retention skipped: {e}");
+            return;
+        }
+    };
+    let before_s = newest - i64::from(days) * 86_400;
+    let mut total = 0;
+    loop {
+        match store.prune_samples(before_s, PRUNE_CHUNK_ROWS) {
+            Ok(0) => break,
+            Ok(n) => total += n,
+            Err(e) => {
+                tracing::warn!("retention stopped after {total} rows: {e}");
+                break;
+            }
+        }
+    }
+    if total > 0 {
+        tracing::info!("deleted {total} seconds of detail older than {days} days");
+    }
+}
+
 /// Keeps the newest `max` seconds: the buffer never grows without bound.
 fn bound(p: &mut Pending, stats: &mut WriterStats, max: usize) {
     if p.seconds.len() > max {
@@ -259,11 +319,14 @@ fn bound(p: &mut Pending, stats: &mut WriterStats, max: usize) {
 fn commit(
     store: &mut Store,
     p: &mut Pending,
+    rollups: &mut Rollups,
     stats: &mut WriterStats,
     max_buffered_rows: usize,
     on_commit: &mut dyn FnMut(CommitInfo),
 ) {
-    match write_all(store, p) {
+    // Put back if the commit fails: the rollups follow the database.
+    let before = rollups.clone();
+    match write_all(store, p, rollups) {
         Ok(rows) => {
             stats.rows_written += rows as u64;
             stats.commits += 1;
@@ -280,6 +343,7 @@ fn commit(
             on_commit(CommitInfo::Committed { rows, newest_s });
         }
         Err(e) => {
+            *rollups = before;
             stats.failed_commits += 1;
             bound(p, stats, max_buffered_rows);
             p.since = Some(Instant::now());
@@ -295,10 +359,13 @@ fn commit(
     }
 }
 
-fn write_all(store: &mut Store, p: &Pending) -> Result<usize, StoreError> {
+fn write_all(store: &mut Store, p: &Pending, rollups: &mut Rollups) -> Result<usize, StoreError> {
     let conn = store.conn_mut();
     let tx = conn.transaction()?;
-    let rows = Store::insert_seconds_tx(&tx, &p.seconds)?;
+    rollups.prepare(&tx)?;
+    let mut inserted = Vec::with_capacity(p.seconds.len());
+    let rows = Store::insert_seconds_tx(&tx, &p.seconds, &mut inserted)?;
+    rollups.apply(&tx, &mut inserted)?;
     for r in &p.recommendations {
         Store::insert_recommendation_tx(&tx, r)?;
     }
@@ -367,6 +434,7 @@ mod tests {
                 Ok(s)
             })),
             max_buffered_rows: 3000,
+            ..WriterOptions::default()
         };
         let writer = StoreWriter::spawn_with(store, opts, move |i| {
             let _ = tx.send(i);
@@ -419,5 +487,46 @@ mod tests {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
         assert_eq!(ok, "ok");
+    }
+
+    /// Retention: detail older than the kept days goes, the minute
+    /// rollups of those days stay.
+    #[test]
+    fn old_detail_is_deleted_and_its_rollups_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keep.db");
+        let store = Store::open(&path).unwrap();
+        let device = store
+            .ensure_device("demo:thigh", "demo", "Demo", Placement::Thigh, 0)
+            .unwrap();
+        let opts = WriterOptions {
+            detail_keep_days: Some(7),
+            ..WriterOptions::default()
+        };
+        let writer = StoreWriter::spawn_with(store, opts, |_| {}).unwrap();
+        let send = writer.sender();
+        for day in 0..10 {
+            let t0 = 1_000_000 + day * 86_400;
+            send.send(WriteOp::Seconds(seconds(device, t0..t0 + 100)))
+                .unwrap();
+        }
+        let (tx, rx) = sync_channel(1);
+        send.send(WriteOp::Flush(tx)).unwrap();
+        rx.recv().unwrap();
+        drop(send);
+        writer.finish();
+        let st = Store::open(&path).unwrap();
+        let kept = st.seconds_between(0, i64::MAX).unwrap();
+        // The newest second is day 9 + 99 s; 7 days before it is day 2 + 99 s.
+        assert_eq!(
+            kept.first().map(|s| s.t_s),
+            Some(1_000_000 + 2 * 86_400 + 99)
+        );
+        assert_eq!(kept.len(), 701);
+        let sitting: i64 = st
+            .conn
+            .query_row("SELECT sum(sitting_s) FROM minutes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sitting, 1000, "rollups of all ten days stay");
     }
 }

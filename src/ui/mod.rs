@@ -1,6 +1,8 @@
 //! Views. No SQL and no sensor here: a view reads the `TodayModel` (built
 //! from engine events) and returns `UiAction`s for the app to send.
 
+pub mod chart_image;
+pub mod history;
 pub mod routines;
 pub mod sensors;
 pub mod settings;
@@ -61,6 +63,7 @@ pub struct TodayModel {
     /// Newest second seen, in the sensor's time (the demo runs ahead).
     pub latest_t_s: Option<i64>,
     chart: Option<TextureHandle>,
+    chart_hover: crate::charts::Hover,
     chart_request: Option<ChartRequest>,
     /// The request whose answer is awaited, and when it was sent (UI time).
     requested: Option<(ChartRequest, f64)>,
@@ -120,7 +123,13 @@ impl TodayModel {
                 self.report = Some(view.report);
                 self.sessions = view.sessions;
                 self.chart_request = Some(view.request);
-                self.chart = view.chart.map(|img| {
+                self.chart_hover = view
+                    .chart
+                    .as_ref()
+                    .map(|c| c.hover.clone())
+                    .unwrap_or_default();
+                self.chart = view.chart.map(|c| {
+                    let img = c.image;
                     let image = ColorImage::from_rgb(
                         [img.width as usize, img.height as usize],
                         &img.pixels,
@@ -133,8 +142,12 @@ impl TodayModel {
                 self.storage = p;
             }
             UiEvent::Error(e) => self.error = Some(e),
-            // The Sensors view's business (`SensorsModel`).
-            UiEvent::Ble(_) | UiEvent::Calibrated { .. } => {}
+            // The Sensors and History views' business (their own models).
+            UiEvent::Ble(_)
+            | UiEvent::Calibrated { .. }
+            | UiEvent::HistoryChart(..)
+            | UiEvent::Summary(_)
+            | UiEvent::Exported(_) => {}
         }
     }
 
@@ -176,6 +189,10 @@ impl TodayModel {
 
     pub fn chart(&self) -> Option<&TextureHandle> {
         self.chart.as_ref()
+    }
+
+    pub fn chart_hover(&self) -> &crate::charts::Hover {
+        &self.chart_hover
     }
 
     pub fn theme(dark: bool) -> ChartTheme {

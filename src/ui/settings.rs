@@ -85,6 +85,26 @@ pub fn settings_ui(ui: &mut Ui, draft: &mut Settings, saved: Option<&Settings>) 
         draft.notifications,
         egui::Checkbox::new(&mut draft.sound, "Sound"),
     );
+    ui.add_space(8.0);
+    ui.label(RichText::new("Storage").strong());
+    ui.horizontal(|ui| {
+        ui.label("Keep second-by-second detail");
+        let name = |d: Option<u32>| match d {
+            None => "for ever".to_owned(),
+            Some(d) if d % 365 == 0 => {
+                format!("{} year{}", d / 365, if d == 365 { "" } else { "s" })
+            }
+            Some(d) => format!("{d} days"),
+        };
+        egui::ComboBox::from_id_salt("detail_keep_days")
+            .selected_text(name(draft.detail_keep_days))
+            .show_ui(ui, |ui| {
+                for d in [None, Some(730), Some(365), Some(90), Some(30)] {
+                    ui.selectable_value(&mut draft.detail_keep_days, d, name(d));
+                }
+            });
+    });
+    ui.weak("Charts and figures of every day are kept for ever; older detail is only needed for a samples export.");
     ui.add_space(10.0);
     let changed = saved != Some(&*draft);
     ui.horizontal(|ui| {

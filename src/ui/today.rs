@@ -252,9 +252,12 @@ fn timeline_ui(ui: &mut Ui, model: &TodayModel, wall_now_s: i64, actions: &mut V
     let size = egui::vec2(width_pt, TIMELINE_HEIGHT_PT);
     match model.chart() {
         Some(tex) => {
-            ui.add(
-                egui::Image::new((tex.id(), size))
-                    .alt_text("Timeline of today's postures and trunk tilt"),
+            super::chart_image::chart_image_ui(
+                ui,
+                tex,
+                size,
+                model.chart_hover(),
+                "Timeline of today's postures and trunk tilt",
             );
         }
         None => {

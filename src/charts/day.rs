@@ -1,0 +1,407 @@
+//! The Day charts, drawn from a `DayDetail` (the minute rollups, streaks
+//! and routines of one local day).
+
+use std::fmt::Write as _;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::render::{DrawResult, Style, bar_labels, legend, panel};
+use super::{ALERT_COLOR, HoverPanel, SECOND_COLOR, posture_color};
+use crate::days::{format_duration, local_datetime};
+use crate::history::{DayDetail, TILT_BIN_DEG, TILT_MAX_DEG};
+use crate::posture::Posture;
+
+const BAND_TOP: f64 = -4.0;
+const BAND_BOTTOM: f64 = -16.0;
+const TILT_MAX: f64 = 60.0;
+
+fn clock(t_s: i64) -> String {
+    local_datetime(t_s).format("%H:%M").to_string()
+}
+
+/// Hours since the day's local midnight.
+fn hour_of(d: &DayDetail, t_s: i64) -> f64 {
+    (t_s - d.start_s) as f64 / 3600.0
+}
+
+/// State band per minute, tilt line above it, long streaks shaded,
+/// routines marked with a line and an "R".
+pub fn timeline<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &DayDetail,
+    style: Style,
+) -> DrawResult<Vec<HoverPanel>>
+where
+    DB::ErrorType: 'static,
+{
+    let theme = style.theme;
+    let hours = (d.end_s - d.start_s) as f64 / 3600.0;
+    let lp = style.label_px();
+    let mut chart = ChartBuilder::on(root)
+        .margin(8)
+        .margin_top(lp * 1.8)
+        .x_label_area_size(lp * 1.8)
+        .y_label_area_size(lp * 3.0)
+        .build_cartesian_2d(0.0..hours, BAND_BOTTOM..TILT_MAX)?;
+    let labels = d.hour_labels();
+    chart
+        .configure_mesh()
+        .x_labels(((hours / 3.0).ceil() as usize).max(2) + 1)
+        .x_label_formatter(&|h| {
+            labels
+                .get(h.round().max(0.0) as usize)
+                .map_or_else(|| "24".into(), |l| format!("{l}:00"))
+        })
+        .y_labels(4)
+        .y_label_formatter(&|v| {
+            if *v >= 0.0 {
+                format!("{v:.0}°")
+            } else {
+                String::new()
+            }
+        })
+        .label_style(style.font())
+        .axis_style(theme.foreground())
+        .bold_line_style(theme.grid())
+        .light_line_style(theme.background())
+        .draw()?;
+
+    // Streaks over the threshold: shaded behind everything, so the eye
+    // finds the long sits first.
+    let shade = posture_color(Posture::Sitting).mix(0.2);
+    let long: Vec<_> = d
+        .streaks
+        .iter()
+        .filter(|s| s.duration_s() >= style.threshold_s)
+        .collect();
+    chart.draw_series(long.iter().map(|s| {
+        Rectangle::new(
+            [
+                (hour_of(d, s.start_s), BAND_TOP),
+                (hour_of(d, s.last_sitting_s + 1), TILT_MAX),
+            ],
+            shade.filled(),
+        )
+    }))?;
+
+    // The posture band: one rectangle per run of equal minutes.
+    let mut runs: Vec<(f64, f64, Posture)> = Vec::new();
+    for m in &d.minutes {
+        let a = hour_of(d, m.t_min * 60);
+        let b = a + 1.0 / 60.0;
+        let p = m.state();
+        match runs.last_mut() {
+            Some((_, end, q)) if (*end - a).abs() < 1e-9 && *q == p => *end = b,
+            _ => runs.push((a, b, p)),
+        }
+    }
+    chart.draw_series(runs.iter().map(|&(a, b, p)| {
+        Rectangle::new([(a, BAND_BOTTOM), (b, BAND_TOP)], posture_color(p).filled())
+    }))?;
+
+    // Tilt: one line per stretch of consecutive minutes with a tilt.
+    let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    let mut last_min = None;
+    for m in &d.minutes {
+        let contiguous = last_min.is_some_and(|l| l + 1 == m.t_min);
+        let point = m
+            .tilt_deg()
+            .map(|t| (hour_of(d, m.t_min * 60 + 30), t.min(TILT_MAX)));
+        match point {
+            Some(p) => {
+                if !contiguous && !segments.last().is_some_and(Vec::is_empty) {
+                    segments.push(Vec::new());
+                }
+                if let Some(seg) = segments.last_mut() {
+                    seg.push(p);
+                }
+            }
+            None => segments.push(Vec::new()),
+        }
+        last_min = Some(m.t_min);
+    }
+    for seg in segments.into_iter().filter(|s| s.len() > 1) {
+        chart.draw_series(LineSeries::new(seg, theme.tilt_line().stroke_width(1)))?;
+    }
+
+    // Routines: a line across and an "R" above the band.
+    for r in &d.routines {
+        let x = hour_of(d, r.at_s);
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x, BAND_BOTTOM), (x, TILT_MAX)],
+            SECOND_COLOR.stroke_width(2),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            "R".to_string(),
+            (x, TILT_MAX),
+            style.font().color(&SECOND_COLOR),
+        )))?;
+    }
+    legend(
+        root,
+        &[
+            (posture_color(Posture::Sitting), "sitting"),
+            (posture_color(Posture::Standing), "standing"),
+            (posture_color(Posture::Moving), "walking"),
+            (posture_color(Posture::Lying), "lying"),
+            (SECOND_COLOR, "routine (R)"),
+        ],
+        style,
+    )?;
+
+    let mut cells: Vec<(f64, f64, String)> = Vec::with_capacity(d.minutes.len());
+    for m in &d.minutes {
+        let t = m.t_min * 60;
+        let a = hour_of(d, t);
+        let mut text = format!("{} {}", clock(t), m.state().label());
+        if let Some(tilt) = m.tilt_deg() {
+            let _ = write!(text, ", tilt {tilt:.0}°");
+        }
+        if let Some(s) = d
+            .streaks
+            .iter()
+            .find(|s| (s.start_s..=s.last_sitting_s).contains(&t))
+        {
+            let _ = write!(
+                text,
+                "\nstreak {}–{} ({})",
+                clock(s.start_s),
+                clock(s.last_sitting_s + 1),
+                format_duration(s.duration_s())
+            );
+        }
+        if let Some(r) = d.routines.iter().find(|r| r.at_s.div_euclid(60) == m.t_min) {
+            let _ = write!(text, "\nroutine: {}", r.routine);
+        }
+        cells.push((a, a + 1.0 / 60.0, text));
+    }
+    Ok(vec![panel(&chart, (0.0, hours), cells)])
+}
+
+/// Bars of sitting minutes in each hour, with the 60-minute line.
+pub fn hourly<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &DayDetail,
+    style: Style,
+) -> DrawResult<Vec<HoverPanel>>
+where
+    DB::ErrorType: 'static,
+{
+    let theme = style.theme;
+    let lp = style.label_px();
+    let bars = d.sitting_min_per_hour();
+    let labels = d.hour_labels();
+    let n = bars.len() as f64;
+    let mut chart = ChartBuilder::on(root)
+        .margin(8)
+        .margin_top(lp * 1.8)
+        .x_label_area_size(lp * 1.8)
+        .y_label_area_size(lp * 3.0)
+        .build_cartesian_2d(0.0..n, 0.0..66.0)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels((bars.len() / 3).max(2))
+        .x_label_formatter(&|h| {
+            labels
+                .get(h.floor().max(0.0) as usize)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .y_labels(5)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("min")
+        .label_style(style.font())
+        .axis_style(theme.foreground())
+        .bold_line_style(theme.grid())
+        .light_line_style(theme.background())
+        .draw()?;
+    let sit = posture_color(Posture::Sitting);
+    chart.draw_series(bars.iter().enumerate().map(|(i, &m)| {
+        let x = i as f64;
+        Rectangle::new([(x + 0.12, 0.0), (x + 0.88, m)], sit.filled())
+    }))?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(0.0, 60.0), (n, 60.0)],
+        ALERT_COLOR.stroke_width(2),
+    )))?;
+    chart.draw_series(std::iter::once(Text::new(
+        "60 min".to_string(),
+        (0.1, 65.0),
+        style.small_font(),
+    )))?;
+    let cells = bars
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let from = clock(d.start_s + i as i64 * 3600);
+            let to = clock(d.start_s + (i as i64 + 1) * 3600);
+            (
+                i as f64,
+                i as f64 + 1.0,
+                format!("{from}–{to}: {m:.0} min sitting"),
+            )
+        })
+        .collect();
+    Ok(vec![panel(&chart, (0.0, n), cells)])
+}
+
+/// The day's streaks in order, with the 30 and 60 minute lines.
+pub fn streaks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &DayDetail,
+    style: Style,
+) -> DrawResult<Vec<HoverPanel>>
+where
+    DB::ErrorType: 'static,
+{
+    let theme = style.theme;
+    let lp = style.label_px();
+    let mins = d.streak_min();
+    let n = mins.len().max(1) as f64;
+    let top = mins.iter().copied().fold(75.0_f64, f64::max) * 1.1;
+    let mut chart = ChartBuilder::on(root)
+        .margin(8)
+        .margin_top(lp * 1.8)
+        .x_label_area_size(lp * 1.8)
+        .y_label_area_size(lp * 3.0)
+        .build_cartesian_2d(0.0..n, 0.0..top)?;
+    let starts: Vec<String> = d.streaks.iter().map(|s| clock(s.start_s)).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_labels(5)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("min")
+        .label_style(style.font())
+        .axis_style(theme.foreground())
+        .bold_line_style(theme.grid())
+        .light_line_style(theme.background())
+        .draw()?;
+    bar_labels(root, &chart, &starts, style)?;
+    let threshold_min = style.threshold_s as f64 / 60.0;
+    chart.draw_series(mins.iter().enumerate().map(|(i, &m)| {
+        let x = i as f64;
+        let color = if m >= threshold_min {
+            super::BOUT_COLORS[2]
+        } else {
+            super::BOUT_COLORS[1]
+        };
+        Rectangle::new([(x + 0.15, 0.0), (x + 0.85, m)], color.filled())
+    }))?;
+    for (limit, color) in [(30.0, theme.limit_line()), (60.0, ALERT_COLOR)] {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, limit), (n, limit)],
+            color.stroke_width(2),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!("{limit:.0} min"),
+            (0.05, limit + top * 0.06),
+            style.small_font(),
+        )))?;
+    }
+    if mins.is_empty() {
+        chart.draw_series(std::iter::once(Text::new(
+            "No sitting streaks this day".to_string(),
+            (0.3, top * 0.5),
+            style.font(),
+        )))?;
+    }
+    let cells = d
+        .streaks
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                i as f64,
+                i as f64 + 1.0,
+                format!(
+                    "Streak {}: {}–{}, {}",
+                    i + 1,
+                    clock(s.start_s),
+                    clock(s.last_sitting_s + 1),
+                    format_duration(s.duration_s())
+                ),
+            )
+        })
+        .collect();
+    Ok(vec![panel(&chart, (0.0, n), cells)])
+}
+
+/// Minutes per 5° tilt bin while sitting (left bar) and standing (right).
+pub fn tilt<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &DayDetail,
+    style: Style,
+) -> DrawResult<Vec<HoverPanel>>
+where
+    DB::ErrorType: 'static,
+{
+    let theme = style.theme;
+    let lp = style.label_px();
+    let (sit, stand) = d.tilt_distribution_min();
+    let top = sit.iter().chain(&stand).copied().fold(10.0_f64, f64::max) * 1.1;
+    let mut chart = ChartBuilder::on(root)
+        .margin(8)
+        .margin_top(lp * 1.8)
+        .x_label_area_size(lp * 1.8)
+        .y_label_area_size(lp * 3.0)
+        .build_cartesian_2d(0.0..TILT_MAX_DEG, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(7)
+        .x_label_formatter(&|v| format!("{v:.0}°"))
+        .y_labels(5)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("min")
+        .label_style(style.font())
+        .axis_style(theme.foreground())
+        .bold_line_style(theme.grid())
+        .light_line_style(theme.background())
+        .draw()?;
+    let w = TILT_BIN_DEG;
+    let sit_c = posture_color(Posture::Sitting);
+    let stand_c = posture_color(Posture::Standing);
+    chart.draw_series(sit.iter().enumerate().map(|(i, &m)| {
+        let x = i as f64 * w;
+        Rectangle::new([(x + w * 0.08, 0.0), (x + w * 0.5, m)], sit_c.filled())
+    }))?;
+    chart.draw_series(stand.iter().enumerate().map(|(i, &m)| {
+        let x = i as f64 * w;
+        Rectangle::new([(x + w * 0.5, 0.0), (x + w * 0.92, m)], stand_c.filled())
+    }))?;
+    legend(
+        root,
+        &[(sit_c, "sitting (left)"), (stand_c, "standing (right)")],
+        style,
+    )?;
+    if sit.iter().chain(&stand).all(|m| *m == 0.0) {
+        chart.draw_series(std::iter::once(Text::new(
+            "No tilt this day (it needs a back sensor)".to_string(),
+            (2.0, top * 0.5),
+            style.font(),
+        )))?;
+    }
+    let cells = sit
+        .iter()
+        .zip(&stand)
+        .enumerate()
+        .map(|(i, (s, u))| {
+            let a = i as f64 * w;
+            let upper = if i + 1 == sit.len() {
+                "+".to_string()
+            } else {
+                format!("–{:.0}", a + w)
+            };
+            (
+                a,
+                a + w,
+                format!("{a:.0}{upper}°: sitting {s:.0} min, standing {u:.0} min"),
+            )
+        })
+        .collect();
+    Ok(vec![panel(&chart, (0.0, TILT_MAX_DEG), cells)])
+}

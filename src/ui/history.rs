@@ -1,0 +1,602 @@
+//! The History view: a day, a week or a month, with date navigation, a
+//! summary row compared with the period before, the charts (drawn by the
+//! chart worker, cached here as textures) and CSV export.
+//!
+//! Texture cache: one slot per (chart, period, pixel size, theme, scale);
+//! a slot keeps its last texture while a newer version is drawn, so data
+//! arriving never blanks a chart, and a period whose data is still
+//! arriving is redrawn at most every `CHART_MIN_INTERVAL`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{Datelike, NaiveDate};
+use egui::{ColorImage, TextureHandle, TextureOptions};
+
+use super::CHART_MIN_INTERVAL;
+use super::chart_image::chart_image_ui;
+use crate::charts::{Chart, ChartKind, ChartTheme, Hover};
+use crate::days::format_duration;
+use crate::engine::{HistoryChartRequest, SummaryRequest, SummaryView};
+use crate::export::ExportKind;
+use crate::history::Period;
+
+/// Slots kept (textures of recently seen periods and sizes).
+const MAX_SLOTS: usize = 40;
+/// A request unanswered this long (dropped as superseded) is sent again.
+const REQUEST_TIMEOUT_S: f64 = 5.0;
+/// Widths are rounded to this many pixels, so a window being resized
+/// does not ask for a chart at every pixel.
+const WIDTH_STEP_PX: u32 = 16;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct SlotKey {
+    kind: ChartKind,
+    first: NaiveDate,
+    width_px: u32,
+    height_px: u32,
+    theme: ChartTheme,
+    scale_centi: u32,
+}
+
+impl SlotKey {
+    fn of(r: &HistoryChartRequest) -> Self {
+        Self {
+            kind: r.kind,
+            first: r.kind.period().range(r.date).0,
+            width_px: r.width_px,
+            height_px: r.height_px,
+            theme: r.theme,
+            scale_centi: r.scale_centi,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    texture: Option<TextureHandle>,
+    hover: Hover,
+    shown_version: Option<u64>,
+    awaiting: Option<(u64, f64)>,
+    last_request_at: Option<f64>,
+    last_used: u64,
+    error: Option<String>,
+}
+
+/// The export dialog's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportDialog {
+    pub what: ExportKind,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub path: String,
+}
+
+/// What the History view asks the app to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryAction {
+    Chart(HistoryChartRequest),
+    Summary(SummaryRequest),
+    Export {
+        what: ExportKind,
+        first: NaiveDate,
+        last: NaiveDate,
+        path: PathBuf,
+    },
+}
+
+#[derive(Default)]
+pub struct HistoryModel {
+    pub period: Option<Period>,
+    /// The date shown (any date of the period); `None` until first shown
+    /// (then today).
+    pub date: Option<NaiveDate>,
+    slots: HashMap<SlotKey, Slot>,
+    summary: Option<SummaryView>,
+    summary_requested: Option<(SummaryRequest, f64)>,
+    pub export: Option<ExportDialog>,
+    /// The last export's outcome, in words.
+    pub export_message: Option<String>,
+    data_version: u64,
+    frame: u64,
+}
+
+impl HistoryModel {
+    /// New data was committed: live periods are redrawn (throttled).
+    pub fn on_commit(&mut self) {
+        self.data_version += 1;
+    }
+
+    pub fn period(&self) -> Period {
+        self.period.unwrap_or(Period::Day)
+    }
+
+    pub fn summary(&self) -> Option<&SummaryView> {
+        self.summary.as_ref()
+    }
+
+    /// Charts with a texture now (for tests: what is on screen).
+    pub fn charts_shown(&self) -> usize {
+        self.slots.values().filter(|s| s.texture.is_some()).count()
+    }
+
+    pub fn on_chart(
+        &mut self,
+        ctx: &egui::Context,
+        req: HistoryChartRequest,
+        result: Result<Box<Chart>, String>,
+    ) {
+        let slot = self.slots.entry(SlotKey::of(&req)).or_default();
+        if slot.awaiting.is_some_and(|(v, _)| v == req.data_version) {
+            slot.awaiting = None;
+        }
+        match result {
+            Ok(chart) => {
+                let img = &chart.image;
+                let image =
+                    ColorImage::from_rgb([img.width as usize, img.height as usize], &img.pixels);
+                let name = format!("history-{:?}", req.kind);
+                match slot.texture.as_mut() {
+                    Some(t) => t.set(image, TextureOptions::LINEAR),
+                    None => {
+                        slot.texture = Some(ctx.load_texture(name, image, TextureOptions::LINEAR));
+                    }
+                }
+                slot.hover = chart.hover;
+                slot.shown_version = Some(req.data_version);
+                slot.error = None;
+            }
+            Err(e) => slot.error = Some(e),
+        }
+    }
+
+    pub fn on_summary(&mut self, v: SummaryView) {
+        if self.summary_requested.is_some_and(|(r, _)| r == v.request) {
+            self.summary_requested = None;
+        }
+        self.summary = Some(v);
+    }
+
+    pub fn on_exported(&mut self, result: Result<(PathBuf, u64), String>) {
+        self.export_message = Some(match result {
+            Ok((path, rows)) => format!("Exported {rows} rows to {}", path.display()),
+            Err(e) => format!("Export failed: {e}"),
+        });
+    }
+
+    /// The version a chart of a period should show: periods that include
+    /// `today` change as data arrives, older ones do not.
+    fn version_for(&self, period: Period, date: NaiveDate, today: NaiveDate) -> u64 {
+        let (first, last) = period.range(date);
+        if (first..=last).contains(&today) {
+            self.data_version
+        } else {
+            0
+        }
+    }
+
+    /// Whether to ask for `req` now; `Err(wait)` while throttled.
+    fn chart_due(&mut self, req: HistoryChartRequest, now: f64) -> Result<bool, f64> {
+        let frame = self.frame;
+        let slot = self.slots.entry(SlotKey::of(&req)).or_default();
+        slot.last_used = frame;
+        if slot.shown_version == Some(req.data_version) {
+            return Ok(false);
+        }
+        if let Some((v, at)) = slot.awaiting
+            && (v == req.data_version || slot.shown_version.is_none())
+            && now - at < REQUEST_TIMEOUT_S
+        {
+            return Ok(false);
+        }
+        // A chart already shown waits its turn; a new one goes at once.
+        if slot.texture.is_some()
+            && let Some(at) = slot.last_request_at
+        {
+            let wait = CHART_MIN_INTERVAL.as_secs_f64() - (now - at);
+            if wait > 0.0 {
+                return Err(wait);
+            }
+        }
+        Ok(true)
+    }
+
+    fn requested(&mut self, req: &HistoryChartRequest, now: f64) {
+        let slot = self.slots.entry(SlotKey::of(req)).or_default();
+        slot.awaiting = Some((req.data_version, now));
+        slot.last_request_at = Some(now);
+    }
+
+    /// Keeps the cache bounded: the least recently shown slots go.
+    fn evict(&mut self) {
+        while self.slots.len() > MAX_SLOTS {
+            let Some(oldest) = self
+                .slots
+                .iter()
+                .min_by_key(|(_, s)| s.last_used)
+                .map(|(k, _)| *k)
+            else {
+                break;
+            };
+            self.slots.remove(&oldest);
+        }
+    }
+}
+
+fn default_export_path(what: ExportKind, first: NaiveDate, last: NaiveDate) -> String {
+    let dir = directories::UserDirs::new()
+        .and_then(|u| {
+            u.document_dir()
+                .map(std::path::Path::to_path_buf)
+                .or_else(|| Some(u.home_dir().to_path_buf()))
+        })
+        .unwrap_or_default();
+    let name = if first == last {
+        format!("sitless-{}-{first}.csv", what.name())
+    } else {
+        format!("sitless-{}-{first}_{last}.csv", what.name())
+    };
+    dir.join(name).display().to_string()
+}
+
+fn jiff_of(d: NaiveDate) -> jiff::civil::Date {
+    jiff::civil::Date::new(d.year() as i16, d.month() as i8, d.day() as i8).unwrap_or_default()
+}
+
+fn naive_of(d: jiff::civil::Date) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(i32::from(d.year()), d.month() as u32, d.day() as u32)
+}
+
+/// The History view. `today` is the newest data's local date.
+pub fn history_ui(
+    ui: &mut egui::Ui,
+    model: &mut HistoryModel,
+    today: NaiveDate,
+    now: f64,
+) -> Vec<HistoryAction> {
+    let mut actions = Vec::new();
+    model.frame += 1;
+    let mut period = model.period();
+    let mut date = model.date.unwrap_or(today);
+
+    ui.horizontal_wrapped(|ui| {
+        for p in Period::ALL {
+            ui.selectable_value(&mut period, p, p.name());
+        }
+        ui.separator();
+        if ui
+            .button("Previous")
+            .on_hover_text(format!("Previous {}", period.name().to_lowercase()))
+            .clicked()
+        {
+            date = period.step(date, -1);
+        }
+        let at_end = period.range(date).1 >= today;
+        if ui
+            .add_enabled(!at_end, egui::Button::new("Next"))
+            .on_hover_text(format!("Next {}", period.name().to_lowercase()))
+            .clicked()
+        {
+            date = period.step(date, 1);
+        }
+        let (first, last) = period.range(date);
+        let shows_today = (first..=last).contains(&today);
+        if ui
+            .add_enabled(!shows_today, egui::Button::new("Back to today"))
+            .clicked()
+        {
+            date = today;
+        }
+        let mut picked = jiff_of(date);
+        ui.add(
+            egui_extras::DatePickerButton::new(&mut picked)
+                .id_salt("history_date")
+                .show_icon(false)
+                .calendar_week(true)
+                .highlight_weekends(false),
+        );
+        if let Some(d) = naive_of(picked).filter(|d| *d != date) {
+            date = d.min(today);
+        }
+        ui.separator();
+        ui.strong(period.label(date));
+    });
+    if period != model.period() || Some(date) != model.date {
+        model.period = Some(period);
+        model.date = Some(date);
+    }
+    let (first, last) = period.range(date);
+    let version = model.version_for(period, date, today);
+
+    // The summary row, with the change against the period before.
+    let want = SummaryRequest {
+        period,
+        date: first,
+        data_version: version,
+    };
+    let summary_shown = model.summary.as_ref().map(|s| s.request);
+    let awaiting = model
+        .summary_requested
+        .is_some_and(|(r, at)| r == want && now - at < REQUEST_TIMEOUT_S);
+    if summary_shown != Some(want) && !awaiting {
+        actions.push(HistoryAction::Summary(want));
+        model.summary_requested = Some((want, now));
+    }
+    ui.add_space(4.0);
+    match model
+        .summary
+        .as_ref()
+        .filter(|s| (s.request.period, s.request.date) == (period, first))
+    {
+        Some(v) if v.summary.days_with_data > 0 => {
+            let s = &v.summary;
+            let per_day = if period == Period::Day { "" } else { " a day" };
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("Sitting {}{per_day}", format_duration(s.sitting_s)));
+                ui.separator();
+                match s.breaks_per_sitting_hour {
+                    Some(b) => ui.label(format!("{b:.1} breaks per sitting hour")),
+                    None => ui.label("no sitting"),
+                };
+                ui.separator();
+                ui.label(format!(
+                    "Longest streak {}",
+                    format_duration(s.longest_streak_s)
+                ));
+                ui.separator();
+                if let Some(t) = s.mean_tilt_deg {
+                    ui.label(format!(
+                        "Tilt {t:.1}°, slouched {}{per_day}",
+                        format_duration(s.slouch_s)
+                    ));
+                    ui.separator();
+                }
+                ui.label(format!("Routines done {}", s.routines_completed));
+                if period != Period::Day {
+                    ui.separator();
+                    let n = s.days_with_data;
+                    ui.label(format!(
+                        "{n} day{} with data",
+                        if n == 1 { "" } else { "s" }
+                    ));
+                }
+            });
+            if !v.changes.is_empty() {
+                ui.weak(v.changes.join(" · "));
+            }
+        }
+        Some(_) => {
+            ui.label(format!(
+                "No data for this {}. The sensor was not worn, or nothing was recorded.",
+                period.name().to_lowercase()
+            ));
+        }
+        None => {
+            ui.weak("Reading…");
+        }
+    }
+    ui.horizontal(|ui| {
+        if ui.button("Export…").clicked() {
+            model.export = Some(ExportDialog {
+                what: ExportKind::Days,
+                first,
+                last,
+                path: default_export_path(ExportKind::Days, first, last),
+            });
+        }
+        if let Some(m) = &model.export_message {
+            ui.weak(m);
+        }
+    });
+    ui.add_space(4.0);
+
+    // Charts, at the panel's pixel size.
+    let ppp = ui.ctx().pixels_per_point();
+    let theme = if ui.visuals().dark_mode {
+        ChartTheme::Dark
+    } else {
+        ChartTheme::Light
+    };
+    let avail_pt = ui.available_width().max(200.0);
+    let width_px = ((avail_pt * ppp) as u32 / WIDTH_STEP_PX).max(8) * WIDTH_STEP_PX;
+    let kinds: &[(ChartKind, f32)] = match period {
+        Period::Day => &[
+            (ChartKind::Timeline, 210.0),
+            (ChartKind::Hourly, 180.0),
+            (ChartKind::Streaks, 180.0),
+            (ChartKind::Tilt, 180.0),
+        ],
+        Period::Week => &[(ChartKind::Week, 620.0)],
+        Period::Month => &[(ChartKind::Month, 620.0)],
+    };
+    let mut retry_in: Option<f64> = None;
+    for &(kind, height_pt) in kinds {
+        let req = HistoryChartRequest {
+            kind,
+            date: first,
+            width_px,
+            height_px: (height_pt * ppp).round() as u32,
+            theme,
+            scale_centi: (ppp * 100.0).round() as u32,
+            data_version: version,
+        };
+        match model.chart_due(req, now) {
+            Ok(true) => {
+                model.requested(&req, now);
+                actions.push(HistoryAction::Chart(req));
+            }
+            Ok(false) => {}
+            Err(wait_s) => retry_in = Some(retry_in.map_or(wait_s, |r: f64| r.min(wait_s))),
+        }
+        ui.strong(kind.title());
+        let size = egui::vec2(width_px as f32 / ppp, height_pt);
+        let slot = model.slots.get(&SlotKey::of(&req));
+        match (slot.and_then(|s| s.texture.as_ref()), slot) {
+            (Some(tex), Some(s)) => {
+                chart_image_ui(ui, tex, size, &s.hover, &format!("{} chart", kind.title()));
+            }
+            (_, Some(Slot { error: Some(e), .. })) => {
+                ui.label(format!("This chart could not be drawn: {e}"));
+            }
+            _ => {
+                ui.allocate_ui(size, |ui| {
+                    ui.centered_and_justified(|ui| ui.weak("Drawing…"));
+                });
+            }
+        }
+        ui.add_space(6.0);
+    }
+    if let Some(wait) = retry_in {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_secs_f64(wait.max(0.01)));
+    }
+    model.evict();
+
+    if let Some(a) = export_dialog_ui(ui, model) {
+        actions.push(a);
+    }
+    actions
+}
+
+/// The save dialog: what to export, the period, the file.
+fn export_dialog_ui(ui: &mut egui::Ui, model: &mut HistoryModel) -> Option<HistoryAction> {
+    let dialog = model.export.as_mut()?;
+    let mut action = None;
+    let mut close = false;
+    egui::Modal::new(egui::Id::unique("sitless_export_dialog")).show(ui.ctx(), |ui| {
+        ui.set_width(460.0);
+        ui.heading("Export to CSV");
+        ui.label(format!(
+            "{} to {}",
+            dialog.first.format("%-d %b %Y"),
+            dialog.last.format("%-d %b %Y")
+        ));
+        ui.add_space(6.0);
+        let before = dialog.what;
+        ui.radio_value(
+            &mut dialog.what,
+            ExportKind::Days,
+            "Days: the figures of each day",
+        );
+        ui.radio_value(
+            &mut dialog.what,
+            ExportKind::Minutes,
+            "Minutes: postures and tilt per minute",
+        );
+        ui.radio_value(
+            &mut dialog.what,
+            ExportKind::Samples,
+            "Samples: every second (large)",
+        );
+        if dialog.what != before {
+            dialog.path = default_export_path(dialog.what, dialog.first, dialog.last);
+        }
+        ui.add_space(6.0);
+        ui.label("Save as");
+        ui.add(
+            egui::TextEdit::singleline(&mut dialog.path)
+                .desired_width(f32::INFINITY)
+                .hint_text("file.csv"),
+        );
+        let path = PathBuf::from(dialog.path.trim());
+        let folder_ok = path
+            .parent()
+            .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
+        let exists = path.is_file();
+        if !folder_ok {
+            ui.colored_label(ui.visuals().warn_fg_color, "That folder does not exist.");
+        } else if exists {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "A file with that name exists; saving replaces it.",
+            );
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            let label = if exists { "Replace" } else { "Save" };
+            let ok = folder_ok && path.file_name().is_some();
+            if ui.add_enabled(ok, egui::Button::new(label)).clicked() {
+                action = Some(HistoryAction::Export {
+                    what: dialog.what,
+                    first: dialog.first,
+                    last: dialog.last,
+                    path: path.clone(),
+                });
+                close = true;
+            }
+            if ui.button("Cancel").clicked() {
+                close = true;
+            }
+        });
+    });
+    if close {
+        model.export = None;
+        if action.is_some() {
+            model.export_message = Some("Exporting…".into());
+        }
+    }
+    action
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(date: NaiveDate, width_px: u32, data_version: u64) -> HistoryChartRequest {
+        HistoryChartRequest {
+            kind: ChartKind::Week,
+            date,
+            width_px,
+            height_px: 600,
+            theme: ChartTheme::Light,
+            scale_centi: 100,
+            data_version,
+        }
+    }
+
+    fn chart() -> Chart {
+        Chart {
+            image: crate::charts::RgbImage {
+                width: 2,
+                height: 1,
+                pixels: vec![0; 6],
+            },
+            hover: Hover::default(),
+        }
+    }
+
+    /// Cached per (chart, period, size, theme, scale); new data redraws the
+    /// current period at most twice a second and never an older one.
+    #[test]
+    fn charts_are_cached_and_redrawn_at_most_twice_a_second() {
+        let ctx = egui::Context::default();
+        let mut m = HistoryModel::default();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let last_week = NaiveDate::from_ymd_opt(2026, 11, 17).unwrap();
+        m.on_commit();
+        assert_eq!(m.version_for(Period::Week, today, today), 1);
+        assert_eq!(m.version_for(Period::Week, last_week, today), 0);
+
+        let r = req(today, 800, 1);
+        assert_eq!(m.chart_due(r, 0.0), Ok(true));
+        m.requested(&r, 0.0);
+        assert_eq!(m.chart_due(r, 0.1), Ok(false), "awaiting its answer");
+        m.on_chart(&ctx, r, Ok(Box::new(chart())));
+        assert_eq!(m.chart_due(r, 0.2), Ok(false), "shown: cached");
+        // New data 0.2 s after the last request: wait the rest of 0.5 s.
+        m.on_commit();
+        let newer = req(today, 800, 2);
+        let wait = m.chart_due(newer, 0.2).unwrap_err();
+        assert!((wait - 0.3).abs() < 1e-9, "{wait}");
+        assert_eq!(m.chart_due(newer, 0.5), Ok(true));
+        // Another size is another slot, asked at once.
+        assert_eq!(m.chart_due(req(today, 960, 2), 0.5), Ok(true));
+        // A week in the past is drawn once and kept whatever arrives.
+        let old = req(last_week, 800, 0);
+        m.requested(&old, 1.0);
+        m.on_chart(&ctx, old, Ok(Box::new(chart())));
+        m.on_commit();
+        assert_eq!(m.chart_due(old, 9.0), Ok(false));
+        assert_eq!(m.charts_shown(), 2);
+    }
+}
