@@ -684,10 +684,8 @@ fn export(
     if to < from {
         bail!("--to {to} is before --from {from}");
     }
-    let store = open_existing(db)?;
-    let threshold_s = threshold_s(&store, cfg);
-    drop(store);
-    let rows = crate::engine::export_file(db, what, from, to, threshold_s, out)?;
+    drop(open_existing(db)?);
+    let rows = crate::engine::export_file(db, what, from, to, cfg, out)?;
     println!(
         "exported {rows} {} rows ({from} to {to}) → {}",
         what.name(),

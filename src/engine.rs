@@ -276,7 +276,7 @@ pub struct Engine {
     chart_tx: Option<SyncSender<ChartJob>>,
     ui: UiSender,
     db: PathBuf,
-    threshold_s: i64,
+    config: Config,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     writer: Option<StoreWriter>,
@@ -539,7 +539,7 @@ impl Engine {
             chart_tx: Some(chart_tx),
             ui,
             db: opts.db.clone(),
-            threshold_s: opts.config.streak.threshold_s,
+            config: opts.config,
             stop,
             threads,
             writer: Some(writer),
@@ -608,11 +608,11 @@ impl Engine {
     /// while); the result arrives as `UiEvent::Exported`. The file appears
     /// only when complete.
     pub fn export(&self, what: ExportKind, first: NaiveDate, last: NaiveDate, path: PathBuf) {
-        let (db, ui, threshold_s) = (self.db.clone(), self.ui.clone(), self.threshold_s);
+        let (db, ui, config) = (self.db.clone(), self.ui.clone(), self.config);
         let spawned = std::thread::Builder::new()
             .name("sitless-export".into())
             .spawn(move || {
-                let result = export_file(&db, what, first, last, threshold_s, &path)
+                let result = export_file(&db, what, first, last, &config, &path)
                     .map(|rows| (path, rows))
                     .map_err(|e| format!("{e:#}"));
                 ui.send(UiEvent::Exported(result));
@@ -1020,16 +1020,18 @@ fn forward_events(
 }
 
 /// Writes `path` via a temporary file beside it, renamed when complete.
+/// The streak threshold of the day figures is the one in the settings.
 pub fn export_file(
     db: &std::path::Path,
     what: ExportKind,
     first: NaiveDate,
     last: NaiveDate,
-    threshold_s: i64,
+    base: &Config,
     path: &std::path::Path,
 ) -> anyhow::Result<u64> {
     use anyhow::Context;
     let store = Store::open(db)?;
+    let threshold_s = store.settings()?.apply(*base).streak.threshold_s;
     let tmp = path.with_extension("csv.part");
     let file =
         std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
