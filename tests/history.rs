@@ -504,7 +504,11 @@ fn the_history_view_navigates_shows_figures_and_exports() {
             .is_some()
     );
     h.get_by_label("Back to today").click();
-    h.run_steps(2);
+    step_until(&mut h, "this week's summary", |a| {
+        a.history()
+            .summary()
+            .is_some_and(|s| s.request.date == date("2026-03-02"))
+    });
     assert!(h.query_by_label("Week 10: 2 Mar – 8 Mar 2026").is_some());
 
     // Export the week's days through the dialog.

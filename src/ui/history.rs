@@ -323,58 +323,63 @@ pub fn history_ui(
         model.summary_requested = Some((want, now));
     }
     ui.add_space(4.0);
-    match model
-        .summary
-        .as_ref()
-        .filter(|s| (s.request.period, s.request.date) == (period, first))
-    {
-        Some(v) if v.summary.days_with_data > 0 => {
-            let s = &v.summary;
-            let per_day = if period == Period::Day { "" } else { " a day" };
-            ui.horizontal_wrapped(|ui| {
-                ui.label(format!("Sitting {}{per_day}", format_duration(s.sitting_s)));
-                ui.separator();
-                match s.breaks_per_sitting_hour {
-                    Some(b) => ui.label(format!("{b:.1} breaks per sitting hour")),
-                    None => ui.label("no sitting"),
-                };
-                ui.separator();
+    // In its own scope: the row's widgets come and go as the summary
+    // arrives, and must not shift the ids of the widgets after it (a
+    // click on Export… would otherwise miss in the frame it changes).
+    ui.scope(|ui| {
+        match model
+            .summary
+            .as_ref()
+            .filter(|s| (s.request.period, s.request.date) == (period, first))
+        {
+            Some(v) if v.summary.days_with_data > 0 => {
+                let s = &v.summary;
+                let per_day = if period == Period::Day { "" } else { " a day" };
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(format!("Sitting {}{per_day}", format_duration(s.sitting_s)));
+                    ui.separator();
+                    match s.breaks_per_sitting_hour {
+                        Some(b) => ui.label(format!("{b:.1} breaks per sitting hour")),
+                        None => ui.label("no sitting"),
+                    };
+                    ui.separator();
+                    ui.label(format!(
+                        "Longest streak {}",
+                        format_duration(s.longest_streak_s)
+                    ));
+                    ui.separator();
+                    if let Some(t) = s.mean_tilt_deg {
+                        ui.label(format!(
+                            "Tilt {t:.1}°, slouched {}{per_day}",
+                            format_duration(s.slouch_s)
+                        ));
+                        ui.separator();
+                    }
+                    ui.label(format!("Routines done {}", s.routines_completed));
+                    if period != Period::Day {
+                        ui.separator();
+                        let n = s.days_with_data;
+                        ui.label(format!(
+                            "{n} day{} with data",
+                            if n == 1 { "" } else { "s" }
+                        ));
+                    }
+                });
+                if !v.changes.is_empty() {
+                    ui.weak(v.changes.join(" · "));
+                }
+            }
+            Some(_) => {
                 ui.label(format!(
-                    "Longest streak {}",
-                    format_duration(s.longest_streak_s)
+                    "No data for this {}. The sensor was not worn, or nothing was recorded.",
+                    period.name().to_lowercase()
                 ));
-                ui.separator();
-                if let Some(t) = s.mean_tilt_deg {
-                    ui.label(format!(
-                        "Tilt {t:.1}°, slouched {}{per_day}",
-                        format_duration(s.slouch_s)
-                    ));
-                    ui.separator();
-                }
-                ui.label(format!("Routines done {}", s.routines_completed));
-                if period != Period::Day {
-                    ui.separator();
-                    let n = s.days_with_data;
-                    ui.label(format!(
-                        "{n} day{} with data",
-                        if n == 1 { "" } else { "s" }
-                    ));
-                }
-            });
-            if !v.changes.is_empty() {
-                ui.weak(v.changes.join(" · "));
+            }
+            None => {
+                ui.weak("Reading…");
             }
         }
-        Some(_) => {
-            ui.label(format!(
-                "No data for this {}. The sensor was not worn, or nothing was recorded.",
-                period.name().to_lowercase()
-            ));
-        }
-        None => {
-            ui.weak("Reading…");
-        }
-    }
+    });
     ui.horizontal(|ui| {
         if ui.button("Export…").clicked() {
             model.export = Some(ExportDialog {
