@@ -13,7 +13,7 @@ use rusqlite::Connection;
 
 use crate::days::{day_bounds, format_duration, local_datetime};
 use crate::posture::{Posture, PostureSecond};
-use crate::store::{Store, StoreError};
+use crate::store::{MinuteRollup, Store, StoreError};
 use crate::streak::{Streak, StreakRules};
 
 /// Bout classes, as activity-monitor research reports them.
@@ -492,39 +492,6 @@ pub fn changes(period: Period, now: &Summary, before: &Summary) -> Vec<String> {
     v
 }
 
-/// One minute of a day, as the rollup holds it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MinuteRow {
-    pub t_min: i64,
-    /// Seconds per posture, indexed by `Posture::code`.
-    pub by_state_s: [i64; 5],
-    pub sit_tilt_sum_ddeg: i64,
-    pub sit_tilt_n: i64,
-    pub stand_tilt_sum_ddeg: i64,
-    pub stand_tilt_n: i64,
-    pub slouch_s: i64,
-}
-
-impl MinuteRow {
-    /// The posture most of the minute (ties go to the lower code).
-    pub fn state(&self) -> Posture {
-        let (best, _) = self
-            .by_state_s
-            .iter()
-            .enumerate()
-            .max_by_key(|&(i, &c)| (c, std::cmp::Reverse(i)))
-            .unwrap_or((4, &0));
-        Posture::from_code(best as i64).unwrap_or(Posture::Unknown)
-    }
-
-    /// Mean tilt of the minute (sitting and standing seconds).
-    pub fn tilt_deg(&self) -> Option<f64> {
-        let n = self.sit_tilt_n + self.stand_tilt_n;
-        (n > 0)
-            .then(|| (self.sit_tilt_sum_ddeg + self.stand_tilt_sum_ddeg) as f64 / n as f64 / 10.0)
-    }
-}
-
 /// A routine on the timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoutineMark {
@@ -539,7 +506,7 @@ pub struct DayDetail {
     pub date: NaiveDate,
     pub start_s: i64,
     pub end_s: i64,
-    pub minutes: Vec<MinuteRow>,
+    pub minutes: Vec<MinuteRollup>,
     /// Streaks that started this day, in order.
     pub streaks: Vec<Streak>,
     pub routines: Vec<RoutineMark>,
@@ -555,25 +522,7 @@ impl DayDetail {
     pub fn load(store: &Store, date: NaiveDate, threshold_s: i64) -> Result<Self, StoreError> {
         let (start_s, end_s) = day_bounds(date);
         let conn = store.conn();
-        let mut q = conn.prepare_cached(
-            "SELECT t_min, sitting_s, standing_s, moving_s, lying_s, unknown_s,
-                    sit_tilt_sum_ddeg, sit_tilt_n, stand_tilt_sum_ddeg, stand_tilt_n, slouch_s
-             FROM minutes WHERE t_min >= ?1 AND t_min < ?2 ORDER BY t_min",
-        )?;
-        let minutes = q
-            .query_map([start_s.div_euclid(60), end_s.div_euclid(60)], |r| {
-                Ok(MinuteRow {
-                    t_min: r.get(0)?,
-                    // Indexed by posture code (unknown first).
-                    by_state_s: [r.get(5)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
-                    sit_tilt_sum_ddeg: r.get(6)?,
-                    sit_tilt_n: r.get(7)?,
-                    stand_tilt_sum_ddeg: r.get(8)?,
-                    stand_tilt_n: r.get(9)?,
-                    slouch_s: r.get(10)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let minutes = store.minutes_between(start_s, end_s)?;
         let mut q = conn.prepare_cached(
             "SELECT start_s, last_sitting_s FROM streaks
              WHERE start_s >= ?1 AND start_s < ?2 ORDER BY start_s",
@@ -632,7 +581,7 @@ impl DayDetail {
         for m in &self.minutes {
             let h = ((m.t_min * 60 - self.start_s) / 3600) as usize;
             if let Some(x) = v.get_mut(h) {
-                *x += m.by_state_s[Posture::Sitting.code() as usize] as f64 / 60.0;
+                *x += m.sitting_s as f64 / 60.0;
             }
         }
         v

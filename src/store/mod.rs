@@ -196,6 +196,32 @@ pub struct MinuteRollup {
     pub slouch_s: i64,
 }
 
+impl MinuteRollup {
+    /// The posture most of the minute (a tie goes to the lower code, so
+    /// unknown before sitting).
+    pub fn state(&self) -> Posture {
+        let by_code = [
+            (Posture::Unknown, self.unknown_s),
+            (Posture::Sitting, self.sitting_s),
+            (Posture::Standing, self.standing_s),
+            (Posture::Moving, self.moving_s),
+            (Posture::Lying, self.lying_s),
+        ];
+        by_code
+            .iter()
+            .enumerate()
+            .max_by_key(|&(i, &(_, s))| (s, std::cmp::Reverse(i)))
+            .map_or(Posture::Unknown, |(_, &(p, _))| p)
+    }
+
+    /// Mean tilt of the minute over its sitting and standing seconds.
+    pub fn tilt_deg(&self) -> Option<f64> {
+        let n = self.sit_tilt_n + self.stand_tilt_n;
+        (n > 0)
+            .then(|| (self.sit_tilt_sum_ddeg + self.stand_tilt_sum_ddeg) as f64 / n as f64 / 10.0)
+    }
+}
+
 /// A paired sensor as stored.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceRow {
@@ -536,30 +562,7 @@ impl Store {
         start_s: i64,
         end_s: i64,
     ) -> Result<Vec<PostureSecond>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t_s, device_id, state, tilt_ddeg FROM samples
-             WHERE t_s >= ?1 AND t_s < ?2 ORDER BY t_s",
-        )?;
-        let rows = stmt.query_map([start_s, end_s], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (t_s, device_id, state, tilt) = row?;
-            let state = Posture::from_code(state)
-                .ok_or_else(|| StoreError::Corrupt(format!("posture code {state} at {t_s}")))?;
-            Ok(PostureSecond {
-                t_s,
-                state,
-                tilt_deg: tilt.map(|d| d as f32 / 10.0),
-                device_id,
-            })
-        })
-        .collect()
+        seconds_in(&self.conn, start_s, end_s)
     }
 
     pub fn last_second(&self) -> Result<Option<i64>, StoreError> {
@@ -811,6 +814,38 @@ impl Store {
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
+}
+
+/// Seconds of `[start_s, end_s)` in time order (also inside a transaction).
+pub(crate) fn seconds_in(
+    conn: &Connection,
+    start_s: i64,
+    end_s: i64,
+) -> Result<Vec<PostureSecond>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t_s, device_id, state, tilt_ddeg FROM samples
+             WHERE t_s >= ?1 AND t_s < ?2 ORDER BY t_s",
+    )?;
+    let rows = stmt.query_map([start_s, end_s], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (t_s, device_id, state, tilt) = row?;
+        let state = Posture::from_code(state)
+            .ok_or_else(|| StoreError::Corrupt(format!("posture code {state} at {t_s}")))?;
+        Ok(PostureSecond {
+            t_s,
+            state,
+            tilt_deg: tilt.map(|d| d as f32 / 10.0),
+            device_id,
+        })
+    })
+    .collect()
 }
 
 fn tilt_to_ddeg(tilt_deg: Option<f32>) -> Option<i64> {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{StoreError, tilt_to_ddeg};
+use super::{StoreError, seconds_in, tilt_to_ddeg};
 use crate::posture::{Posture, PostureSecond};
 use crate::streak::{StreakEvent, StreakRules, StreakTracker};
 
@@ -161,7 +161,7 @@ impl Rollups {
         let mut from = first;
         while from <= last {
             let to = from + BACKFILL_CHUNK_S;
-            let mut chunk = read_seconds(tx, from, to)?;
+            let mut chunk = seconds_in(tx, from, to)?;
             if !chunk.is_empty() {
                 add_minutes(tx, &chunk, self.rules.slouch_ddeg)?;
                 add_bouts(tx, &chunk)?;
@@ -233,38 +233,6 @@ impl Rollups {
         }
         Ok(())
     }
-}
-
-/// Seconds of `[from_s, to_s)` as stored (for rollups and rescans).
-fn read_seconds(
-    tx: &Transaction<'_>,
-    from_s: i64,
-    until_s: i64,
-) -> Result<Vec<PostureSecond>, StoreError> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT t_s, device_id, state, tilt_ddeg FROM samples
-         WHERE t_s >= ?1 AND t_s < ?2 ORDER BY t_s",
-    )?;
-    let rows = stmt.query_map([from_s, until_s], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, Option<i64>>(3)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (t_s, device_id, code, tilt) = row?;
-        let state = Posture::from_code(code)
-            .ok_or_else(|| StoreError::Corrupt(format!("posture code {code} at {t_s}")))?;
-        Ok(PostureSecond {
-            t_s,
-            state,
-            tilt_deg: tilt.map(|d| d as f32 / 10.0),
-            device_id,
-        })
-    })
-    .collect()
 }
 
 /// One minute's additions.
