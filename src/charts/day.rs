@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{DrawResult, Style, bar_labels, legend, panel};
+use super::render::{DrawResult, Style, bar_labels, day_builder, legend, panel, themed};
 use super::{ALERT_COLOR, HoverPanel, SECOND_COLOR, posture_color};
 use crate::days::{format_duration, local_datetime};
 use crate::history::{DayDetail, TILT_BIN_DEG, TILT_MAX_DEG};
@@ -37,16 +37,10 @@ where
 {
     let theme = style.theme;
     let hours = (d.end_s - d.start_s) as f64 / 3600.0;
-    let lp = style.label_px();
-    let mut chart = ChartBuilder::on(root)
-        .margin(8)
-        .margin_top(lp * 1.8)
-        .x_label_area_size(lp * 1.8)
-        .y_label_area_size(lp * 3.0)
-        .build_cartesian_2d(0.0..hours, BAND_BOTTOM..TILT_MAX)?;
+    let mut chart =
+        day_builder(root, style).build_cartesian_2d(0.0..hours, BAND_BOTTOM..TILT_MAX)?;
     let labels = d.hour_labels();
-    chart
-        .configure_mesh()
+    themed(&mut chart.configure_mesh(), style, style.font())
         .x_labels(((hours / 3.0).ceil() as usize).max(2) + 1)
         .x_label_formatter(&|h| {
             labels
@@ -61,10 +55,6 @@ where
                 String::new()
             }
         })
-        .label_style(style.font())
-        .axis_style(theme.foreground())
-        .bold_line_style(theme.grid())
-        .light_line_style(theme.background())
         .draw()?;
 
     // Streaks over the threshold: shaded behind everything, so the eye
@@ -188,19 +178,11 @@ pub fn hourly<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let theme = style.theme;
-    let lp = style.label_px();
     let bars = d.sitting_min_per_hour();
     let labels = d.hour_labels();
     let n = bars.len() as f64;
-    let mut chart = ChartBuilder::on(root)
-        .margin(8)
-        .margin_top(lp * 1.8)
-        .x_label_area_size(lp * 1.8)
-        .y_label_area_size(lp * 3.0)
-        .build_cartesian_2d(0.0..n, 0.0..66.0)?;
-    chart
-        .configure_mesh()
+    let mut chart = day_builder(root, style).build_cartesian_2d(0.0..n, 0.0..66.0)?;
+    themed(&mut chart.configure_mesh(), style, style.font())
         .disable_x_mesh()
         .x_labels((bars.len() / 3).max(2))
         .x_label_formatter(&|h| {
@@ -212,10 +194,6 @@ where
         .y_labels(5)
         .y_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("min")
-        .label_style(style.font())
-        .axis_style(theme.foreground())
-        .bold_line_style(theme.grid())
-        .light_line_style(theme.background())
         .draw()?;
     let sit = posture_color(Posture::Sitting);
     chart.draw_series(bars.iter().enumerate().map(|(i, &m)| {
@@ -257,28 +235,17 @@ where
     DB::ErrorType: 'static,
 {
     let theme = style.theme;
-    let lp = style.label_px();
     let mins = d.streak_min();
     let n = mins.len().max(1) as f64;
     let top = mins.iter().copied().fold(75.0_f64, f64::max) * 1.1;
-    let mut chart = ChartBuilder::on(root)
-        .margin(8)
-        .margin_top(lp * 1.8)
-        .x_label_area_size(lp * 1.8)
-        .y_label_area_size(lp * 3.0)
-        .build_cartesian_2d(0.0..n, 0.0..top)?;
+    let mut chart = day_builder(root, style).build_cartesian_2d(0.0..n, 0.0..top)?;
     let starts: Vec<String> = d.streaks.iter().map(|s| clock(s.start_s)).collect();
-    chart
-        .configure_mesh()
+    themed(&mut chart.configure_mesh(), style, style.font())
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(5)
         .y_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("min")
-        .label_style(style.font())
-        .axis_style(theme.foreground())
-        .bold_line_style(theme.grid())
-        .light_line_style(theme.background())
         .draw()?;
     bar_labels(root, &chart, &starts, style)?;
     let threshold_min = style.threshold_s as f64 / 60.0;
@@ -339,28 +306,16 @@ pub fn tilt<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let theme = style.theme;
-    let lp = style.label_px();
     let (sit, stand) = d.tilt_distribution_min();
     let top = sit.iter().chain(&stand).copied().fold(10.0_f64, f64::max) * 1.1;
-    let mut chart = ChartBuilder::on(root)
-        .margin(8)
-        .margin_top(lp * 1.8)
-        .x_label_area_size(lp * 1.8)
-        .y_label_area_size(lp * 3.0)
-        .build_cartesian_2d(0.0..TILT_MAX_DEG, 0.0..top)?;
-    chart
-        .configure_mesh()
+    let mut chart = day_builder(root, style).build_cartesian_2d(0.0..TILT_MAX_DEG, 0.0..top)?;
+    themed(&mut chart.configure_mesh(), style, style.font())
         .disable_x_mesh()
         .x_labels(7)
         .x_label_formatter(&|v| format!("{v:.0}°"))
         .y_labels(5)
         .y_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("min")
-        .label_style(style.font())
-        .axis_style(theme.foreground())
-        .bold_line_style(theme.grid())
-        .light_line_style(theme.background())
         .draw()?;
     let w = TILT_BIN_DEG;
     let sit_c = posture_color(Posture::Sitting);

@@ -9,7 +9,7 @@ use chrono::Datelike;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{DrawResult, Style, bar_labels, legend, panel};
+use super::render::{DrawResult, Style, bar_labels, legend, panel, panel_builder, themed};
 use super::{ALERT_COLOR, BOUT_COLORS, HoverPanel, SECOND_COLOR};
 use crate::days::format_duration;
 use crate::history::{DayFigures, PeriodData};
@@ -49,22 +49,13 @@ where
         .map(|d| hours(d.sitting_s))
         .fold(4.0_f64, f64::max)
         * 1.25;
-    let mut c = ChartBuilder::on(&areas[0])
-        .margin(6)
-        .margin_top(lp * 1.7)
-        .x_label_area_size(lp * 1.6)
-        .y_label_area_size(lp * 3.2)
-        .caption("Sitting (h) by bout length", style.font())
+    let mut c = panel_builder(&areas[0], style, "Sitting (h) by bout length")
         .build_cartesian_2d(0.0..n, 0.0..top)?;
-    c.configure_mesh()
+    themed(&mut c.configure_mesh(), style, style.small_font())
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(4)
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(style.small_font())
-        .axis_style(theme.foreground())
-        .bold_line_style(theme.grid())
-        .light_line_style(theme.background())
         .draw()?;
     bar_labels(root, &c, &labels, style)?;
     for (i, d) in days.iter().enumerate() {
@@ -128,22 +119,13 @@ where
         .map(DayFigures::breaks_per_sitting_hour)
         .collect();
     let top = rate.iter().flatten().copied().fold(2.0_f64, f64::max) * 1.2;
-    let mut c = ChartBuilder::on(&areas[1])
-        .margin(6)
-        .margin_top(lp * 1.7)
-        .x_label_area_size(lp * 1.6)
-        .y_label_area_size(lp * 3.2)
-        .caption("Breaks per sitting hour", style.font())
+    let mut c = panel_builder(&areas[1], style, "Breaks per sitting hour")
         .build_cartesian_2d(0.0..n, 0.0..top)?;
-    c.configure_mesh()
+    themed(&mut c.configure_mesh(), style, style.small_font())
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(4)
         .y_label_formatter(&|v| format!("{v:.1}"))
-        .label_style(style.small_font())
-        .axis_style(theme.foreground())
-        .bold_line_style(theme.grid())
-        .light_line_style(theme.background())
         .draw()?;
     bar_labels(root, &c, &labels, style)?;
     c.draw_series(rate.iter().enumerate().filter_map(|(i, r)| {
@@ -174,22 +156,13 @@ where
         .map(|d| d.longest_streak_s as f64 / 60.0)
         .fold(75.0_f64, f64::max)
         * 1.15;
-    let mut c = ChartBuilder::on(&areas[2])
-        .margin(6)
-        .margin_top(lp * 1.7)
-        .x_label_area_size(lp * 1.6)
-        .y_label_area_size(lp * 3.2)
-        .caption("Longest streak (min)", style.font())
+    let mut c = panel_builder(&areas[2], style, "Longest streak (min)")
         .build_cartesian_2d(0.0..n, 0.0..top)?;
-    c.configure_mesh()
+    themed(&mut c.configure_mesh(), style, style.small_font())
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(4)
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(style.small_font())
-        .axis_style(theme.foreground())
-        .bold_line_style(theme.grid())
-        .light_line_style(theme.background())
         .draw()?;
     bar_labels(root, &c, &labels, style)?;
     let threshold_min = style.threshold_s as f64 / 60.0;
@@ -239,24 +212,19 @@ where
         .filter_map(|d| d.mean_tilt_deg)
         .fold(30.0_f64, f64::max)
         * 1.2;
-    let mut c = ChartBuilder::on(&areas[3])
-        .margin(6)
-        .margin_top(lp * 1.7)
-        .x_label_area_size(lp * 1.6)
-        .y_label_area_size(lp * 3.2)
-        .right_y_label_area_size(lp * 3.0)
-        .caption("Slouched (min, bars) and mean tilt (°, line)", style.font())
-        .build_cartesian_2d(0.0..n, 0.0..top)?
-        .set_secondary_coord(0.0..n, 0.0..tilt_top);
-    c.configure_mesh()
+    let mut c = panel_builder(
+        &areas[3],
+        style,
+        "Slouched (min, bars) and mean tilt (°, line)",
+    )
+    .right_y_label_area_size(lp * 3.0)
+    .build_cartesian_2d(0.0..n, 0.0..top)?
+    .set_secondary_coord(0.0..n, 0.0..tilt_top);
+    themed(&mut c.configure_mesh(), style, style.small_font())
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(4)
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(style.small_font())
-        .axis_style(theme.foreground())
-        .bold_line_style(theme.grid())
-        .light_line_style(theme.background())
         .draw()?;
     bar_labels(root, &c, &labels, style)?;
     c.configure_secondary_axes()

@@ -228,3 +228,50 @@ where
     }
     Ok(())
 }
+
+/// The Day charts' frame: margins and label areas scaled with the text.
+pub fn day_builder<'b, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    style: Style,
+) -> ChartBuilder<'_, 'b, DB> {
+    let lp = style.label_px();
+    let mut b = ChartBuilder::on(area);
+    b.margin(8)
+        .margin_top(lp * 1.8)
+        .x_label_area_size(lp * 1.8)
+        .y_label_area_size(lp * 3.0);
+    b
+}
+
+/// A Week/Month panel's frame, with its title.
+pub fn panel_builder<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    style: Style,
+    title: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let lp = style.label_px();
+    let mut b = ChartBuilder::on(area);
+    b.margin(6)
+        .margin_top(lp * 1.7)
+        .x_label_area_size(lp * 1.6)
+        .y_label_area_size(lp * 3.2)
+        .caption(title, style.font());
+    b
+}
+
+/// Axis, grid and label colours of the theme, on any chart's mesh.
+pub fn themed<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+    style: Style,
+    labels: TextStyle<'b>,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+    DB: DrawingBackend,
+{
+    mesh.label_style(labels)
+        .axis_style(style.theme.foreground())
+        .bold_line_style(style.theme.grid())
+        .light_line_style(style.theme.background())
+}
