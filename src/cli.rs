@@ -368,6 +368,23 @@ fn record(
     Ok(())
 }
 
+/// Ends a headless command's writer; an error if any commit failed (the
+/// data it held is not in the database).
+pub(crate) fn finish_writer(
+    writer: StoreWriter,
+    db: &Path,
+) -> anyhow::Result<crate::store::writer::WriterStats> {
+    let stats = writer.finish();
+    if stats.failed_commits > 0 {
+        bail!(
+            "{} commits to {} failed",
+            stats.failed_commits,
+            db.display()
+        );
+    }
+    Ok(stats)
+}
+
 /// `--db`, or the file in the user's data directory.
 fn db_path(explicit: Option<PathBuf>, demo: bool) -> anyhow::Result<PathBuf> {
     if let Some(p) = explicit {
@@ -414,7 +431,7 @@ fn simulate(
         Placement::Thigh => Calibration::default(),
         Placement::Back => demo_calibration(&wearer, placement)?,
     };
-    let writer = StoreWriter::spawn(store, |_| {})?;
+    let writer = StoreWriter::spawn_headless(store, cfg)?;
     let mut rec = Recorder::new(
         &[SensorInput {
             placement,
@@ -427,14 +444,7 @@ fn simulate(
     let started = std::time::Instant::now();
     play_demo(&mut wearer, &mut rec, &[placement]);
     let summary = rec.finish();
-    let stats = writer.finish();
-    if stats.failed_commits > 0 {
-        bail!(
-            "{} commits to {} failed",
-            stats.failed_commits,
-            db.display()
-        );
-    }
+    let stats = finish_writer(writer, db)?;
     let long = summary
         .streaks
         .iter()
@@ -488,7 +498,7 @@ fn import(db: &Path, csv: &Path, placement: Option<Placement>, cfg: &Config) -> 
         placement,
         first_s,
     )?;
-    let writer = StoreWriter::spawn(store, |_| {})?;
+    let writer = StoreWriter::spawn_headless(store, cfg)?;
     let mut rec = Recorder::new(
         &[SensorInput {
             placement,
@@ -500,14 +510,7 @@ fn import(db: &Path, csv: &Path, placement: Option<Placement>, cfg: &Config) -> 
     );
     rec.push(placement, &samples);
     let summary = rec.finish();
-    let stats = writer.finish();
-    if stats.failed_commits > 0 {
-        bail!(
-            "{} commits to {} failed",
-            stats.failed_commits,
-            db.display()
-        );
-    }
+    let stats = finish_writer(writer, db)?;
     println!(
         "imported {name}: {} samples → {} new seconds ({} already stored), sitting {}",
         summary.raw_samples,
@@ -522,7 +525,7 @@ fn import(db: &Path, csv: &Path, placement: Option<Placement>, cfg: &Config) -> 
 /// the rollups are rebuilt exactly as for live data.
 fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()> {
     use crate::export::{Restorable, parse};
-    use crate::store::writer::{WriteOp, WriterOptions};
+    use crate::store::writer::WriteOp;
     let file =
         std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
     let data = parse(BufReader::new(file))
@@ -560,28 +563,14 @@ fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()> {
             }
             seconds.sort_by_key(|s| s.t_s);
             let total = seconds.len();
-            let writer = StoreWriter::spawn_with(
-                store,
-                WriterOptions {
-                    base_config: *cfg,
-                    ..WriterOptions::default()
-                },
-                |_| {},
-            )?;
+            let writer = StoreWriter::spawn_headless(store, cfg)?;
             let tx = writer.sender();
             for chunk in seconds.chunks(50_000) {
                 tx.send(WriteOp::Seconds(chunk.to_vec()))
                     .context("the database writer stopped")?;
             }
             drop(tx);
-            let stats = writer.finish();
-            if stats.failed_commits > 0 {
-                bail!(
-                    "{} commits to {} failed",
-                    stats.failed_commits,
-                    db.display()
-                );
-            }
+            let stats = finish_writer(writer, db)?;
             println!(
                 "restored {} seconds from {} ({} already stored)",
                 stats.rows_written,

@@ -197,16 +197,7 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
         ExportKind::Days => Err(ExportError::DaysCannotBeRestored),
         ExportKind::Samples => {
             let mut v = Vec::new();
-            for (i, l) in lines.enumerate() {
-                let n = i + 2;
-                let l = l?;
-                if l.trim().is_empty() {
-                    continue;
-                }
-                let f: Vec<&str> = l.split(',').collect();
-                if f.len() != 6 {
-                    return Err(bad(n, format!("expected 6 fields, found {}", f.len())));
-                }
+            for_each_row(lines, 6, |n, f| {
                 let t_s: i64 = f[0]
                     .parse()
                     .map_err(|_| bad(n, format!("t_s {:?} is not a whole number", f[0])))?;
@@ -241,21 +232,13 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
                     f[2].to_owned(),
                     placement,
                 ));
-            }
+                Ok(())
+            })?;
             Ok(Restorable::Samples(v))
         }
         ExportKind::Minutes => {
             let mut v = Vec::new();
-            for (i, l) in lines.enumerate() {
-                let n = i + 2;
-                let l = l?;
-                if l.trim().is_empty() {
-                    continue;
-                }
-                let f: Vec<&str> = l.split(',').collect();
-                if f.len() != 12 {
-                    return Err(bad(n, format!("expected 12 fields, found {}", f.len())));
-                }
+            for_each_row(lines, 12, |n, f| {
                 let mut nums = [0_i64; 11];
                 for (k, idx) in [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].into_iter().enumerate() {
                     nums[k] = f[idx].parse().map_err(|_| {
@@ -288,10 +271,36 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
                     stand_tilt_n: nums[9],
                     slouch_s: nums[10],
                 });
-            }
+                Ok(())
+            })?;
             Ok(Restorable::Minutes(v))
         }
     }
+}
+
+/// Calls `f` with each non-blank data line (numbered from the file's
+/// first line) split into exactly `fields` fields.
+fn for_each_row(
+    lines: impl Iterator<Item = std::io::Result<String>>,
+    fields: usize,
+    mut f: impl FnMut(usize, &[&str]) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    for (i, line) in lines.enumerate() {
+        let n = i + 2;
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = line.split(',').collect();
+        if parts.len() != fields {
+            return Err(ExportError::Line {
+                line: n,
+                what: format!("expected {fields} fields, found {}", parts.len()),
+            });
+        }
+        f(n, &parts)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::bail;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 
+use crate::cli::finish_writer;
 use crate::config::Config;
 use crate::days::{local_date, local_to_unix};
 use crate::pipeline::SensorInput;
@@ -16,7 +17,7 @@ use crate::posture::calibration::Calibration;
 use crate::record::{Recorder, demo_calibration, register_demo_device};
 use crate::sensor::Placement;
 use crate::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
-use crate::store::writer::{Outcome, StoreWriter, WriteOp, WriterOptions};
+use crate::store::writer::{Outcome, StoreWriter, WriteOp};
 use crate::store::{DbLock, RoutineSession, Store};
 
 /// The figures of a run, for the command's one line and the benches.
@@ -68,14 +69,7 @@ pub fn gen_history(
             local_date(last)
         );
     }
-    let writer = StoreWriter::spawn_with(
-        store,
-        WriterOptions {
-            base_config: *cfg,
-            ..WriterOptions::default()
-        },
-        |_| {},
-    )?;
+    let writer = StoreWriter::spawn_headless(store, cfg)?;
     let tx = writer.sender();
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut summary = GenSummary::default();
@@ -153,14 +147,7 @@ pub fn gen_history(
         }
     }
     drop(tx);
-    let stats = writer.finish();
-    if stats.failed_commits > 0 {
-        bail!(
-            "{} commits to {} failed",
-            stats.failed_commits,
-            db.display()
-        );
-    }
+    finish_writer(writer, db)?;
     Ok(summary)
 }
 

@@ -20,8 +20,9 @@ use crate::streak::{Streak, StreakRules};
 pub const SHORT_BOUT_S: i64 = 30 * 60;
 pub const LONG_BOUT_S: i64 = 60 * 60;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Period {
+    #[default]
     Day,
     Week,
     Month,

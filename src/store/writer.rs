@@ -137,6 +137,19 @@ impl StoreWriter {
         Ok(Self { tx, handle })
     }
 
+    /// A writer for a headless command (`simulate`, `import`,
+    /// `gen-history`): the command's rules, nobody listening to commits.
+    pub fn spawn_headless(store: Store, cfg: &crate::config::Config) -> std::io::Result<Self> {
+        Self::spawn_with(
+            store,
+            WriterOptions {
+                base_config: *cfg,
+                ..WriterOptions::default()
+            },
+            |_| {},
+        )
+    }
+
     pub fn sender(&self) -> SyncSender<WriteOp> {
         self.tx.clone()
     }

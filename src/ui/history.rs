@@ -70,6 +70,9 @@ pub struct ExportDialog {
     pub first: NaiveDate,
     pub last: NaiveDate,
     pub path: String,
+    /// The path last checked on disk, and (folder exists, file exists):
+    /// checked when the text changes, not at every frame.
+    checked: Option<(String, bool, bool)>,
 }
 
 /// What the History view asks the app to do.
@@ -87,7 +90,7 @@ pub enum HistoryAction {
 
 #[derive(Default)]
 pub struct HistoryModel {
-    pub period: Option<Period>,
+    pub period: Period,
     /// The date shown (any date of the period); `None` until first shown
     /// (then today).
     pub date: Option<NaiveDate>,
@@ -108,7 +111,7 @@ impl HistoryModel {
     }
 
     pub fn period(&self) -> Period {
-        self.period.unwrap_or(Period::Day)
+        self.period
     }
 
     pub fn summary(&self) -> Option<&SummaryView> {
@@ -302,7 +305,7 @@ pub fn history_ui(
         ui.strong(period.label(date));
     });
     if period != model.period() || Some(date) != model.date {
-        model.period = Some(period);
+        model.period = period;
         model.date = Some(date);
     }
     let (first, last) = period.range(date);
@@ -387,6 +390,7 @@ pub fn history_ui(
                 first,
                 last,
                 path: default_export_path(ExportKind::Days, first, last),
+                checked: None,
             });
         }
         if let Some(m) = &model.export_message {
@@ -504,10 +508,20 @@ fn export_dialog_ui(ui: &mut egui::Ui, model: &mut HistoryModel) -> Option<Histo
                 .hint_text("file.csv"),
         );
         let path = PathBuf::from(dialog.path.trim());
-        let folder_ok = path
-            .parent()
-            .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
-        let exists = path.is_file();
+        if dialog
+            .checked
+            .as_ref()
+            .is_none_or(|(p, ..)| *p != dialog.path)
+        {
+            let folder_ok = path
+                .parent()
+                .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
+            dialog.checked = Some((dialog.path.clone(), folder_ok, path.is_file()));
+        }
+        let (folder_ok, exists) = dialog
+            .checked
+            .as_ref()
+            .map_or((false, false), |&(_, f, e)| (f, e));
         if !folder_ok {
             ui.colored_label(ui.visuals().warn_fg_color, "That folder does not exist.");
         } else if exists {
