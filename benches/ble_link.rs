@@ -20,10 +20,10 @@ use std::time::{Duration, Instant};
 
 use bus::stored_seconds;
 use fake_bluez::{FakeBluez, Kind, SensorSpec};
-use sitless::ble::{BleEvent, LinkState, LinkStats};
-use sitless::config::Config;
+use sitless::domain::config::Config;
+use sitless::domain::sample::Placement;
 use sitless::engine::{Engine, EngineOptions, UiEvent};
-use sitless::sensor::Placement;
+use sitless::sources::ble::{BleEvent, LinkState, LinkStats};
 use sitless::store::Store;
 
 const ADDRESS: &str = "C0:FF:EE:00:00:01";
@@ -50,7 +50,7 @@ fn engine(db: &Path) -> Engine {
             demo: None,
             config: Config::default().consistent(),
             demo_start_s: 0,
-            ble: Some(sitless::ble::system_clock()),
+            ble: Some(sitless::sources::ble::system_clock()),
             page_limit: None,
         },
         Arc::new(|| {}),

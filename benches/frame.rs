@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sitless::app::SitlessApp;
-use sitless::config::Config;
+use sitless::domain::config::Config;
 use sitless::engine::{DemoOptions, Engine, EngineOptions};
 
 const START_S: i64 = 1_772_438_400;

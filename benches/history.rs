@@ -18,9 +18,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use sitless::app::SitlessApp;
 use sitless::charts::render::{ChartSource, Style, render_rgb};
 use sitless::charts::{ChartKind, ChartTheme};
-use sitless::config::Config;
+use sitless::domain::config::Config;
+use sitless::domain::figures::{
+    DayDetail, Period, PeriodData, days_from_rollups, days_from_samples,
+};
 use sitless::engine::{Engine, EngineOptions};
-use sitless::history::{DayDetail, Period, PeriodData, days_from_rollups, days_from_samples};
 use sitless::store::Store;
 
 const DAYS: u32 = 365;
@@ -35,8 +37,8 @@ fn database() -> PathBuf {
     if !db.exists() {
         let cfg = Config::default().consistent();
         let t = Instant::now();
-        let s =
-            sitless::gen_history::gen_history(&db, DAYS, 1, today(), &cfg).expect("gen-history");
+        let s = sitless::cli::gen_history::gen_history(&db, DAYS, 1, today(), &cfg)
+            .expect("gen-history");
         eprintln!(
             "FIGURE gen-history {DAYS} days: worn {} days, {} seconds, in {:.1} s",
             s.days_worn,

@@ -7,13 +7,13 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sitless::config::Config;
+use sitless::domain::calibration::Calibration;
+use sitless::domain::config::Config;
+use sitless::domain::posture::PostureSecond;
+use sitless::domain::sample::{Placement, RawSample};
+use sitless::engine::recorder::Recorder;
 use sitless::pipeline::{Pipeline, PipelineOutput, SensorInput};
-use sitless::posture::PostureSecond;
-use sitless::posture::calibration::Calibration;
-use sitless::record::Recorder;
-use sitless::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
-use sitless::sensor::{Placement, RawSample};
+use sitless::sources::demo::wearer::{DemoScript, DemoSecond, DemoWearer};
 use sitless::store::Store;
 use sitless::store::writer::StoreWriter;
 

@@ -1,30 +1,20 @@
 //! Sitless: a desktop companion for a wearable posture sensor.
 //!
 //! Data flows one way (see `docs/architecture.md`):
-//! `sensor` → `posture` → `streak`/`reminder` (all inside `pipeline`) →
-//! `store` (the only SQL) → `report`/`charts` → `ui`. The `engine` owns the
-//! worker threads and the bounded channels between them and the UI.
+//! `sources` (demo, CSV, Bluetooth) → `pipeline` (windows, postures,
+//! streaks, reminders) → `store` (the only SQL, one writer) → `charts` →
+//! `ui`. `domain` holds the pure types and rules every layer shares;
+//! `engine` runs the workers on named threads and speaks to the window
+//! (`app`) through bounded channels; `cli` is the command line.
 
 pub mod app;
-pub mod ble;
 pub mod charts;
 pub mod cli;
-pub mod cli_ble;
-pub mod config;
-pub mod days;
+pub mod domain;
 pub mod engine;
-pub mod export;
-pub mod gen_history;
-pub mod history;
-pub mod notify;
 pub mod pipeline;
-pub mod posture;
-pub mod record;
-pub mod reminder;
-pub mod report;
 pub mod routines;
-pub mod sensor;
-pub mod settings;
+pub mod sources;
 pub mod store;
-pub mod streak;
+pub mod transfer;
 pub mod ui;

@@ -195,16 +195,21 @@ fn sitless_sensor_survives_20_link_drops_and_bad_packets_with_nothing_lost_or_do
     // Malformed notifications in the middle of the stream.
     std::thread::sleep(Duration::from_millis(300));
     for bad in [&[1u8, 2, 3][..], &[0; 21][..], &[0; 8][..]] {
-        fake.notify_raw(SITLESS, sitless::ble::model::sitless::SAMPLES, bad);
+        fake.notify_raw(SITLESS, sitless::sources::ble::model::sitless::SAMPLES, bad);
     }
-    let mut implausible = sitless::ble::model::sitless::encode_samples(0, Some(0), &[[0, 0, 1000]]);
+    let mut implausible =
+        sitless::sources::ble::model::sitless::encode_samples(0, Some(0), &[[0, 0, 1000]]);
     implausible[8..10].copy_from_slice(&i16::MAX.to_le_bytes());
-    fake.notify_raw(SITLESS, sitless::ble::model::sitless::SAMPLES, &implausible);
+    fake.notify_raw(
+        SITLESS,
+        sitless::sources::ble::model::sitless::SAMPLES,
+        &implausible,
+    );
     // Sequence numbers going back (a repeat) and jumping far ahead once.
     let seq = u32::try_from(fake.log(SITLESS).generated).unwrap();
     for s in [seq - 100, seq + 1_000_000] {
-        let p = sitless::ble::model::sitless::encode_samples(s, None, &[[0, 0, 1000]]);
-        fake.notify_raw(SITLESS, sitless::ble::model::sitless::SAMPLES, &p);
+        let p = sitless::sources::ble::model::sitless::encode_samples(s, None, &[[0, 0, 1000]]);
+        fake.notify_raw(SITLESS, sitless::sources::ble::model::sitless::SAMPLES, &p);
     }
     std::thread::sleep(Duration::from_millis(500));
     let interrupted = Command::new("kill")

@@ -1,13 +1,13 @@
 //! The posture pipeline against the demo wearer's ground truth, thigh
 //! placement, with a different random mounting rotation for every seed.
 
-use sitless::config::Config;
+use sitless::domain::calibration::Calibration;
+use sitless::domain::config::Config;
+use sitless::domain::posture::Posture;
+use sitless::domain::sample::Placement;
+use sitless::engine::recorder::demo_calibration;
 use sitless::pipeline::{Pipeline, PipelineOutput, SensorInput};
-use sitless::posture::Posture;
-use sitless::posture::calibration::Calibration;
-use sitless::record::demo_calibration;
-use sitless::sensor::Placement;
-use sitless::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
+use sitless::sources::demo::wearer::{DemoScript, DemoSecond, DemoWearer};
 
 const START_S: i64 = 1_772_438_400; // 2026-03-02T08:00:00Z
 

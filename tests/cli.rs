@@ -3,10 +3,10 @@
 use std::io::Write;
 use std::process::Command;
 
-use sitless::config::Config;
-use sitless::posture::Posture;
-use sitless::sensor::demo::{DemoScript, DemoSecond, DemoWearer};
-use sitless::streak::streaks_of;
+use sitless::domain::config::Config;
+use sitless::domain::posture::Posture;
+use sitless::domain::streak::streaks_of;
+use sitless::sources::demo::wearer::{DemoScript, DemoSecond, DemoWearer};
 
 const START: &str = "2026-03-02T08:00:00+00:00";
 const START_S: i64 = 1_772_438_400;

@@ -3,9 +3,9 @@
 //! either decoded into plausible values that encode back to the same bytes,
 //! or rejected with a counted reason.
 
-use ::sitless::ble::model::sitless as profile;
-use ::sitless::ble::model::{DecodeError, MAX_ABS_G, decode_battery, microbit, thingy};
-use ::sitless::posture::vector::Vec3;
+use ::sitless::domain::vector::Vec3;
+use ::sitless::sources::ble::model::sitless as profile;
+use ::sitless::sources::ble::model::{DecodeError, MAX_ABS_G, decode_battery, microbit, thingy};
 
 const N: usize = 1_000_000;
 

@@ -17,11 +17,13 @@ use egui_kittest::kittest::Queryable;
 use sitless::app::SitlessApp;
 use sitless::charts::render::{ChartSource, Style, render_rgb};
 use sitless::charts::{ChartKind, ChartTheme};
-use sitless::config::Config;
+use sitless::domain::config::Config;
+use sitless::domain::figures::{
+    DayDetail, Period, PeriodData, days_from_rollups, days_from_samples,
+};
+use sitless::domain::posture::{Posture, PostureSecond};
+use sitless::domain::sample::Placement;
 use sitless::engine::{Engine, EngineOptions};
-use sitless::history::{DayDetail, Period, PeriodData, days_from_rollups, days_from_samples};
-use sitless::posture::{Posture, PostureSecond};
-use sitless::sensor::Placement;
 use sitless::store::{RoutineSession, Store};
 
 const BERLIN: &str = "CET-1CEST,M3.5.0,M10.5.0/3";

@@ -14,7 +14,7 @@ use std::sync::mpsc::{Sender, channel};
 mod bus;
 
 use bus::start_bus;
-use sitless::settings::Settings;
+use sitless::domain::settings::Settings;
 use sitless::store::Store;
 
 #[derive(Debug)]

@@ -303,9 +303,9 @@ fn a_read_only_database_or_folder_keeps_recording_in_memory_and_saves_once_writa
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sitless::app::{Shell, SitlessApp};
-use sitless::config::Config;
+use sitless::domain::config::Config;
+use sitless::domain::sample::Placement;
 use sitless::engine::{DemoOptions, Engine, EngineOptions};
-use sitless::sensor::Placement;
 use sitless::store::{DbLock, Store};
 
 const START_S: i64 = 1_772_438_400;
@@ -420,7 +420,7 @@ fn a_full_disk_shows_the_banner_keeps_the_data_and_frames_stay_short() {
     let pages = {
         let store = Store::open(&db).unwrap();
         for p in [Placement::Thigh, Placement::Back] {
-            sitless::record::register_demo_device(&store, p, START_S).unwrap();
+            sitless::engine::recorder::register_demo_device(&store, p, START_S).unwrap();
         }
         store.page_count().unwrap()
     };

@@ -17,7 +17,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use fake_bluez::{FakeBluez, Kind, SensorSpec};
 use sitless::app::SitlessApp;
-use sitless::config::Config;
+use sitless::domain::config::Config;
 use sitless::engine::{Engine, EngineOptions};
 
 const ADDRESS: &str = "C0:FF:EE:00:00:07";
@@ -55,7 +55,7 @@ fn sensors_view_flow(bus_address: &str) {
             demo: None,
             config,
             demo_start_s: 0,
-            ble: Some(sitless::ble::system_clock()),
+            ble: Some(sitless::sources::ble::system_clock()),
             page_limit: None,
         },
         Arc::new(|| {}),

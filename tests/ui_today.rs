@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sitless::app::SitlessApp;
-use sitless::config::Config;
+use sitless::domain::config::Config;
+use sitless::domain::settings::Settings;
 use sitless::engine::{DemoOptions, Engine, EngineOptions, PaceClock};
-use sitless::sensor::demo::{Activity, DemoScript, Segment};
-use sitless::settings::Settings;
+use sitless::sources::demo::wearer::{Activity, DemoScript, Segment};
 use sitless::store::Store;
 
 const START_S: i64 = 1_772_438_400;

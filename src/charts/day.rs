@@ -8,9 +8,9 @@ use plotters::prelude::*;
 
 use super::render::{DrawResult, Style, bar_labels, day_builder, legend, panel, themed};
 use super::{ALERT_COLOR, HoverPanel, SECOND_COLOR, posture_color};
-use crate::days::{format_duration, local_datetime};
-use crate::history::{DayDetail, TILT_BIN_DEG, TILT_MAX_DEG};
-use crate::posture::Posture;
+use crate::domain::days::{format_duration, local_datetime};
+use crate::domain::figures::{DayDetail, TILT_BIN_DEG, TILT_MAX_DEG};
+use crate::domain::posture::Posture;
 
 const BAND_TOP: f64 = -4.0;
 const BAND_BOTTOM: f64 = -16.0;

@@ -10,7 +10,7 @@ use std::sync::Once;
 
 use plotters::style::{FontStyle, RGBColor, register_font};
 
-use crate::posture::Posture;
+use crate::domain::posture::Posture;
 
 /// The family name charts ask for; registered once from embedded bytes.
 pub const FONT: &str = "sitless-sans";
@@ -65,11 +65,11 @@ impl ChartKind {
         }
     }
 
-    pub fn period(self) -> crate::history::Period {
+    pub fn period(self) -> crate::domain::figures::Period {
         match self {
-            Self::Week => crate::history::Period::Week,
-            Self::Month => crate::history::Period::Month,
-            _ => crate::history::Period::Day,
+            Self::Week => crate::domain::figures::Period::Week,
+            Self::Month => crate::domain::figures::Period::Month,
+            _ => crate::domain::figures::Period::Day,
         }
     }
 }

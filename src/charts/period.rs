@@ -11,8 +11,8 @@ use plotters::prelude::*;
 
 use super::render::{DrawResult, Style, bar_labels, legend, panel, panel_builder, themed};
 use super::{ALERT_COLOR, BOUT_COLORS, HoverPanel, SECOND_COLOR};
-use crate::days::format_duration;
-use crate::history::{DayFigures, PeriodData};
+use crate::domain::days::format_duration;
+use crate::domain::figures::{DayFigures, PeriodData};
 
 fn day_label(d: &DayFigures, n_days: usize) -> String {
     if n_days <= 7 {

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Chart, ChartError, ChartKind, ChartTheme, FONT, Hover, RgbImage, register_fonts};
-use crate::history::{DayDetail, PeriodData};
+use crate::domain::figures::{DayDetail, PeriodData};
 
 /// The data a chart is drawn from.
 #[derive(Clone, Copy, Debug)]

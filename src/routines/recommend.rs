@@ -2,7 +2,7 @@
 //! was measured; the rules are in `docs/recommendations.md`.
 
 use super::catalog::Catalog;
-use crate::days::format_duration;
+use crate::domain::days::format_duration;
 
 /// What the recommender knows about the moment.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::posture::calibration::Calibration;
-use crate::posture::vector::Vec3;
-use crate::posture::{Posture, PostureSecond};
-use crate::reminder::ReminderDue;
-use crate::sensor::Placement;
-use crate::settings::Settings;
+use crate::domain::calibration::Calibration;
+use crate::domain::posture::{Posture, PostureSecond};
+use crate::domain::reminder::ReminderDue;
+use crate::domain::sample::Placement;
+use crate::domain::settings::Settings;
+use crate::domain::vector::Vec3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -5,7 +5,7 @@
 //!   (additive, so seconds may arrive in any order);
 //! - `bouts`: maximal runs of consecutive sitting seconds, merged with
 //!   their neighbours as seconds arrive (any order);
-//! - `streaks` and `breaks`: the streak rules (`crate::streak`) fed in time
+//! - `streaks` and `breaks`: the streak rules (`crate::domain::streak`) fed in time
 //!   order by a tracker kept between commits. Seconds older than the newest
 //!   seen (rare: a replay) re-run the rules from the start of the streak
 //!   they fall into, which is exact because a streak starts from a clean
@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{StoreError, seconds_in, tilt_to_ddeg};
-use crate::posture::{Posture, PostureSecond};
-use crate::streak::{StreakEvent, StreakRules, StreakTracker};
+use crate::domain::posture::{Posture, PostureSecond};
+use crate::domain::streak::{StreakEvent, StreakRules, StreakTracker};
 
 /// The rules rollups are computed with (streaks, slouch).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -28,7 +28,7 @@ pub struct RollupRules {
 }
 
 impl RollupRules {
-    pub fn of(cfg: &crate::config::Config) -> Self {
+    pub fn of(cfg: &crate::domain::config::Config) -> Self {
         Self {
             streak: cfg.streak,
             slouch_ddeg: (cfg.posture.slouch_deg * 10.0).round() as i64,
@@ -38,7 +38,7 @@ impl RollupRules {
 
 impl Default for RollupRules {
     fn default() -> Self {
-        Self::of(&crate::config::Config::default().consistent())
+        Self::of(&crate::domain::config::Config::default().consistent())
     }
 }
 
@@ -341,8 +341,8 @@ fn add_bouts(tx: &Transaction<'_>, seconds: &[PostureSecond]) -> Result<(), Stor
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::streak::streaks_of;
     use crate::store::Store;
-    use crate::streak::streaks_of;
 
     /// A seeded random timeline of runs (with missing stretches).
     fn timeline(seed: u64, n_runs: usize) -> Vec<PostureSecond> {
@@ -383,7 +383,7 @@ mod tests {
             "demo:thigh",
             "demo",
             "Demo",
-            crate::sensor::Placement::Thigh,
+            crate::domain::sample::Placement::Thigh,
             0,
         )
         .unwrap();

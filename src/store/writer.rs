@@ -12,9 +12,9 @@ use rusqlite::params;
 
 use super::rollup::{RollupRules, Rollups};
 use super::{Store, StoreError};
-use crate::posture::PostureSecond;
-use crate::posture::calibration::Calibration;
-use crate::reminder::ReminderDue;
+use crate::domain::calibration::Calibration;
+use crate::domain::posture::PostureSecond;
+use crate::domain::reminder::ReminderDue;
 
 pub const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
 /// How often a refused write is tried again.
@@ -34,7 +34,7 @@ pub struct WriterOptions {
     pub max_buffered_rows: usize,
     /// Streak and slouch rules of the rollups; settings change the streak
     /// rules (`base` is what settings apply to).
-    pub base_config: crate::config::Config,
+    pub base_config: crate::domain::config::Config,
     /// Days of per-second detail to keep (`None`: all); settings change it.
     pub detail_keep_days: Option<u32>,
 }
@@ -44,7 +44,7 @@ impl Default for WriterOptions {
         Self {
             reopen: None,
             max_buffered_rows: MAX_BUFFERED_ROWS,
-            base_config: crate::config::Config::default().consistent(),
+            base_config: crate::domain::config::Config::default().consistent(),
             detail_keep_days: None,
         }
     }
@@ -82,7 +82,7 @@ pub enum WriteOp {
         calibration: Calibration,
     },
     RoutineSession(super::RoutineSession),
-    Settings(crate::settings::Settings),
+    Settings(crate::domain::settings::Settings),
     /// Commit now and answer when done.
     Flush(SyncSender<()>),
 }
@@ -139,7 +139,10 @@ impl StoreWriter {
 
     /// A writer for a headless command (`simulate`, `import`,
     /// `gen-history`): the command's rules, nobody listening to commits.
-    pub fn spawn_headless(store: Store, cfg: &crate::config::Config) -> std::io::Result<Self> {
+    pub fn spawn_headless(
+        store: Store,
+        cfg: &crate::domain::config::Config,
+    ) -> std::io::Result<Self> {
         Self::spawn_with(
             store,
             WriterOptions {
@@ -168,7 +171,7 @@ struct Pending {
     outcomes: Vec<(i64, Outcome, i64)>,
     calibrations: Vec<(i64, Calibration)>,
     sessions: Vec<super::RoutineSession>,
-    settings: Option<crate::settings::Settings>,
+    settings: Option<crate::domain::settings::Settings>,
     since: Option<Instant>,
     /// The last commit failed: wait `RETRY_INTERVAL`, on a new connection.
     failing: bool,
@@ -408,8 +411,8 @@ mod tests {
     use std::sync::mpsc::channel;
 
     use super::*;
-    use crate::posture::Posture;
-    use crate::sensor::Placement;
+    use crate::domain::posture::Posture;
+    use crate::domain::sample::Placement;
 
     fn seconds(device_id: i64, range: std::ops::Range<i64>) -> Vec<PostureSecond> {
         range

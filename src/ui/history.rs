@@ -14,12 +14,12 @@ use chrono::{Datelike, NaiveDate};
 use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use super::CHART_MIN_INTERVAL;
-use super::chart_image::chart_image_ui;
+use super::widgets::chart_image::chart_image_ui;
 use crate::charts::{Chart, ChartKind, ChartTheme, Hover};
-use crate::days::format_duration;
+use crate::domain::days::format_duration;
+use crate::domain::figures::Period;
 use crate::engine::{HistoryChartRequest, SummaryRequest, SummaryView};
-use crate::export::ExportKind;
-use crate::history::Period;
+use crate::transfer::export::ExportKind;
 
 /// Slots kept (textures of recently seen periods and sizes).
 const MAX_SLOTS: usize = 40;

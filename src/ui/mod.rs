@@ -1,25 +1,24 @@
 //! Views. No SQL and no sensor here: a view reads the `TodayModel` (built
 //! from engine events) and returns `UiAction`s for the app to send.
 
-pub mod chart_image;
 pub mod history;
 pub mod routines;
 pub mod sensors;
 pub mod settings;
 pub mod startup;
-pub mod storage;
 pub mod today;
+pub mod widgets;
 
 use std::time::Duration;
 
 use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use crate::charts::ChartTheme;
-use crate::days::local_date;
+use crate::domain::days::local_date;
+use crate::domain::reminder::ReminderDue;
+use crate::domain::report::DayReport;
+use crate::domain::settings::Settings;
 use crate::engine::{ChartRequest, Live, SensorStatus, UiEvent};
-use crate::reminder::ReminderDue;
-use crate::report::DayReport;
-use crate::settings::Settings;
 use crate::store::RoutineSession;
 
 /// What a view asks the app to do.

@@ -3,7 +3,7 @@
 use egui::{Color32, RichText, Stroke, Ui, vec2};
 
 use super::UiAction;
-use crate::days::{format_duration, local_datetime};
+use crate::domain::days::{format_duration, local_datetime};
 use crate::routines::catalog::{Catalog, Check, Figure};
 use crate::routines::player::{Announcement, Player};
 use crate::store::RoutineSession;

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use egui::{Color32, RichText, Ui};
 
-use crate::ble::{
+use crate::domain::sample::Placement;
+use crate::engine::{Pose, SensorState, SensorStatus};
+use crate::sources::ble::{
     AdapterStatus, BleCommand, BleEvent, LinkState, LinkStats, PairedSensor, Seen, SensorModel,
 };
-use crate::engine::{Pose, SensorState, SensorStatus};
-use crate::sensor::Placement;
 
 /// How long the wearer holds each calibration pose.
 pub const POSE_S: f64 = 5.0;

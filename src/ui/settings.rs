@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 
 use super::UiAction;
-use crate::settings::{DAY_NAMES, Settings};
+use crate::domain::settings::{DAY_NAMES, Settings};
 
 /// Minutes after midnight as an `HH:MM` drag value pair.
 fn time_ui(ui: &mut Ui, label: &str, minutes: &mut u32) {

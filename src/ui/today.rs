@@ -5,9 +5,9 @@ use egui::{Color32, RichText, Ui};
 
 use super::{TodayModel, UiAction};
 use crate::charts::posture_color;
-use crate::days::{format_duration, local_datetime};
+use crate::domain::days::{format_duration, local_datetime};
+use crate::domain::posture::Posture;
 use crate::engine::{ChartRequest, SensorState};
-use crate::posture::Posture;
 use crate::routines::catalog::Catalog;
 
 const TIMELINE_HEIGHT_PT: f32 = 220.0;
@@ -79,7 +79,7 @@ fn swatch_ui(ui: &mut Ui, color: Color32, round: bool) {
 
 fn recommendation_card_ui(
     ui: &mut Ui,
-    card: &crate::reminder::ReminderDue,
+    card: &crate::domain::reminder::ReminderDue,
     actions: &mut Vec<UiAction>,
 ) {
     egui::Frame::group(ui.style())
@@ -252,7 +252,7 @@ fn timeline_ui(ui: &mut Ui, model: &TodayModel, wall_now_s: i64, actions: &mut V
     let size = egui::vec2(width_pt, TIMELINE_HEIGHT_PT);
     match model.chart() {
         Some(tex) => {
-            super::chart_image::chart_image_ui(
+            super::widgets::chart_image::chart_image_ui(
                 ui,
                 tex,
                 size,

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use sitless::ble::model::{self, microbit, sitless as profile, thingy};
+use sitless::sources::ble::model::{self, microbit, sitless as profile, thingy};
 use uuid::Uuid;
 use zbus::object_server::SignalEmitter;
 use zbus::{OwnedObjectPath, OwnedVariant as OwnedValue};

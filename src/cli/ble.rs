@@ -1,0 +1,241 @@
+//! The headless Bluetooth commands: `scan`, `pair`, `devices`, `forget`,
+//! and what `record` prints about its links.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::domain::sample::Placement;
+use crate::sources::ble::central::{Ble, BleOptions};
+use crate::sources::ble::{
+    AdapterStatus, BleCommand, BleEvent, LinkState, LinkStats, Seen, system_clock,
+};
+use crate::store::{DeviceRow, Store};
+
+fn start(db: &Path) -> anyhow::Result<(Ble, std::sync::mpsc::Receiver<BleEvent>)> {
+    let (tx, rx) = channel();
+    let ble = Ble::spawn(
+        BleOptions {
+            db: db.to_owned(),
+            clock: system_clock(),
+            connect_paired: false,
+        },
+        move |e| {
+            let _ = tx.send(e);
+        },
+    )?;
+    Ok((ble, rx))
+}
+
+/// Waits for the adapter; an unusable one ends the command with the reason.
+fn wait_ready(rx: &std::sync::mpsc::Receiver<BleEvent>) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(BleEvent::Adapter(AdapterStatus::Ready { .. })) => return Ok(()),
+            Ok(BleEvent::Adapter(AdapterStatus::Unavailable(reason))) => {
+                bail!("cannot use Bluetooth: {reason}")
+            }
+            Ok(_) => {}
+            Err(_) => bail!("cannot use Bluetooth: the adapter did not answer"),
+        }
+    }
+}
+
+pub fn scan(db: &Path, timeout_s: u64, json: bool) -> anyhow::Result<()> {
+    let (ble, rx) = start(db)?;
+    wait_ready(&rx)?;
+    ble.send(BleCommand::StartScan);
+    if !json {
+        eprintln!("scanning for {timeout_s} s…");
+    }
+    let deadline = Instant::now() + Duration::from_secs(timeout_s);
+    let mut seen: Vec<Seen> = Vec::new();
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(BleEvent::Seen(list)) => seen = list,
+            Ok(BleEvent::Failed { reason, .. }) => bail!("{reason}"),
+            Ok(_) => {}
+            Err(RecvTimeoutError::Timeout) => break,
+            Err(RecvTimeoutError::Disconnected) => bail!("the Bluetooth worker stopped"),
+        }
+    }
+    drop(ble);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&seen)?);
+        return Ok(());
+    }
+    if seen.is_empty() {
+        println!("no sensors found; is the sensor on, charged and close by?");
+        return Ok(());
+    }
+    for s in &seen {
+        let note = if s.paired {
+            "  paired"
+        } else if s.lookalike {
+            "  look-alike: same name as a paired sensor, different device"
+        } else {
+            ""
+        };
+        println!(
+            "{}  {:<17} {:>8}  {}{note}",
+            s.address,
+            s.model.label(),
+            s.rssi_dbm
+                .map_or_else(|| "-".into(), |r| format!("{r} dBm")),
+            s.name.as_deref().unwrap_or("(no name)"),
+        );
+    }
+    Ok(())
+}
+
+pub fn pair(db: &Path, id: &str, placement: Placement, timeout_s: u64) -> anyhow::Result<()> {
+    let address = id.to_uppercase();
+    let (ble, rx) = start(db)?;
+    wait_ready(&rx)?;
+    ble.send(BleCommand::StartScan);
+    let deadline = Instant::now() + Duration::from_secs(timeout_s);
+    let mut asked = false;
+    loop {
+        let ev = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(ev) => ev,
+            Err(_) if asked => bail!("{address} did not answer in {timeout_s} s"),
+            Err(_) => bail!(
+                "{address} was not seen in {timeout_s} s; is it on and close by? (`sitless scan` lists what is)"
+            ),
+        };
+        match ev {
+            BleEvent::Seen(list) if !asked && list.iter().any(|s| s.address == address) => {
+                ble.send(BleCommand::Pair {
+                    address: address.clone(),
+                    placement,
+                });
+                asked = true;
+            }
+            BleEvent::Paired(list) if asked => {
+                if let Some(p) = list.iter().find(|p| p.address == address) {
+                    println!(
+                        "paired {} ({}, {}) on the {}",
+                        p.name,
+                        p.model.label(),
+                        p.address,
+                        p.placement
+                    );
+                    if p.model == crate::sources::ble::SensorModel::MicroBit {
+                        println!(
+                            "if the micro:bit's firmware asks for bonding, pair it once in the system's Bluetooth settings too"
+                        );
+                    }
+                    return Ok(());
+                }
+            }
+            BleEvent::Failed {
+                address: Some(a),
+                reason,
+            } if a == address => bail!("pairing {address} failed: {reason}"),
+            _ => {}
+        }
+    }
+}
+
+pub fn devices(db: &Path, json: bool) -> anyhow::Result<()> {
+    let list = Store::open(db)?.paired_devices()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    if list.is_empty() {
+        println!("no paired sensors");
+    }
+    for d in &list {
+        println!(
+            "{}  {:<9} {:<6} {}",
+            d.address, d.model, d.placement, d.name
+        );
+    }
+    Ok(())
+}
+
+pub fn forget(db: &Path, id: &str) -> anyhow::Result<()> {
+    let now_s = chrono::Utc::now().timestamp();
+    let store = Store::open(db)?;
+    if !store
+        .forget_device(&id.to_uppercase(), now_s)
+        .context("cannot update the database")?
+    {
+        bail!("no paired sensor has the address {id}");
+    }
+    println!("forgot {id}; its recorded data stays");
+    Ok(())
+}
+
+/// With one sensor, say what its placement cannot measure.
+pub fn say_what_cannot_be_measured(paired: &[DeviceRow]) {
+    let has = |p| paired.iter().any(|d| d.placement == p);
+    match (has(Placement::Thigh), has(Placement::Back)) {
+        (true, false) => println!(
+            "note: with only a thigh sensor, trunk tilt is not measured and lying on the back counts as sitting"
+        ),
+        (false, true) => println!(
+            "note: with only a back sensor, sitting is told from standing by trunk angle alone (less certain); a thigh sensor measures it directly"
+        ),
+        _ => {}
+    }
+}
+
+/// Prints link changes as they happen and a summary at the end.
+#[derive(Default)]
+pub struct LinkPrinter {
+    stats: BTreeMap<String, LinkStats>,
+    states: BTreeMap<String, LinkState>,
+}
+
+impl LinkPrinter {
+    pub fn event(&mut self, e: &BleEvent) {
+        match e {
+            BleEvent::Adapter(AdapterStatus::Unavailable(reason)) => {
+                println!("Bluetooth unavailable: {reason}");
+            }
+            BleEvent::Link { address, state } => {
+                // Countdowns are not news; state changes are.
+                let changed = self
+                    .states
+                    .get(address)
+                    .is_none_or(|old| std::mem::discriminant(old) != std::mem::discriminant(state));
+                if changed {
+                    println!("{address}: {state}");
+                }
+                self.states.insert(address.clone(), state.clone());
+            }
+            BleEvent::Stats { address, stats } => {
+                self.stats.insert(address.clone(), *stats);
+            }
+            BleEvent::Failed { address, reason } => {
+                println!("{}: {reason}", address.as_deref().unwrap_or("Bluetooth"));
+            }
+            _ => {}
+        }
+    }
+
+    pub fn summary(&self) {
+        for (address, s) in &self.stats {
+            println!(
+                "link {address}: samples {}, from history {}, lost {}, repeats discarded {}, malformed {}, bad length {}, implausible {}, undated {}, drops {}, sequence jumps {}",
+                s.samples,
+                s.from_history,
+                s.lost,
+                s.repeats,
+                s.malformed(),
+                s.bad_length,
+                s.implausible,
+                s.undated,
+                s.drops,
+                s.seq_jumps
+            );
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Synthetic history for demos and benchmarks: a seeded desk worker wearing
+//! a thigh and a back sensor, through the same pipeline and writer as live
+//! data (so rollups, streaks and reminders are the real ones). Weekdays
+//! are workdays of 7.5–9.5 h; on a weekend day the sensor is worn for a
+//! few hours about half the time; now and then a day is skipped.
+
+use std::path::Path;
+
+use anyhow::bail;
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
+
+use crate::cli::finish_writer;
+use crate::domain::calibration::Calibration;
+use crate::domain::config::Config;
+use crate::domain::days::{local_date, local_to_unix};
+use crate::domain::sample::Placement;
+use crate::engine::recorder::{Recorder, demo_calibration, register_demo_device};
+use crate::pipeline::SensorInput;
+use crate::sources::demo::wearer::{DemoScript, DemoSecond, DemoWearer};
+use crate::store::writer::{Outcome, StoreWriter, WriteOp};
+use crate::store::{DbLock, RoutineSession, Store};
+
+/// The figures of a run, for the command's one line and the benches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GenSummary {
+    pub days_worn: u32,
+    pub seconds: u64,
+    pub reminders: u64,
+    pub routines: u64,
+}
+
+/// One day's plan: when the wearer starts and for how long, or nothing.
+fn plan(date: NaiveDate, rng: &mut fastrand::Rng) -> Option<(NaiveTime, f64)> {
+    let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+    if rng.u8(0..100) < if weekend { 45 } else { 4 } {
+        return None;
+    }
+    let (start_min, hours) = if weekend {
+        (rng.u32(9 * 60..=14 * 60), 3.0 + rng.f64() * 3.0)
+    } else {
+        (rng.u32(7 * 60 + 45..=9 * 60 + 30), 7.5 + rng.f64() * 2.0)
+    };
+    NaiveTime::from_hms_opt(start_min / 60, start_min % 60, 0).map(|t| (t, hours))
+}
+
+/// Generates the `days` days before `today` into `db`.
+pub fn gen_history(
+    db: &Path,
+    days: u32,
+    seed: u64,
+    today: NaiveDate,
+    cfg: &Config,
+) -> anyhow::Result<GenSummary> {
+    if days == 0 || days > 3660 {
+        bail!("--days must be between 1 and 3660, got {days}");
+    }
+    let _lock = DbLock::acquire(db)?;
+    let store = Store::open(db)?;
+    let first = today - Duration::days(i64::from(days));
+    let first_s = local_to_unix(first.and_time(NaiveTime::MIN));
+    let thigh = register_demo_device(&store, Placement::Thigh, first_s)?;
+    let back = register_demo_device(&store, Placement::Back, first_s)?;
+    if let Some(last) = store.last_second()?
+        && last >= first_s
+    {
+        bail!(
+            "{} already holds data from {} on; generate into a new database",
+            db.display(),
+            local_date(last)
+        );
+    }
+    let writer = StoreWriter::spawn_headless(store, cfg)?;
+    let tx = writer.sender();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut summary = GenSummary::default();
+    let mut sec = DemoSecond::default();
+    for k in 0..days {
+        let date = first + Duration::days(i64::from(k));
+        let Some((start, hours)) = plan(date, &mut rng) else {
+            continue;
+        };
+        let start_s = local_to_unix(date.and_time(start));
+        let day_seed = seed.wrapping_mul(100_003).wrapping_add(u64::from(k));
+        let mut wearer = DemoWearer::new(DemoScript::workday(day_seed, hours), day_seed, start_s);
+        let back_cal = demo_calibration(&wearer, Placement::Back)?;
+        let mut rec = Recorder::new(
+            &[
+                SensorInput {
+                    placement: Placement::Thigh,
+                    device_id: thigh,
+                    calibration: Calibration::default(),
+                },
+                SensorInput {
+                    placement: Placement::Back,
+                    device_id: back,
+                    calibration: back_cal,
+                },
+            ],
+            cfg,
+            &writer,
+        );
+        let mut reminders = Vec::new();
+        while wearer.next_second(&mut sec) {
+            rec.push(Placement::Thigh, &sec.thigh);
+            reminders.extend(
+                rec.push(Placement::Back, &sec.back)
+                    .reminders
+                    .iter()
+                    .cloned(),
+            );
+        }
+        reminders.extend(rec.flush_pending().reminders.iter().cloned());
+        let done = rec.finish();
+        summary.days_worn += 1;
+        summary.seconds += done.seconds;
+        summary.reminders += reminders.len() as u64;
+        // About half the reminders lead to a routine, most done in full.
+        for r in reminders {
+            if rng.u8(0..100) >= 55 {
+                continue;
+            }
+            let started = r.at_s + rng.i64(20..120);
+            let completed = rng.u8(0..100) < 80;
+            let active_s = if completed {
+                rng.i64(300..420)
+            } else {
+                rng.i64(60..200)
+            };
+            let _ = tx.send(WriteOp::Outcome {
+                shown_at_s: r.at_s,
+                outcome: Outcome::Started,
+                at_s: started,
+            });
+            let _ = tx.send(WriteOp::RoutineSession(RoutineSession {
+                routine: r.routine.clone(),
+                started_at_s: started,
+                ended_at_s: started + active_s,
+                completed,
+                phases_done: if completed { 6 } else { 2 },
+                phases_total: 6,
+                active_s,
+                steps: String::new(),
+                reason: Some(r.reason.clone()),
+                recommended_at_s: Some(r.at_s),
+            }));
+            summary.routines += 1;
+        }
+    }
+    drop(tx);
+    finish_writer(writer, db)?;
+    Ok(summary)
+}
+
+pub fn gen_history_cmd(db: &Path, days: u32, seed: u64, cfg: &Config) -> anyhow::Result<()> {
+    let today = local_date(chrono::Utc::now().timestamp());
+    let started = std::time::Instant::now();
+    let s = gen_history(db, days, seed, today, cfg)?;
+    let bytes = std::fs::metadata(db).map_or(0, |m| m.len());
+    println!(
+        "generated {days} days (seed {seed}): worn on {} days, {} seconds, {} reminders, {} routines, in {:.1} s → {} ({:.1} MB)",
+        s.days_worn,
+        s.seconds,
+        s.reminders,
+        s.routines,
+        started.elapsed().as_secs_f64(),
+        db.display(),
+        bytes as f64 / 1e6
+    );
+    Ok(())
+}

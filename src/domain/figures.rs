@@ -1,0 +1,698 @@
+//! Figures of days, weeks and months for the History view, the charts and
+//! the exports. Read from the rollups (`minutes`, `bouts`, `streaks`,
+//! `breaks`), never from the per-second table; `from_seconds` computes
+//! the same figures from seconds, as the reference the rollups are tested
+//! and benchmarked against.
+//!
+//! Attribution to local days: seconds, minutes and breaks by their time;
+//! a sitting bout by the part of it inside the day, classed by its whole
+//! length; a streak by the day it started in, with its whole length.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rusqlite::Connection;
+
+use crate::domain::days::{day_bounds, format_duration, local_datetime};
+use crate::domain::posture::{Posture, PostureSecond};
+use crate::domain::streak::{Streak, StreakRules};
+use crate::store::{MinuteRollup, Store, StoreError};
+
+/// Bout classes, as activity-monitor research reports them.
+pub const SHORT_BOUT_S: i64 = 30 * 60;
+pub const LONG_BOUT_S: i64 = 60 * 60;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Period {
+    #[default]
+    Day,
+    Week,
+    Month,
+}
+
+impl Period {
+    pub const ALL: [Self; 3] = [Self::Day, Self::Week, Self::Month];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Day => "Day",
+            Self::Week => "Week",
+            Self::Month => "Month",
+        }
+    }
+
+    /// First and last date of the period containing `date` (weeks start
+    /// on Monday).
+    pub fn range(self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
+        match self {
+            Self::Day => (date, date),
+            Self::Week => {
+                let first = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+                (first, first + Duration::days(6))
+            }
+            Self::Month => {
+                let first = date.with_day(1).unwrap_or(date);
+                let next = if first.month() == 12 {
+                    NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+                };
+                (first, next.map_or(date, |n| n - Duration::days(1)))
+            }
+        }
+    }
+
+    /// A date in the period before (`by < 0`) or after (`by > 0`) the one
+    /// of `date`.
+    pub fn step(self, date: NaiveDate, by: i32) -> NaiveDate {
+        let (first, last) = self.range(date);
+        match by.cmp(&0) {
+            std::cmp::Ordering::Less => first - Duration::days(1),
+            std::cmp::Ordering::Greater => last + Duration::days(1),
+            std::cmp::Ordering::Equal => date,
+        }
+    }
+
+    /// "Tue 24 Nov 2026", "Week 48: 23–29 Nov 2026", "November 2026".
+    pub fn label(self, date: NaiveDate) -> String {
+        let (first, last) = self.range(date);
+        match self {
+            Self::Day => date.format("%a %-d %b %Y").to_string(),
+            Self::Week => format!(
+                "Week {}: {} – {}",
+                first.iso_week().week(),
+                first.format("%-d %b"),
+                last.format("%-d %b %Y")
+            ),
+            Self::Month => date.format("%B %Y").to_string(),
+        }
+    }
+
+    /// "yesterday", "last week", "last month".
+    pub fn previous_name(self) -> &'static str {
+        match self {
+            Self::Day => "the day before",
+            Self::Week => "last week",
+            Self::Month => "last month",
+        }
+    }
+}
+
+/// The dates of `[first, last]`.
+pub fn dates(first: NaiveDate, last: NaiveDate) -> Vec<NaiveDate> {
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .collect::<Vec<_>>()
+}
+
+/// One day's figures. Field names are the columns of `export --what days`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct DayFigures {
+    pub date: NaiveDate,
+    pub sitting_s: i64,
+    pub standing_s: i64,
+    pub moving_s: i64,
+    pub lying_s: i64,
+    pub unknown_s: i64,
+    /// Sitting in bouts shorter than 30 min.
+    pub sit_short_s: i64,
+    /// Sitting in bouts of 30 to 60 min.
+    pub sit_mid_s: i64,
+    /// Sitting in bouts longer than 60 min.
+    pub sit_long_s: i64,
+    pub breaks: i64,
+    pub longest_streak_s: i64,
+    pub streaks_over_threshold: i64,
+    /// Mean trunk tilt while sitting (back sensor), degrees.
+    pub mean_tilt_deg: Option<f64>,
+    pub slouch_s: i64,
+    pub routines_completed: i64,
+}
+
+impl DayFigures {
+    fn empty(date: NaiveDate) -> Self {
+        Self {
+            date,
+            ..Self::default()
+        }
+    }
+
+    /// Seconds with any data (the sensor was worn).
+    pub fn worn_s(&self) -> i64 {
+        self.sitting_s + self.standing_s + self.moving_s + self.lying_s + self.unknown_s
+    }
+
+    pub fn has_data(&self) -> bool {
+        self.worn_s() > 0
+    }
+
+    pub fn breaks_per_sitting_hour(&self) -> Option<f64> {
+        (self.sitting_s > 0).then(|| self.breaks as f64 / (self.sitting_s as f64 / 3600.0))
+    }
+
+    fn add_bout(&mut self, whole_s: i64, inside_s: i64) {
+        if whole_s < SHORT_BOUT_S {
+            self.sit_short_s += inside_s;
+        } else if whole_s <= LONG_BOUT_S {
+            self.sit_mid_s += inside_s;
+        } else {
+            self.sit_long_s += inside_s;
+        }
+    }
+
+    fn add_streak(&mut self, s: &Streak, threshold_s: i64) {
+        self.longest_streak_s = self.longest_streak_s.max(s.duration_s());
+        self.streaks_over_threshold += i64::from(s.duration_s() >= threshold_s);
+    }
+}
+
+/// Local day boundaries of a run of dates, for bucketing times.
+struct DayIndex {
+    dates: Vec<NaiveDate>,
+    starts: Vec<i64>,
+    end: i64,
+}
+
+impl DayIndex {
+    fn new(first: NaiveDate, last: NaiveDate) -> Self {
+        let dates = dates(first, last);
+        let starts: Vec<i64> = dates.iter().map(|d| day_bounds(*d).0).collect();
+        let end = day_bounds(last).1;
+        Self { dates, starts, end }
+    }
+
+    fn start(&self) -> i64 {
+        self.starts.first().copied().unwrap_or(self.end)
+    }
+
+    fn bounds(&self, i: usize) -> (i64, i64) {
+        (
+            self.starts[i],
+            self.starts.get(i + 1).copied().unwrap_or(self.end),
+        )
+    }
+
+    fn day_of(&self, t_s: i64) -> Option<usize> {
+        if t_s < self.start() || t_s >= self.end {
+            return None;
+        }
+        Some(self.starts.partition_point(|&s| s <= t_s) - 1)
+    }
+}
+
+/// Sums of the `minutes` rollup over `[start_s, end_s)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MinuteSums {
+    /// Seconds per posture, indexed by `Posture::code`.
+    pub by_state_s: [i64; 5],
+    pub sit_tilt_sum_ddeg: i64,
+    pub sit_tilt_n: i64,
+    pub slouch_s: i64,
+}
+
+fn minute_sums(conn: &Connection, start_s: i64, end_s: i64) -> Result<MinuteSums, StoreError> {
+    let mut q = conn.prepare_cached(
+        "SELECT total(sitting_s), total(standing_s), total(moving_s), total(lying_s),
+                total(unknown_s), total(sit_tilt_sum_ddeg), total(sit_tilt_n), total(slouch_s)
+         FROM minutes WHERE t_min >= ?1 AND t_min < ?2",
+    )?;
+    Ok(
+        q.query_row([start_s.div_euclid(60), end_s.div_euclid(60)], |r| {
+            let g = |i| r.get::<_, f64>(i).map(|v| v as i64);
+            Ok(MinuteSums {
+                // Indexed by posture code (unknown first).
+                by_state_s: [g(4)?, g(0)?, g(1)?, g(2)?, g(3)?],
+                sit_tilt_sum_ddeg: g(5)?,
+                sit_tilt_n: g(6)?,
+                slouch_s: g(7)?,
+            })
+        })?,
+    )
+}
+
+fn mean_tilt(sum_ddeg: i64, n: i64) -> Option<f64> {
+    (n > 0).then(|| (sum_ddeg as f64 / n as f64).round() / 10.0)
+}
+
+/// The figures of every day of `[first, last]`, from the rollups.
+pub fn days_from_rollups(
+    store: &Store,
+    first: NaiveDate,
+    last: NaiveDate,
+    threshold_s: i64,
+) -> Result<Vec<DayFigures>, StoreError> {
+    let conn = store.conn();
+    let idx = DayIndex::new(first, last);
+    let mut out: Vec<DayFigures> = idx.dates.iter().map(|d| DayFigures::empty(*d)).collect();
+    for (i, f) in out.iter_mut().enumerate() {
+        let (s, e) = idx.bounds(i);
+        let m = minute_sums(conn, s, e)?;
+        f.sitting_s = m.by_state_s[Posture::Sitting.code() as usize];
+        f.standing_s = m.by_state_s[Posture::Standing.code() as usize];
+        f.moving_s = m.by_state_s[Posture::Moving.code() as usize];
+        f.lying_s = m.by_state_s[Posture::Lying.code() as usize];
+        f.unknown_s = m.by_state_s[Posture::Unknown.code() as usize];
+        f.mean_tilt_deg = mean_tilt(m.sit_tilt_sum_ddeg, m.sit_tilt_n);
+        f.slouch_s = m.slouch_s;
+    }
+    let (start, end) = (idx.start(), idx.end);
+    let mut q =
+        conn.prepare_cached("SELECT start_s, end_s FROM bouts WHERE end_s > ?1 AND start_s < ?2")?;
+    for row in q.query_map([start, end], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (a, b) = row?;
+        for (i, f) in out.iter_mut().enumerate() {
+            let (s, e) = idx.bounds(i);
+            let inside = b.min(e) - a.max(s);
+            if inside > 0 {
+                f.add_bout(b - a, inside);
+            }
+        }
+    }
+    let mut q = conn.prepare_cached(
+        "SELECT start_s, last_sitting_s FROM streaks WHERE start_s >= ?1 AND start_s < ?2",
+    )?;
+    for row in q.query_map([start, end], |r| {
+        Ok(Streak {
+            start_s: r.get(0)?,
+            last_sitting_s: r.get(1)?,
+        })
+    })? {
+        let s = row?;
+        if let Some(i) = idx.day_of(s.start_s) {
+            out[i].add_streak(&s, threshold_s);
+        }
+    }
+    let mut q = conn.prepare_cached("SELECT at_s FROM breaks WHERE at_s >= ?1 AND at_s < ?2")?;
+    for row in q.query_map([start, end], |r| r.get::<_, i64>(0))? {
+        if let Some(i) = idx.day_of(row?) {
+            out[i].breaks += 1;
+        }
+    }
+    let mut q = conn.prepare_cached(
+        "SELECT started_at_s FROM routine_sessions
+         WHERE completed = 1 AND started_at_s >= ?1 AND started_at_s < ?2",
+    )?;
+    for row in q.query_map([start, end], |r| r.get::<_, i64>(0))? {
+        if let Some(i) = idx.day_of(row?) {
+            out[i].routines_completed += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// The same figures computed from seconds (sorted), the way they would be
+/// without rollups: the reference for tests and benchmarks.
+pub fn days_from_seconds(
+    first: NaiveDate,
+    last: NaiveDate,
+    seconds: &[PostureSecond],
+    routine_starts_s: &[i64],
+    rules: StreakRules,
+    slouch_deg: f32,
+) -> Vec<DayFigures> {
+    let idx = DayIndex::new(first, last);
+    let mut out: Vec<DayFigures> = idx.dates.iter().map(|d| DayFigures::empty(*d)).collect();
+    let mut tilt: Vec<(f64, i64)> = vec![(0.0, 0); out.len()];
+    let mut run: Option<(i64, i64)> = None;
+    let mut bouts = Vec::new();
+    for s in seconds {
+        let Some(i) = idx.day_of(s.t_s) else { continue };
+        let f = &mut out[i];
+        match s.state {
+            Posture::Sitting => f.sitting_s += 1,
+            Posture::Standing => f.standing_s += 1,
+            Posture::Moving => f.moving_s += 1,
+            Posture::Lying => f.lying_s += 1,
+            Posture::Unknown => f.unknown_s += 1,
+        }
+        if s.state == Posture::Sitting {
+            if let Some(t) = s.tilt_deg {
+                tilt[i].0 += f64::from(t);
+                tilt[i].1 += 1;
+                f.slouch_s += i64::from(t >= slouch_deg);
+            }
+            run = match run {
+                Some((a, b)) if b == s.t_s => Some((a, b + 1)),
+                Some(r) => {
+                    bouts.push(r);
+                    Some((s.t_s, s.t_s + 1))
+                }
+                None => Some((s.t_s, s.t_s + 1)),
+            };
+        }
+    }
+    bouts.extend(run);
+    for (a, b) in bouts {
+        for (i, f) in out.iter_mut().enumerate() {
+            let (s, e) = idx.bounds(i);
+            let inside = b.min(e) - a.max(s);
+            if inside > 0 {
+                f.add_bout(b - a, inside);
+            }
+        }
+    }
+    for (f, (sum, n)) in out.iter_mut().zip(&tilt) {
+        f.mean_tilt_deg = (*n > 0).then(|| (sum / *n as f64 * 10.0).round() / 10.0);
+    }
+    let mut tracker = crate::domain::streak::StreakTracker::new(rules);
+    let mut events = Vec::new();
+    for s in seconds {
+        tracker.push(s.t_s, s.state, &mut events);
+    }
+    tracker.finish(&mut events);
+    for e in events {
+        match e {
+            crate::domain::streak::StreakEvent::Ended(s) => {
+                if let Some(i) = idx.day_of(s.start_s) {
+                    out[i].add_streak(&s, rules.threshold_s);
+                }
+            }
+            crate::domain::streak::StreakEvent::Break { at_s } => {
+                if let Some(i) = idx.day_of(at_s) {
+                    out[i].breaks += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    for &t in routine_starts_s {
+        if let Some(i) = idx.day_of(t) {
+            out[i].routines_completed += 1;
+        }
+    }
+    out
+}
+
+/// The figures the per-second way, straight from the store: what a view
+/// would cost without rollups.
+pub fn days_from_samples(
+    store: &Store,
+    first: NaiveDate,
+    last: NaiveDate,
+    rules: StreakRules,
+    slouch_deg: f32,
+) -> Result<Vec<DayFigures>, StoreError> {
+    let (start, _) = day_bounds(first);
+    let (_, end) = day_bounds(last);
+    let seconds = store.seconds_between(start, end)?;
+    let routines: Vec<i64> = store
+        .routine_sessions_between(start, end)?
+        .iter()
+        .filter(|s| s.completed)
+        .map(|s| s.started_at_s)
+        .collect();
+    Ok(days_from_seconds(
+        first, last, &seconds, &routines, rules, slouch_deg,
+    ))
+}
+
+/// A period's figures in a line: days with data count, empty days don't.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub days_with_data: u32,
+    /// Mean per day with data.
+    pub sitting_s: i64,
+    pub breaks_per_sitting_hour: Option<f64>,
+    pub longest_streak_s: i64,
+    pub mean_tilt_deg: Option<f64>,
+    /// Mean per day with data.
+    pub slouch_s: i64,
+    pub routines_completed: i64,
+}
+
+impl Summary {
+    pub fn of(days: &[DayFigures]) -> Self {
+        let with: Vec<&DayFigures> = days.iter().filter(|d| d.has_data()).collect();
+        let n = with.len() as i64;
+        let sitting: i64 = with.iter().map(|d| d.sitting_s).sum();
+        let breaks: i64 = with.iter().map(|d| d.breaks).sum();
+        let tilt: Vec<(f64, i64)> = with
+            .iter()
+            .filter_map(|d| d.mean_tilt_deg.map(|t| (t, d.sitting_s)))
+            .collect();
+        let tilt_w: i64 = tilt.iter().map(|t| t.1).sum();
+        Self {
+            days_with_data: n as u32,
+            sitting_s: if n > 0 { sitting / n } else { 0 },
+            breaks_per_sitting_hour: (sitting > 0)
+                .then(|| breaks as f64 / (sitting as f64 / 3600.0)),
+            longest_streak_s: with.iter().map(|d| d.longest_streak_s).max().unwrap_or(0),
+            mean_tilt_deg: (tilt_w > 0).then(|| {
+                let m = tilt.iter().map(|(t, w)| t * *w as f64).sum::<f64>() / tilt_w as f64;
+                (m * 10.0).round() / 10.0
+            }),
+            slouch_s: if n > 0 {
+                with.iter().map(|d| d.slouch_s).sum::<i64>() / n
+            } else {
+                0
+            },
+            routines_completed: days.iter().map(|d| d.routines_completed).sum(),
+        }
+    }
+}
+
+/// "−35 min", "+1 h 05 min", "±0 min".
+pub fn signed_duration(delta_s: i64) -> String {
+    let sign = match delta_s.signum() {
+        -1 => "−",
+        1 => "+",
+        _ => "±",
+    };
+    let text = format_duration(delta_s.abs());
+    // Under a minute reads as "±0 min" rather than "+35 s".
+    if delta_s.abs() < 60 {
+        "±0 min".into()
+    } else {
+        format!("{sign}{text}")
+    }
+}
+
+/// The summary row's changes against the previous period, in words:
+/// `["sitting −35 min vs last week", …]`. Empty if either has no data.
+pub fn changes(period: Period, now: &Summary, before: &Summary) -> Vec<String> {
+    if now.days_with_data == 0 || before.days_with_data == 0 {
+        return Vec::new();
+    }
+    let vs = period.previous_name();
+    let per_day = if period == Period::Day { "" } else { " a day" };
+    let mut v = vec![format!(
+        "sitting {}{per_day} vs {vs}",
+        signed_duration(now.sitting_s - before.sitting_s)
+    )];
+    if let (Some(a), Some(b)) = (now.breaks_per_sitting_hour, before.breaks_per_sitting_hour) {
+        v.push(format!("breaks {:+.1} per sitting hour", a - b));
+    }
+    v.push(format!(
+        "longest streak {}",
+        signed_duration(now.longest_streak_s - before.longest_streak_s)
+    ));
+    if let (Some(a), Some(b)) = (now.mean_tilt_deg, before.mean_tilt_deg) {
+        v.push(format!("tilt {:+.1}°", a - b));
+    }
+    v
+}
+
+/// A routine on the timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutineMark {
+    pub at_s: i64,
+    pub routine: String,
+    pub completed: bool,
+}
+
+/// Everything the Day charts draw, from the rollups.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DayDetail {
+    pub date: NaiveDate,
+    pub start_s: i64,
+    pub end_s: i64,
+    pub minutes: Vec<MinuteRollup>,
+    /// Streaks that started this day, in order.
+    pub streaks: Vec<Streak>,
+    pub routines: Vec<RoutineMark>,
+    pub figures: DayFigures,
+}
+
+/// Width of a tilt-distribution bin.
+pub const TILT_BIN_DEG: f64 = 5.0;
+/// Bins up to this tilt; steeper minutes go in the last bin.
+pub const TILT_MAX_DEG: f64 = 60.0;
+
+impl DayDetail {
+    pub fn load(store: &Store, date: NaiveDate, threshold_s: i64) -> Result<Self, StoreError> {
+        let (start_s, end_s) = day_bounds(date);
+        let conn = store.conn();
+        let minutes = store.minutes_between(start_s, end_s)?;
+        let mut q = conn.prepare_cached(
+            "SELECT start_s, last_sitting_s FROM streaks
+             WHERE start_s >= ?1 AND start_s < ?2 ORDER BY start_s",
+        )?;
+        let streaks = q
+            .query_map([start_s, end_s], |r| {
+                Ok(Streak {
+                    start_s: r.get(0)?,
+                    last_sitting_s: r.get(1)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let routines = store
+            .routine_sessions_between(start_s, end_s)?
+            .into_iter()
+            .map(|s| RoutineMark {
+                at_s: s.started_at_s,
+                routine: s.routine,
+                completed: s.completed,
+            })
+            .collect();
+        let figures = days_from_rollups(store, date, date, threshold_s)?
+            .pop()
+            .unwrap_or_else(|| DayFigures::empty(date));
+        Ok(Self {
+            date,
+            start_s,
+            end_s,
+            minutes,
+            streaks,
+            routines,
+            figures,
+        })
+    }
+
+    /// Hours of the day (23, 24 or 25) since local midnight.
+    pub fn hours(&self) -> usize {
+        ((self.end_s - self.start_s) as usize).div_ceil(3600)
+    }
+
+    /// Local clock hour at the start of each hour of the day ("00"…"23";
+    /// on a DST day one is skipped or repeated).
+    pub fn hour_labels(&self) -> Vec<String> {
+        (0..self.hours())
+            .map(|h| {
+                local_datetime(self.start_s + h as i64 * 3600)
+                    .format("%H")
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// Sitting minutes in each hour of the day.
+    pub fn sitting_min_per_hour(&self) -> Vec<f64> {
+        let mut v = vec![0.0; self.hours()];
+        for m in &self.minutes {
+            let h = ((m.t_min * 60 - self.start_s) / 3600) as usize;
+            if let Some(x) = v.get_mut(h) {
+                *x += m.sitting_s as f64 / 60.0;
+            }
+        }
+        v
+    }
+
+    /// Lengths of the day's streaks in minutes, in order.
+    pub fn streak_min(&self) -> Vec<f64> {
+        self.streaks
+            .iter()
+            .map(|s| s.duration_s() as f64 / 60.0)
+            .collect()
+    }
+
+    /// Minutes per tilt bin while sitting and while standing, from each
+    /// minute's mean tilt (weighted by its seconds with a tilt).
+    pub fn tilt_distribution_min(&self) -> (Vec<f64>, Vec<f64>) {
+        let bins = (TILT_MAX_DEG / TILT_BIN_DEG) as usize;
+        let mut sit = vec![0.0; bins];
+        let mut stand = vec![0.0; bins];
+        let bin = |mean_deg: f64| ((mean_deg / TILT_BIN_DEG) as usize).min(bins - 1);
+        for m in &self.minutes {
+            if m.sit_tilt_n > 0 {
+                let mean = m.sit_tilt_sum_ddeg as f64 / m.sit_tilt_n as f64 / 10.0;
+                sit[bin(mean)] += m.sit_tilt_n as f64 / 60.0;
+            }
+            if m.stand_tilt_n > 0 {
+                let mean = m.stand_tilt_sum_ddeg as f64 / m.stand_tilt_n as f64 / 10.0;
+                stand[bin(mean)] += m.stand_tilt_n as f64 / 60.0;
+            }
+        }
+        (sit, stand)
+    }
+}
+
+/// A Week or Month view's data: its days and the period before.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PeriodData {
+    pub days: Vec<DayFigures>,
+    pub summary: Summary,
+    pub previous: Summary,
+}
+
+impl PeriodData {
+    pub fn load(
+        store: &Store,
+        period: Period,
+        date: NaiveDate,
+        threshold_s: i64,
+    ) -> Result<Self, StoreError> {
+        let (first, last) = period.range(date);
+        let days = days_from_rollups(store, first, last, threshold_s)?;
+        let (pf, pl) = period.range(period.step(date, -1));
+        let previous = Summary::of(&days_from_rollups(store, pf, pl, threshold_s)?);
+        Ok(Self {
+            summary: Summary::of(&days),
+            days,
+            previous,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn periods_start_on_monday_and_the_first_of_the_month() {
+        assert_eq!(
+            Period::Week.range(d(2026, 11, 26)),
+            (d(2026, 11, 23), d(2026, 11, 29))
+        );
+        assert_eq!(
+            Period::Month.range(d(2026, 12, 5)),
+            (d(2026, 12, 1), d(2026, 12, 31))
+        );
+        assert_eq!(
+            Period::Month.range(d(2028, 2, 10)),
+            (d(2028, 2, 1), d(2028, 2, 29))
+        );
+        assert_eq!(Period::Week.step(d(2026, 11, 26), -1), d(2026, 11, 22));
+        assert_eq!(Period::Month.step(d(2026, 12, 5), 1), d(2027, 1, 1));
+        assert_eq!(Period::Day.step(d(2026, 3, 1), -1), d(2026, 2, 28));
+        assert_eq!(
+            Period::Week.label(d(2026, 11, 26)),
+            "Week 48: 23 Nov – 29 Nov 2026"
+        );
+    }
+
+    #[test]
+    fn changes_read_as_sentences() {
+        let a = Summary {
+            days_with_data: 5,
+            sitting_s: 6 * 3600,
+            breaks_per_sitting_hour: Some(2.5),
+            longest_streak_s: 3600,
+            ..Summary::default()
+        };
+        let b = Summary {
+            sitting_s: 6 * 3600 + 35 * 60,
+            breaks_per_sitting_hour: Some(2.0),
+            ..a.clone()
+        };
+        let c = changes(Period::Week, &a, &b);
+        assert_eq!(c[0], "sitting −35 min a day vs last week");
+        assert_eq!(c[1], "breaks +0.5 per sitting hour");
+        assert_eq!(c[2], "longest streak ±0 min");
+        assert!(changes(Period::Week, &a, &Summary::default()).is_empty());
+    }
+}

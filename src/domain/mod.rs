@@ -1,0 +1,14 @@
+//! Pure types and rules, no I/O: what every other layer speaks in.
+//! Nothing here names a module outside `domain`.
+
+pub mod calibration;
+pub mod config;
+pub mod days;
+pub mod figures;
+pub mod posture;
+pub mod reminder;
+pub mod report;
+pub mod sample;
+pub mod settings;
+pub mod streak;
+pub mod vector;

@@ -1,0 +1,153 @@
+//! When to recommend a break: once the current streak reaches the threshold,
+//! then again every repeat interval while it goes on. Snooze and Dismiss move
+//! the next reminder. Pure state, driven by the seconds of data, so a demo at
+//! 60× and a test with a fake clock behave exactly like real time.
+
+use crate::domain::streak::{Streak, StreakEvent};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReminderRules {
+    pub threshold_s: i64,
+    pub repeat_s: i64,
+}
+
+impl Default for ReminderRules {
+    fn default() -> Self {
+        Self {
+            threshold_s: 3600,
+            repeat_s: 1800,
+        }
+    }
+}
+
+/// The routine a reminder names until the recommender (in the pipeline)
+/// picks one for the moment.
+pub const MOVEMENT_BREAK: &str = "movement-break";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReminderDue {
+    pub at_s: i64,
+    pub streak: Streak,
+    pub routine: String,
+    /// One sentence the user sees: why now.
+    pub reason: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Reminder {
+    rules: ReminderRules,
+    next_due_s: Option<i64>,
+}
+
+impl Reminder {
+    pub fn new(rules: ReminderRules) -> Self {
+        Self {
+            rules,
+            next_due_s: None,
+        }
+    }
+
+    pub fn set_rules(&mut self, rules: ReminderRules) {
+        self.rules = rules;
+    }
+
+    pub fn on_streak_event(&mut self, e: &StreakEvent) {
+        match e {
+            StreakEvent::Started(s) => self.resume(*s),
+            StreakEvent::Ended(_) => self.next_due_s = None,
+            _ => {}
+        }
+    }
+
+    /// Picks up a streak that was already running (after a restart).
+    pub fn resume(&mut self, s: Streak) {
+        self.next_due_s = Some(s.start_s + self.rules.threshold_s - 1);
+    }
+
+    /// Called for every stored second; returns a reminder when one is due.
+    /// Reminders only fire while the wearer is actually sitting.
+    pub fn poll(&mut self, t_s: i64, current: Option<Streak>) -> Option<ReminderDue> {
+        let (due, streak) = (self.next_due_s?, current?);
+        if t_s < due || streak.last_sitting_s != t_s || streak.duration_s() < self.rules.threshold_s
+        {
+            return None;
+        }
+        self.next_due_s = Some(t_s + self.rules.repeat_s);
+        let minutes = streak.duration_s() / 60;
+        Some(ReminderDue {
+            at_s: t_s,
+            streak,
+            routine: MOVEMENT_BREAK.to_owned(),
+            reason: format!(
+                "You have been sitting for {minutes} min: stand up and walk for at least 2 minutes."
+            ),
+        })
+    }
+
+    pub fn snooze(&mut self, now_s: i64, for_s: i64) {
+        if self.next_due_s.is_some() {
+            self.next_due_s = Some(now_s + for_s);
+        }
+    }
+
+    pub fn dismiss(&mut self, now_s: i64) {
+        if self.next_due_s.is_some() {
+            self.next_due_s = Some(now_s + self.rules.repeat_s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::posture::Posture;
+    use crate::domain::streak::{StreakRules, StreakTracker};
+
+    /// Sits for `minutes`, polling every second; returns the reminder times
+    /// (in minutes from the start, rounded down).
+    fn sit_and_poll(minutes: i64, act: impl Fn(&mut Reminder, i64)) -> Vec<i64> {
+        let mut tr = StreakTracker::new(StreakRules::default());
+        let mut r = Reminder::new(ReminderRules::default());
+        let mut ev = Vec::new();
+        let mut fired = Vec::new();
+        for t in 0..minutes * 60 {
+            ev.clear();
+            tr.push(t, Posture::Sitting, &mut ev);
+            for e in &ev {
+                r.on_streak_event(e);
+            }
+            if let Some(d) = r.poll(t, tr.current()) {
+                fired.push(d.at_s / 60);
+                act(&mut r, t);
+            }
+        }
+        fired
+    }
+
+    #[test]
+    fn fires_at_threshold_then_every_30_minutes() {
+        assert_eq!(sit_and_poll(125, |_, _| {}), vec![59, 89, 119]);
+    }
+
+    #[test]
+    fn snooze_brings_it_back_sooner_dismiss_waits_the_repeat() {
+        assert_eq!(
+            sit_and_poll(100, |r, t| r.snooze(t, 15 * 60)),
+            vec![59, 74, 89]
+        );
+        assert_eq!(sit_and_poll(100, super::Reminder::dismiss), vec![59, 89]);
+    }
+
+    #[test]
+    fn the_reason_says_how_long() {
+        let mut r = Reminder::new(ReminderRules::default());
+        let s = Streak {
+            start_s: 0,
+            last_sitting_s: 3659,
+        };
+        r.resume(s);
+        let due = r.poll(3659, Some(s)).unwrap();
+        assert!(due.reason.starts_with("You have been sitting for 61 min"));
+        assert_eq!(r.poll(3660, Some(s)), None, "not sitting at 3660");
+    }
+}

@@ -1,0 +1,39 @@
+//! What every sensor is reduced to: timestamped acceleration in g, and
+//! where the sensor is worn. Decoding is per sensor model (`sources`);
+//! everything after it is shared.
+
+use crate::domain::vector::Vec3;
+
+/// One accelerometer reading: time and acceleration in g, in sensor axes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RawSample {
+    /// Unix epoch milliseconds (UTC).
+    pub t_ms: i64,
+    pub accel_g: Vec3,
+}
+
+/// Where the sensor is worn. It decides what can be measured: the thigh
+/// tells sitting from standing, the back measures trunk tilt.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Placement {
+    Thigh,
+    Back,
+}
+
+impl Placement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Thigh => "thigh",
+            Self::Back => "back",
+        }
+    }
+}
+
+impl std::fmt::Display for Placement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

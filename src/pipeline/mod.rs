@@ -1,0 +1,370 @@
+//! The synchronous heart of Sitless: raw samples in, stored seconds and
+//! streak/reminder events out. No threads and no I/O here, so the headless
+//! commands, the GUI engine, tests and benchmarks all run exactly this.
+//! Method and sources: `docs/posture.md`.
+
+pub mod calibration;
+pub mod classify;
+pub mod fusion;
+pub mod min_bout;
+pub mod window;
+
+use std::collections::BTreeMap;
+
+use crate::domain::calibration::Calibration;
+use crate::pipeline::classify::{Classified, SensorClassifier};
+use crate::pipeline::fusion::Fusion;
+use crate::pipeline::min_bout::MinBout;
+use crate::pipeline::window::{Window, Windower};
+use chrono::Timelike;
+
+use crate::domain::config::Config;
+use crate::domain::days::{day_bounds, local_date, local_datetime};
+use crate::domain::posture::{Posture, PostureConfig, PostureSecond};
+use crate::domain::reminder::{Reminder, ReminderDue, ReminderRules};
+use crate::domain::sample::{Placement, RawSample};
+use crate::domain::settings::Settings;
+use crate::domain::streak::{Streak, StreakEvent, StreakRules, StreakTracker};
+use crate::routines::catalog::Catalog;
+use crate::routines::recommend::{Context, recommend};
+
+/// One sensor feeding the pipeline.
+#[derive(Clone, Copy, Debug)]
+pub struct SensorInput {
+    pub placement: Placement,
+    pub device_id: i64,
+    pub calibration: Calibration,
+}
+
+struct Channel {
+    device_id: i64,
+    windower: Windower,
+    classifier: SensorClassifier,
+    /// The last few windows, for the calibration wizard.
+    recent: std::collections::VecDeque<Window>,
+}
+
+const RECENT_WINDOWS: usize = 30;
+
+/// Everything a batch of samples produced.
+#[derive(Debug, Default)]
+pub struct PipelineOutput {
+    /// Final seconds, in time order, ready to store.
+    pub seconds: Vec<PostureSecond>,
+    pub streak_events: Vec<StreakEvent>,
+    pub reminders: Vec<ReminderDue>,
+    /// The newest classification before the minimum-bout delay, for a live
+    /// display that should not lag by the minimum bout.
+    pub live: Option<Classified>,
+}
+
+impl PipelineOutput {
+    pub fn clear(&mut self) {
+        self.seconds.clear();
+        self.streak_events.clear();
+        self.reminders.clear();
+        self.live = None;
+    }
+}
+
+/// What the recommender needs, kept up to date second by second.
+#[derive(Debug, Default)]
+struct Measured {
+    slouch_deg: f32,
+    streak_tilt_s: i64,
+    streak_slouch_s: i64,
+    /// `[start, end)` of the local day being counted.
+    day: (i64, i64),
+    day_sitting_s: i64,
+    day_long_streaks: u32,
+    /// Routines done: (when, routine id), oldest first.
+    routines: Vec<(i64, String)>,
+}
+
+impl Measured {
+    fn second(&mut self, s: &PostureSecond, in_streak: bool) {
+        if s.t_s >= self.day.1 || s.t_s < self.day.0 {
+            self.day = day_bounds(local_date(s.t_s));
+            self.day_sitting_s = 0;
+            self.day_long_streaks = 0;
+        }
+        if s.state == Posture::Sitting {
+            self.day_sitting_s += 1;
+            if let (true, Some(t)) = (in_streak, s.tilt_deg) {
+                self.streak_tilt_s += 1;
+                self.streak_slouch_s += i64::from(t >= self.slouch_deg);
+            }
+        }
+    }
+
+    fn event(&mut self, e: &StreakEvent) {
+        match e {
+            StreakEvent::Started(_) => {
+                self.streak_tilt_s = 0;
+                self.streak_slouch_s = 0;
+            }
+            StreakEvent::ReachedThreshold(_) => self.day_long_streaks += 1,
+            _ => {}
+        }
+    }
+
+    fn context(&self, t_s: i64, streak: Streak, threshold_s: i64) -> Context {
+        Context {
+            streak_s: streak.duration_s(),
+            threshold_s,
+            slouch_share: (self.streak_tilt_s > 0)
+                .then(|| self.streak_slouch_s as f32 / self.streak_tilt_s as f32),
+            today_sitting_s: self.day_sitting_s,
+            today_long_streaks: self.day_long_streaks,
+            local_hour: local_datetime(t_s).hour(),
+            done_today: self
+                .routines
+                .iter()
+                .filter(|(at, _)| (self.day.0..self.day.1).contains(at))
+                .map(|(_, id)| id.clone())
+                .collect(),
+            last_routine: self.routines.last().map(|(_, id)| id.clone()),
+        }
+    }
+}
+
+pub struct Pipeline {
+    channels: BTreeMap<Placement, Channel>,
+    fusion: Fusion,
+    min_bout: MinBout<PostureSecond>,
+    streaks: StreakTracker,
+    reminder: Reminder,
+    reminder_rules: ReminderRules,
+    /// When reminders may fire; `None` (headless replays): at any time.
+    reminder_window: Option<Settings>,
+    measured: Measured,
+    fused: Vec<PostureSecond>,
+}
+
+impl Pipeline {
+    pub fn new(
+        inputs: &[SensorInput],
+        posture: PostureConfig,
+        rules: StreakRules,
+        reminder: ReminderRules,
+    ) -> Self {
+        let channels = inputs
+            .iter()
+            .map(|i| {
+                (
+                    i.placement,
+                    Channel {
+                        device_id: i.device_id,
+                        windower: Windower::new(),
+                        classifier: SensorClassifier::new(i.placement, posture, i.calibration),
+                        recent: std::collections::VecDeque::new(),
+                    },
+                )
+            })
+            .collect();
+        let placements: Vec<_> = inputs.iter().map(|i| i.placement).collect();
+        Self {
+            channels,
+            fusion: Fusion::new(&placements),
+            min_bout: MinBout::new(posture.min_bout_s),
+            streaks: StreakTracker::new(rules),
+            reminder: Reminder::new(reminder),
+            reminder_rules: reminder,
+            reminder_window: None,
+            measured: Measured {
+                slouch_deg: posture.slouch_deg,
+                ..Measured::default()
+            },
+            fused: Vec::new(),
+        }
+    }
+
+    /// Changes the sensors feeding the pipeline (a sensor paired, forgotten
+    /// or replaced). Channels of sensors that stay keep their state; the
+    /// streak, reminder and day figures go on.
+    pub fn set_inputs(&mut self, inputs: &[SensorInput], posture: PostureConfig) {
+        let mut out = Vec::new();
+        self.fusion.flush(&mut out);
+        self.fused.extend(out);
+        let mut channels = BTreeMap::new();
+        for i in inputs {
+            let ch = match self.channels.remove(&i.placement) {
+                Some(ch) if ch.device_id == i.device_id => ch,
+                _ => Channel {
+                    device_id: i.device_id,
+                    windower: Windower::new(),
+                    classifier: SensorClassifier::new(i.placement, posture, i.calibration),
+                    recent: std::collections::VecDeque::new(),
+                },
+            };
+            channels.insert(i.placement, ch);
+        }
+        self.channels = channels;
+        let placements: Vec<_> = inputs.iter().map(|i| i.placement).collect();
+        self.fusion.expect(&placements);
+    }
+
+    /// Sensors feeding the pipeline now.
+    pub fn placements(&self) -> Vec<Placement> {
+        self.channels.keys().copied().collect()
+    }
+
+    /// Samples that arrived older than their sensor's open window (repeats
+    /// or a clock going back); they are counted, not merged.
+    pub fn late_samples(&self) -> u64 {
+        self.channels
+            .values()
+            .map(|c| c.windower.late_samples)
+            .sum::<u64>()
+            + self.fusion.late_results
+    }
+
+    /// The newest `n` one-second windows of the sensor at `placement`.
+    pub fn recent_windows(&self, placement: Placement, n: usize) -> Vec<Window> {
+        self.channels.get(&placement).map_or_else(Vec::new, |c| {
+            c.recent
+                .iter()
+                .skip(c.recent.len().saturating_sub(n))
+                .copied()
+                .collect()
+        })
+    }
+
+    /// Uses a new calibration for the sensor at `placement` (the wizard).
+    pub fn set_calibration(
+        &mut self,
+        placement: Placement,
+        calibration: Calibration,
+        posture: PostureConfig,
+    ) {
+        if let Some(ch) = self.channels.get_mut(&placement) {
+            ch.classifier = SensorClassifier::new(placement, posture, calibration);
+        }
+    }
+
+    /// Replays stored seconds into the streak tracker, so a streak that was
+    /// in progress when the app closed goes on after it restarts.
+    pub fn resume_from(&mut self, stored: impl IntoIterator<Item = PostureSecond>) {
+        let mut events = Vec::new();
+        for s in stored {
+            events.clear();
+            self.streaks.push(s.t_s, s.state, &mut events);
+            for e in &events {
+                self.measured.event(e);
+            }
+            self.measured.second(&s, self.streaks.current().is_some());
+        }
+        if let Some(streak) = self.streaks.current() {
+            self.reminder.resume(streak);
+        }
+    }
+
+    /// Applies the user's settings: streak and reminder rules, and the
+    /// hours and days reminders may fire.
+    pub fn apply_settings(&mut self, settings: &Settings, base: Config) {
+        let cfg = settings.apply(base);
+        self.streaks.set_rules(cfg.streak);
+        self.reminder.set_rules(cfg.reminder);
+        self.reminder_rules = cfg.reminder;
+        self.reminder_window = Some(settings.clone());
+        // A running streak is measured against the new threshold.
+        if let Some(s) = self.streaks.current() {
+            self.reminder.resume(s);
+        }
+    }
+
+    /// A routine was done (or partly done) at `t_s`: the recommender avoids
+    /// offering it again straight away.
+    pub fn record_routine(&mut self, t_s: i64, routine: &str) {
+        self.measured.routines.push((t_s, routine.to_owned()));
+    }
+
+    pub fn current_streak(&self) -> Option<Streak> {
+        self.streaks.current()
+    }
+
+    pub fn reminder_mut(&mut self) -> &mut Reminder {
+        &mut self.reminder
+    }
+
+    /// Each sensor's references in use now: `(device_id, calibration)`.
+    pub fn calibrations(&self) -> impl Iterator<Item = (i64, Calibration)> + '_ {
+        self.channels
+            .values()
+            .map(|c| (c.device_id, c.classifier.calibration()))
+    }
+
+    /// Feeds samples of one sensor, in time order.
+    pub fn push(&mut self, placement: Placement, samples: &[RawSample], out: &mut PipelineOutput) {
+        let Some(ch) = self.channels.get_mut(&placement) else {
+            return;
+        };
+        for &s in samples {
+            if let Some(w) = ch.windower.push(s) {
+                if ch.recent.len() == RECENT_WINDOWS {
+                    ch.recent.pop_front();
+                }
+                ch.recent.push_back(w);
+                let c = ch.classifier.classify(&w);
+                out.live = Some(c);
+                self.fusion
+                    .push(placement, ch.device_id, c, &mut self.fused);
+            }
+        }
+        self.settle(out, false);
+    }
+
+    /// End of input: closes open windows and pending runs.
+    pub fn flush(&mut self, out: &mut PipelineOutput) {
+        for (&placement, ch) in &mut self.channels {
+            if let Some(w) = ch.windower.flush() {
+                let c = ch.classifier.classify(&w);
+                out.live = Some(c);
+                self.fusion
+                    .push(placement, ch.device_id, c, &mut self.fused);
+            }
+        }
+        self.fusion.flush(&mut self.fused);
+        self.settle(out, true);
+    }
+
+    fn settle(&mut self, out: &mut PipelineOutput, end: bool) {
+        let first_new = out.seconds.len();
+        for s in self.fused.drain(..) {
+            self.min_bout.push(s, &mut out.seconds);
+        }
+        if end {
+            self.min_bout.flush(&mut out.seconds);
+        }
+        for s in &out.seconds[first_new..] {
+            let before = out.streak_events.len();
+            self.streaks.push(s.t_s, s.state, &mut out.streak_events);
+            for e in &out.streak_events[before..] {
+                self.reminder.on_streak_event(e);
+                self.measured.event(e);
+            }
+            self.measured.second(s, self.streaks.current().is_some());
+            // Outside active hours a due reminder waits: it fires when the
+            // window opens if the wearer is still sitting.
+            let allowed = self
+                .reminder_window
+                .as_ref()
+                .is_none_or(|w| w.reminders_allowed(s.t_s));
+            let due = if allowed {
+                self.reminder.poll(s.t_s, self.streaks.current())
+            } else {
+                None
+            };
+            if let Some(mut due) = due {
+                let ctx = self
+                    .measured
+                    .context(s.t_s, due.streak, self.reminder_rules.threshold_s);
+                if let Some(top) = recommend(&ctx, Catalog::builtin()).into_iter().next() {
+                    due.routine = top.routine_id;
+                    due.reason = top.reason;
+                }
+                out.reminders.push(due);
+            }
+        }
+    }
+}

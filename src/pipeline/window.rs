@@ -1,0 +1,134 @@
+//! One-second windows: the mean acceleration (the gravity direction once the
+//! dynamic part averages out) and the movement intensity (spread of the
+//! samples around that mean, which does not depend on how the sensor is
+//! mounted).
+
+use crate::domain::sample::RawSample;
+use crate::domain::vector::Vec3;
+
+/// Features of one second of raw samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    /// Start of the second, Unix seconds (UTC).
+    pub t_s: i64,
+    /// Mean acceleration over the second, in g, in sensor axes.
+    pub gravity_g: Vec3,
+    /// Root of the summed per-axis variances, in g.
+    pub intensity_g: f32,
+    pub samples: u32,
+}
+
+/// Accumulates raw samples into windows. Samples must arrive in time order;
+/// a sample older than the open window is counted in `late_samples` and
+/// dropped rather than reopening a second that was already handed on.
+#[derive(Debug, Default)]
+pub struct Windower {
+    open_s: Option<i64>,
+    sum: [f64; 3],
+    sum_sq: [f64; 3],
+    n: u32,
+    pub late_samples: u64,
+}
+
+impl Windower {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a sample; returns the previous window when this sample opens a
+    /// new second.
+    pub fn push(&mut self, sample: RawSample) -> Option<Window> {
+        let t_s = sample.t_ms.div_euclid(1000);
+        let mut closed = None;
+        match self.open_s {
+            Some(open) if t_s < open => {
+                self.late_samples += 1;
+                return None;
+            }
+            Some(open) if t_s > open => closed = self.take(),
+            _ => {}
+        }
+        self.open_s = Some(t_s);
+        let a = sample.accel_g;
+        for (i, v) in [a.x, a.y, a.z].into_iter().enumerate() {
+            let v = f64::from(v);
+            self.sum[i] += v;
+            self.sum_sq[i] += v * v;
+        }
+        self.n += 1;
+        closed
+    }
+
+    /// Closes the open window, if any (end of a recording or a batch).
+    pub fn flush(&mut self) -> Option<Window> {
+        let w = self.take();
+        self.open_s = None;
+        w
+    }
+
+    fn take(&mut self) -> Option<Window> {
+        let t_s = self.open_s?;
+        if self.n == 0 {
+            return None;
+        }
+        let n = f64::from(self.n);
+        let mean = self.sum.map(|s| s / n);
+        let var: f64 = (0..3)
+            .map(|i| (self.sum_sq[i] / n - mean[i] * mean[i]).max(0.0))
+            .sum();
+        let w = Window {
+            t_s,
+            gravity_g: Vec3::new(mean[0] as f32, mean[1] as f32, mean[2] as f32),
+            intensity_g: var.sqrt() as f32,
+            samples: self.n,
+        };
+        self.sum = [0.0; 3];
+        self.sum_sq = [0.0; 3];
+        self.n = 0;
+        Some(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(t_ms: i64, x: f32, y: f32, z: f32) -> RawSample {
+        RawSample {
+            t_ms,
+            accel_g: Vec3::new(x, y, z),
+        }
+    }
+
+    #[test]
+    fn windows_split_on_second_boundaries_with_mean_and_spread() {
+        let mut w = Windower::new();
+        assert!(w.push(s(1_000, 0.0, 0.0, 0.9)).is_none());
+        assert!(w.push(s(1_500, 0.0, 0.0, 1.1)).is_none());
+        let first = w.push(s(2_000, 1.0, 0.0, 0.0)).expect("second 1 closes");
+        assert_eq!(first.t_s, 1);
+        assert_eq!(first.samples, 2);
+        assert!((first.gravity_g.z - 1.0).abs() < 1e-6);
+        assert!((first.intensity_g - 0.1).abs() < 1e-4);
+        let second = w.flush().expect("second 2 closes on flush");
+        assert_eq!(second.t_s, 2);
+        assert!(second.intensity_g.abs() < 1e-6);
+    }
+
+    #[test]
+    fn late_samples_are_counted_not_merged() {
+        let mut w = Windower::new();
+        w.push(s(5_000, 0.0, 0.0, 1.0));
+        w.push(s(4_999, 9.0, 9.0, 9.0));
+        assert_eq!(w.late_samples, 1);
+        let win = w.flush().unwrap();
+        assert!((win.gravity_g.z - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn negative_times_floor_to_the_right_second() {
+        let mut w = Windower::new();
+        w.push(s(-1, 0.0, 0.0, 1.0));
+        assert_eq!(w.flush().unwrap().t_s, -1);
+    }
+}

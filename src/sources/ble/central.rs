@@ -1,0 +1,537 @@
+//! The BLE thread (`sitless-ble`): one tokio runtime that owns the adapter,
+//! the scan list, pairing, and one link task per paired sensor. It talks to
+//! the rest of the app only through `BleCommand`s in and `BleEvent`s out.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use btleplug::api::{
+    Central as _, CentralEvent, CentralState, Manager as _, Peripheral as _, ScanFilter,
+};
+use btleplug::platform::{Adapter, Manager};
+use futures::StreamExt;
+use tokio::sync::{mpsc, watch};
+
+use super::link::{self, Shared, find_peripheral, plain_error};
+use super::{AdapterStatus, BleCommand, BleEvent, Clock, PairedSensor, Seen, SensorModel};
+use crate::store::{DeviceRow, Store};
+
+pub struct BleOptions {
+    pub db: PathBuf,
+    pub clock: Clock,
+    /// Connect to the paired sensors and stream (the app, `record`); off
+    /// for `scan` and `pair`, which only look.
+    pub connect_paired: bool,
+}
+
+/// Handle of the BLE thread. Dropping it stops the links (each saves where
+/// its history fetch would resume) and joins the thread.
+pub struct Ble {
+    tx: mpsc::Sender<BleCommand>,
+    stop: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Ble {
+    pub fn spawn(
+        opts: BleOptions,
+        sink: impl Fn(BleEvent) + Send + Sync + 'static,
+    ) -> anyhow::Result<Self> {
+        let (tx, rx) = mpsc::channel(32);
+        let (stop, stop_rx) = watch::channel(false);
+        let store = Store::open(&opts.db)?;
+        let sink: Arc<dyn Fn(BleEvent) + Send + Sync> = Arc::new(sink);
+        let thread = std::thread::Builder::new()
+            .name("sitless-ble".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        sink(BleEvent::Adapter(AdapterStatus::Unavailable(format!(
+                            "cannot start the Bluetooth worker: {e}"
+                        ))));
+                        return;
+                    }
+                };
+                let shared = Arc::new(Shared {
+                    sink,
+                    clock: opts.clock,
+                    store: std::sync::Mutex::new(store),
+                    searching: AtomicUsize::new(0),
+                });
+                rt.block_on(run(shared, opts.connect_paired, rx, stop_rx));
+            })?;
+        Ok(Self {
+            tx,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues a command; false if the BLE thread is busy or gone.
+    pub fn send(&self, cmd: BleCommand) -> bool {
+        self.tx.try_send(cmd).is_ok()
+    }
+
+    /// Stops the links and waits for the thread.
+    pub fn shutdown(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Ble {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The first adapter, powered, or why not, in plain words.
+async fn acquire_adapter() -> Result<(Adapter, String), String> {
+    let manager = Manager::new().await.map_err(|e| plain_error(&e))?;
+    let adapters = manager.adapters().await.map_err(|e| plain_error(&e))?;
+    let Some(adapter) = adapters.into_iter().next() else {
+        return Err("no Bluetooth adapter found".into());
+    };
+    match adapter.adapter_state().await.map_err(|e| plain_error(&e))? {
+        CentralState::PoweredOn => {}
+        CentralState::PoweredOff => return Err("Bluetooth is off".into()),
+        CentralState::Unknown => return Err("the Bluetooth adapter is not ready".into()),
+    }
+    let name = adapter
+        .adapter_info()
+        .await
+        .unwrap_or_else(|_| "Bluetooth adapter".into());
+    Ok((adapter, name))
+}
+
+fn paired(shared: &Shared) -> Vec<PairedSensor> {
+    let rows: Vec<DeviceRow> = match shared.store.lock() {
+        Ok(s) => s.paired_devices().unwrap_or_else(|e| {
+            (shared.sink)(BleEvent::Failed {
+                address: None,
+                reason: format!("cannot read the paired sensors: {e}"),
+            });
+            Vec::new()
+        }),
+        Err(_) => Vec::new(),
+    };
+    rows.into_iter()
+        .filter_map(|r| {
+            Some(PairedSensor {
+                device_id: r.id,
+                model: SensorModel::parse(&r.model)?,
+                address: r.address,
+                name: r.name,
+                placement: r.placement,
+                next_seq: r.next_seq,
+            })
+        })
+        .collect()
+}
+
+struct Central {
+    shared: Arc<Shared>,
+    adapter: Adapter,
+    connect_paired: bool,
+    paired: Vec<PairedSensor>,
+    links: HashMap<String, tokio::task::JoinHandle<()>>,
+    stop: watch::Receiver<bool>,
+    seen: BTreeMap<String, Seen>,
+    /// Names advertised by paired sensors during this run.
+    paired_names: HashMap<String, String>,
+    ui_scan: bool,
+    discovering: bool,
+}
+
+async fn run(
+    shared: Arc<Shared>,
+    connect_paired: bool,
+    mut rx: mpsc::Receiver<BleCommand>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let sink = shared.sink.clone();
+    sink(BleEvent::Adapter(AdapterStatus::Starting));
+    sink(BleEvent::Paired(paired(&shared)));
+    // Wait for a usable adapter, answering commands meanwhile; look again
+    // after 3 s, then less often (Bluetooth may be switched on any time).
+    let mut retry_s = 3;
+    let (adapter, name) = loop {
+        match acquire_adapter().await {
+            Ok(a) => break a,
+            Err(reason) => {
+                sink(BleEvent::Adapter(AdapterStatus::Unavailable(
+                    reason.clone(),
+                )));
+                let retry = tokio::time::sleep(Duration::from_secs(retry_s));
+                retry_s = (retry_s * 2).min(60);
+                tokio::pin!(retry);
+                loop {
+                    tokio::select! {
+                        () = &mut retry => break,
+                        _ = stop.wait_for(|s| *s) => return,
+                        cmd = rx.recv() => match cmd {
+                            None => return,
+                            Some(cmd) => offline_command(&shared, cmd, &reason),
+                        },
+                    }
+                }
+            }
+        }
+    };
+    sink(BleEvent::Adapter(AdapterStatus::Ready { name }));
+    let mut c = Central {
+        paired: paired(&shared),
+        shared,
+        adapter,
+        connect_paired,
+        links: HashMap::new(),
+        stop: stop.clone(),
+        seen: BTreeMap::new(),
+        paired_names: HashMap::new(),
+        ui_scan: false,
+        discovering: false,
+    };
+    if connect_paired {
+        for p in c.paired.clone() {
+            c.start_link(p);
+        }
+    }
+    let mut events = match c.adapter.events().await {
+        Ok(e) => e,
+        Err(e) => {
+            sink(BleEvent::Adapter(AdapterStatus::Unavailable(plain_error(
+                &e,
+            ))));
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut ticks = 0_u32;
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => break,
+            cmd = rx.recv() => match cmd {
+                None => break,
+                Some(cmd) => c.command(cmd).await,
+            },
+            ev = events.next() => match ev {
+                Some(CentralEvent::DeviceDiscovered(id) | CentralEvent::DeviceUpdated(id)) => c.update_seen(&id).await,
+                Some(_) => {}
+                None => {
+                    sink(BleEvent::Adapter(AdapterStatus::Unavailable("the Bluetooth service stopped".into())));
+                    break;
+                }
+            },
+            _ = tick.tick() => {
+                c.keep_discovery().await;
+                ticks = ticks.wrapping_add(1);
+                // The adapter can be switched off under us: say so.
+                if ticks.is_multiple_of(10) {
+                    match c.adapter.adapter_state().await {
+                        Ok(CentralState::PoweredOff) => sink(BleEvent::Adapter(AdapterStatus::Unavailable("Bluetooth is off".into()))),
+                        Err(e) => sink(BleEvent::Adapter(AdapterStatus::Unavailable(plain_error(&e)))),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    // Links see the stop too; give them a moment to hand on what they have.
+    for (_, h) in c.links.drain() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), h).await;
+    }
+    if c.discovering {
+        let _ = c.adapter.stop_scan().await;
+    }
+}
+
+/// Commands while Bluetooth is unavailable: the store-only ones work.
+fn offline_command(shared: &Shared, cmd: BleCommand, reason: &str) {
+    match cmd {
+        BleCommand::Forget { address } => forget_row(shared, &address),
+        BleCommand::Rename { address, name } => rename_row(shared, &address, &name),
+        BleCommand::StartScan | BleCommand::Pair { .. } => (shared.sink)(BleEvent::Failed {
+            address: None,
+            reason: format!("cannot use Bluetooth: {reason}"),
+        }),
+        BleCommand::StopScan | BleCommand::CuePose { .. } => {}
+    }
+}
+
+fn forget_row(shared: &Shared, address: &str) {
+    let now_s = (shared.clock)() / 1000;
+    let r = shared.store.lock().map(|s| s.forget_device(address, now_s));
+    match r {
+        Ok(Ok(true)) | Err(_) => {}
+        Ok(Ok(false)) => (shared.sink)(BleEvent::Failed {
+            address: Some(address.into()),
+            reason: "no paired sensor has that address".into(),
+        }),
+        Ok(Err(e)) => (shared.sink)(BleEvent::Failed {
+            address: Some(address.into()),
+            reason: e.to_string(),
+        }),
+    }
+    (shared.sink)(BleEvent::Paired(paired(shared)));
+}
+
+fn rename_row(shared: &Shared, address: &str, name: &str) {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        (shared.sink)(BleEvent::Failed {
+            address: Some(address.into()),
+            reason: "a name needs 1 to 40 characters".into(),
+        });
+        return;
+    }
+    if let Ok(Err(e)) = shared.store.lock().map(|s| s.rename_device(address, name)) {
+        (shared.sink)(BleEvent::Failed {
+            address: Some(address.into()),
+            reason: e.to_string(),
+        });
+    }
+    (shared.sink)(BleEvent::Paired(paired(shared)));
+}
+
+impl Central {
+    fn start_link(&mut self, sensor: PairedSensor) {
+        let handle = tokio::spawn(link::run(
+            self.adapter.clone(),
+            sensor.clone(),
+            self.shared.clone(),
+            self.stop.clone(),
+        ));
+        if let Some(old) = self.links.insert(sensor.address, handle) {
+            old.abort();
+        }
+    }
+
+    async fn stop_link(&mut self, address: &str) {
+        if let Some(h) = self.links.remove(address) {
+            h.abort();
+        }
+        if let Ok(Some(p)) = find_peripheral(&self.adapter, address).await {
+            let _ = p.disconnect().await;
+        }
+    }
+
+    /// Discovery runs while the user scans or a link looks for its sensor.
+    async fn keep_discovery(&mut self) {
+        let want = self.ui_scan || self.shared.searching.load(Ordering::Relaxed) > 0;
+        if want == self.discovering {
+            return;
+        }
+        // The app filters by itself: BlueZ merges the filters of every
+        // client on the machine, so an empty filter hides nothing.
+        let r = if want {
+            self.adapter.start_scan(ScanFilter::default()).await
+        } else {
+            self.adapter.stop_scan().await
+        };
+        match r {
+            Ok(()) => {
+                self.discovering = want;
+                if self.ui_scan || !want {
+                    (self.shared.sink)(BleEvent::Scanning(want && self.ui_scan));
+                }
+            }
+            Err(e) => {
+                (self.shared.sink)(BleEvent::Failed {
+                    address: None,
+                    reason: format!("cannot scan: {}", plain_error(&e)),
+                });
+                self.ui_scan = false;
+            }
+        }
+    }
+
+    async fn update_seen(&mut self, id: &btleplug::platform::PeripheralId) {
+        // Discovery also runs for links looking for their sensor; only a
+        // scan the user asked for keeps a list.
+        if !self.ui_scan {
+            return;
+        }
+        let Ok(p) = self.adapter.peripheral(id).await else {
+            return;
+        };
+        let Ok(Some(props)) = p.properties().await else {
+            return;
+        };
+        let name = props.local_name.or(props.advertisement_name);
+        let Some(model) = SensorModel::recognise(name.as_deref(), &props.services) else {
+            return;
+        };
+        let address = props.address.to_string();
+        let is_paired = self
+            .paired
+            .iter()
+            .any(|s| s.address.eq_ignore_ascii_case(&address));
+        if let (true, Some(n)) = (is_paired, &name) {
+            self.paired_names.insert(address.clone(), n.clone());
+        }
+        let lookalike = !is_paired
+            && name.as_ref().is_some_and(|n| {
+                self.paired.iter().any(|s| &s.name == n)
+                    || self.paired_names.values().any(|pn| pn == n)
+            });
+        let seen = Seen {
+            address: address.clone(),
+            name,
+            model,
+            rssi_dbm: props.rssi,
+            // Where the sensor advertises its battery (Battery Service data).
+            battery_pct: props
+                .service_data
+                .get(&super::model::BATTERY_SERVICE)
+                .and_then(|b| super::model::decode_battery(b).ok())
+                .or_else(|| self.seen.get(&address).and_then(|s| s.battery_pct)),
+            paired: is_paired,
+            lookalike,
+        };
+        if self.seen.get(&address) != Some(&seen) {
+            self.seen.insert(address, seen);
+            (self.shared.sink)(BleEvent::Seen(self.seen.values().cloned().collect()));
+        }
+    }
+
+    async fn command(&mut self, cmd: BleCommand) {
+        let sink = self.shared.sink.clone();
+        match cmd {
+            BleCommand::StartScan => {
+                self.ui_scan = true;
+                self.seen.clear();
+                sink(BleEvent::Seen(Vec::new()));
+                self.keep_discovery().await;
+                // Sensors BlueZ already knows show at once.
+                if let Ok(ps) = self.adapter.peripherals().await {
+                    for p in ps {
+                        self.update_seen(&p.id()).await;
+                    }
+                }
+            }
+            BleCommand::StopScan => {
+                self.ui_scan = false;
+                self.keep_discovery().await;
+                sink(BleEvent::Scanning(false));
+            }
+            BleCommand::Pair { address, placement } => {
+                match self.pair(&address, placement).await {
+                    Ok(sensor) => {
+                        // A sensor this one replaced at its placement stops.
+                        let gone: Vec<String> = self
+                            .links
+                            .keys()
+                            .filter(|a| !self.paired.iter().any(|p| &p.address == *a))
+                            .cloned()
+                            .collect();
+                        for a in gone {
+                            self.stop_link(&a).await;
+                        }
+                        if self.connect_paired {
+                            self.start_link(sensor);
+                        }
+                        if let Some(s) = self.seen.get_mut(&address) {
+                            s.paired = true;
+                            s.lookalike = false;
+                        }
+                        sink(BleEvent::Paired(self.paired.clone()));
+                    }
+                    Err(reason) => sink(BleEvent::Failed {
+                        address: Some(address),
+                        reason,
+                    }),
+                }
+            }
+            BleCommand::Forget { address } => {
+                self.stop_link(&address).await;
+                forget_row(&self.shared, &address);
+                self.paired = paired(&self.shared);
+            }
+            BleCommand::Rename { address, name } => {
+                rename_row(&self.shared, &address, &name);
+                self.paired = paired(&self.shared);
+            }
+            BleCommand::CuePose { address, pose } => {
+                if let Err(e) = self.cue_pose(&address, pose).await {
+                    tracing::debug!("calibration cue not sent: {e}");
+                }
+            }
+        }
+    }
+
+    async fn pair(
+        &mut self,
+        address: &str,
+        placement: crate::domain::sample::Placement,
+    ) -> Result<PairedSensor, String> {
+        let seen = self
+            .seen
+            .get(address)
+            .cloned()
+            .ok_or("the sensor was not seen in this scan; scan again with it nearby")?;
+        let p = find_peripheral(&self.adapter, address)
+            .await
+            .map_err(|e| plain_error(&e))?
+            .ok_or("the sensor is no longer in range")?;
+        link::connect(&p, seen.model)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !self.connect_paired {
+            let _ = p.disconnect().await;
+        }
+        let name = seen
+            .name
+            .clone()
+            .unwrap_or_else(|| seen.model.label().to_owned());
+        let now_s = (self.shared.clock)() / 1000;
+        let id = self
+            .shared
+            .store
+            .lock()
+            .map_err(|_| "the database is unavailable".to_owned())?
+            .pair_device(&seen.address, seen.model.as_str(), &name, placement, now_s)
+            .map_err(|e| e.to_string())?;
+        self.paired = paired(&self.shared);
+        self.paired
+            .iter()
+            .find(|s| s.device_id == id)
+            .cloned()
+            .ok_or_else(|| "the sensor was not stored".to_owned())
+    }
+
+    async fn cue_pose(&self, address: &str, pose: u8) -> Result<(), btleplug::Error> {
+        let Some(s) = self.paired.iter().find(|s| s.address == address) else {
+            return Ok(());
+        };
+        if s.model != SensorModel::Sitless {
+            return Ok(());
+        }
+        if let Some(p) = find_peripheral(&self.adapter, address).await? {
+            // A fresh handle knows no characteristics until it looks.
+            p.discover_services().await?;
+            if let Some(c) = p
+                .characteristics()
+                .into_iter()
+                .find(|c| c.uuid == super::model::sitless::CONTROL)
+            {
+                p.write(
+                    &c,
+                    &[super::model::sitless::op::CALIBRATE, pose],
+                    btleplug::api::WriteType::WithResponse,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}

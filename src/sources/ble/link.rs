@@ -1,0 +1,754 @@
+//! One paired sensor's link: find it, connect, set it up the way its model
+//! needs, stream, and after a loss start again with backoff (1 s doubling
+//! to 30 s; cut short the moment the sensor is seen advertising again).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use btleplug::api::{Central, CentralEvent, Characteristic, Peripheral as _, WriteType};
+use btleplug::platform::{Adapter, Peripheral};
+use futures::StreamExt;
+use tokio::sync::watch;
+
+use super::model::{self, DecodeError, SensorModel, microbit, sitless, thingy};
+use super::stamp::{ArrivalStamper, LinkStats, SeqTracker};
+use super::{BleEvent, Clock, LinkState, PairedSensor};
+use crate::domain::sample::RawSample;
+use crate::store::Store;
+
+/// What every link shares with the central.
+pub(crate) struct Shared {
+    pub sink: Arc<dyn Fn(BleEvent) + Send + Sync>,
+    pub clock: Clock,
+    pub store: std::sync::Mutex<Store>,
+    /// Links waiting for their sensor to appear: discovery stays on.
+    pub searching: AtomicUsize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum LinkError {
+    #[error("the sensor is not in range")]
+    NotFound,
+    #[error("the connection was lost")]
+    Lost,
+    #[error("{0}")]
+    Bluetooth(String),
+    #[error("the sensor has no {0} characteristic; is it running the expected firmware?")]
+    Missing(&'static str),
+    #[error("the sensor answered its set-up with an invalid value ({0})")]
+    Setup(DecodeError),
+    #[error("stopped")]
+    Stopped,
+}
+
+impl From<btleplug::Error> for LinkError {
+    fn from(e: btleplug::Error) -> Self {
+        Self::Bluetooth(plain_error(&e))
+    }
+}
+
+/// A btleplug/BlueZ error in words a wearer can act on.
+pub(crate) fn plain_error(e: &btleplug::Error) -> String {
+    let text = e.to_string();
+    let has = |s: &str| text.contains(s);
+    if has("ServiceUnknown") || has("org.bluez was not provided") {
+        "the Bluetooth service (BlueZ) is not running".into()
+    } else if has("NotReady") || has("Not Powered") {
+        "Bluetooth is off".into()
+    } else if has("NoServer")
+        || has("FileNotFound")
+        || has("Failed to connect to socket")
+        || has("system bus")
+        || has("D-Bus")
+    {
+        "cannot reach the system's Bluetooth service (no system D-Bus)".into()
+    } else if has("NotAuthorized") || has("AuthenticationFailed") || has("Permission") {
+        "the sensor refused the connection; pair (bond) it in the system's Bluetooth settings first"
+            .into()
+    } else if matches!(e, btleplug::Error::TimedOut(_)) || has("Timeout") || has("timed out") {
+        "the sensor did not answer in time".into()
+    } else if matches!(e, btleplug::Error::NotConnected) {
+        "the connection was lost".into()
+    } else if matches!(e, btleplug::Error::DeviceNotFound) {
+        "the sensor is not in range".into()
+    } else {
+        format!("Bluetooth error: {text}")
+    }
+}
+
+pub(crate) async fn find_peripheral(
+    adapter: &Adapter,
+    address: &str,
+) -> Result<Option<Peripheral>, btleplug::Error> {
+    Ok(adapter
+        .peripherals()
+        .await?
+        .into_iter()
+        .find(|p| p.address().to_string().eq_ignore_ascii_case(address)))
+}
+
+/// Backoff between attempts: 1 s doubling to 30 s.
+#[derive(Debug, Clone)]
+pub(crate) struct Backoff {
+    next_s: u32,
+}
+
+impl Backoff {
+    pub const FIRST_S: u32 = 1;
+    pub const MAX_S: u32 = 30;
+
+    pub fn new() -> Self {
+        Self {
+            next_s: Self::FIRST_S,
+        }
+    }
+
+    pub fn next_delay_s(&mut self) -> u32 {
+        let d = self.next_s;
+        self.next_s = (self.next_s * 2).min(Self::MAX_S);
+        d
+    }
+
+    pub fn reset(&mut self) {
+        self.next_s = Self::FIRST_S;
+    }
+}
+
+/// Runs the link until `stop` turns true.
+pub(crate) async fn run(
+    adapter: Adapter,
+    mut sensor: PairedSensor,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut backoff = Backoff::new();
+    let mut link = LinkData {
+        stats: LinkStats::default(),
+        seq: SeqTracker::new(sensor.next_seq),
+        pending: Vec::new(),
+        persisted: VecDeque::new(),
+        stamper: None,
+    };
+    loop {
+        let result = tokio::select! {
+            r = session(&adapter, &sensor, &shared, &mut link, &mut backoff) => r,
+            _ = stop.wait_for(|s| *s) => Err(LinkError::Stopped),
+        };
+        link.flush(&sensor, &shared);
+        if let Some(next) = link.seq.next() {
+            // Everything handed on so far is in the pipeline; on a clean
+            // stop the engine flushes it to disk after the links end.
+            sensor.next_seq = Some(next);
+            persist_seq(&shared, sensor.device_id, next);
+        }
+        if *stop.borrow() {
+            (shared.sink)(BleEvent::Stats {
+                address: sensor.address.clone(),
+                stats: link.stats,
+            });
+            return;
+        }
+        // A sensor that answers but is not what it claims (wrong firmware,
+        // invalid settings) will not fix itself in a second: say it failed,
+        // and look again only at the longest interval.
+        let permanent = matches!(result, Err(LinkError::Missing(_) | LinkError::Setup(_)));
+        let reason = match result {
+            Ok(()) | Err(LinkError::Lost) => {
+                link.stats.drops += 1;
+                (shared.sink)(BleEvent::Stats {
+                    address: sensor.address.clone(),
+                    stats: link.stats,
+                });
+                "the connection was lost".to_owned()
+            }
+            Err(e) => e.to_string(),
+        };
+        let delay_s = if permanent {
+            Backoff::MAX_S
+        } else {
+            backoff.next_delay_s()
+        };
+        (shared.sink)(BleEvent::Link {
+            address: sensor.address.clone(),
+            state: if permanent {
+                LinkState::Failed(reason)
+            } else {
+                LinkState::Reconnecting {
+                    in_s: delay_s,
+                    reason,
+                }
+            },
+        });
+        shared.searching.fetch_add(1, Ordering::Relaxed);
+        let seen = wait_or_seen(
+            &adapter,
+            &sensor.address,
+            Duration::from_secs(delay_s.into()),
+        );
+        tokio::select! {
+            () = seen => {}
+            _ = stop.wait_for(|s| *s) => {
+                shared.searching.fetch_sub(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        shared.searching.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Sleeps `delay`, or less if the sensor is seen advertising meanwhile
+/// (the target is streaming again within 3 s of the sensor's return).
+async fn wait_or_seen(adapter: &Adapter, address: &str, delay: Duration) {
+    let deadline = tokio::time::Instant::now() + delay;
+    let Ok(mut events) = adapter.events().await else {
+        tokio::time::sleep_until(deadline).await;
+        return;
+    };
+    // The link's own loss shows up as device updates too (connection state,
+    // resolved services): only what comes after it can be an advertisement.
+    let settled = tokio::time::Instant::now() + Duration::from_millis(300);
+    loop {
+        let ev = tokio::select! {
+            ev = events.next() => ev,
+            () = tokio::time::sleep_until(deadline) => return,
+        };
+        let Some(CentralEvent::DeviceUpdated(id) | CentralEvent::DeviceDiscovered(id)) = ev else {
+            if ev.is_none() {
+                tokio::time::sleep_until(deadline).await;
+                return;
+            }
+            continue;
+        };
+        if tokio::time::Instant::now() < settled {
+            continue;
+        }
+        let Ok(p) = adapter.peripheral(&id).await else {
+            continue;
+        };
+        if p.address().to_string().eq_ignore_ascii_case(address) {
+            return;
+        }
+    }
+}
+
+fn persist_seq(shared: &Shared, device_id: i64, next: u32) {
+    if let Ok(Err(e)) = shared.store.lock().map(|s| s.set_next_seq(device_id, next)) {
+        tracing::warn!("cannot store the sensor's sequence number: {e}");
+    }
+}
+
+struct LinkData {
+    stats: LinkStats,
+    seq: SeqTracker,
+    pending: Vec<RawSample>,
+    /// (when, next sequence number) for the lagged save, oldest first.
+    persisted: VecDeque<(Instant, u32)>,
+    stamper: Option<ArrivalStamper>,
+}
+
+impl LinkData {
+    fn flush(&mut self, sensor: &PairedSensor, shared: &Shared) {
+        if self.pending.is_empty() {
+            return;
+        }
+        self.stats.samples += self.pending.len() as u64;
+        (shared.sink)(BleEvent::Samples {
+            device_id: sensor.device_id,
+            placement: sensor.placement,
+            samples: std::mem::take(&mut self.pending),
+        });
+    }
+
+    /// Saves the sequence number the pipeline had half a minute ago: by
+    /// then its seconds are stored, so a crash re-fetches rather than loses.
+    fn persist_lagged(&mut self, sensor: &PairedSensor, shared: &Shared) {
+        const LAG: Duration = Duration::from_secs(30);
+        let now = Instant::now();
+        if let Some(next) = self.seq.next()
+            && self
+                .persisted
+                .back()
+                .is_none_or(|(t, _)| now - *t >= Duration::from_secs(5))
+        {
+            self.persisted.push_back((now, next));
+        }
+        let mut due = None;
+        while let Some(&(t, s)) = self.persisted.front() {
+            if now - t < LAG {
+                break;
+            }
+            due = Some(s);
+            self.persisted.pop_front();
+        }
+        if let Some(s) = due {
+            persist_seq(shared, sensor.device_id, s);
+        }
+    }
+}
+
+fn characteristic(
+    p: &Peripheral,
+    uuid: uuid::Uuid,
+    what: &'static str,
+) -> Result<Characteristic, LinkError> {
+    p.characteristics()
+        .into_iter()
+        .find(|c| c.uuid == uuid)
+        .ok_or(LinkError::Missing(what))
+}
+
+/// What the model's set-up found: the sample period the sensor runs at
+/// (as read back from it) and how its packets are decoded.
+struct Decoding {
+    period_ms: u16,
+    kind: DecodingKind,
+}
+
+enum DecodingKind {
+    Sitless,
+    /// One sample per notification of `data`, stamped on arrival.
+    Arrival {
+        data: uuid::Uuid,
+        decode: fn(&[u8]) -> Result<crate::domain::vector::Vec3, DecodeError>,
+    },
+}
+
+/// Connects (if needed) and checks that the sensor offers its model's data.
+pub(crate) async fn connect(p: &Peripheral, model: SensorModel) -> Result<(), LinkError> {
+    if !p.is_connected().await? {
+        tokio::time::timeout(Duration::from_secs(10), p.connect())
+            .await
+            .map_err(|_| LinkError::Bluetooth("the sensor did not answer in time".into()))??;
+    }
+    p.discover_services().await?;
+    let (uuid, what) = match model {
+        SensorModel::Sitless => (sitless::SAMPLES, "Sitless samples"),
+        SensorModel::MicroBit => (microbit::DATA, "micro:bit accelerometer data"),
+        SensorModel::Thingy52 => (thingy::RAW_DATA, "Thingy:52 raw motion data"),
+    };
+    characteristic(p, uuid, what).map(|_| ())
+}
+
+async fn setup(
+    p: &Peripheral,
+    sensor: &PairedSensor,
+    clock: &Clock,
+) -> Result<Decoding, LinkError> {
+    match sensor.model {
+        SensorModel::Sitless => {
+            let sampling = characteristic(p, sitless::SAMPLING, "Sitless sampling")?;
+            let period_ms =
+                sitless::decode_period(&p.read(&sampling).await?).map_err(LinkError::Setup)?;
+            let control = characteristic(p, sitless::CONTROL, "Sitless control point")?;
+            p.write(
+                &control,
+                &sitless::set_time_command(clock()),
+                WriteType::WithResponse,
+            )
+            .await?;
+            for (uuid, what) in [
+                (sitless::SAMPLES, "Sitless samples"),
+                (sitless::HISTORY, "Sitless history"),
+            ] {
+                p.subscribe(&characteristic(p, uuid, what)?).await?;
+            }
+            Ok(Decoding {
+                period_ms,
+                kind: DecodingKind::Sitless,
+            })
+        }
+        SensorModel::MicroBit => {
+            let period = characteristic(p, microbit::PERIOD, "micro:bit accelerometer period")?;
+            // Never write 0: the board would stop sampling.
+            p.write(
+                &period,
+                &microbit::WANTED_PERIOD_MS.to_le_bytes(),
+                WriteType::WithResponse,
+            )
+            .await?;
+            let chosen =
+                microbit::decode_period(&p.read(&period).await?).map_err(LinkError::Setup)?;
+            p.subscribe(&characteristic(
+                p,
+                microbit::DATA,
+                "micro:bit accelerometer data",
+            )?)
+            .await?;
+            // The board rounds to a period it supports: stamp with that one.
+            Ok(Decoding {
+                period_ms: chosen,
+                kind: DecodingKind::Arrival {
+                    data: microbit::DATA,
+                    decode: microbit::decode_data,
+                },
+            })
+        }
+        SensorModel::Thingy52 => {
+            let cfg = characteristic(p, thingy::MOTION_CONFIG, "Thingy:52 motion configuration")?;
+            let current = p.read(&cfg).await?;
+            let wanted = thingy::with_hz(&current, thingy::WANTED_HZ).map_err(LinkError::Setup)?;
+            p.write(&cfg, &wanted, WriteType::WithResponse).await?;
+            let hz = thingy::config_hz(&p.read(&cfg).await?).map_err(LinkError::Setup)?;
+            p.subscribe(&characteristic(
+                p,
+                thingy::RAW_DATA,
+                "Thingy:52 raw motion data",
+            )?)
+            .await?;
+            Ok(Decoding {
+                period_ms: 1000 / hz,
+                kind: DecodingKind::Arrival {
+                    data: thingy::RAW_DATA,
+                    decode: thingy::decode_raw,
+                },
+            })
+        }
+    }
+}
+
+/// One connection, from finding the sensor to losing it.
+async fn session(
+    adapter: &Adapter,
+    sensor: &PairedSensor,
+    shared: &Shared,
+    link: &mut LinkData,
+    backoff: &mut Backoff,
+) -> Result<(), LinkError> {
+    let sink = &shared.sink;
+    let state = |s: LinkState| {
+        sink(BleEvent::Link {
+            address: sensor.address.clone(),
+            state: s,
+        });
+    };
+    let Some(p) = find_peripheral(adapter, &sensor.address).await? else {
+        state(LinkState::Searching);
+        return Err(LinkError::NotFound);
+    };
+    state(LinkState::Connecting);
+    // Subscribe to adapter events first, so a drop during set-up is seen.
+    let mut events = adapter.events().await?;
+    let id = p.id();
+    connect(&p, sensor.model).await?;
+    let mut notes = p.notifications().await?;
+    let decoding = setup(&p, sensor, &shared.clock).await?;
+    if let Some(battery) = p
+        .characteristics()
+        .into_iter()
+        .find(|c| c.uuid == model::BATTERY_LEVEL)
+    {
+        match p.read(&battery).await.map(|b| model::decode_battery(&b)) {
+            Ok(Ok(pct)) => sink(BleEvent::Battery {
+                address: sensor.address.clone(),
+                pct,
+            }),
+            Ok(Err(e)) => link.stats.count_error(e),
+            Err(e) => tracing::debug!("battery read failed: {e}"),
+        }
+        if battery
+            .properties
+            .contains(btleplug::api::CharPropFlags::NOTIFY)
+        {
+            let _ = p.subscribe(&battery).await;
+        }
+    }
+    let mut history = None;
+    if let (DecodingKind::Sitless, Some(from)) = (&decoding.kind, link.seq.next()) {
+        let control = characteristic(&p, sitless::CONTROL, "Sitless control point")?;
+        p.write(
+            &control,
+            &sitless::request_records_command(from),
+            WriteType::WithResponse,
+        )
+        .await?;
+        state(LinkState::FetchingHistory);
+        history = Some(HistoryFetch::new());
+    } else {
+        state(LinkState::Streaming);
+    }
+    // A new chain at the period the sensor runs at now; never before the
+    // newest stored second, nor before what this link stamped already.
+    if let Some(s) = &mut link.stamper {
+        s.restart(decoding.period_ms);
+    } else {
+        let floor_ms = shared
+            .store
+            .lock()
+            .ok()
+            .and_then(|st| st.last_second().ok().flatten())
+            .map_or(i64::MIN, |t| (t + 1) * 1000);
+        link.stamper = Some(ArrivalStamper::with_floor(decoding.period_ms, floor_ms));
+    }
+    backoff.reset();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut last_stats = link.stats;
+    let mut ticks = 0_u32;
+    loop {
+        tokio::select! {
+            note = notes.next() => {
+                let Some(note) = note else { return Err(LinkError::Lost) };
+                let now_ms = (shared.clock)();
+                if note.uuid == model::BATTERY_LEVEL {
+                    match model::decode_battery(&note.value) {
+                        Ok(pct) => sink(BleEvent::Battery { address: sensor.address.clone(), pct }),
+                        Err(e) => link.stats.count_error(e),
+                    }
+                    continue;
+                }
+                match &decoding.kind {
+                    DecodingKind::Sitless => {
+                        let done = on_sitless(&note.uuid, &note.value, decoding.period_ms, now_ms, link, &mut history);
+                        if done {
+                            history = None;
+                            state(LinkState::Streaming);
+                        }
+                    }
+                    DecodingKind::Arrival { data, decode } if note.uuid == *data => {
+                        match (decode(&note.value), &mut link.stamper) {
+                            (Ok(a), Some(s)) => link.pending.push(s.stamp(now_ms, a)),
+                            (Ok(_), None) => {}
+                            (Err(e), _) => link.stats.count_error(e),
+                        }
+                    }
+                    DecodingKind::Arrival { .. } => {}
+                }
+            }
+            ev = events.next() => match ev {
+                Some(CentralEvent::DeviceDisconnected(d)) if d == id => return Err(LinkError::Lost),
+                Some(_) => {}
+                None => return Err(LinkError::Lost),
+            },
+            _ = tick.tick() => {
+                if let Some(h) = history.take_if(|h| h.started.elapsed() > HistoryFetch::TIMEOUT) {
+                    // The sensor never said it was done: go on with what
+                    // came; gaps are counted as lost.
+                    h.finish(decoding.period_ms, (shared.clock)(), link);
+                    state(LinkState::Streaming);
+                }
+                link.flush(sensor, shared);
+                link.persist_lagged(sensor, shared);
+                ticks = ticks.wrapping_add(1);
+                // Counts change with every batch; the UI hears of them once
+                // a second (and at once when the first samples arrive), so a
+                // streaming sensor costs one frame a second.
+                let first = last_stats.samples == 0 && link.stats.samples > 0;
+                if (first || ticks.is_multiple_of(4)) && link.stats != last_stats {
+                    last_stats = link.stats;
+                    sink(BleEvent::Stats { address: sensor.address.clone(), stats: link.stats });
+                }
+            }
+        }
+    }
+}
+
+/// Live packets held back while the history is fetched, so samples reach
+/// the pipeline in time order.
+struct HistoryFetch {
+    started: Instant,
+    packets: Vec<sitless::Packet>,
+    live: Vec<sitless::Packet>,
+}
+
+impl HistoryFetch {
+    const TIMEOUT: Duration = Duration::from_secs(30);
+
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            packets: Vec::new(),
+            live: Vec::new(),
+        }
+    }
+
+    fn finish(mut self, period_ms: u16, now_ms: i64, link: &mut LinkData) {
+        let from_history: u64 = self.packets.iter().map(|p| p.accel_g.len() as u64).sum();
+        let before = link.stats.samples + link.pending.len() as u64;
+        self.packets.sort_by_key(|p| p.seq);
+        for p in &self.packets {
+            accept_packet(p, period_ms, now_ms, link, true);
+        }
+        let fresh_history = link.stats.samples + link.pending.len() as u64 - before;
+        link.stats.from_history += fresh_history.min(from_history);
+        self.live.sort_by_key(|p| p.seq);
+        for p in &self.live {
+            accept_packet(p, period_ms, now_ms, link, false);
+        }
+    }
+}
+
+/// Handles a Sitless notification; true when a history fetch completed.
+fn on_sitless(
+    uuid: &uuid::Uuid,
+    value: &[u8],
+    period_ms: u16,
+    now_ms: i64,
+    link: &mut LinkData,
+    history: &mut Option<HistoryFetch>,
+) -> bool {
+    if *uuid == sitless::SAMPLES {
+        match sitless::decode_samples(value) {
+            Ok(p) => match history {
+                Some(h) => h.live.push(p),
+                None => accept_packet(&p, period_ms, now_ms, link, false),
+            },
+            Err(e) => link.stats.count_error(e),
+        }
+    } else if *uuid == sitless::HISTORY {
+        match sitless::decode_history(value) {
+            Ok(sitless::HistoryPdu::Records(p)) => match history {
+                Some(h) => h.packets.push(p),
+                // Records nobody asked for (a fetch that timed out): still
+                // new data if their numbers are.
+                None => accept_packet(&p, period_ms, now_ms, link, true),
+            },
+            Ok(sitless::HistoryPdu::End { .. }) => {
+                if let Some(h) = history.take() {
+                    h.finish(period_ms, now_ms, link);
+                    return true;
+                }
+            }
+            Err(e) => link.stats.count_error(e),
+        }
+    }
+    false
+}
+
+fn accept_packet(
+    p: &sitless::Packet,
+    period_ms: u16,
+    now_ms: i64,
+    link: &mut LinkData,
+    stored: bool,
+) {
+    let new = link.seq.accept(p.seq, p.accel_g.len(), &mut link.stats);
+    let Some(time_cs) = p.time_cs else {
+        if stored {
+            // Recorded before the sensor's clock was set: no way to date it.
+            link.stats.undated += new.len() as u64;
+        } else {
+            let s = link
+                .stamper
+                .get_or_insert_with(|| ArrivalStamper::new(period_ms));
+            for a in &p.accel_g[new] {
+                link.pending.push(s.stamp(now_ms, *a));
+            }
+        }
+        return;
+    };
+    let t0 = sitless::device_cs_to_unix_ms(time_cs, now_ms);
+    for i in new {
+        link.pending.push(RawSample {
+            t_ms: t0 + i as i64 * i64::from(period_ms),
+            accel_g: p.accel_g[i],
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_in_plain_words() {
+        let e = |s: &str| plain_error(&btleplug::Error::Other(s.to_owned().into()));
+        assert_eq!(
+            e("Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory"),
+            "cannot reach the system's Bluetooth service (no system D-Bus)"
+        );
+        assert_eq!(
+            e("D-Bus error: org.freedesktop.DBus.Error.ServiceUnknown"),
+            "the Bluetooth service (BlueZ) is not running"
+        );
+        assert_eq!(
+            e("org.bluez.Error.NotReady: Resource Not Ready"),
+            "Bluetooth is off"
+        );
+        assert_eq!(
+            plain_error(&btleplug::Error::TimedOut(Duration::from_secs(10))),
+            "the sensor did not answer in time"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_to_thirty_seconds_and_resets() {
+        let mut b = Backoff::new();
+        let d: Vec<_> = (0..7).map(|_| b.next_delay_s()).collect();
+        assert_eq!(d, [1, 2, 4, 8, 16, 30, 30]);
+        b.reset();
+        assert_eq!(b.next_delay_s(), 1);
+    }
+
+    fn link() -> LinkData {
+        LinkData {
+            stats: LinkStats::default(),
+            seq: SeqTracker::new(Some(10)),
+            pending: Vec::new(),
+            persisted: VecDeque::new(),
+            stamper: None,
+        }
+    }
+
+    fn packet(seq: u32) -> sitless::Packet {
+        let v = crate::domain::vector::Vec3::new(0.0, 0.0, 1.0);
+        sitless::Packet {
+            seq,
+            time_cs: Some(seq * 4),
+            accel_g: vec![v, v],
+        }
+    }
+
+    #[test]
+    fn history_fills_the_gap_before_held_back_live_packets() {
+        let mut l = link();
+        let mut h = Some(HistoryFetch::new());
+        let now = sitless::EPOCH_UNIX_S * 1000;
+        // Live packets arrive first (seq 16, 18), then history 10..16 and its end.
+        for seq in [16, 18] {
+            let b = sitless::encode_samples(seq, Some(seq * 4), &[[0, 0, 1000]; 2]);
+            assert!(!on_sitless(&sitless::SAMPLES, &b, 40, now, &mut l, &mut h));
+        }
+        for seq in [10, 12, 14, 14] {
+            let b = sitless::encode_samples(seq, Some(seq * 4), &[[0, 0, 1000]; 2]);
+            assert!(!on_sitless(&sitless::HISTORY, &b, 40, now, &mut l, &mut h));
+        }
+        assert!(on_sitless(
+            &sitless::HISTORY,
+            &20u32.to_le_bytes(),
+            40,
+            now,
+            &mut l,
+            &mut h
+        ));
+        let t: Vec<i64> = l.pending.iter().map(|s| s.t_ms - now).collect();
+        assert_eq!(t, (10..20).map(|s| i64::from(s) * 40).collect::<Vec<_>>());
+        assert_eq!(
+            (l.stats.lost, l.stats.repeats, l.stats.from_history),
+            (0, 2, 6)
+        );
+        assert_eq!(l.seq.next(), Some(20));
+    }
+
+    #[test]
+    fn a_missing_history_range_is_counted_as_lost() {
+        let mut l = link();
+        let mut h = HistoryFetch::new();
+        h.packets.push(packet(14));
+        h.finish(40, 0, &mut l);
+        assert_eq!(l.stats.lost, 4);
+        assert_eq!(l.pending.len(), 2);
+    }
+
+    #[test]
+    fn malformed_packets_are_counted_and_the_stream_goes_on() {
+        let mut l = link();
+        let mut h = None;
+        for bad in [&[1u8, 2, 3][..], &[0; 21][..]] {
+            on_sitless(&sitless::SAMPLES, bad, 40, 0, &mut l, &mut h);
+        }
+        let good = sitless::encode_samples(10, Some(1), &[[0, 0, 1000]]);
+        on_sitless(&sitless::SAMPLES, &good, 40, 0, &mut l, &mut h);
+        assert_eq!((l.stats.bad_length, l.pending.len()), (2, 1));
+    }
+}

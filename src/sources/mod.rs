@@ -1,0 +1,7 @@
+//! Where raw samples come from: the demo wearer, a CSV recording, or
+//! Bluetooth sensors. Each is reduced to `domain::sample::RawSample`s; the
+//! pipeline does not know which source it is fed by.
+
+pub mod ble;
+pub mod csv_import;
+pub mod demo;

@@ -1,0 +1,3 @@
+//! CSV export of stored data, and restoring an export.
+
+pub mod export;

@@ -1,0 +1,4 @@
+//! Pieces more than one view uses.
+
+pub mod chart_image;
+pub mod storage;

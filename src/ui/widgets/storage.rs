@@ -1,0 +1,64 @@
+//! The saving banner: shown on every view while the database refuses
+//! writes, and briefly after saving works again. Samples are never thrown
+//! away silently, so the user is told how much waits in memory.
+
+use std::fmt::Write as _;
+
+use crate::domain::days::format_duration;
+use crate::engine::StorageProblem;
+use crate::store::writer::MAX_BUFFERED_ROWS;
+
+/// What the banner says: first line the problem, second what happens now.
+pub fn storage_text(p: &StorageProblem) -> (String, String) {
+    let mut what = format!(
+        "{} of data wait in memory and will be saved as soon as the database can be written again.",
+        format_duration(p.buffered_s as i64)
+    );
+    if p.dropped_s > 0 {
+        let _ = write!(
+            what,
+            " The memory buffer holds {}; the oldest {} had to be given up.",
+            format_duration(MAX_BUFFERED_ROWS as i64),
+            format_duration(p.dropped_s as i64)
+        );
+    }
+    (format!("Not saving: {}.", p.fault.words()), what)
+}
+
+pub fn storage_banner_ui(ui: &mut egui::Ui, problem: &StorageProblem) {
+    let (headline, detail) = storage_text(problem);
+    egui::Frame::group(ui.style())
+        .fill(ui.visuals().extreme_bg_color)
+        .show(ui, |ui| {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                egui::RichText::new(headline).strong(),
+            );
+            ui.label(detail);
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::WriteFault;
+
+    #[test]
+    fn the_banner_says_what_waits_and_what_was_given_up() {
+        let mut p = StorageProblem {
+            fault: WriteFault::Full,
+            buffered_s: 125,
+            dropped_s: 0,
+        };
+        let (h, d) = storage_text(&p);
+        assert_eq!(h, "Not saving: the disk is full.");
+        assert!(d.starts_with("2 min of data wait in memory"), "{d}");
+        assert!(!d.contains("given up"));
+        p.dropped_s = 3 * 3600;
+        assert!(
+            storage_text(&p)
+                .1
+                .ends_with("the oldest 3 h 00 min had to be given up.")
+        );
+    }
+}
