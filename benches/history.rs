@@ -19,9 +19,7 @@ use sitless::app::SitlessApp;
 use sitless::charts::render::{ChartSource, Style, render_rgb};
 use sitless::charts::{ChartKind, ChartTheme};
 use sitless::domain::config::Config;
-use sitless::domain::figures::{
-    DayDetail, Period, PeriodData, days_from_rollups, days_from_samples,
-};
+use sitless::domain::figures::Period;
 use sitless::engine::{Engine, EngineOptions};
 use sitless::store::Store;
 
@@ -54,7 +52,8 @@ fn database() -> PathBuf {
 fn sizes(db: &Path) {
     let st = Store::open(db).expect("open");
     let (first, last) = (today() - chrono::Duration::days(i64::from(DAYS)), today());
-    let worn = days_from_rollups(&st, first, last, THRESHOLD_S)
+    let worn = st
+        .days(first, last, THRESHOLD_S)
         .expect("days")
         .iter()
         .filter(|d| d.has_data())
@@ -97,7 +96,8 @@ fn bench(c: &mut Criterion) {
     let cfg = Config::default().consistent();
     // The first worn weekday from 10 June, in the middle of the year's data.
     let june = NaiveDate::from_ymd_opt(2026, 6, 10).expect("date");
-    let day = days_from_rollups(&st, june, june + chrono::Duration::days(14), THRESHOLD_S)
+    let day = st
+        .days(june, june + chrono::Duration::days(14), THRESHOLD_S)
         .expect("days")
         .into_iter()
         .find(|d| d.sitting_s > 0 && d.date.weekday().num_days_from_monday() < 5)
@@ -107,7 +107,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(30);
     g.bench_function("day_view_rollups_query_and_4_charts", |b| {
         b.iter(|| {
-            let d = DayDetail::load(&st, day, THRESHOLD_S).expect("day");
+            let d = st.day_detail(day, THRESHOLD_S).expect("day");
             for (kind, h) in [
                 (ChartKind::Timeline, 210),
                 (ChartKind::Hourly, 180),
@@ -126,7 +126,7 @@ fn bench(c: &mut Criterion) {
     ] {
         g.bench_function(format!("{name}_view_rollups_query_and_chart"), |b| {
             b.iter(|| {
-                let p = PeriodData::load(&st, period, day, THRESHOLD_S).expect("period");
+                let p = st.period_data(period, day, THRESHOLD_S).expect("period");
                 std::hint::black_box(
                     render_rgb(kind, ChartSource::Period(&p), 880, 620, style()).expect("chart"),
                 )
@@ -137,10 +137,13 @@ fn bench(c: &mut Criterion) {
         let (first, last) = period.range(day);
         let name = period.name().to_lowercase();
         g.bench_function(format!("{name}_figures_from_rollups"), |b| {
-            b.iter(|| days_from_rollups(&st, first, last, THRESHOLD_S).expect("rollups"));
+            b.iter(|| st.days(first, last, THRESHOLD_S).expect("rollups"));
         });
         g.bench_function(format!("{name}_figures_from_seconds"), |b| {
-            b.iter(|| days_from_samples(&st, first, last, cfg.streak, 20.0).expect("seconds"));
+            b.iter(|| {
+                st.days_from_samples(first, last, cfg.streak, 20.0)
+                    .expect("seconds")
+            });
         });
     }
     g.finish();

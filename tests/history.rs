@@ -18,13 +18,12 @@ use sitless::app::SitlessApp;
 use sitless::charts::render::{ChartSource, Style, render_rgb};
 use sitless::charts::{ChartKind, ChartTheme};
 use sitless::domain::config::Config;
-use sitless::domain::figures::{
-    DayDetail, Period, PeriodData, days_from_rollups, days_from_samples,
-};
+use sitless::domain::figures::Period;
 use sitless::domain::posture::{Posture, PostureSecond};
 use sitless::domain::sample::Placement;
+use sitless::domain::session::RoutineSession;
 use sitless::engine::{Engine, EngineOptions};
-use sitless::store::{RoutineSession, Store};
+use sitless::store::Store;
 
 const BERLIN: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
 /// 2026-03-02 (a Monday) 08:00 UTC.
@@ -118,7 +117,7 @@ fn a_known_day_gives_the_figures_worked_out_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let st = store_with(&dir.path().join("h.db"), &known_day());
     let day = date("2026-03-02");
-    let d = DayDetail::load(&st, day, HOUR_S).unwrap();
+    let d = st.day_detail(day, HOUR_S).unwrap();
     let f = &d.figures;
     assert_eq!(
         (f.sitting_s, f.standing_s, f.moving_s, f.unknown_s),
@@ -138,7 +137,9 @@ fn a_known_day_gives_the_figures_worked_out_by_hand() {
     assert_eq!(f.mean_tilt_deg, Some(16.7));
     assert_eq!(f.slouch_s, 25 * 60);
     // The per-second way gives the same figures.
-    let slow = days_from_samples(&st, day, day, Config::default().streak, 20.0).unwrap();
+    let slow = st
+        .days_from_samples(day, day, Config::default().streak, 20.0)
+        .unwrap();
     assert_eq!(slow[0], *f);
 
     assert_eq!(d.hours(), 24);
@@ -174,7 +175,7 @@ fn a_known_day_gives_the_figures_worked_out_by_hand() {
     );
 
     // The week: one day with data, none the week before.
-    let w = PeriodData::load(&st, Period::Week, day, HOUR_S).unwrap();
+    let w = st.period_data(Period::Week, day, HOUR_S).unwrap();
     assert_eq!(w.days.len(), 7);
     assert_eq!((w.summary.days_with_data, w.summary.sitting_s), (1, 4500));
     assert_eq!(w.previous.days_with_data, 0);
@@ -212,13 +213,13 @@ fn dst_days_have_23_and_25_hourly_bars_with_the_clock_hours() {
     all.extend(autumn);
     let st = store_with(&dir.path().join("dst.db"), &all);
 
-    let d = DayDetail::load(&st, date("2026-03-29"), HOUR_S).unwrap();
+    let d = st.day_detail(date("2026-03-29"), HOUR_S).unwrap();
     assert_eq!(d.hours(), 23);
     assert_eq!(&d.hour_labels()[..4], ["00", "01", "03", "04"]);
     assert_eq!(&d.sitting_min_per_hour()[..4], [30.0, 60.0, 30.0, 0.0]);
     assert_eq!(d.figures.sitting_s, 2 * HOUR_S);
 
-    let d = DayDetail::load(&st, date("2026-10-25"), HOUR_S).unwrap();
+    let d = st.day_detail(date("2026-10-25"), HOUR_S).unwrap();
     assert_eq!(d.hours(), 25);
     assert_eq!(&d.hour_labels()[..5], ["00", "01", "02", "02", "03"]);
     assert_eq!(&d.sitting_min_per_hour()[..5], [0.0, 30.0, 60.0, 30.0, 0.0]);
@@ -226,7 +227,7 @@ fn dst_days_have_23_and_25_hourly_bars_with_the_clock_hours() {
     assert_eq!(d.figures.longest_streak_s, 2 * HOUR_S);
     // Every day of each month counts its own seconds once.
     for (first, last) in [("2026-03-01", "2026-03-31"), ("2026-10-01", "2026-10-31")] {
-        let days = days_from_rollups(&st, date(first), date(last), HOUR_S).unwrap();
+        let days = st.days(date(first), date(last), HOUR_S).unwrap();
         assert_eq!(days.iter().map(|d| d.sitting_s).sum::<i64>(), 2 * HOUR_S);
     }
     for kind in ChartKind::DAY {
@@ -241,7 +242,7 @@ fn an_empty_day_has_zero_figures_and_still_draws() {
     }
     let dir = tempfile::tempdir().unwrap();
     let st = store_with(&dir.path().join("e.db"), &known_day());
-    let d = DayDetail::load(&st, date("2026-03-03"), HOUR_S).unwrap();
+    let d = st.day_detail(date("2026-03-03"), HOUR_S).unwrap();
     assert!(d.minutes.is_empty() && d.streaks.is_empty() && d.routines.is_empty());
     assert!(!d.figures.has_data());
     assert_eq!(d.figures.mean_tilt_deg, None);
@@ -250,7 +251,9 @@ fn an_empty_day_has_zero_figures_and_still_draws() {
         let c = render_rgb(kind, ChartSource::Day(&d), 800, 200, style()).unwrap();
         assert_eq!(c.image.pixels.len(), 800 * 200 * 3);
     }
-    let m = PeriodData::load(&st, Period::Month, date("2026-04-10"), HOUR_S).unwrap();
+    let m = st
+        .period_data(Period::Month, date("2026-04-10"), HOUR_S)
+        .unwrap();
     assert_eq!(m.days.len(), 30);
     assert_eq!(m.summary.days_with_data, 0);
     // March is the month before and has the known day.
@@ -568,7 +571,7 @@ fn routines_appear_in_the_day_figures() {
         .unwrap();
     writer.finish();
     let st = Store::open(&db).unwrap();
-    let d = DayDetail::load(&st, date("2026-03-02"), HOUR_S).unwrap();
+    let d = st.day_detail(date("2026-03-02"), HOUR_S).unwrap();
     assert_eq!(d.figures.routines_completed, 1);
     assert_eq!(d.routines[0].at_s, START_S + 67 * 60);
     let chart = render_rgb(ChartKind::Timeline, ChartSource::Day(&d), 960, 240, style()).unwrap();

@@ -306,7 +306,8 @@ use sitless::app::{Shell, SitlessApp};
 use sitless::domain::config::Config;
 use sitless::domain::sample::Placement;
 use sitless::engine::{DemoOptions, Engine, EngineOptions};
-use sitless::store::{DbLock, Store};
+use sitless::store::Store;
+use sitless::store::lock::DbLock;
 
 const START_S: i64 = 1_772_438_400;
 

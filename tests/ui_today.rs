@@ -109,7 +109,7 @@ fn a_long_demo_streak_shows_the_card_and_dismiss_removes_it() {
     step_until(&mut h, "today's totals", |h| {
         h.state()
             .model()
-            .report
+            .figures
             .as_ref()
             .is_some_and(|r| r.sitting_s > 60 * 60)
     });
@@ -145,7 +145,7 @@ fn reopening_keeps_todays_data_and_continues_the_streak() {
         step_until(&mut h, "the first session's data", |h| {
             h.state()
                 .model()
-                .report
+                .figures
                 .as_ref()
                 .is_some_and(|r| r.sitting_s >= 39 * 60)
         });
@@ -161,7 +161,7 @@ fn reopening_keeps_todays_data_and_continues_the_streak() {
     step_until(&mut h, "both sessions in today's totals", |h| {
         h.state()
             .model()
-            .report
+            .figures
             .as_ref()
             .is_some_and(|r| r.sitting_s >= 64 * 60)
     });

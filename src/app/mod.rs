@@ -428,7 +428,7 @@ pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
         db: opts.db.clone(),
         demo: opts.demo.clone(),
         config: opts.config,
-        demo_start_s: crate::cli::default_demo_start(),
+        demo_start_s: crate::sources::demo::default_demo_start(),
         ble: Some(crate::sources::ble::system_clock()),
         page_limit: None,
     };

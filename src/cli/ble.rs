@@ -13,7 +13,8 @@ use crate::sources::ble::central::{Ble, BleOptions};
 use crate::sources::ble::{
     AdapterStatus, BleCommand, BleEvent, LinkState, LinkStats, Seen, system_clock,
 };
-use crate::store::{DeviceRow, Store};
+use crate::store::Store;
+use crate::store::devices::DeviceRow;
 
 fn start(db: &Path) -> anyhow::Result<(Ble, std::sync::mpsc::Receiver<BleEvent>)> {
     let (tx, rx) = channel();

@@ -14,11 +14,13 @@ use crate::domain::calibration::Calibration;
 use crate::domain::config::Config;
 use crate::domain::days::{local_date, local_to_unix};
 use crate::domain::sample::Placement;
+use crate::domain::session::RoutineSession;
 use crate::engine::recorder::{Recorder, demo_calibration, register_demo_device};
 use crate::pipeline::SensorInput;
 use crate::sources::demo::wearer::{DemoScript, DemoSecond, DemoWearer};
+use crate::store::Store;
+use crate::store::lock::DbLock;
 use crate::store::writer::{Outcome, StoreWriter, WriteOp};
-use crate::store::{DbLock, RoutineSession, Store};
 
 /// The figures of a run, for the command's one line and the benches.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -9,12 +9,10 @@
 //! length; a streak by the day it started in, with its whole length.
 
 use chrono::{Datelike, Duration, NaiveDate};
-use rusqlite::Connection;
 
 use crate::domain::days::{day_bounds, format_duration, local_datetime};
 use crate::domain::posture::{Posture, PostureSecond};
 use crate::domain::streak::{Streak, StreakRules};
-use crate::store::{MinuteRollup, Store, StoreError};
 
 /// Bout classes, as activity-monitor research reports them.
 pub const SHORT_BOUT_S: i64 = 30 * 60;
@@ -104,6 +102,48 @@ pub fn dates(first: NaiveDate, last: NaiveDate) -> Vec<NaiveDate> {
         .collect::<Vec<_>>()
 }
 
+/// One row of the `minutes` rollup.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MinuteRollup {
+    pub t_min: i64,
+    pub sitting_s: i64,
+    pub standing_s: i64,
+    pub moving_s: i64,
+    pub lying_s: i64,
+    pub unknown_s: i64,
+    pub sit_tilt_sum_ddeg: i64,
+    pub sit_tilt_n: i64,
+    pub stand_tilt_sum_ddeg: i64,
+    pub stand_tilt_n: i64,
+    pub slouch_s: i64,
+}
+
+impl MinuteRollup {
+    /// The posture most of the minute (a tie goes to the lower code, so
+    /// unknown before sitting).
+    pub fn state(&self) -> Posture {
+        let by_code = [
+            (Posture::Unknown, self.unknown_s),
+            (Posture::Sitting, self.sitting_s),
+            (Posture::Standing, self.standing_s),
+            (Posture::Moving, self.moving_s),
+            (Posture::Lying, self.lying_s),
+        ];
+        by_code
+            .iter()
+            .enumerate()
+            .max_by_key(|&(i, &(_, s))| (s, std::cmp::Reverse(i)))
+            .map_or(Posture::Unknown, |(_, &(p, _))| p)
+    }
+
+    /// Mean tilt of the minute over its sitting and standing seconds.
+    pub fn tilt_deg(&self) -> Option<f64> {
+        let n = self.sit_tilt_n + self.stand_tilt_n;
+        (n > 0)
+            .then(|| (self.sit_tilt_sum_ddeg + self.stand_tilt_sum_ddeg) as f64 / n as f64 / 10.0)
+    }
+}
+
 /// One day's figures. Field names are the columns of `export --what days`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DayFigures {
@@ -119,6 +159,8 @@ pub struct DayFigures {
     pub sit_mid_s: i64,
     /// Sitting in bouts longer than 60 min.
     pub sit_long_s: i64,
+    /// Sitting bouts of 30 min or more, counted on the day they started.
+    pub sitting_bouts_over_30min: i64,
     pub breaks: i64,
     pub longest_streak_s: i64,
     pub streaks_over_threshold: i64,
@@ -129,7 +171,7 @@ pub struct DayFigures {
 }
 
 impl DayFigures {
-    fn empty(date: NaiveDate) -> Self {
+    pub fn empty(date: NaiveDate) -> Self {
         Self {
             date,
             ..Self::default()
@@ -149,7 +191,12 @@ impl DayFigures {
         (self.sitting_s > 0).then(|| self.breaks as f64 / (self.sitting_s as f64 / 3600.0))
     }
 
-    fn add_bout(&mut self, whole_s: i64, inside_s: i64) {
+    /// A sitting bout of `whole_s`, of which `inside_s` fall in this day;
+    /// `started_here` when its first second does.
+    pub fn add_bout(&mut self, whole_s: i64, inside_s: i64, started_here: bool) {
+        if started_here && whole_s >= SHORT_BOUT_S {
+            self.sitting_bouts_over_30min += 1;
+        }
         if whole_s < SHORT_BOUT_S {
             self.sit_short_s += inside_s;
         } else if whole_s <= LONG_BOUT_S {
@@ -159,39 +206,50 @@ impl DayFigures {
         }
     }
 
-    fn add_streak(&mut self, s: &Streak, threshold_s: i64) {
+    pub fn add_streak(&mut self, s: &Streak, threshold_s: i64) {
         self.longest_streak_s = self.longest_streak_s.max(s.duration_s());
         self.streaks_over_threshold += i64::from(s.duration_s() >= threshold_s);
     }
 }
 
 /// Local day boundaries of a run of dates, for bucketing times.
-struct DayIndex {
-    dates: Vec<NaiveDate>,
+pub struct DayIndex {
+    pub dates: Vec<NaiveDate>,
     starts: Vec<i64>,
-    end: i64,
+    pub end: i64,
 }
 
 impl DayIndex {
-    fn new(first: NaiveDate, last: NaiveDate) -> Self {
+    pub fn new(first: NaiveDate, last: NaiveDate) -> Self {
         let dates = dates(first, last);
         let starts: Vec<i64> = dates.iter().map(|d| day_bounds(*d).0).collect();
         let end = day_bounds(last).1;
         Self { dates, starts, end }
     }
 
-    fn start(&self) -> i64 {
+    pub fn start(&self) -> i64 {
         self.starts.first().copied().unwrap_or(self.end)
     }
 
-    fn bounds(&self, i: usize) -> (i64, i64) {
+    pub fn bounds(&self, i: usize) -> (i64, i64) {
         (
             self.starts[i],
             self.starts.get(i + 1).copied().unwrap_or(self.end),
         )
     }
 
-    fn day_of(&self, t_s: i64) -> Option<usize> {
+    /// Adds the sitting bout `[start_s, end_s)` to each day it touches.
+    pub fn add_bout(&self, days: &mut [DayFigures], start_s: i64, end_s: i64) {
+        for (i, f) in days.iter_mut().enumerate() {
+            let (s, e) = self.bounds(i);
+            let inside = end_s.min(e) - start_s.max(s);
+            if inside > 0 {
+                f.add_bout(end_s - start_s, inside, (s..e).contains(&start_s));
+            }
+        }
+    }
+
+    pub fn day_of(&self, t_s: i64) -> Option<usize> {
         if t_s < self.start() || t_s >= self.end {
             return None;
         }
@@ -199,106 +257,14 @@ impl DayIndex {
     }
 }
 
-/// Sums of the `minutes` rollup over `[start_s, end_s)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MinuteSums {
-    /// Seconds per posture, indexed by `Posture::code`.
-    pub by_state_s: [i64; 5],
-    pub sit_tilt_sum_ddeg: i64,
-    pub sit_tilt_n: i64,
-    pub slouch_s: i64,
+/// Rounded to a tenth, as every tilt figure is shown and exported.
+pub fn tenth(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
-fn minute_sums(conn: &Connection, start_s: i64, end_s: i64) -> Result<MinuteSums, StoreError> {
-    let mut q = conn.prepare_cached(
-        "SELECT total(sitting_s), total(standing_s), total(moving_s), total(lying_s),
-                total(unknown_s), total(sit_tilt_sum_ddeg), total(sit_tilt_n), total(slouch_s)
-         FROM minutes WHERE t_min >= ?1 AND t_min < ?2",
-    )?;
-    Ok(
-        q.query_row([start_s.div_euclid(60), end_s.div_euclid(60)], |r| {
-            let g = |i| r.get::<_, f64>(i).map(|v| v as i64);
-            Ok(MinuteSums {
-                // Indexed by posture code (unknown first).
-                by_state_s: [g(4)?, g(0)?, g(1)?, g(2)?, g(3)?],
-                sit_tilt_sum_ddeg: g(5)?,
-                sit_tilt_n: g(6)?,
-                slouch_s: g(7)?,
-            })
-        })?,
-    )
-}
-
-fn mean_tilt(sum_ddeg: i64, n: i64) -> Option<f64> {
-    (n > 0).then(|| (sum_ddeg as f64 / n as f64).round() / 10.0)
-}
-
-/// The figures of every day of `[first, last]`, from the rollups.
-pub fn days_from_rollups(
-    store: &Store,
-    first: NaiveDate,
-    last: NaiveDate,
-    threshold_s: i64,
-) -> Result<Vec<DayFigures>, StoreError> {
-    let conn = store.conn();
-    let idx = DayIndex::new(first, last);
-    let mut out: Vec<DayFigures> = idx.dates.iter().map(|d| DayFigures::empty(*d)).collect();
-    for (i, f) in out.iter_mut().enumerate() {
-        let (s, e) = idx.bounds(i);
-        let m = minute_sums(conn, s, e)?;
-        f.sitting_s = m.by_state_s[Posture::Sitting.code() as usize];
-        f.standing_s = m.by_state_s[Posture::Standing.code() as usize];
-        f.moving_s = m.by_state_s[Posture::Moving.code() as usize];
-        f.lying_s = m.by_state_s[Posture::Lying.code() as usize];
-        f.unknown_s = m.by_state_s[Posture::Unknown.code() as usize];
-        f.mean_tilt_deg = mean_tilt(m.sit_tilt_sum_ddeg, m.sit_tilt_n);
-        f.slouch_s = m.slouch_s;
-    }
-    let (start, end) = (idx.start(), idx.end);
-    let mut q =
-        conn.prepare_cached("SELECT start_s, end_s FROM bouts WHERE end_s > ?1 AND start_s < ?2")?;
-    for row in q.query_map([start, end], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-    })? {
-        let (a, b) = row?;
-        for (i, f) in out.iter_mut().enumerate() {
-            let (s, e) = idx.bounds(i);
-            let inside = b.min(e) - a.max(s);
-            if inside > 0 {
-                f.add_bout(b - a, inside);
-            }
-        }
-    }
-    let mut q = conn.prepare_cached(
-        "SELECT start_s, last_sitting_s FROM streaks WHERE start_s >= ?1 AND start_s < ?2",
-    )?;
-    for row in q.query_map([start, end], |r| {
-        Ok(Streak {
-            start_s: r.get(0)?,
-            last_sitting_s: r.get(1)?,
-        })
-    })? {
-        let s = row?;
-        if let Some(i) = idx.day_of(s.start_s) {
-            out[i].add_streak(&s, threshold_s);
-        }
-    }
-    let mut q = conn.prepare_cached("SELECT at_s FROM breaks WHERE at_s >= ?1 AND at_s < ?2")?;
-    for row in q.query_map([start, end], |r| r.get::<_, i64>(0))? {
-        if let Some(i) = idx.day_of(row?) {
-            out[i].breaks += 1;
-        }
-    }
-    let mut q = conn.prepare_cached(
-        "SELECT started_at_s FROM routine_sessions
-         WHERE completed = 1 AND started_at_s >= ?1 AND started_at_s < ?2",
-    )?;
-    for row in q.query_map([start, end], |r| r.get::<_, i64>(0))? {
-        if let Some(i) = idx.day_of(row?) {
-            out[i].routines_completed += 1;
-        }
-    }
-    Ok(out)
+/// The mean of `n` tilts summing to `sum_deg`, to a tenth of a degree.
+pub fn mean_tilt_deg(sum_deg: f64, n: i64) -> Option<f64> {
+    (n > 0).then(|| tenth(sum_deg / n as f64))
 }
 
 /// The same figures computed from seconds (sorted), the way they would be
@@ -344,16 +310,10 @@ pub fn days_from_seconds(
     }
     bouts.extend(run);
     for (a, b) in bouts {
-        for (i, f) in out.iter_mut().enumerate() {
-            let (s, e) = idx.bounds(i);
-            let inside = b.min(e) - a.max(s);
-            if inside > 0 {
-                f.add_bout(b - a, inside);
-            }
-        }
+        idx.add_bout(&mut out, a, b);
     }
     for (f, (sum, n)) in out.iter_mut().zip(&tilt) {
-        f.mean_tilt_deg = (*n > 0).then(|| (sum / *n as f64 * 10.0).round() / 10.0);
+        f.mean_tilt_deg = mean_tilt_deg(*sum, *n);
     }
     let mut tracker = crate::domain::streak::StreakTracker::new(rules);
     let mut events = Vec::new();
@@ -382,29 +342,6 @@ pub fn days_from_seconds(
         }
     }
     out
-}
-
-/// The figures the per-second way, straight from the store: what a view
-/// would cost without rollups.
-pub fn days_from_samples(
-    store: &Store,
-    first: NaiveDate,
-    last: NaiveDate,
-    rules: StreakRules,
-    slouch_deg: f32,
-) -> Result<Vec<DayFigures>, StoreError> {
-    let (start, _) = day_bounds(first);
-    let (_, end) = day_bounds(last);
-    let seconds = store.seconds_between(start, end)?;
-    let routines: Vec<i64> = store
-        .routine_sessions_between(start, end)?
-        .iter()
-        .filter(|s| s.completed)
-        .map(|s| s.started_at_s)
-        .collect();
-    Ok(days_from_seconds(
-        first, last, &seconds, &routines, rules, slouch_deg,
-    ))
 }
 
 /// A period's figures in a line: days with data count, empty days don't.
@@ -438,10 +375,10 @@ impl Summary {
             breaks_per_sitting_hour: (sitting > 0)
                 .then(|| breaks as f64 / (sitting as f64 / 3600.0)),
             longest_streak_s: with.iter().map(|d| d.longest_streak_s).max().unwrap_or(0),
-            mean_tilt_deg: (tilt_w > 0).then(|| {
-                let m = tilt.iter().map(|(t, w)| t * *w as f64).sum::<f64>() / tilt_w as f64;
-                (m * 10.0).round() / 10.0
-            }),
+            mean_tilt_deg: mean_tilt_deg(
+                tilt.iter().map(|(t, w)| t * *w as f64).sum::<f64>(),
+                tilt_w,
+            ),
             slouch_s: if n > 0 {
                 with.iter().map(|d| d.slouch_s).sum::<i64>() / n
             } else {
@@ -520,45 +457,6 @@ pub const TILT_BIN_DEG: f64 = 5.0;
 pub const TILT_MAX_DEG: f64 = 60.0;
 
 impl DayDetail {
-    pub fn load(store: &Store, date: NaiveDate, threshold_s: i64) -> Result<Self, StoreError> {
-        let (start_s, end_s) = day_bounds(date);
-        let conn = store.conn();
-        let minutes = store.minutes_between(start_s, end_s)?;
-        let mut q = conn.prepare_cached(
-            "SELECT start_s, last_sitting_s FROM streaks
-             WHERE start_s >= ?1 AND start_s < ?2 ORDER BY start_s",
-        )?;
-        let streaks = q
-            .query_map([start_s, end_s], |r| {
-                Ok(Streak {
-                    start_s: r.get(0)?,
-                    last_sitting_s: r.get(1)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let routines = store
-            .routine_sessions_between(start_s, end_s)?
-            .into_iter()
-            .map(|s| RoutineMark {
-                at_s: s.started_at_s,
-                routine: s.routine,
-                completed: s.completed,
-            })
-            .collect();
-        let figures = days_from_rollups(store, date, date, threshold_s)?
-            .pop()
-            .unwrap_or_else(|| DayFigures::empty(date));
-        Ok(Self {
-            date,
-            start_s,
-            end_s,
-            minutes,
-            streaks,
-            routines,
-            figures,
-        })
-    }
-
     /// Hours of the day (23, 24 or 25) since local midnight.
     pub fn hours(&self) -> usize {
         ((self.end_s - self.start_s) as usize).div_ceil(3600)
@@ -625,28 +523,68 @@ pub struct PeriodData {
     pub previous: Summary,
 }
 
-impl PeriodData {
-    pub fn load(
-        store: &Store,
-        period: Period,
-        date: NaiveDate,
-        threshold_s: i64,
-    ) -> Result<Self, StoreError> {
-        let (first, last) = period.range(date);
-        let days = days_from_rollups(store, first, last, threshold_s)?;
-        let (pf, pl) = period.range(period.step(date, -1));
-        let previous = Summary::of(&days_from_rollups(store, pf, pl, threshold_s)?);
-        Ok(Self {
-            summary: Summary::of(&days),
-            days,
-            previous,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn secs(runs: &[(Posture, i64, Option<f32>)]) -> Vec<PostureSecond> {
+        let mut t = 1_000;
+        let mut v = Vec::new();
+        for &(state, n, tilt_deg) in runs {
+            for _ in 0..n {
+                v.push(PostureSecond {
+                    t_s: t,
+                    state,
+                    tilt_deg,
+                    device_id: 1,
+                });
+                t += 1;
+            }
+        }
+        v
+    }
+
+    fn one_day(s: &[PostureSecond]) -> DayFigures {
+        let date = crate::domain::days::local_date(1_000);
+        let rules = crate::domain::config::Config::default().streak;
+        let mut days = days_from_seconds(date, date, s, &[], rules, 20.0);
+        days.pop().expect("one day")
+    }
+
+    #[test]
+    fn a_small_day_by_hand() {
+        use Posture::*;
+        let r = one_day(&secs(&[
+            (Sitting, 40 * 60, Some(10.0)),
+            (Standing, 60, None),
+            (Sitting, 25 * 60, Some(30.0)),
+            (Moving, 300, None),
+            (Sitting, 10 * 60, Some(10.0)),
+            (Unknown, 5, None),
+        ]));
+        assert_eq!(r.sitting_s, 75 * 60);
+        assert_eq!(r.standing_s, 60);
+        assert_eq!(r.moving_s, 300);
+        assert_eq!(r.unknown_s, 5);
+        assert_eq!(r.breaks, 2);
+        // 40 min + 60 s standing + 25 min = one streak of 66 min.
+        assert_eq!(r.longest_streak_s, 66 * 60);
+        assert_eq!(r.streaks_over_threshold, 1);
+        assert_eq!(r.sitting_bouts_over_30min, 1);
+        assert_eq!((r.sit_short_s, r.sit_mid_s), (35 * 60, 40 * 60));
+        assert_eq!(r.slouch_s, 25 * 60);
+        // (40×10 + 25×30 + 10×10) / 75 = 16.67
+        assert_eq!(r.mean_tilt_deg, Some(16.7));
+    }
+
+    #[test]
+    fn an_empty_day_is_all_zero() {
+        let r = one_day(&[]);
+        assert_eq!(r.sitting_s, 0);
+        assert_eq!(r.mean_tilt_deg, None);
+        assert_eq!(r.longest_streak_s, 0);
+        assert!(!r.has_data());
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -26,11 +26,11 @@ use crate::charts::{Chart, ChartKind, ChartTheme};
 use crate::domain::calibration::Calibration;
 use crate::domain::config::Config;
 use crate::domain::days::{day_bounds, local_date};
-use crate::domain::figures::{DayDetail, Period, PeriodData, Summary, changes};
+use crate::domain::figures::{DayDetail, DayFigures, Period, PeriodData, Summary, changes};
 use crate::domain::posture::Posture;
 use crate::domain::reminder::ReminderDue;
-use crate::domain::report::{DayReport, load_day};
 use crate::domain::sample::{Placement, RawSample};
+use crate::domain::session::RoutineSession;
 use crate::domain::settings::Settings;
 use crate::domain::streak::{Streak, StreakEvent};
 use crate::engine::notify::{Notifier, Report, Request};
@@ -39,8 +39,9 @@ use crate::pipeline::SensorInput;
 use crate::sources::ble::central::{Ble, BleOptions};
 use crate::sources::ble::{BleCommand, BleEvent, PairedSensor};
 use crate::sources::demo::wearer::{DemoScript, DemoSecond, DemoWearer};
+use crate::store::lock::DbLock;
 use crate::store::writer::{CommitInfo, Outcome, StoreWriter, WriteOp, WriterOptions};
-use crate::store::{DbLock, RoutineSession, Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::transfer::export::ExportKind;
 
 /// Wakes the UI (egui's `request_repaint`) after an event was sent.
@@ -128,7 +129,7 @@ pub struct Live {
 #[derive(Clone, Debug)]
 pub struct DayView {
     pub date: NaiveDate,
-    pub report: DayReport,
+    pub figures: DayFigures,
     pub chart: Option<Chart>,
     /// Routines done that day.
     pub sessions: Vec<RoutineSession>,
@@ -1089,7 +1090,7 @@ fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, ui: &UiSende
             .settings()
             .map_or(cfg.streak.threshold_s, |s| s.apply(*cfg).streak.threshold_s);
         if let Some(req) = today {
-            today_view(store, cfg, req, threshold_s, ui);
+            today_view(store, req, threshold_s, ui);
         }
         for req in summaries {
             match summary_view(store, req, threshold_s) {
@@ -1109,14 +1110,14 @@ fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, ui: &UiSende
     }
 }
 
-fn today_view(store: &Store, cfg: &Config, req: ChartRequest, threshold_s: i64, ui: &UiSender) {
+fn today_view(store: &Store, req: ChartRequest, threshold_s: i64, ui: &UiSender) {
     let (start, end) = day_bounds(req.date);
-    let result = load_day(store, req.date, cfg).and_then(|(_, report)| {
+    // One read of the rollups gives both the figures and the chart.
+    let result = store.day_detail(req.date, threshold_s).and_then(|detail| {
         let sessions = store.routine_sessions_between(start, end)?;
-        let detail = DayDetail::load(store, req.date, threshold_s)?;
-        Ok((report, sessions, detail))
+        Ok((sessions, detail))
     });
-    let (report, sessions, detail) = match result {
+    let (sessions, detail) = match result {
         Ok(v) => v,
         Err(e) => {
             ui.send(UiEvent::Error(format!("Could not read today's data: {e}")));
@@ -1143,7 +1144,7 @@ fn today_view(store: &Store, cfg: &Config, req: ChartRequest, threshold_s: i64, 
     };
     ui.send(UiEvent::Day(Box::new(DayView {
         date: req.date,
-        report,
+        figures: detail.figures.clone(),
         chart,
         sessions,
         request: req,
@@ -1156,9 +1157,9 @@ fn summary_view(
     threshold_s: i64,
 ) -> Result<SummaryView, StoreError> {
     let (first, last) = req.period.range(req.date);
-    let days = crate::domain::figures::days_from_rollups(store, first, last, threshold_s)?;
+    let days = store.days(first, last, threshold_s)?;
     let (pf, pl) = req.period.range(req.period.step(req.date, -1));
-    let before = crate::domain::figures::days_from_rollups(store, pf, pl, threshold_s)?;
+    let before = store.days(pf, pl, threshold_s)?;
     let summary = Summary::of(&days);
     let previous = Summary::of(&before);
     Ok(SummaryView {
@@ -1184,7 +1185,7 @@ fn history_chart(
     let src = if period == Period::Day {
         let key = (req.date, req.data_version);
         if cache.day.as_ref().is_none_or(|(k, _)| *k != key) {
-            cache.day = Some((key, DayDetail::load(store, req.date, threshold_s)?));
+            cache.day = Some((key, store.day_detail(req.date, threshold_s)?));
         }
         match &cache.day {
             Some((_, d)) => ChartSource::Day(d),
@@ -1193,7 +1194,7 @@ fn history_chart(
     } else {
         let key = (period, period.range(req.date).0, req.data_version);
         if cache.period.as_ref().is_none_or(|(k, _)| *k != key) {
-            cache.period = Some((key, PeriodData::load(store, period, req.date, threshold_s)?));
+            cache.period = Some((key, store.period_data(period, req.date, threshold_s)?));
         }
         match &cache.period {
             Some((_, p)) => ChartSource::Period(p),

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{StoreError, seconds_in, tilt_to_ddeg};
+use super::samples::{seconds_in, tilt_to_ddeg};
+use super::{Store, StoreError};
 use crate::domain::posture::{Posture, PostureSecond};
 use crate::domain::streak::{StreakEvent, StreakRules, StreakTracker};
 
@@ -336,6 +337,22 @@ fn add_bouts(tx: &Transaction<'_>, seconds: &[PostureSecond]) -> Result<(), Stor
         };
     }
     Ok(())
+}
+
+impl Store {
+    /// Inserts seconds in one transaction. A second already stored is kept
+    /// as it was: the first write wins, so replays never double count.
+    /// Rollups are kept up to date in the same transaction.
+    pub fn insert_seconds(&mut self, seconds: &[PostureSecond]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut rollups = Rollups::new(RollupRules::default());
+        rollups.prepare(&tx)?;
+        let mut inserted = Vec::new();
+        let n = Store::insert_seconds_tx(&tx, seconds, &mut inserted)?;
+        rollups.apply(&tx, &mut inserted)?;
+        tx.commit()?;
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ pub enum WriteOp {
         device_id: i64,
         calibration: Calibration,
     },
-    RoutineSession(super::RoutineSession),
+    RoutineSession(crate::domain::session::RoutineSession),
     Settings(crate::domain::settings::Settings),
     /// Commit now and answer when done.
     Flush(SyncSender<()>),
@@ -170,7 +170,7 @@ struct Pending {
     recommendations: Vec<ReminderDue>,
     outcomes: Vec<(i64, Outcome, i64)>,
     calibrations: Vec<(i64, Calibration)>,
-    sessions: Vec<super::RoutineSession>,
+    sessions: Vec<crate::domain::session::RoutineSession>,
     settings: Option<crate::domain::settings::Settings>,
     since: Option<Instant>,
     /// The last commit failed: wait `RETRY_INTERVAL`, on a new connection.

@@ -8,10 +8,11 @@ use std::io::{BufRead, Write};
 use chrono::NaiveDate;
 
 use crate::domain::days::{day_bounds, local_datetime};
-use crate::domain::figures::{DayFigures, days_from_rollups};
+use crate::domain::figures::DayFigures;
+use crate::domain::figures::MinuteRollup;
 use crate::domain::posture::{Posture, PostureSecond};
 use crate::domain::sample::Placement;
-use crate::store::{MinuteRollup, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum ExportKind {
@@ -136,7 +137,7 @@ pub fn export(
             }
         }
         ExportKind::Days => {
-            for d in days_from_rollups(store, first, last.max(first), threshold_s)? {
+            for d in store.days(first, last.max(first), threshold_s)? {
                 rows += 1;
                 write_day(out, &d)?;
             }

@@ -15,11 +15,11 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use crate::charts::ChartTheme;
 use crate::domain::days::local_date;
+use crate::domain::figures::DayFigures;
 use crate::domain::reminder::ReminderDue;
-use crate::domain::report::DayReport;
+use crate::domain::session::RoutineSession;
 use crate::domain::settings::Settings;
 use crate::engine::{ChartRequest, Live, SensorStatus, UiEvent};
-use crate::store::RoutineSession;
 
 /// What a view asks the app to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub struct TodayModel {
     pub sensor: Option<SensorStatus>,
     pub live: Option<Live>,
     pub card: Option<ReminderDue>,
-    pub report: Option<DayReport>,
+    pub figures: Option<DayFigures>,
     /// Routines done on the day shown.
     pub sessions: Vec<RoutineSession>,
     pub error: Option<String>,
@@ -119,7 +119,7 @@ impl TodayModel {
                 if self.requested.is_some_and(|(r, _)| r == view.request) {
                     self.requested = None;
                 }
-                self.report = Some(view.report);
+                self.figures = Some(view.figures);
                 self.sessions = view.sessions;
                 self.chart_request = Some(view.request);
                 self.chart_hover = view

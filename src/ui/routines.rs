@@ -4,9 +4,9 @@ use egui::{Color32, RichText, Stroke, Ui, vec2};
 
 use super::UiAction;
 use crate::domain::days::{format_duration, local_datetime};
+use crate::domain::session::RoutineSession;
 use crate::routines::catalog::{Catalog, Check, Figure};
 use crate::routines::player::{Announcement, Player};
-use crate::store::RoutineSession;
 
 /// A routine being played, with what is needed to record it.
 pub struct ActivePlayer {

@@ -186,7 +186,7 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayModel) {
 
 fn totals_ui(ui: &mut Ui, model: &TodayModel) {
     ui.heading("Today");
-    let Some(r) = &model.report else {
+    let Some(r) = &model.figures else {
         ui.weak("No data yet today.");
         return;
     };

@@ -18,7 +18,8 @@ use tokio::sync::{mpsc, watch};
 
 use super::link::{self, Shared, find_peripheral, plain_error};
 use super::{AdapterStatus, BleCommand, BleEvent, Clock, PairedSensor, Seen, SensorModel};
-use crate::store::{DeviceRow, Store};
+use crate::store::Store;
+use crate::store::devices::DeviceRow;
 
 pub struct BleOptions {
     pub db: PathBuf,

@@ -1,0 +1,73 @@
+//! `sitless chart`: a History chart as a PNG or SVG file.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+
+use super::{open_existing, threshold_s};
+use crate::domain::config::Config;
+use crate::domain::days::local_date;
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn chart(
+    db: &Path,
+    kind: crate::charts::ChartKind,
+    date: Option<NaiveDate>,
+    out: &Path,
+    width: u32,
+    height: Option<u32>,
+    dark: bool,
+    cfg: &Config,
+) -> anyhow::Result<()> {
+    use crate::charts::render::{ChartSource, Style, png_bytes, render_rgb, render_svg};
+    use crate::charts::{ChartKind, ChartTheme};
+    let ext = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let svg = match ext.as_deref() {
+        Some("svg") => true,
+        Some("png") => false,
+        _ => bail!("--out must end in .png or .svg, got {}", out.display()),
+    };
+    let store = open_existing(db)?;
+    let date = date.unwrap_or_else(|| local_date(chrono::Utc::now().timestamp()));
+    let height = height.unwrap_or(match kind {
+        ChartKind::Week | ChartKind::Month => width * 3 / 4,
+        _ => width / 3,
+    });
+    let threshold_s = threshold_s(&store, cfg);
+    let style = Style {
+        theme: if dark {
+            ChartTheme::Dark
+        } else {
+            ChartTheme::Light
+        },
+        scale: (f64::from(width) / 900.0).clamp(1.0, 4.0),
+        threshold_s,
+    };
+    let period = kind.period();
+    let (day, per);
+    let src = if period == crate::domain::figures::Period::Day {
+        day = store.day_detail(date, threshold_s)?;
+        ChartSource::Day(&day)
+    } else {
+        per = store.period_data(period, date, threshold_s)?;
+        ChartSource::Period(&per)
+    };
+    let bytes = if svg {
+        render_svg(kind, src, width, height, style)?.into_bytes()
+    } else {
+        png_bytes(&render_rgb(kind, src, width, height, style)?.image)?
+    };
+    std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "{} chart of {} → {} ({width}×{height}, {} bytes)",
+        kind.title(),
+        period.label(date),
+        out.display(),
+        bytes.len()
+    );
+    Ok(())
+}

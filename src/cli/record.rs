@@ -1,0 +1,131 @@
+//! `sitless record`: the window's engine without the window, events printed.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::domain::config::Config;
+use crate::domain::days::format_duration;
+use crate::sources::demo::default_demo_start;
+
+/// Headless recording: the same engine as the window, events printed.
+pub(super) fn record(
+    db: &Path,
+    demo: Option<&crate::engine::DemoOptions>,
+    for_s: Option<u64>,
+    cfg: Config,
+) -> anyhow::Result<()> {
+    use crate::engine::{Engine, EngineOptions, UiEvent};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_c = stop.clone();
+    ctrlc::set_handler(move || stop_c.store(true, Ordering::Relaxed))
+        .context("cannot catch Ctrl-C")?;
+    if demo.is_none() {
+        let paired = crate::store::Store::open(db)?.paired_devices()?;
+        if paired.is_empty() {
+            bail!(
+                "no paired sensors: run `sitless scan`, then `sitless pair ID --placement thigh`; or try `sitless record --demo`"
+            );
+        }
+        let names: Vec<String> = paired
+            .iter()
+            .map(|d| format!("{} ({}, {})", d.name, d.address, d.placement))
+            .collect();
+        println!(
+            "recording from {} into {} (Ctrl-C to stop)",
+            names.join(" and "),
+            db.display()
+        );
+        crate::cli::ble::say_what_cannot_be_measured(&paired);
+    }
+    let engine = Engine::start(
+        &EngineOptions {
+            db: db.to_owned(),
+            demo: demo.cloned(),
+            config: cfg,
+            demo_start_s: default_demo_start(),
+            ble: demo.is_none().then(crate::sources::ble::system_clock),
+            page_limit: None,
+        },
+        Arc::new(|| {}),
+    )?;
+    if let Some(demo) = demo {
+        println!(
+            "recording from the demo sensor at {}× into {} (Ctrl-C to stop)",
+            demo.speed,
+            db.display()
+        );
+    }
+    let mut links = crate::cli::ble::LinkPrinter::default();
+    let deadline = for_s.map(|s| Instant::now() + Duration::from_secs(s));
+    let mut latest = None;
+    let mut storage = None;
+    let mut last_progress = Instant::now();
+    let clock = |t: i64| {
+        crate::domain::days::local_datetime(t)
+            .format("%H:%M:%S")
+            .to_string()
+    };
+    while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+        match engine.recv_timeout(Duration::from_millis(100)) {
+            Some(UiEvent::Live(l)) => latest = Some(l),
+            Some(UiEvent::Recommendation(r, since)) => println!(
+                "{} reminder ({}): {} [card event {} ms after the threshold second arrived]",
+                clock(r.at_s),
+                r.routine,
+                r.reason,
+                since.elapsed().as_millis()
+            ),
+            Some(UiEvent::Notified { latency, .. }) => {
+                println!(
+                    "         desktop notification shown {} ms after",
+                    latency.as_millis()
+                );
+            }
+            Some(UiEvent::Error(e)) => eprintln!("warning: {e}"),
+            Some(UiEvent::Storage(p)) => {
+                // Said once when it starts, not at every retry.
+                match (p, &storage) {
+                    (Some(p), None) => {
+                        let (headline, detail) = crate::ui::widgets::storage::storage_text(&p);
+                        eprintln!("warning: {headline} {detail}");
+                    }
+                    (None, Some(_)) => eprintln!("saving works again"),
+                    _ => {}
+                }
+                storage = p;
+            }
+            Some(UiEvent::Ble(e)) => links.event(&e),
+            _ => {}
+        }
+        if last_progress.elapsed() >= Duration::from_secs(5) {
+            last_progress = Instant::now();
+            if let Some(l) = latest {
+                let streak = l.streak.map_or_else(
+                    || "no streak".to_owned(),
+                    |s| format!("streak {}", format_duration(s.duration_s())),
+                );
+                println!(
+                    "{} {}, {streak}",
+                    clock(l.t_s),
+                    l.posture.label().to_lowercase()
+                );
+            }
+        }
+    }
+    let mut engine = engine;
+    engine.stop_ble();
+    while let Some(e) = engine.try_recv() {
+        if let UiEvent::Ble(e) = e {
+            links.event(&e);
+        }
+    }
+    drop(engine);
+    links.summary();
+    println!("stopped; everything recorded is in {}", db.display());
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! `sitless simulate` and `sitless import`: a demo day or a CSV recording
+//! through the pipeline into the store; `import` also restores exports.
+
+use std::io::BufReader;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use super::finish_writer;
+use crate::domain::calibration::Calibration;
+use crate::domain::config::Config;
+use crate::domain::days::format_duration;
+use crate::domain::sample::Placement;
+use crate::engine::recorder::{Recorder, demo_calibration, play_demo, register_demo_device};
+use crate::pipeline::SensorInput;
+use crate::sources::demo::default_demo_start;
+use crate::sources::demo::wearer::{DemoScript, DemoWearer};
+use crate::store::Store;
+use crate::store::writer::StoreWriter;
+
+pub(super) fn simulate(
+    db: &Path,
+    hours: f64,
+    seed: u64,
+    start: Option<&str>,
+    placement: Placement,
+    cfg: &Config,
+) -> anyhow::Result<()> {
+    if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 366.0) {
+        bail!("--hours must be between 0 and a year, got {hours}");
+    }
+    let start_s = match start {
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .with_context(|| {
+                format!("--start `{s}` is not an RFC 3339 time like 2026-03-02T08:00:00+01:00")
+            })?
+            .timestamp(),
+        None => default_demo_start(),
+    };
+    let _lock = crate::store::lock::DbLock::acquire(db)?;
+    let store = Store::open(db)?;
+    let device_id = register_demo_device(&store, placement, start_s)?;
+    let mut wearer = DemoWearer::new(DemoScript::workday(seed, hours), seed, start_s);
+    // The thigh learns upright from walking; the back needs the wizard.
+    let calibration = match placement {
+        Placement::Thigh => Calibration::default(),
+        Placement::Back => demo_calibration(&wearer, placement)?,
+    };
+    let writer = StoreWriter::spawn_headless(store, cfg)?;
+    let mut rec = Recorder::new(
+        &[SensorInput {
+            placement,
+            device_id,
+            calibration,
+        }],
+        cfg,
+        &writer,
+    );
+    let started = std::time::Instant::now();
+    play_demo(&mut wearer, &mut rec, &[placement]);
+    let summary = rec.finish();
+    let stats = finish_writer(writer, db)?;
+    let long = summary
+        .streaks
+        .iter()
+        .filter(|s| s.duration_s() >= cfg.streak.threshold_s)
+        .count();
+    println!(
+        "simulated {hours} h (seed {seed}, {placement}): {} samples → {} s stored, sitting {}, {} streaks ≥ {} min, {} reminders, in {:.2} s → {}",
+        summary.raw_samples,
+        stats.rows_written,
+        format_duration(i64::try_from(summary.sitting_s).unwrap_or(i64::MAX)),
+        long,
+        cfg.streak.threshold_s / 60,
+        summary.reminders,
+        started.elapsed().as_secs_f64(),
+        db.display()
+    );
+    Ok(())
+}
+
+pub(super) fn import(
+    db: &Path,
+    csv: &Path,
+    placement: Option<Placement>,
+    cfg: &Config,
+) -> anyhow::Result<()> {
+    let mut file =
+        std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
+    // An export is known by its header line; anything else is a raw recording.
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(&mut BufReader::new(&mut file), &mut first_line)
+        .with_context(|| format!("cannot read {}", csv.display()))?;
+    if crate::transfer::export::export_kind(&first_line).is_some() {
+        return restore(db, csv, cfg);
+    }
+    let Some(placement) = placement else {
+        bail!(
+            "{} is a raw recording: say where it was worn with --placement thigh|back",
+            csv.display()
+        );
+    };
+    let file =
+        std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
+    let samples = crate::sources::csv_import::read_samples(BufReader::new(file))
+        .with_context(|| format!("{} was not imported", csv.display()))?;
+    let _lock = crate::store::lock::DbLock::acquire(db)?;
+    let store = Store::open(db)?;
+    let name = csv.file_name().map_or_else(
+        || "recording".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let first_s = samples.first().map_or(0, |s| s.t_ms.div_euclid(1000));
+    let device_id = store.ensure_device(
+        &format!("csv:{placement}"),
+        "csv",
+        "Imported recording",
+        placement,
+        first_s,
+    )?;
+    let writer = StoreWriter::spawn_headless(store, cfg)?;
+    let mut rec = Recorder::new(
+        &[SensorInput {
+            placement,
+            device_id,
+            calibration: Calibration::default(),
+        }],
+        cfg,
+        &writer,
+    );
+    rec.push(placement, &samples);
+    let summary = rec.finish();
+    let stats = finish_writer(writer, db)?;
+    println!(
+        "imported {name}: {} samples → {} new seconds ({} already stored), sitting {}",
+        summary.raw_samples,
+        stats.rows_written,
+        summary.seconds.saturating_sub(stats.rows_written),
+        format_duration(i64::try_from(summary.sitting_s).unwrap_or(i64::MAX)),
+    );
+    Ok(())
+}
+
+/// Restores a samples or minutes export. Samples go through the writer, so
+/// the rollups are rebuilt exactly as for live data.
+pub(super) fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()> {
+    use crate::store::writer::WriteOp;
+    use crate::transfer::export::{Restorable, parse};
+    let file =
+        std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
+    let data = parse(BufReader::new(file))
+        .with_context(|| format!("{} was not imported", csv.display()))?;
+    let _lock = crate::store::lock::DbLock::acquire(db)?;
+    let mut store = Store::open(db)?;
+    match data {
+        Restorable::Minutes(m) => {
+            let added = store.restore_minutes(&m)?;
+            println!(
+                "restored {added} minutes from {} ({} already stored)",
+                csv.display(),
+                m.len() - added
+            );
+        }
+        Restorable::Samples(rows) => {
+            let mut devices: Vec<(String, i64)> = Vec::new();
+            let mut seconds = Vec::with_capacity(rows.len());
+            for (mut s, address, placement) in rows {
+                let id = if let Some((_, id)) = devices.iter().find(|(a, _)| *a == address) {
+                    *id
+                } else {
+                    let id = store.ensure_device(
+                        &address,
+                        "import",
+                        "Imported sensor",
+                        placement,
+                        s.t_s,
+                    )?;
+                    devices.push((address, id));
+                    id
+                };
+                s.device_id = id;
+                seconds.push(s);
+            }
+            seconds.sort_by_key(|s| s.t_s);
+            let total = seconds.len();
+            let writer = StoreWriter::spawn_headless(store, cfg)?;
+            let tx = writer.sender();
+            for chunk in seconds.chunks(50_000) {
+                tx.send(WriteOp::Seconds(chunk.to_vec()))
+                    .context("the database writer stopped")?;
+            }
+            drop(tx);
+            let stats = finish_writer(writer, db)?;
+            println!(
+                "restored {} seconds from {} ({} already stored)",
+                stats.rows_written,
+                csv.display(),
+                total as u64 - stats.rows_written
+            );
+        }
+    }
+    Ok(())
+}
