@@ -22,7 +22,8 @@ use bus::stored_seconds;
 use fake_bluez::{FakeBluez, Kind, SensorSpec};
 use sitless::domain::config::Config;
 use sitless::domain::sample::Placement;
-use sitless::engine::{Engine, EngineOptions, UiEvent};
+use sitless::engine::protocol::UiEvent;
+use sitless::engine::{Engine, EngineOptions};
 use sitless::sources::ble::{BleEvent, LinkState, LinkStats};
 use sitless::store::Store;
 

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use sitless::app::SitlessApp;
 use sitless::domain::config::Config;
-use sitless::engine::{DemoOptions, Engine, EngineOptions};
+use sitless::engine::{Engine, EngineOptions};
+use sitless::sources::demo::pacer::DemoOptions;
 
 const START_S: i64 = 1_772_438_400;
 

@@ -305,7 +305,8 @@ use egui_kittest::kittest::Queryable;
 use sitless::app::{Shell, SitlessApp};
 use sitless::domain::config::Config;
 use sitless::domain::sample::Placement;
-use sitless::engine::{DemoOptions, Engine, EngineOptions};
+use sitless::engine::{Engine, EngineOptions};
+use sitless::sources::demo::pacer::DemoOptions;
 use sitless::store::Store;
 use sitless::store::lock::DbLock;
 

@@ -11,7 +11,8 @@ use egui_kittest::kittest::Queryable;
 use sitless::app::SitlessApp;
 use sitless::domain::config::Config;
 use sitless::domain::settings::Settings;
-use sitless::engine::{DemoOptions, Engine, EngineOptions, PaceClock};
+use sitless::engine::{Engine, EngineOptions};
+use sitless::sources::demo::pacer::{DemoOptions, PaceClock};
 use sitless::sources::demo::wearer::{Activity, DemoScript, Segment};
 use sitless::store::Store;
 

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::domain::config::Config;
-use crate::engine::{Command, DemoOptions, Engine, EngineOptions, UiEvent};
+use crate::engine::protocol::{Command, UiEvent};
+use crate::engine::{Engine, EngineOptions};
 use crate::routines::catalog::Catalog;
 use crate::routines::player::Player;
+use crate::sources::demo::pacer::DemoOptions;
 use crate::ui::history::{HistoryAction, HistoryModel, history_ui};
 use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
 use crate::ui::sensors::{SensorAction, SensorsModel, sensors_ui};

@@ -20,7 +20,7 @@ pub(super) fn export(
         bail!("--to {to} is before --from {from}");
     }
     drop(open_existing(db)?);
-    let rows = crate::engine::export_file(db, what, from, to, cfg, out)?;
+    let rows = crate::transfer::file::export_file(db, what, from, to, cfg, out)?;
     println!(
         "exported {rows} {} rows ({from} to {to}) → {}",
         what.name(),

@@ -205,12 +205,14 @@ pub fn main() -> anyhow::Result<()> {
         }
         Some(Command::Record { for_s }) => {
             check_speed(cli.demo_speed)?;
-            let demo = cli.demo.then_some(crate::engine::DemoOptions {
-                speed: cli.demo_speed,
-                seed: cli.demo_seed,
-                script: None,
-                pace: None,
-            });
+            let demo = cli
+                .demo
+                .then_some(crate::sources::demo::pacer::DemoOptions {
+                    speed: cli.demo_speed,
+                    seed: cli.demo_seed,
+                    script: None,
+                    pace: None,
+                });
             record::record(&db_path(cli.db, cli.demo)?, demo.as_ref(), for_s, cfg)
         }
         Some(Command::Scan { timeout_s, json }) => {
@@ -230,12 +232,14 @@ pub fn main() -> anyhow::Result<()> {
             check_speed(cli.demo_speed)?;
             crate::app::run_window(&crate::app::WindowOptions {
                 db,
-                demo: cli.demo.then_some(crate::engine::DemoOptions {
-                    speed: cli.demo_speed,
-                    seed: cli.demo_seed,
-                    script: None,
-                    pace: None,
-                }),
+                demo: cli
+                    .demo
+                    .then_some(crate::sources::demo::pacer::DemoOptions {
+                        speed: cli.demo_speed,
+                        seed: cli.demo_seed,
+                        script: None,
+                        pace: None,
+                    }),
                 config: cfg,
             })
         }

@@ -11,11 +11,12 @@ use crate::sources::demo::default_demo_start;
 /// Headless recording: the same engine as the window, events printed.
 pub(super) fn record(
     db: &Path,
-    demo: Option<&crate::engine::DemoOptions>,
+    demo: Option<&crate::sources::demo::pacer::DemoOptions>,
     for_s: Option<u64>,
     cfg: Config,
 ) -> anyhow::Result<()> {
-    use crate::engine::{Engine, EngineOptions, UiEvent};
+    use crate::engine::protocol::UiEvent;
+    use crate::engine::{Engine, EngineOptions};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};

@@ -10,7 +10,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use crate::domain::days::{day_bounds, format_duration, local_datetime};
+use crate::domain::days::{day_bounds, local_datetime};
 use crate::domain::posture::{Posture, PostureSecond};
 use crate::domain::streak::{Streak, StreakRules};
 
@@ -389,47 +389,6 @@ impl Summary {
     }
 }
 
-/// "−35 min", "+1 h 05 min", "±0 min".
-pub fn signed_duration(delta_s: i64) -> String {
-    let sign = match delta_s.signum() {
-        -1 => "−",
-        1 => "+",
-        _ => "±",
-    };
-    let text = format_duration(delta_s.abs());
-    // Under a minute reads as "±0 min" rather than "+35 s".
-    if delta_s.abs() < 60 {
-        "±0 min".into()
-    } else {
-        format!("{sign}{text}")
-    }
-}
-
-/// The summary row's changes against the previous period, in words:
-/// `["sitting −35 min vs last week", …]`. Empty if either has no data.
-pub fn changes(period: Period, now: &Summary, before: &Summary) -> Vec<String> {
-    if now.days_with_data == 0 || before.days_with_data == 0 {
-        return Vec::new();
-    }
-    let vs = period.previous_name();
-    let per_day = if period == Period::Day { "" } else { " a day" };
-    let mut v = vec![format!(
-        "sitting {}{per_day} vs {vs}",
-        signed_duration(now.sitting_s - before.sitting_s)
-    )];
-    if let (Some(a), Some(b)) = (now.breaks_per_sitting_hour, before.breaks_per_sitting_hour) {
-        v.push(format!("breaks {:+.1} per sitting hour", a - b));
-    }
-    v.push(format!(
-        "longest streak {}",
-        signed_duration(now.longest_streak_s - before.longest_streak_s)
-    ));
-    if let (Some(a), Some(b)) = (now.mean_tilt_deg, before.mean_tilt_deg) {
-        v.push(format!("tilt {:+.1}°", a - b));
-    }
-    v
-}
-
 /// A routine on the timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoutineMark {
@@ -611,26 +570,5 @@ mod tests {
             Period::Week.label(d(2026, 11, 26)),
             "Week 48: 23 Nov – 29 Nov 2026"
         );
-    }
-
-    #[test]
-    fn changes_read_as_sentences() {
-        let a = Summary {
-            days_with_data: 5,
-            sitting_s: 6 * 3600,
-            breaks_per_sitting_hour: Some(2.5),
-            longest_streak_s: 3600,
-            ..Summary::default()
-        };
-        let b = Summary {
-            sitting_s: 6 * 3600 + 35 * 60,
-            breaks_per_sitting_hour: Some(2.0),
-            ..a.clone()
-        };
-        let c = changes(Period::Week, &a, &b);
-        assert_eq!(c[0], "sitting −35 min a day vs last week");
-        assert_eq!(c[1], "breaks +0.5 per sitting hour");
-        assert_eq!(c[2], "longest streak ±0 min");
-        assert!(changes(Period::Week, &a, &Summary::default()).is_empty());
     }
 }

@@ -24,6 +24,16 @@ pub enum Placement {
 }
 
 impl Placement {
+    /// The stored and exported name back to a placement; `None` for
+    /// anything else (never a silent default).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "thigh" => Some(Self::Thigh),
+            "back" => Some(Self::Back),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Thigh => "thigh",

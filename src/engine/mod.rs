@@ -9,70 +9,39 @@
 //!                                UI ◀──── day report, chart ── sitless-charts
 //! ```
 
+mod charts;
 pub mod notify;
+mod posture;
+pub mod protocol;
 pub mod recorder;
 
 use std::path::PathBuf;
+
+use crate::sources::demo::pacer::{self, DemoOptions, Paced};
+use charts::chart_loop;
+use posture::{PostureState, posture_loop, resume_today};
+use protocol::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use crate::charts::render::{ChartSource, Style, render_rgb};
-use crate::charts::{Chart, ChartKind, ChartTheme};
 use crate::domain::calibration::Calibration;
 use crate::domain::config::Config;
-use crate::domain::days::{day_bounds, local_date};
-use crate::domain::figures::{DayDetail, DayFigures, Period, PeriodData, Summary, changes};
-use crate::domain::posture::Posture;
-use crate::domain::reminder::ReminderDue;
-use crate::domain::sample::{Placement, RawSample};
-use crate::domain::session::RoutineSession;
-use crate::domain::settings::Settings;
-use crate::domain::streak::{Streak, StreakEvent};
-use crate::engine::notify::{Notifier, Report, Request};
+use crate::domain::sample::Placement;
+use crate::engine::notify::{Notifier, Report};
 use crate::engine::recorder::{Recorder, demo_calibration, register_demo_device};
 use crate::pipeline::SensorInput;
 use crate::sources::ble::central::{Ble, BleOptions};
 use crate::sources::ble::{BleCommand, BleEvent, PairedSensor};
-use crate::sources::demo::wearer::{DemoScript, DemoSecond, DemoWearer};
+use crate::sources::demo::wearer::{DemoScript, DemoWearer};
 use crate::store::lock::DbLock;
-use crate::store::writer::{CommitInfo, Outcome, StoreWriter, WriteOp, WriterOptions};
+use crate::store::writer::{CommitInfo, StoreWriter, WriterOptions};
 use crate::store::{Store, StoreError};
 use crate::transfer::export::ExportKind;
-
-/// Wakes the UI (egui's `request_repaint`) after an event was sent.
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
-
-#[derive(Clone, Debug)]
-pub struct DemoOptions {
-    /// Simulated seconds per real second; infinity means as fast as possible.
-    pub speed: f64,
-    pub seed: u64,
-    /// A fixed script (tests); `None` plays endless seeded workdays.
-    pub script: Option<DemoScript>,
-    /// The clock that paces the demo; `None` is the real clock. Tests
-    /// inject a `PaceClock` and move it on when they are ready.
-    pub pace: Option<PaceClock>,
-}
-
-/// A manual clock for the demo's pacing: seconds that pass only when
-/// `advance` is called.
-#[derive(Clone, Debug, Default)]
-pub struct PaceClock(Arc<std::sync::atomic::AtomicU64>);
-
-impl PaceClock {
-    pub fn advance(&self, seconds: u64) {
-        self.0.fetch_add(seconds, Ordering::Relaxed);
-    }
-
-    fn elapsed_s(&self) -> f64 {
-        self.0.load(Ordering::Relaxed) as f64
-    }
-}
 
 #[derive(Clone)]
 pub struct EngineOptions {
@@ -89,190 +58,6 @@ pub struct EngineOptions {
     pub page_limit: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
-/// Saving is failing: what the UI says until a commit succeeds again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StorageProblem {
-    pub fault: crate::store::WriteFault,
-    /// Seconds of data waiting in memory.
-    pub buffered_s: usize,
-    /// Seconds given up because the buffer was full.
-    pub dropped_s: u64,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum SensorState {
-    NoSensor,
-    Streaming,
-    /// The demo script ended (tests with a finite script).
-    Finished,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct SensorStatus {
-    pub name: String,
-    pub state: SensorState,
-    pub speed: Option<f64>,
-}
-
-/// The newest second as classified, before the minimum-bout delay.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Live {
-    pub t_s: i64,
-    pub posture: Posture,
-    pub tilt_deg: Option<f32>,
-    pub streak: Option<Streak>,
-    /// Running total of seconds classified as walking since the engine
-    /// started (sensor time): the player's walking check counts with it.
-    pub walking_total_s: i64,
-}
-
-#[derive(Clone, Debug)]
-pub struct DayView {
-    pub date: NaiveDate,
-    pub figures: DayFigures,
-    pub chart: Option<Chart>,
-    /// Routines done that day.
-    pub sessions: Vec<RoutineSession>,
-    pub request: ChartRequest,
-}
-
-#[derive(Clone, Debug)]
-pub enum UiEvent {
-    Sensor(SensorStatus),
-    Live(Live),
-    /// A reminder, with when the samples that completed its threshold
-    /// second arrived (for the latency figure).
-    Recommendation(ReminderDue, Instant),
-    /// The desktop notification for the reminder shown at `shown_at_s`
-    /// went out, `latency` after its samples arrived.
-    Notified {
-        shown_at_s: i64,
-        latency: Duration,
-    },
-    /// The settings in force (at start and after a change).
-    Settings(Settings),
-    /// The streak a recommendation was about is over (a break was taken).
-    StreakEnded(Streak),
-    /// New data is in the database; newer charts can be drawn.
-    Committed {
-        newest_s: Option<i64>,
-    },
-    Day(Box<DayView>),
-    /// A History chart, drawn (or why not).
-    HistoryChart(HistoryChartRequest, Result<Box<Chart>, String>),
-    /// A History summary row.
-    Summary(Box<SummaryView>),
-    /// An export finished: the file and its rows, or what went wrong.
-    Exported(Result<(PathBuf, u64), String>),
-    /// Bluetooth: adapter, scan list, links, pairing (not samples).
-    Ble(BleEvent),
-    /// The calibration wizard's result for a sensor.
-    Calibrated {
-        placement: Placement,
-        result: Result<(), String>,
-    },
-    /// Saving started failing (`Some`, updated at each retry) or works
-    /// again (`None`).
-    Storage(Option<StorageProblem>),
-    Error(String),
-}
-
-/// A calibration pose held by the wearer (the wizard).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pose {
-    StandStill,
-    SitUpright,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    Snooze {
-        shown_at_s: i64,
-        minutes: i64,
-    },
-    Dismiss {
-        shown_at_s: i64,
-    },
-    /// The card's routine was started.
-    Started {
-        shown_at_s: i64,
-    },
-    /// A routine ended, done in full or in part: record it.
-    RoutineDone(RoutineSession),
-    /// New settings: apply and store.
-    Settings(Settings),
-    /// The wearer held `pose` for the last `seconds` seconds of the
-    /// sensor at `placement`; after both poses the calibration is computed.
-    CalibrationPose {
-        placement: Placement,
-        pose: Pose,
-        seconds: u32,
-    },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ChartRequest {
-    pub date: NaiveDate,
-    pub width_px: u32,
-    pub height_px: u32,
-    pub theme: ChartTheme,
-    /// Bumped by the UI when data changed, so equal sizes still redraw.
-    pub data_version: u64,
-}
-
-/// A History chart: kind, the period's date, pixel size, theme, text
-/// scale and data version; also the key of the UI's texture cache.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct HistoryChartRequest {
-    pub kind: ChartKind,
-    /// Any date of the period (normalised by the worker).
-    pub date: NaiveDate,
-    pub width_px: u32,
-    pub height_px: u32,
-    pub theme: ChartTheme,
-    /// Pixels per point × 100 (labels scale with it).
-    pub scale_centi: u32,
-    pub data_version: u64,
-}
-
-impl HistoryChartRequest {
-    /// Same chart, whatever the size and data version: a newer request
-    /// with the same slot replaces an older one still queued.
-    fn slot(&self) -> (ChartKind, NaiveDate, ChartTheme) {
-        (self.kind, self.date, self.theme)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SummaryRequest {
-    pub period: Period,
-    pub date: NaiveDate,
-    pub data_version: u64,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct SummaryView {
-    pub request: SummaryRequest,
-    pub summary: Summary,
-    pub previous: Summary,
-    /// "sitting −35 min a day vs last week", …
-    pub changes: Vec<String>,
-}
-
-enum ChartJob {
-    Today(ChartRequest),
-    History(HistoryChartRequest),
-    Summary(SummaryRequest),
-}
-
-enum PostureMsg {
-    Samples(Vec<(Placement, Vec<RawSample>)>),
-    /// The sensors feeding the pipeline changed (Bluetooth pairing).
-    Sensors(Vec<SensorInput>),
-    Command(Command),
-    SourceDone,
-}
-
 pub struct Engine {
     events: Receiver<UiEvent>,
     ble: Option<Ble>,
@@ -286,24 +71,6 @@ pub struct Engine {
     writer: Option<StoreWriter>,
     /// Released last, after every connection of this process is closed.
     _lock: DbLock,
-}
-
-/// Sends an event without ever blocking; a full queue drops it (the UI is
-/// behind and a newer event will follow).
-#[derive(Clone)]
-struct UiSender {
-    tx: SyncSender<UiEvent>,
-    waker: Waker,
-}
-
-impl UiSender {
-    fn send(&self, e: UiEvent) {
-        match self.tx.try_send(e) {
-            Ok(()) => (self.waker)(),
-            Err(TrySendError::Full(_)) => tracing::debug!("UI queue full; event dropped"),
-            Err(TrySendError::Disconnected(_)) => {}
-        }
-    }
 }
 
 impl Engine {
@@ -478,7 +245,26 @@ impl Engine {
                 threads.push(
                     std::thread::Builder::new()
                         .name("sitless-demo".into())
-                        .spawn(move || demo_loop(wearer, &d, endless, &tx, &stop_d, &ui_d))?,
+                        .spawn(move || {
+                            let status = |state| {
+                                ui_d.send(UiEvent::Sensor(SensorStatus {
+                                    name: "Demo sensor".into(),
+                                    state,
+                                    speed: d.pace_speed(),
+                                }));
+                            };
+                            status(SensorState::Streaming);
+                            pacer::play(wearer, &d, endless, &stop_d, |paced| match paced {
+                                Paced::Samples(parts) => {
+                                    tx.send(PostureMsg::Samples(parts)).is_ok()
+                                }
+                                Paced::Done => {
+                                    let _ = tx.send(PostureMsg::SourceDone);
+                                    status(SensorState::Finished);
+                                    false
+                                }
+                            });
+                        })?,
                 );
             }
             None if opts.ble.is_some() => {}
@@ -616,9 +402,10 @@ impl Engine {
         let spawned = std::thread::Builder::new()
             .name("sitless-export".into())
             .spawn(move || {
-                let result = export_file(&db, what, first, last, &config, &path)
-                    .map(|rows| (path, rows))
-                    .map_err(|e| format!("{e:#}"));
+                let result =
+                    crate::transfer::file::export_file(&db, what, first, last, &config, &path)
+                        .map(|rows| (path, rows))
+                        .map_err(|e| format!("{e:#}"));
                 ui.send(UiEvent::Exported(result));
             });
         if let Err(e) = spawned {
@@ -649,64 +436,6 @@ impl Drop for Engine {
     }
 }
 
-fn demo_loop(
-    mut wearer: DemoWearer,
-    opts: &DemoOptions,
-    endless: bool,
-    tx: &SyncSender<PostureMsg>,
-    stop: &AtomicBool,
-    ui: &UiSender,
-) {
-    let speed = (opts.speed.is_finite() && opts.speed > 0.0).then_some(opts.speed);
-    ui.send(UiEvent::Sensor(SensorStatus {
-        name: "Demo sensor".into(),
-        state: SensorState::Streaming,
-        speed,
-    }));
-    let tick = Duration::from_millis(50);
-    let started = Instant::now();
-    let sim0 = wearer.next_t_s();
-    let mut sec = DemoSecond::default();
-    let mut next_seed = opts.seed;
-    while !stop.load(Ordering::Relaxed) {
-        let elapsed_s = opts
-            .pace
-            .as_ref()
-            .map_or_else(|| started.elapsed().as_secs_f64(), PaceClock::elapsed_s);
-        let target_s = speed.map_or(i64::MAX, |x| sim0 + (elapsed_s * x) as i64);
-        let mut parts = Vec::new();
-        // At most ten simulated minutes per message keeps messages small.
-        while wearer.next_t_s() <= target_s && parts.len() < 1200 {
-            if !wearer.next_second(&mut sec) {
-                if endless {
-                    next_seed = next_seed.wrapping_add(1);
-                    wearer.extend(DemoScript::workday(next_seed, 24.0));
-                    continue;
-                }
-                break;
-            }
-            parts.push((Placement::Thigh, sec.thigh.clone()));
-            parts.push((Placement::Back, sec.back.clone()));
-        }
-        let done = wearer.is_done() && !endless;
-        if !parts.is_empty() && tx.send(PostureMsg::Samples(parts)).is_err() {
-            return;
-        }
-        if done {
-            let _ = tx.send(PostureMsg::SourceDone);
-            ui.send(UiEvent::Sensor(SensorStatus {
-                name: "Demo sensor".into(),
-                state: SensorState::Finished,
-                speed,
-            }));
-            return;
-        }
-        if speed.is_some() {
-            std::thread::sleep(tick);
-        }
-    }
-}
-
 /// The writer's connection, under the simulated size ceiling if any.
 fn open_limited(
     db: &std::path::Path,
@@ -732,480 +461,4 @@ fn sensor_inputs(store: &Store, paired: &[PairedSensor]) -> Result<Vec<SensorInp
             })
         })
         .collect()
-}
-
-/// Replays today (and at least the last six hours) into the pipeline: a
-/// streak that was running when the app closed goes on, and today's totals
-/// and routines feed the recommender.
-fn resume_today(store: &Store, recorder: &mut Recorder, now_s: i64) -> Result<(), StoreError> {
-    let (day_start, day_end) = day_bounds(local_date(now_s));
-    let recent = store.seconds_between(day_start.min(now_s - 6 * 3600), now_s + 1)?;
-    recorder.pipeline_mut().resume_from(recent);
-    for s in store.routine_sessions_between(day_start, day_end)? {
-        recorder
-            .pipeline_mut()
-            .record_routine(s.started_at_s, &s.routine);
-    }
-    Ok(())
-}
-
-/// What the posture thread owns.
-struct PostureState {
-    recorder: Recorder,
-    /// The wizard's standing windows per sensor, waiting for the sitting pose.
-    standing: std::collections::BTreeMap<Placement, Vec<crate::pipeline::window::Window>>,
-    settings: Settings,
-    base_config: Config,
-    notifier: Notifier,
-}
-
-fn posture_loop(
-    rx: &Receiver<PostureMsg>,
-    state: &mut PostureState,
-    writer: &SyncSender<WriteOp>,
-    ui: &UiSender,
-) {
-    let recorder = &mut state.recorder;
-    let live_every = Duration::from_millis(250);
-    let mut last_live: Option<Instant> = None;
-    let mut live: Option<Live> = None;
-    let mut live_dirty = false;
-    let mut shown: Option<LiveKey> = None;
-    let mut thigh_seen = false;
-    loop {
-        // Wake up when a coalesced live update is owed, not otherwise.
-        let msg = if live_dirty {
-            match rx.recv_timeout(live_every) {
-                Ok(m) => Some(m),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-        } else {
-            match rx.recv() {
-                Ok(m) => Some(m),
-                Err(_) => break,
-            }
-        };
-        let timed_out = msg.is_none();
-        match msg {
-            Some(PostureMsg::Samples(parts)) => {
-                let since = Instant::now();
-                for (placement, samples) in parts {
-                    let out = recorder.push(placement, &samples);
-                    if let Some(c) = out.live {
-                        update_live(&mut live, placement, c, &mut thigh_seen);
-                        live_dirty = true;
-                    }
-                    forward_events(out, since, &state.settings, &state.notifier, ui);
-                }
-            }
-            Some(PostureMsg::Command(cmd)) => {
-                let now_s = live.map_or(0, |l| l.t_s);
-                let reminder = recorder.pipeline_mut().reminder_mut();
-                let (shown_at_s, outcome) = match cmd {
-                    Command::Snooze {
-                        shown_at_s,
-                        minutes,
-                    } => {
-                        reminder.snooze(now_s, minutes * 60);
-                        (shown_at_s, Outcome::Snoozed)
-                    }
-                    Command::Dismiss { shown_at_s } => {
-                        reminder.dismiss(now_s);
-                        (shown_at_s, Outcome::Dismissed)
-                    }
-                    Command::Started { shown_at_s } => {
-                        // Doing the routine is the answer; ask again only
-                        // after a full repeat interval if still sitting.
-                        reminder.dismiss(now_s);
-                        (shown_at_s, Outcome::Started)
-                    }
-                    Command::Settings(new) => {
-                        let new = new.sanitized();
-                        recorder
-                            .pipeline_mut()
-                            .apply_settings(&new, state.base_config);
-                        let _ = writer.send(WriteOp::Settings(new.clone()));
-                        ui.send(UiEvent::Settings(new.clone()));
-                        state.settings = new;
-                        continue;
-                    }
-                    Command::CalibrationPose {
-                        placement,
-                        pose,
-                        seconds,
-                    } => {
-                        calibration_pose(
-                            &mut state.standing,
-                            recorder,
-                            (placement, pose, seconds),
-                            state.base_config,
-                            ui,
-                        );
-                        continue;
-                    }
-                    Command::RoutineDone(session) => {
-                        recorder
-                            .pipeline_mut()
-                            .record_routine(session.started_at_s, &session.routine);
-                        let _ = writer.send(WriteOp::RoutineSession(session));
-                        continue;
-                    }
-                };
-                let _ = writer.send(WriteOp::Outcome {
-                    shown_at_s,
-                    outcome,
-                    at_s: now_s,
-                });
-            }
-            Some(PostureMsg::Sensors(inputs)) => {
-                recorder
-                    .pipeline_mut()
-                    .set_inputs(&inputs, state.base_config.posture);
-            }
-            Some(PostureMsg::SourceDone) => {
-                // A finite script (tests) ended: settle and store the rest.
-                let out = recorder.flush_pending();
-                forward_events(out, Instant::now(), &state.settings, &state.notifier, ui);
-                live_dirty = true;
-            }
-            None => {}
-        }
-        // Live updates are coalesced to four a second: smooth enough to
-        // read, few enough that the UI repaints only when it matters.
-        let owed = live_dirty && (timed_out || last_live.is_none_or(|t| t.elapsed() >= live_every));
-        if let (true, Some(l)) = (owed, live.as_mut()) {
-            l.streak = recorder.pipeline_mut().current_streak();
-            // Only what changes the screen costs a frame.
-            let key = LiveKey::of(l);
-            if shown != Some(key) {
-                shown = Some(key);
-                ui.send(UiEvent::Live(*l));
-            }
-            last_live = Some(Instant::now());
-            live_dirty = false;
-        }
-    }
-}
-
-/// One step of the calibration wizard: keep the standing windows, and
-/// after the sitting pose compute and apply the calibration (the recorder
-/// stores it with the device on its next batch).
-fn calibration_pose(
-    standing: &mut std::collections::BTreeMap<Placement, Vec<crate::pipeline::window::Window>>,
-    recorder: &mut Recorder,
-    (placement, pose, seconds): (Placement, Pose, u32),
-    base: Config,
-    ui: &UiSender,
-) {
-    // The first second of a pose is the move into it, and the newest
-    // window lags the countdown by the link's batching: the middle of the
-    // pose is what counts.
-    let wanted = seconds.saturating_sub(2).max(2) as usize;
-    let windows = recorder.pipeline_mut().recent_windows(placement, wanted);
-    if windows.len() < wanted {
-        ui.send(UiEvent::Calibrated {
-            placement,
-            result: Err(format!(
-                "only {} of {seconds} seconds of data arrived from the {placement} sensor; is it streaming?",
-                windows.len()
-            )),
-        });
-        standing.remove(&placement);
-        return;
-    }
-    match pose {
-        Pose::StandStill => {
-            standing.insert(placement, windows);
-        }
-        Pose::SitUpright => {
-            let Some(stand) = standing.remove(&placement) else {
-                ui.send(UiEvent::Calibrated {
-                    placement,
-                    result: Err("stand still first, then sit".into()),
-                });
-                return;
-            };
-            let min_deg = match placement {
-                Placement::Thigh => 45.0,
-                Placement::Back => 8.0,
-            };
-            let result = crate::pipeline::calibration::calibrate(&stand, &windows, min_deg)
-                .map(|cal| {
-                    recorder
-                        .pipeline_mut()
-                        .set_calibration(placement, cal, base.posture);
-                })
-                .map_err(|e| e.to_string());
-            ui.send(UiEvent::Calibrated { placement, result });
-        }
-    }
-}
-
-/// What the live tiles show, at the resolution they show it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct LiveKey {
-    posture: Posture,
-    tilt_deg: Option<i32>,
-    streak_start_s: Option<i64>,
-    streak_min: Option<i64>,
-    /// The player's walking check needs the total while the wearer walks.
-    walking_total_s: i64,
-}
-
-impl LiveKey {
-    fn of(l: &Live) -> Self {
-        Self {
-            posture: l.posture,
-            tilt_deg: l.tilt_deg.map(|t| t.round() as i32),
-            streak_start_s: l.streak.map(|s| s.start_s),
-            streak_min: l.streak.map(|s| s.duration_s() / 60),
-            walking_total_s: l.walking_total_s,
-        }
-    }
-}
-
-/// Folds one sensor's newest classification into the live display: posture
-/// from the thigh when it has one, tilt from the back.
-fn update_live(
-    live: &mut Option<Live>,
-    placement: Placement,
-    c: crate::pipeline::classify::Classified,
-    thigh_seen: &mut bool,
-) {
-    *thigh_seen |= placement == Placement::Thigh;
-    let l = live.get_or_insert(Live {
-        t_s: c.t_s,
-        posture: c.state,
-        tilt_deg: None,
-        streak: None,
-        walking_total_s: 0,
-    });
-    l.t_s = l.t_s.max(c.t_s);
-    // Count a walking second once, from the sensor that decides posture.
-    let decides = placement == Placement::Thigh || !*thigh_seen;
-    if decides && c.state == Posture::Moving {
-        l.walking_total_s += 1;
-    }
-    match placement {
-        Placement::Thigh if c.state != Posture::Unknown => l.posture = c.state,
-        Placement::Thigh => {}
-        Placement::Back => {
-            l.tilt_deg = c.tilt_deg;
-            if l.posture == Posture::Unknown {
-                l.posture = c.state;
-            }
-        }
-    }
-}
-
-fn forward_events(
-    out: &crate::pipeline::PipelineOutput,
-    since: Instant,
-    settings: &Settings,
-    notifier: &Notifier,
-    ui: &UiSender,
-) {
-    for r in &out.reminders {
-        ui.send(UiEvent::Recommendation(r.clone(), since));
-        if settings.notifications {
-            notifier.notify(Request {
-                due: r.clone(),
-                since,
-                sound: settings.sound,
-            });
-        }
-    }
-    for e in &out.streak_events {
-        if let StreakEvent::Ended(s) = e {
-            ui.send(UiEvent::StreakEnded(*s));
-        }
-    }
-}
-
-/// Writes `path` via a temporary file beside it, renamed when complete.
-/// The streak threshold of the day figures is the one in the settings.
-pub fn export_file(
-    db: &std::path::Path,
-    what: ExportKind,
-    first: NaiveDate,
-    last: NaiveDate,
-    base: &Config,
-    path: &std::path::Path,
-) -> anyhow::Result<u64> {
-    use anyhow::Context;
-    let store = Store::open(db)?;
-    let threshold_s = store.settings()?.apply(*base).streak.threshold_s;
-    let tmp = path.with_extension("csv.part");
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let mut out = std::io::BufWriter::new(file);
-    let rows =
-        match crate::transfer::export::export(&store, what, first, last, threshold_s, &mut out) {
-            Ok(rows) => rows,
-            Err(e) => {
-                drop(out);
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e.into());
-            }
-        };
-    drop(out);
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(rows)
-}
-
-/// The worker's last loaded data, so the four Day charts (or a redraw at
-/// a new size) read the database once.
-#[derive(Default)]
-struct ChartCache {
-    day: Option<((NaiveDate, u64), DayDetail)>,
-    period: Option<((Period, NaiveDate, u64), PeriodData)>,
-}
-
-fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, ui: &UiSender) {
-    let mut cache = ChartCache::default();
-    while let Ok(first) = rx.recv() {
-        // Take everything queued: only the newest Today request matters,
-        // and a History chart asked again (new size or data) replaces the
-        // older request for the same chart.
-        let mut today = None;
-        let mut summaries: Vec<SummaryRequest> = Vec::new();
-        let mut charts: Vec<HistoryChartRequest> = Vec::new();
-        let mut job = Some(first);
-        while let Some(j) = job.take().or_else(|| rx.try_recv().ok()) {
-            match j {
-                ChartJob::Today(r) => today = Some(r),
-                ChartJob::Summary(r) => {
-                    summaries.retain(|s| s.period != r.period);
-                    summaries.push(r);
-                }
-                ChartJob::History(r) => {
-                    charts.retain(|c| c.slot() != r.slot());
-                    charts.push(r);
-                }
-            }
-        }
-        // Settings may have moved the streak threshold the charts mark.
-        let threshold_s = store
-            .settings()
-            .map_or(cfg.streak.threshold_s, |s| s.apply(*cfg).streak.threshold_s);
-        if let Some(req) = today {
-            today_view(store, req, threshold_s, ui);
-        }
-        for req in summaries {
-            match summary_view(store, req, threshold_s) {
-                Ok(v) => ui.send(UiEvent::Summary(Box::new(v))),
-                Err(e) => ui.send(UiEvent::Error(format!("Could not read the history: {e}"))),
-            }
-        }
-        for req in charts {
-            let chart = history_chart(store, &mut cache, req, threshold_s)
-                .map(Box::new)
-                .map_err(|e| e.to_string());
-            if let Err(e) = &chart {
-                tracing::warn!("{:?} chart not drawn: {e}", req.kind);
-            }
-            ui.send(UiEvent::HistoryChart(req, chart));
-        }
-    }
-}
-
-fn today_view(store: &Store, req: ChartRequest, threshold_s: i64, ui: &UiSender) {
-    let (start, end) = day_bounds(req.date);
-    // One read of the rollups gives both the figures and the chart.
-    let result = store.day_detail(req.date, threshold_s).and_then(|detail| {
-        let sessions = store.routine_sessions_between(start, end)?;
-        Ok((sessions, detail))
-    });
-    let (sessions, detail) = match result {
-        Ok(v) => v,
-        Err(e) => {
-            ui.send(UiEvent::Error(format!("Could not read today's data: {e}")));
-            return;
-        }
-    };
-    let style = Style {
-        theme: req.theme,
-        scale: 1.0,
-        threshold_s,
-    };
-    let chart = match render_rgb(
-        ChartKind::Timeline,
-        ChartSource::Day(&detail),
-        req.width_px,
-        req.height_px,
-        style,
-    ) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            tracing::warn!("timeline not drawn: {e}");
-            None
-        }
-    };
-    ui.send(UiEvent::Day(Box::new(DayView {
-        date: req.date,
-        figures: detail.figures.clone(),
-        chart,
-        sessions,
-        request: req,
-    })));
-}
-
-fn summary_view(
-    store: &Store,
-    req: SummaryRequest,
-    threshold_s: i64,
-) -> Result<SummaryView, StoreError> {
-    let (first, last) = req.period.range(req.date);
-    let days = store.days(first, last, threshold_s)?;
-    let (pf, pl) = req.period.range(req.period.step(req.date, -1));
-    let before = store.days(pf, pl, threshold_s)?;
-    let summary = Summary::of(&days);
-    let previous = Summary::of(&before);
-    Ok(SummaryView {
-        request: req,
-        changes: changes(req.period, &summary, &previous),
-        summary,
-        previous,
-    })
-}
-
-fn history_chart(
-    store: &Store,
-    cache: &mut ChartCache,
-    req: HistoryChartRequest,
-    threshold_s: i64,
-) -> Result<Chart, Box<dyn std::error::Error>> {
-    let style = Style {
-        theme: req.theme,
-        scale: f64::from(req.scale_centi) / 100.0,
-        threshold_s,
-    };
-    let period = req.kind.period();
-    let src = if period == Period::Day {
-        let key = (req.date, req.data_version);
-        if cache.day.as_ref().is_none_or(|(k, _)| *k != key) {
-            cache.day = Some((key, store.day_detail(req.date, threshold_s)?));
-        }
-        match &cache.day {
-            Some((_, d)) => ChartSource::Day(d),
-            None => return Err("no day data".into()),
-        }
-    } else {
-        let key = (period, period.range(req.date).0, req.data_version);
-        if cache.period.as_ref().is_none_or(|(k, _)| *k != key) {
-            cache.period = Some((key, store.period_data(period, req.date, threshold_s)?));
-        }
-        match &cache.period {
-            Some((_, p)) => ChartSource::Period(p),
-            None => return Err("no period data".into()),
-        }
-    };
-    Ok(render_rgb(
-        req.kind,
-        src,
-        req.width_px,
-        req.height_px,
-        style,
-    )?)
 }

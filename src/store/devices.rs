@@ -105,11 +105,9 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, address, model, name, placement, added_at_s, next_seq) = row?;
-            let placement = match placement.as_str() {
-                "thigh" => Placement::Thigh,
-                "back" => Placement::Back,
-                other => return Err(StoreError::Corrupt(format!("placement {other:?}"))),
-            };
+            let placement = Placement::parse(&placement).ok_or_else(|| {
+                StoreError::Corrupt(format!("placement {placement:?} of {address}"))
+            })?;
             out.push(DeviceRow {
                 id,
                 address,

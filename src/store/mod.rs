@@ -45,9 +45,13 @@ pub enum StoreError {
         "another Sitless is already recording into {path}; close it first, or choose another database"
     )]
     InUse { path: PathBuf },
+    #[error("no database at {path}; record, simulate or gen-history first")]
+    Missing { path: PathBuf },
+    #[error("the settings could not be encoded: {0}")]
+    Encode(#[from] serde_json::Error),
 }
 
-/// Why writing failed, in the words the UI shows.
+/// Why writing failed, as the UI explains it (`ui::widgets::storage`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteFault {
     ReadOnly,
@@ -62,7 +66,10 @@ impl WriteFault {
         use rusqlite::ErrorCode as C;
         let code = match e {
             StoreError::Sql(e) | StoreError::Open { source: e, .. } => e.sqlite_error_code(),
-            StoreError::Migrate { .. } | StoreError::Create { .. } => None,
+            StoreError::Migrate { .. }
+            | StoreError::Create { .. }
+            | StoreError::Missing { .. }
+            | StoreError::Encode(_) => None,
             StoreError::Damaged { .. } | StoreError::NotSqlite { .. } => return Self::Damaged,
             StoreError::InUse { .. } => return Self::Busy,
             StoreError::Corrupt(_) => return Self::Other,
@@ -73,16 +80,6 @@ impl WriteFault {
             Some(C::DatabaseCorrupt | C::NotADatabase) => Self::Damaged,
             Some(C::DatabaseBusy | C::DatabaseLocked) => Self::Busy,
             _ => Self::Other,
-        }
-    }
-
-    pub fn words(self) -> &'static str {
-        match self {
-            Self::ReadOnly => "the database cannot be written (read-only file or folder)",
-            Self::Full => "the disk is full",
-            Self::Damaged => "the database file is damaged",
-            Self::Busy => "the database is busy",
-            Self::Other => "the database refused the write",
         }
     }
 }
@@ -120,6 +117,17 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens a database that must already exist: the reading commands
+    /// (`report`, `devices`, `scan`, `export`, `chart`) never create one.
+    pub fn open_existing(path: &Path) -> Result<Self, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        Self::open(path)
+    }
+
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         create_private(path)?;

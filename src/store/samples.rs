@@ -92,35 +92,39 @@ impl Store {
     /// Calls `f` with each stored second of `[start_s, end_s)` in time
     /// order, with its device's address and placement (streamed, so a
     /// year of seconds is never all in memory).
-    pub fn for_each_sample(
+    /// Calls `f` with each stored second of `[start_s, end_s)`, its
+    /// device's address and placement, in time order; `f`'s error stops it.
+    pub fn for_each_sample<E: From<StoreError>>(
         &self,
         start_s: i64,
         end_s: i64,
-        mut f: impl FnMut(&PostureSecond, &str, Placement) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT s.t_s, s.device_id, s.state, s.tilt_ddeg, d.address, d.placement
+        mut f: impl FnMut(&PostureSecond, &str, Placement) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT s.t_s, s.device_id, s.state, s.tilt_ddeg, d.address, d.placement
              FROM samples s JOIN devices d ON d.id = s.device_id
              WHERE s.t_s >= ?1 AND s.t_s < ?2 ORDER BY s.t_s",
-        )?;
-        let mut rows = stmt.query([start_s, end_s])?;
+            )
+            .map_err(StoreError::from)?;
+        let mut rows = stmt.query([start_s, end_s]).map_err(StoreError::from)?;
         let mut n = 0;
-        while let Some(r) = rows.next()? {
-            let t_s: i64 = r.get(0)?;
-            let code: i64 = r.get(2)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            let t_s: i64 = r.get(0).map_err(StoreError::from)?;
+            let code: i64 = r.get(2).map_err(StoreError::from)?;
             let state = Posture::from_code(code)
                 .ok_or_else(|| StoreError::Corrupt(format!("posture code {code} at {t_s}")))?;
-            let tilt: Option<i64> = r.get(3)?;
-            let address: String = r.get(4)?;
-            let placement = match r.get::<_, String>(5)?.as_str() {
-                "back" => Placement::Back,
-                _ => Placement::Thigh,
-            };
+            let tilt: Option<i64> = r.get(3).map_err(StoreError::from)?;
+            let address: String = r.get(4).map_err(StoreError::from)?;
+            let name: String = r.get(5).map_err(StoreError::from)?;
+            let placement = Placement::parse(&name)
+                .ok_or_else(|| StoreError::Corrupt(format!("placement {name:?} of {address}")))?;
             let s = PostureSecond {
                 t_s,
                 state,
                 tilt_deg: tilt.map(|d| d as f32 / 10.0),
-                device_id: r.get(1)?,
+                device_id: r.get(1).map_err(StoreError::from)?,
             };
             f(&s, &address, placement)?;
             n += 1;

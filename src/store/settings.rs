@@ -40,7 +40,7 @@ impl Store {
         tx: &rusqlite::Transaction<'_>,
         s: &Settings,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = serde_json::to_string(s)?;
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ('reminders', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -112,7 +112,7 @@ pub fn export(
                     state_name(s.state),
                     tilt
                 )
-                .map_err(|e| StoreError::Corrupt(format!("write failed: {e}")))
+                .map_err(ExportError::Io)
             })?;
         }
         ExportKind::Minutes => {
@@ -202,11 +202,8 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
                 let t_s: i64 = f[0]
                     .parse()
                     .map_err(|_| bad(n, format!("t_s {:?} is not a whole number", f[0])))?;
-                let placement = match f[3] {
-                    "thigh" => Placement::Thigh,
-                    "back" => Placement::Back,
-                    other => return Err(bad(n, format!("unknown placement {other:?}"))),
-                };
+                let placement = Placement::parse(f[3])
+                    .ok_or_else(|| bad(n, format!("unknown placement {:?}", f[3])))?;
                 let state =
                     state_of(f[4]).ok_or_else(|| bad(n, format!("unknown state {:?}", f[4])))?;
                 let tilt_deg = if f[5].is_empty() {

@@ -1,3 +1,4 @@
 //! CSV export of stored data, and restoring an export.
 
 pub mod export;
+pub mod file;

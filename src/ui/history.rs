@@ -18,7 +18,7 @@ use super::widgets::chart_image::chart_image_ui;
 use crate::charts::{Chart, ChartKind, ChartTheme, Hover};
 use crate::domain::days::format_duration;
 use crate::domain::figures::Period;
-use crate::engine::{HistoryChartRequest, SummaryRequest, SummaryView};
+use crate::engine::protocol::{HistoryChartRequest, SummaryRequest, SummaryView};
 use crate::transfer::export::ExportKind;
 
 /// Slots kept (textures of recently seen periods and sizes).
@@ -96,6 +96,8 @@ pub struct HistoryModel {
     pub date: Option<NaiveDate>,
     slots: HashMap<SlotKey, Slot>,
     summary: Option<SummaryView>,
+    /// The summary's changes in words, made once when it arrives.
+    summary_changes: Vec<String>,
     summary_requested: Option<(SummaryRequest, f64)>,
     pub export: Option<ExportDialog>,
     /// The last export's outcome, in words.
@@ -157,6 +159,7 @@ impl HistoryModel {
         if self.summary_requested.is_some_and(|(r, _)| r == v.request) {
             self.summary_requested = None;
         }
+        self.summary_changes = super::summary::changes(v.request.period, &v.summary, &v.previous);
         self.summary = Some(v);
     }
 
@@ -368,8 +371,8 @@ pub fn history_ui(
                         ));
                     }
                 });
-                if !v.changes.is_empty() {
-                    ui.weak(v.changes.join(" · "));
+                if !model.summary_changes.is_empty() {
+                    ui.weak(model.summary_changes.join(" · "));
                 }
             }
             Some(_) => {

@@ -6,6 +6,7 @@ pub mod routines;
 pub mod sensors;
 pub mod settings;
 pub mod startup;
+pub mod summary;
 pub mod today;
 pub mod widgets;
 
@@ -19,7 +20,7 @@ use crate::domain::figures::DayFigures;
 use crate::domain::reminder::ReminderDue;
 use crate::domain::session::RoutineSession;
 use crate::domain::settings::Settings;
-use crate::engine::{ChartRequest, Live, SensorStatus, UiEvent};
+use crate::engine::protocol::{ChartRequest, Live, SensorStatus, UiEvent};
 
 /// What a view asks the app to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +55,7 @@ pub struct TodayModel {
     pub sessions: Vec<RoutineSession>,
     pub error: Option<String>,
     /// Saving fails: the banner shows while this is set.
-    pub storage: Option<crate::engine::StorageProblem>,
+    pub storage: Option<crate::engine::protocol::StorageProblem>,
     /// Saving works again after a failure (a one-line note).
     pub saved_again: bool,
     pub settings: Option<Settings>,

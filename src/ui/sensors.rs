@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use egui::{Color32, RichText, Ui};
 
 use crate::domain::sample::Placement;
-use crate::engine::{Pose, SensorState, SensorStatus};
+use crate::engine::protocol::{Pose, SensorState, SensorStatus};
 use crate::sources::ble::{
     AdapterStatus, BleCommand, BleEvent, LinkState, LinkStats, PairedSensor, Seen, SensorModel,
 };

@@ -7,7 +7,7 @@ use super::{TodayModel, UiAction};
 use crate::charts::posture_color;
 use crate::domain::days::{format_duration, local_datetime};
 use crate::domain::posture::Posture;
-use crate::engine::{ChartRequest, SensorState};
+use crate::engine::protocol::{ChartRequest, SensorState};
 use crate::routines::catalog::Catalog;
 
 const TIMELINE_HEIGHT_PT: f32 = 220.0;

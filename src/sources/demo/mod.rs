@@ -1,6 +1,7 @@
 //! The demo sensor: a simulated wearer (`wearer`) and the pacer that plays
 //! it at a chosen speed (`pacer`).
 
+pub mod pacer;
 pub mod wearer;
 
 use chrono::NaiveTime;

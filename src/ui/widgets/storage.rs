@@ -5,8 +5,20 @@
 use std::fmt::Write as _;
 
 use crate::domain::days::format_duration;
-use crate::engine::StorageProblem;
+use crate::engine::protocol::StorageProblem;
+use crate::store::WriteFault;
 use crate::store::writer::MAX_BUFFERED_ROWS;
+
+/// Why saving failed, in the user's words.
+pub fn fault_words(fault: WriteFault) -> &'static str {
+    match fault {
+        WriteFault::ReadOnly => "the database cannot be written (read-only file or folder)",
+        WriteFault::Full => "the disk is full",
+        WriteFault::Damaged => "the database file is damaged",
+        WriteFault::Busy => "the database is busy",
+        WriteFault::Other => "the database refused the write",
+    }
+}
 
 /// What the banner says: first line the problem, second what happens now.
 pub fn storage_text(p: &StorageProblem) -> (String, String) {
@@ -22,7 +34,7 @@ pub fn storage_text(p: &StorageProblem) -> (String, String) {
             format_duration(p.dropped_s as i64)
         );
     }
-    (format!("Not saving: {}.", p.fault.words()), what)
+    (format!("Not saving: {}.", fault_words(p.fault)), what)
 }
 
 pub fn storage_banner_ui(ui: &mut egui::Ui, problem: &StorageProblem) {

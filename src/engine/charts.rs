@@ -1,0 +1,167 @@
+//! The `sitless-charts` worker: figures and charts read from the rollups on
+//! its own connection, drawn with plotters, sent to the UI as pixels.
+
+use super::protocol::*;
+use crate::charts::render::{ChartSource, Style, render_rgb};
+use crate::charts::{Chart, ChartKind};
+use crate::domain::config::Config;
+use crate::domain::days::day_bounds;
+use crate::domain::figures::{DayDetail, Period, PeriodData, Summary};
+use crate::store::{Store, StoreError};
+use chrono::NaiveDate;
+use std::sync::mpsc::Receiver;
+
+/// The worker's last loaded data, so the four Day charts (or a redraw at
+/// a new size) read the database once.
+#[derive(Default)]
+pub(super) struct ChartCache {
+    day: Option<((NaiveDate, u64), DayDetail)>,
+    period: Option<((Period, NaiveDate, u64), PeriodData)>,
+}
+
+pub(super) fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, ui: &UiSender) {
+    let mut cache = ChartCache::default();
+    while let Ok(first) = rx.recv() {
+        // Take everything queued: only the newest Today request matters,
+        // and a History chart asked again (new size or data) replaces the
+        // older request for the same chart.
+        let mut today = None;
+        let mut summaries: Vec<SummaryRequest> = Vec::new();
+        let mut charts: Vec<HistoryChartRequest> = Vec::new();
+        let mut job = Some(first);
+        while let Some(j) = job.take().or_else(|| rx.try_recv().ok()) {
+            match j {
+                ChartJob::Today(r) => today = Some(r),
+                ChartJob::Summary(r) => {
+                    summaries.retain(|s| s.period != r.period);
+                    summaries.push(r);
+                }
+                ChartJob::History(r) => {
+                    charts.retain(|c| c.slot() != r.slot());
+                    charts.push(r);
+                }
+            }
+        }
+        // Settings may have moved the streak threshold the charts mark.
+        let threshold_s = store
+            .settings()
+            .map_or(cfg.streak.threshold_s, |s| s.apply(*cfg).streak.threshold_s);
+        if let Some(req) = today {
+            today_view(store, req, threshold_s, ui);
+        }
+        for req in summaries {
+            match summary_view(store, req, threshold_s) {
+                Ok(v) => ui.send(UiEvent::Summary(Box::new(v))),
+                Err(e) => ui.send(UiEvent::Error(format!("Could not read the history: {e}"))),
+            }
+        }
+        for req in charts {
+            let chart = history_chart(store, &mut cache, req, threshold_s)
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            if let Err(e) = &chart {
+                tracing::warn!("{:?} chart not drawn: {e}", req.kind);
+            }
+            ui.send(UiEvent::HistoryChart(req, chart));
+        }
+    }
+}
+
+pub(super) fn today_view(store: &Store, req: ChartRequest, threshold_s: i64, ui: &UiSender) {
+    let (start, end) = day_bounds(req.date);
+    // One read of the rollups gives both the figures and the chart.
+    let result = store.day_detail(req.date, threshold_s).and_then(|detail| {
+        let sessions = store.routine_sessions_between(start, end)?;
+        Ok((sessions, detail))
+    });
+    let (sessions, detail) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            ui.send(UiEvent::Error(format!("Could not read today's data: {e}")));
+            return;
+        }
+    };
+    let style = Style {
+        theme: req.theme,
+        scale: 1.0,
+        threshold_s,
+    };
+    let chart = match render_rgb(
+        ChartKind::Timeline,
+        ChartSource::Day(&detail),
+        req.width_px,
+        req.height_px,
+        style,
+    ) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!("timeline not drawn: {e}");
+            None
+        }
+    };
+    ui.send(UiEvent::Day(Box::new(DayView {
+        date: req.date,
+        figures: detail.figures.clone(),
+        chart,
+        sessions,
+        request: req,
+    })));
+}
+
+pub(super) fn summary_view(
+    store: &Store,
+    req: SummaryRequest,
+    threshold_s: i64,
+) -> Result<SummaryView, StoreError> {
+    let (first, last) = req.period.range(req.date);
+    let days = store.days(first, last, threshold_s)?;
+    let (pf, pl) = req.period.range(req.period.step(req.date, -1));
+    let before = store.days(pf, pl, threshold_s)?;
+    let summary = Summary::of(&days);
+    let previous = Summary::of(&before);
+    Ok(SummaryView {
+        request: req,
+        summary,
+        previous,
+    })
+}
+
+pub(super) fn history_chart(
+    store: &Store,
+    cache: &mut ChartCache,
+    req: HistoryChartRequest,
+    threshold_s: i64,
+) -> Result<Chart, Box<dyn std::error::Error>> {
+    let style = Style {
+        theme: req.theme,
+        scale: f64::from(req.scale_centi) / 100.0,
+        threshold_s,
+    };
+    let period = req.kind.period();
+    let src = if period == Period::Day {
+        let key = (req.date, req.data_version);
+        if cache.day.as_ref().is_none_or(|(k, _)| *k != key) {
+            cache.day = Some((key, store.day_detail(req.date, threshold_s)?));
+        }
+        match &cache.day {
+            Some((_, d)) => ChartSource::Day(d),
+            None => return Err("no day data".into()),
+        }
+    } else {
+        let key = (period, period.range(req.date).0, req.data_version);
+        if cache.period.as_ref().is_none_or(|(k, _)| *k != key) {
+            cache.period = Some((key, store.period_data(period, req.date, threshold_s)?));
+        }
+        match &cache.period {
+            Some((_, p)) => ChartSource::Period(p),
+            None => return Err("no period data".into()),
+        }
+    };
+    Ok(render_rgb(
+        req.kind,
+        src,
+        req.width_px,
+        req.height_px,
+        style,
+    )?)
+}

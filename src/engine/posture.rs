@@ -1,0 +1,311 @@
+//! The `sitless-posture` worker: samples through the pipeline, seconds to
+//! the writer, live state and reminders to the UI, and the commands that
+//! change what the pipeline does (snooze, settings, calibration).
+
+use super::protocol::*;
+use crate::domain::config::Config;
+use crate::domain::days::{day_bounds, local_date};
+use crate::domain::posture::Posture;
+use crate::domain::sample::Placement;
+use crate::domain::settings::Settings;
+use crate::domain::streak::StreakEvent;
+use crate::engine::notify::{Notifier, Request};
+use crate::engine::recorder::Recorder;
+use crate::store::writer::{Outcome, WriteOp};
+use crate::store::{Store, StoreError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::time::{Duration, Instant};
+
+/// Replays today (and at least the last six hours) into the pipeline: a
+/// streak that was running when the app closed goes on, and today's totals
+/// and routines feed the recommender.
+pub(super) fn resume_today(
+    store: &Store,
+    recorder: &mut Recorder,
+    now_s: i64,
+) -> Result<(), StoreError> {
+    let (day_start, day_end) = day_bounds(local_date(now_s));
+    let recent = store.seconds_between(day_start.min(now_s - 6 * 3600), now_s + 1)?;
+    recorder.pipeline_mut().resume_from(recent);
+    for s in store.routine_sessions_between(day_start, day_end)? {
+        recorder
+            .pipeline_mut()
+            .record_routine(s.started_at_s, &s.routine);
+    }
+    Ok(())
+}
+
+/// What the posture thread owns.
+pub(super) struct PostureState {
+    pub(super) recorder: Recorder,
+    /// The wizard's standing windows per sensor, waiting for the sitting pose.
+    pub(super) standing:
+        std::collections::BTreeMap<Placement, Vec<crate::pipeline::window::Window>>,
+    pub(super) settings: Settings,
+    pub(super) base_config: Config,
+    pub(super) notifier: Notifier,
+}
+
+pub(super) fn posture_loop(
+    rx: &Receiver<PostureMsg>,
+    state: &mut PostureState,
+    writer: &SyncSender<WriteOp>,
+    ui: &UiSender,
+) {
+    let recorder = &mut state.recorder;
+    let live_every = Duration::from_millis(250);
+    let mut last_live: Option<Instant> = None;
+    let mut live: Option<Live> = None;
+    let mut live_dirty = false;
+    let mut shown: Option<LiveKey> = None;
+    let mut thigh_seen = false;
+    loop {
+        // Wake up when a coalesced live update is owed, not otherwise.
+        let msg = if live_dirty {
+            match rx.recv_timeout(live_every) {
+                Ok(m) => Some(m),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(m) => Some(m),
+                Err(_) => break,
+            }
+        };
+        let timed_out = msg.is_none();
+        match msg {
+            Some(PostureMsg::Samples(parts)) => {
+                let since = Instant::now();
+                for (placement, samples) in parts {
+                    let out = recorder.push(placement, &samples);
+                    if let Some(c) = out.live {
+                        update_live(&mut live, placement, c, &mut thigh_seen);
+                        live_dirty = true;
+                    }
+                    forward_events(out, since, &state.settings, &state.notifier, ui);
+                }
+            }
+            Some(PostureMsg::Command(cmd)) => {
+                let now_s = live.map_or(0, |l| l.t_s);
+                let reminder = recorder.pipeline_mut().reminder_mut();
+                let (shown_at_s, outcome) = match cmd {
+                    Command::Snooze {
+                        shown_at_s,
+                        minutes,
+                    } => {
+                        reminder.snooze(now_s, minutes * 60);
+                        (shown_at_s, Outcome::Snoozed)
+                    }
+                    Command::Dismiss { shown_at_s } => {
+                        reminder.dismiss(now_s);
+                        (shown_at_s, Outcome::Dismissed)
+                    }
+                    Command::Started { shown_at_s } => {
+                        // Doing the routine is the answer; ask again only
+                        // after a full repeat interval if still sitting.
+                        reminder.dismiss(now_s);
+                        (shown_at_s, Outcome::Started)
+                    }
+                    Command::Settings(new) => {
+                        let new = new.sanitized();
+                        recorder
+                            .pipeline_mut()
+                            .apply_settings(&new, state.base_config);
+                        let _ = writer.send(WriteOp::Settings(new.clone()));
+                        ui.send(UiEvent::Settings(new.clone()));
+                        state.settings = new;
+                        continue;
+                    }
+                    Command::CalibrationPose {
+                        placement,
+                        pose,
+                        seconds,
+                    } => {
+                        calibration_pose(
+                            &mut state.standing,
+                            recorder,
+                            (placement, pose, seconds),
+                            state.base_config,
+                            ui,
+                        );
+                        continue;
+                    }
+                    Command::RoutineDone(session) => {
+                        recorder
+                            .pipeline_mut()
+                            .record_routine(session.started_at_s, &session.routine);
+                        let _ = writer.send(WriteOp::RoutineSession(session));
+                        continue;
+                    }
+                };
+                let _ = writer.send(WriteOp::Outcome {
+                    shown_at_s,
+                    outcome,
+                    at_s: now_s,
+                });
+            }
+            Some(PostureMsg::Sensors(inputs)) => {
+                recorder
+                    .pipeline_mut()
+                    .set_inputs(&inputs, state.base_config.posture);
+            }
+            Some(PostureMsg::SourceDone) => {
+                // A finite script (tests) ended: settle and store the rest.
+                let out = recorder.flush_pending();
+                forward_events(out, Instant::now(), &state.settings, &state.notifier, ui);
+                live_dirty = true;
+            }
+            None => {}
+        }
+        // Live updates are coalesced to four a second: smooth enough to
+        // read, few enough that the UI repaints only when it matters.
+        let owed = live_dirty && (timed_out || last_live.is_none_or(|t| t.elapsed() >= live_every));
+        if let (true, Some(l)) = (owed, live.as_mut()) {
+            l.streak = recorder.pipeline_mut().current_streak();
+            // Only what changes the screen costs a frame.
+            let key = LiveKey::of(l);
+            if shown != Some(key) {
+                shown = Some(key);
+                ui.send(UiEvent::Live(*l));
+            }
+            last_live = Some(Instant::now());
+            live_dirty = false;
+        }
+    }
+}
+
+/// One step of the calibration wizard: keep the standing windows, and
+/// after the sitting pose compute and apply the calibration (the recorder
+/// stores it with the device on its next batch).
+pub(super) fn calibration_pose(
+    standing: &mut std::collections::BTreeMap<Placement, Vec<crate::pipeline::window::Window>>,
+    recorder: &mut Recorder,
+    (placement, pose, seconds): (Placement, Pose, u32),
+    base: Config,
+    ui: &UiSender,
+) {
+    // The first second of a pose is the move into it, and the newest
+    // window lags the countdown by the link's batching: the middle of the
+    // pose is what counts.
+    let wanted = seconds.saturating_sub(2).max(2) as usize;
+    let windows = recorder.pipeline_mut().recent_windows(placement, wanted);
+    if windows.len() < wanted {
+        ui.send(UiEvent::Calibrated {
+            placement,
+            result: Err(format!(
+                "only {} of {seconds} seconds of data arrived from the {placement} sensor; is it streaming?",
+                windows.len()
+            )),
+        });
+        standing.remove(&placement);
+        return;
+    }
+    match pose {
+        Pose::StandStill => {
+            standing.insert(placement, windows);
+        }
+        Pose::SitUpright => {
+            let Some(stand) = standing.remove(&placement) else {
+                ui.send(UiEvent::Calibrated {
+                    placement,
+                    result: Err("stand still first, then sit".into()),
+                });
+                return;
+            };
+            let min_deg = match placement {
+                Placement::Thigh => 45.0,
+                Placement::Back => 8.0,
+            };
+            let result = crate::pipeline::calibration::calibrate(&stand, &windows, min_deg)
+                .map(|cal| {
+                    recorder
+                        .pipeline_mut()
+                        .set_calibration(placement, cal, base.posture);
+                })
+                .map_err(|e| e.to_string());
+            ui.send(UiEvent::Calibrated { placement, result });
+        }
+    }
+}
+
+/// What the live tiles show, at the resolution they show it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct LiveKey {
+    posture: Posture,
+    tilt_deg: Option<i32>,
+    streak_start_s: Option<i64>,
+    streak_min: Option<i64>,
+    /// The player's walking check needs the total while the wearer walks.
+    walking_total_s: i64,
+}
+
+impl LiveKey {
+    fn of(l: &Live) -> Self {
+        Self {
+            posture: l.posture,
+            tilt_deg: l.tilt_deg.map(|t| t.round() as i32),
+            streak_start_s: l.streak.map(|s| s.start_s),
+            streak_min: l.streak.map(|s| s.duration_s() / 60),
+            walking_total_s: l.walking_total_s,
+        }
+    }
+}
+
+/// Folds one sensor's newest classification into the live display: posture
+/// from the thigh when it has one, tilt from the back.
+pub(super) fn update_live(
+    live: &mut Option<Live>,
+    placement: Placement,
+    c: crate::pipeline::classify::Classified,
+    thigh_seen: &mut bool,
+) {
+    *thigh_seen |= placement == Placement::Thigh;
+    let l = live.get_or_insert(Live {
+        t_s: c.t_s,
+        posture: c.state,
+        tilt_deg: None,
+        streak: None,
+        walking_total_s: 0,
+    });
+    l.t_s = l.t_s.max(c.t_s);
+    // Count a walking second once, from the sensor that decides posture.
+    let decides = placement == Placement::Thigh || !*thigh_seen;
+    if decides && c.state == Posture::Moving {
+        l.walking_total_s += 1;
+    }
+    match placement {
+        Placement::Thigh if c.state != Posture::Unknown => l.posture = c.state,
+        Placement::Thigh => {}
+        Placement::Back => {
+            l.tilt_deg = c.tilt_deg;
+            if l.posture == Posture::Unknown {
+                l.posture = c.state;
+            }
+        }
+    }
+}
+
+pub(super) fn forward_events(
+    out: &crate::pipeline::PipelineOutput,
+    since: Instant,
+    settings: &Settings,
+    notifier: &Notifier,
+    ui: &UiSender,
+) {
+    for r in &out.reminders {
+        ui.send(UiEvent::Recommendation(r.clone(), since));
+        if settings.notifications {
+            notifier.notify(Request {
+                due: r.clone(),
+                since,
+                sound: settings.sound,
+            });
+        }
+    }
+    for e in &out.streak_events {
+        if let StreakEvent::Ended(s) = e {
+            ui.send(UiEvent::StreakEnded(*s));
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Every message between the window and the workers: events to the UI,
+//! commands from it, and the requests for charts and figures.
+
+use crate::charts::{Chart, ChartKind, ChartTheme};
+use crate::domain::figures::{DayFigures, Period, Summary};
+use crate::domain::posture::Posture;
+use crate::domain::reminder::ReminderDue;
+use crate::domain::sample::{Placement, RawSample};
+use crate::domain::session::RoutineSession;
+use crate::domain::settings::Settings;
+use crate::domain::streak::Streak;
+use crate::pipeline::SensorInput;
+use crate::sources::ble::BleEvent;
+use chrono::NaiveDate;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::{Duration, Instant};
+
+/// Wakes the UI (egui's `request_repaint`) after an event was sent.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Saving is failing: what the UI says until a commit succeeds again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StorageProblem {
+    pub fault: crate::store::WriteFault,
+    /// Seconds of data waiting in memory.
+    pub buffered_s: usize,
+    /// Seconds given up because the buffer was full.
+    pub dropped_s: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SensorState {
+    NoSensor,
+    Streaming,
+    /// The demo script ended (tests with a finite script).
+    Finished,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SensorStatus {
+    pub name: String,
+    pub state: SensorState,
+    pub speed: Option<f64>,
+}
+
+/// The newest second as classified, before the minimum-bout delay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Live {
+    pub t_s: i64,
+    pub posture: Posture,
+    pub tilt_deg: Option<f32>,
+    pub streak: Option<Streak>,
+    /// Running total of seconds classified as walking since the engine
+    /// started (sensor time): the player's walking check counts with it.
+    pub walking_total_s: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct DayView {
+    pub date: NaiveDate,
+    pub figures: DayFigures,
+    pub chart: Option<Chart>,
+    /// Routines done that day.
+    pub sessions: Vec<RoutineSession>,
+    pub request: ChartRequest,
+}
+
+#[derive(Clone, Debug)]
+pub enum UiEvent {
+    Sensor(SensorStatus),
+    Live(Live),
+    /// A reminder, with when the samples that completed its threshold
+    /// second arrived (for the latency figure).
+    Recommendation(ReminderDue, Instant),
+    /// The desktop notification for the reminder shown at `shown_at_s`
+    /// went out, `latency` after its samples arrived.
+    Notified {
+        shown_at_s: i64,
+        latency: Duration,
+    },
+    /// The settings in force (at start and after a change).
+    Settings(Settings),
+    /// The streak a recommendation was about is over (a break was taken).
+    StreakEnded(Streak),
+    /// New data is in the database; newer charts can be drawn.
+    Committed {
+        newest_s: Option<i64>,
+    },
+    Day(Box<DayView>),
+    /// A History chart, drawn (or why not).
+    HistoryChart(HistoryChartRequest, Result<Box<Chart>, String>),
+    /// A History summary row.
+    Summary(Box<SummaryView>),
+    /// An export finished: the file and its rows, or what went wrong.
+    Exported(Result<(PathBuf, u64), String>),
+    /// Bluetooth: adapter, scan list, links, pairing (not samples).
+    Ble(BleEvent),
+    /// The calibration wizard's result for a sensor.
+    Calibrated {
+        placement: Placement,
+        result: Result<(), String>,
+    },
+    /// Saving started failing (`Some`, updated at each retry) or works
+    /// again (`None`).
+    Storage(Option<StorageProblem>),
+    Error(String),
+}
+
+/// A calibration pose held by the wearer (the wizard).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pose {
+    StandStill,
+    SitUpright,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Snooze {
+        shown_at_s: i64,
+        minutes: i64,
+    },
+    Dismiss {
+        shown_at_s: i64,
+    },
+    /// The card's routine was started.
+    Started {
+        shown_at_s: i64,
+    },
+    /// A routine ended, done in full or in part: record it.
+    RoutineDone(RoutineSession),
+    /// New settings: apply and store.
+    Settings(Settings),
+    /// The wearer held `pose` for the last `seconds` seconds of the
+    /// sensor at `placement`; after both poses the calibration is computed.
+    CalibrationPose {
+        placement: Placement,
+        pose: Pose,
+        seconds: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChartRequest {
+    pub date: NaiveDate,
+    pub width_px: u32,
+    pub height_px: u32,
+    pub theme: ChartTheme,
+    /// Bumped by the UI when data changed, so equal sizes still redraw.
+    pub data_version: u64,
+}
+
+/// A History chart: kind, the period's date, pixel size, theme, text
+/// scale and data version; also the key of the UI's texture cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HistoryChartRequest {
+    pub kind: ChartKind,
+    /// Any date of the period (normalised by the worker).
+    pub date: NaiveDate,
+    pub width_px: u32,
+    pub height_px: u32,
+    pub theme: ChartTheme,
+    /// Pixels per point × 100 (labels scale with it).
+    pub scale_centi: u32,
+    pub data_version: u64,
+}
+
+impl HistoryChartRequest {
+    /// Same chart, whatever the size and data version: a newer request
+    /// with the same slot replaces an older one still queued.
+    pub(crate) fn slot(&self) -> (ChartKind, NaiveDate, ChartTheme) {
+        (self.kind, self.date, self.theme)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SummaryRequest {
+    pub period: Period,
+    pub date: NaiveDate,
+    pub data_version: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryView {
+    pub request: SummaryRequest,
+    pub summary: Summary,
+    pub previous: Summary,
+}
+
+pub(crate) enum ChartJob {
+    Today(ChartRequest),
+    History(HistoryChartRequest),
+    Summary(SummaryRequest),
+}
+
+pub(crate) enum PostureMsg {
+    Samples(Vec<(Placement, Vec<RawSample>)>),
+    /// The sensors feeding the pipeline changed (Bluetooth pairing).
+    Sensors(Vec<SensorInput>),
+    Command(Command),
+    SourceDone,
+}
+
+/// Sends an event without ever blocking; a full queue drops it (the UI is
+/// behind and a newer event will follow).
+#[derive(Clone)]
+pub(crate) struct UiSender {
+    pub(crate) tx: SyncSender<UiEvent>,
+    pub(crate) waker: Waker,
+}
+
+impl UiSender {
+    pub(crate) fn send(&self, e: UiEvent) {
+        match self.tx.try_send(e) {
+            Ok(()) => (self.waker)(),
+            Err(TrySendError::Full(_)) => tracing::debug!("UI queue full; event dropped"),
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
