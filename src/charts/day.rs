@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{DrawResult, Style, bar_labels, day_builder, legend, panel, themed};
+use super::frame::{DrawResult, Style, bar_labels, day_builder, legend, panel, themed};
 use super::{ALERT_COLOR, HoverPanel, SECOND_COLOR, posture_color};
 use crate::domain::days::{format_duration, local_datetime};
 use crate::domain::figures::{DayDetail, TILT_BIN_DEG, TILT_MAX_DEG};

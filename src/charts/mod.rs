@@ -3,6 +3,7 @@
 //! machine and need no system font configuration.
 
 pub mod day;
+pub mod frame;
 pub mod period;
 pub mod render;
 
@@ -32,6 +33,16 @@ pub enum ChartError {
     Size(u32, u32),
     #[error("drawing failed: {0}")]
     Draw(String),
+}
+
+/// Plotters reports failures in the backend's own error type; a chart
+/// that cannot be drawn is one error to the app, whatever the backend.
+impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErrorKind<E>>
+    for ChartError
+{
+    fn from(e: plotters::drawing::DrawingAreaErrorKind<E>) -> Self {
+        Self::Draw(e.to_string())
+    }
 }
 
 /// What can be drawn.

@@ -9,7 +9,7 @@ use chrono::Datelike;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{DrawResult, Style, bar_labels, legend, panel, panel_builder, themed};
+use super::frame::{DrawResult, Style, bar_labels, legend, panel, panel_builder, themed};
 use super::{ALERT_COLOR, BOUT_COLORS, HoverPanel, SECOND_COLOR};
 use crate::domain::days::format_duration;
 use crate::domain::figures::{DayFigures, PeriodData};

@@ -20,7 +20,8 @@ pub(super) fn chart(
     dark: bool,
     cfg: &Config,
 ) -> anyhow::Result<()> {
-    use crate::charts::render::{ChartSource, Style, png_bytes, render_rgb, render_svg};
+    use crate::charts::frame::Style;
+    use crate::charts::render::{ChartSource, png_bytes, render_rgb, render_svg};
     use crate::charts::{ChartKind, ChartTheme};
     let ext = out
         .extension()

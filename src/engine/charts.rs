@@ -2,7 +2,8 @@
 //! its own connection, drawn with plotters, sent to the UI as pixels.
 
 use super::protocol::*;
-use crate::charts::render::{ChartSource, Style, render_rgb};
+use crate::charts::frame::Style;
+use crate::charts::render::{ChartSource, render_rgb};
 use crate::charts::{Chart, ChartKind};
 use crate::domain::config::Config;
 use crate::domain::days::day_bounds;
@@ -126,12 +127,21 @@ pub(super) fn summary_view(
     })
 }
 
+/// Why a History chart was not drawn.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ChartJobError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Chart(#[from] crate::charts::ChartError),
+}
+
 pub(super) fn history_chart(
     store: &Store,
     cache: &mut ChartCache,
     req: HistoryChartRequest,
     threshold_s: i64,
-) -> Result<Chart, Box<dyn std::error::Error>> {
+) -> Result<Chart, ChartJobError> {
     let style = Style {
         theme: req.theme,
         scale: f64::from(req.scale_centi) / 100.0,
@@ -140,22 +150,18 @@ pub(super) fn history_chart(
     let period = req.kind.period();
     let src = if period == Period::Day {
         let key = (req.date, req.data_version);
-        if cache.day.as_ref().is_none_or(|(k, _)| *k != key) {
-            cache.day = Some((key, store.day_detail(req.date, threshold_s)?));
-        }
-        match &cache.day {
-            Some((_, d)) => ChartSource::Day(d),
-            None => return Err("no day data".into()),
-        }
+        let fresh = match cache.day.take() {
+            Some((k, d)) if k == key => d,
+            _ => store.day_detail(req.date, threshold_s)?,
+        };
+        ChartSource::Day(&cache.day.insert((key, fresh)).1)
     } else {
         let key = (period, period.range(req.date).0, req.data_version);
-        if cache.period.as_ref().is_none_or(|(k, _)| *k != key) {
-            cache.period = Some((key, store.period_data(period, req.date, threshold_s)?));
-        }
-        match &cache.period {
-            Some((_, p)) => ChartSource::Period(p),
-            None => return Err("no period data".into()),
-        }
+        let fresh = match cache.period.take() {
+            Some((k, p)) if k == key => p,
+            _ => store.period_data(period, req.date, threshold_s)?,
+        };
+        ChartSource::Period(&cache.period.insert((key, fresh)).1)
     };
     Ok(render_rgb(
         req.kind,
