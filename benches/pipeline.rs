@@ -77,7 +77,7 @@ fn bench(c: &mut Criterion) {
                 rec.push(Placement::Thigh, chunk);
             }
             let summary = rec.finish();
-            let stats = writer.finish();
+            let stats = writer.finish().expect("writer");
             assert_eq!(stats.rows_written, rows.len() as u64);
             black_box(summary)
         });

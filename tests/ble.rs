@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use bus::{Bus, start_bus, stored_seconds};
+use bus::{Bus, missing_seconds, start_bus, stored_seconds};
 use fake_bluez::{FakeBluez, Kind, SensorSpec};
 
 const SITLESS: &str = "C0:FF:EE:00:00:01";
@@ -270,7 +270,19 @@ fn history_recorded_while_the_app_was_closed_is_fetched_on_the_next_start() {
     let (first2, last, n) = stored_seconds(&db);
     assert_eq!(first2, first);
     assert!(last > last_before + 40);
-    assert_eq!(n, last - first + 1, "the closed interval is filled");
+    // Where a hole is tells its cause: relative to the last second the
+    // first session stored (0 is the boundary between the sessions).
+    let holes: Vec<i64> = missing_seconds(&db)
+        .into_iter()
+        .map(|t| t - last_before)
+        .collect();
+    assert!(
+        holes.is_empty(),
+        "the closed interval is filled, but {} seconds are missing at {holes:?} \
+         (relative to the first session's last stored second); {n} of {} stored",
+        holes.len(),
+        last - first + 1
+    );
 }
 
 #[test]

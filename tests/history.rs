@@ -570,7 +570,7 @@ fn routines_appear_in_the_day_figures() {
             },
         ))
         .unwrap();
-    writer.finish();
+    writer.finish().unwrap();
     let st = Store::open(&db).unwrap();
     let d = st.day_detail(date("2026-03-02"), HOUR_S).unwrap();
     assert_eq!(d.figures.routines_completed, 1);

@@ -370,8 +370,10 @@ fn a_file_that_is_not_sqlite_gets_a_problem_screen_and_a_new_database_beside_it(
     let text = b"not a database, just notes\n".repeat(300);
     std::fs::write(&db, &text).unwrap();
     let mut h = shell_harness(demo_options(&db, f64::INFINITY));
-    h.step();
-    h.get_by_label_contains("is not a Sitless database");
+    step_until(&mut h, "the problem screen", |h| {
+        h.query_by_label_contains("is not a Sitless database")
+            .is_some()
+    });
     h.get_by_label_contains("Sitless has not changed this file");
     h.get_by_label("Start a new database beside it").click();
     step_until(&mut h, "the app", |h| {
@@ -401,8 +403,10 @@ fn a_database_in_use_says_so_and_try_again_starts_once_it_is_free() {
     let db = dir.path().join("busy.db");
     let other = DbLock::acquire(&db).unwrap();
     let mut h = shell_harness(demo_options(&db, 60.0));
-    h.step();
-    h.get_by_label_contains("another Sitless is already recording");
+    step_until(&mut h, "the problem screen", |h| {
+        h.query_by_label_contains("another Sitless is already recording")
+            .is_some()
+    });
     assert!(h.query_by_label("Start a new database beside it").is_none());
     drop(other);
     h.get_by_label("Try again").click();

@@ -1,8 +1,12 @@
 //! The eframe application: owns the engine, folds its events into the
 //! model, shows the views and sends what they ask for.
 
+mod shell;
+
 use std::path::PathBuf;
 use std::sync::Arc;
+
+pub use shell::{PROCESS_START, Shell};
 
 use crate::domain::config::Config;
 use crate::engine::protocol::{Command, UiEvent};
@@ -14,7 +18,6 @@ use crate::ui::history::{HistoryAction, HistoryModel, history_ui};
 use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
 use crate::ui::sensors::{SensorAction, SensorsModel, sensors_ui};
 use crate::ui::settings::settings_ui;
-use crate::ui::startup::{StartupAction, StartupProblem, startup_problem_ui};
 use crate::ui::today::{sensor_status_ui, today_ui};
 use crate::ui::{TodayModel, UiAction};
 
@@ -43,11 +46,15 @@ pub struct SitlessApp {
     /// Settings being edited; filled from the engine's settings.
     settings_draft: Option<crate::domain::settings::Settings>,
     /// The clock for "today" when no sensor data says otherwise.
-    wall_clock: Box<dyn Fn() -> i64>,
+    wall_clock: Box<dyn Fn() -> i64 + Send + Sync>,
 }
 
 impl SitlessApp {
-    pub fn new(engine: Engine, config: &Config, wall_clock: Box<dyn Fn() -> i64>) -> Self {
+    pub fn new(
+        engine: Engine,
+        config: &Config,
+        wall_clock: impl Fn() -> i64 + Send + Sync + 'static,
+    ) -> Self {
         let has_ble = engine.has_ble();
         Self {
             engine,
@@ -60,7 +67,7 @@ impl SitlessApp {
             view: View::Today,
             player: None,
             settings_draft: None,
-            wall_clock,
+            wall_clock: Box::new(wall_clock),
         }
     }
 
@@ -296,125 +303,19 @@ impl SitlessApp {
     }
 }
 
+impl SitlessApp {
+    /// Records a routine still playing, then stops the engine and waits for
+    /// its last commit (on the shell's stop thread, never the window's).
+    pub fn shutdown(&mut self) -> Result<(), crate::store::writer::WriterPanicked> {
+        self.close_player();
+        self.engine.stop()
+    }
+}
+
 impl Drop for SitlessApp {
     /// Closing the window mid-routine still records what was done.
     fn drop(&mut self) {
         self.close_player();
-    }
-}
-
-/// The window's root: the app, or the reason it could not start (with
-/// what the user can do about it).
-pub struct Shell {
-    state: ShellState,
-    opts: EngineOptions,
-    wall_clock: Arc<dyn Fn() -> i64 + Send + Sync>,
-    first_frame_logged: bool,
-}
-
-/// When the process started (set by `cli::main`), for the start-up figure.
-pub static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-
-enum ShellState {
-    Running(Box<SitlessApp>),
-    Problem(StartupProblem),
-}
-
-impl Shell {
-    pub fn start(
-        opts: EngineOptions,
-        ctx: &egui::Context,
-        wall_clock: Arc<dyn Fn() -> i64 + Send + Sync>,
-    ) -> Self {
-        let state = Self::start_state(&opts, ctx, &wall_clock);
-        Self {
-            state,
-            opts,
-            wall_clock,
-            first_frame_logged: false,
-        }
-    }
-
-    fn try_start(&mut self, ctx: &egui::Context) {
-        self.state = Self::start_state(&self.opts, ctx, &self.wall_clock);
-    }
-
-    fn start_state(
-        opts: &EngineOptions,
-        ctx: &egui::Context,
-        wall_clock: &Arc<dyn Fn() -> i64 + Send + Sync>,
-    ) -> ShellState {
-        let waker_ctx = ctx.clone();
-        match Engine::start(opts, Arc::new(move || waker_ctx.request_repaint())) {
-            Ok(engine) => {
-                let clock = wall_clock.clone();
-                ShellState::Running(Box::new(SitlessApp::new(
-                    engine,
-                    &opts.config,
-                    Box::new(move || clock()),
-                )))
-            }
-            Err(e) => {
-                tracing::error!("cannot start: {e:#}");
-                ShellState::Problem(StartupProblem::of(&opts.db, &e))
-            }
-        }
-    }
-
-    pub fn app(&self) -> Option<&SitlessApp> {
-        match &self.state {
-            ShellState::Running(app) => Some(app),
-            ShellState::Problem(_) => None,
-        }
-    }
-
-    pub fn problem(&self) -> Option<&StartupProblem> {
-        match &self.state {
-            ShellState::Running(_) => None,
-            ShellState::Problem(p) => Some(p),
-        }
-    }
-
-    /// The database in use (a new one if the user started one).
-    pub fn db(&self) -> &std::path::Path {
-        &self.opts.db
-    }
-
-    pub fn ui_root(&mut self, ui: &mut egui::Ui) {
-        if !self.first_frame_logged {
-            self.first_frame_logged = true;
-            if let Some(t) = PROCESS_START.get() {
-                tracing::info!("first frame {} ms after start", t.elapsed().as_millis());
-            }
-        }
-        let problem = match &mut self.state {
-            ShellState::Running(app) => {
-                app.ui_root(ui);
-                return;
-            }
-            ShellState::Problem(p) => p.clone(),
-        };
-        let stamp = crate::domain::days::local_datetime((self.wall_clock)())
-            .format("%Y%m%d-%H%M%S")
-            .to_string();
-        let action = egui::CentralPanel::default()
-            .show(ui, |ui| startup_problem_ui(ui, &problem, &stamp))
-            .inner;
-        match action {
-            Some(StartupAction::TryAgain) => self.try_start(ui.ctx()),
-            Some(StartupAction::NewDatabase(path)) => {
-                self.opts.db = path;
-                self.try_start(ui.ctx());
-            }
-            Some(StartupAction::Quit) => ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close),
-            None => {}
-        }
-    }
-}
-
-impl eframe::App for Shell {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.ui_root(ui);
     }
 }
 

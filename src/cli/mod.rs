@@ -259,7 +259,7 @@ pub(crate) fn finish_writer(
     writer: StoreWriter,
     db: &Path,
 ) -> anyhow::Result<crate::store::writer::WriterStats> {
-    let stats = writer.finish();
+    let stats = writer.finish()?;
     if stats.failed_commits > 0 {
         bail!(
             "{} commits to {} failed",

@@ -125,7 +125,7 @@ pub(super) fn record(
             links.event(&e);
         }
     }
-    drop(engine);
+    engine.shutdown()?;
     links.summary();
     println!("stopped; everything recorded is in {}", db.display());
     Ok(())

@@ -39,7 +39,7 @@ use crate::sources::ble::central::{Ble, BleOptions};
 use crate::sources::ble::{BleCommand, BleEvent, PairedSensor};
 use crate::sources::demo::wearer::{DemoScript, DemoWearer};
 use crate::store::lock::DbLock;
-use crate::store::writer::{CommitInfo, StoreWriter, WriterOptions};
+use crate::store::writer::{CommitInfo, StoreWriter, WriterOptions, WriterPanicked, WriterStats};
 use crate::store::{Store, StoreError};
 use crate::transfer::export::ExportKind;
 
@@ -416,8 +416,22 @@ impl Engine {
     }
 }
 
-impl Drop for Engine {
-    fn drop(&mut self) {
+impl Engine {
+    /// Stops every worker in order and waits for the writer's last commit;
+    /// an error if the writer had died (the window's shell calls this on
+    /// its stop thread, `record` before it exits).
+    pub fn shutdown(mut self) -> Result<(), WriterPanicked> {
+        self.stop()
+    }
+
+    /// The same, in place; a second call does nothing.
+    pub fn stop(&mut self) -> Result<(), WriterPanicked> {
+        self.stop_workers()
+            .unwrap_or(Ok(WriterStats::default()))
+            .map(|_| ())
+    }
+
+    fn stop_workers(&mut self) -> Option<Result<WriterStats, WriterPanicked>> {
         // First the links: they hand on what they hold to the posture
         // thread, which then settles everything into the writer.
         if let Some(mut b) = self.ble.take() {
@@ -430,9 +444,17 @@ impl Drop for Engine {
             let _ = t.join();
         }
         // Last: the writer commits what the posture thread handed it.
-        if let Some(w) = self.writer.take() {
-            w.finish();
+        let result = self.writer.take().map(StoreWriter::finish);
+        if let Some(Err(e)) = &result {
+            tracing::error!("{e}");
         }
+        result
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.stop_workers();
     }
 }
 

@@ -173,6 +173,11 @@ pub(super) fn posture_loop(
             live_dirty = false;
         }
     }
+    // Settle what the pipeline still holds (the last, partial second and
+    // any run the minimum bout was holding back) into the writer. The
+    // links have already handed on everything and saved where their
+    // history resumes, so a second left here would be lost for good.
+    recorder.flush_pending();
 }
 
 /// One step of the calibration wizard: keep the standing windows, and

@@ -157,12 +157,25 @@ impl StoreWriter {
         self.tx.clone()
     }
 
-    /// Stops accepting work, commits what is left and returns the totals.
-    pub fn finish(self) -> WriterStats {
+    /// Stops accepting work, commits what is left and returns the totals;
+    /// an error if the writer thread died (what it held is not stored).
+    pub fn finish(self) -> Result<WriterStats, WriterPanicked> {
         drop(self.tx);
-        self.handle.join().unwrap_or_default()
+        self.handle.join().map_err(|payload| {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            WriterPanicked(why)
+        })
     }
 }
+
+/// The writer thread panicked: the data it had not committed is lost.
+#[derive(Debug, thiserror::Error)]
+#[error("the database writer stopped unexpectedly ({0}); data since its last commit was not saved")]
+pub struct WriterPanicked(pub String);
 
 #[derive(Default)]
 struct Pending {
@@ -492,7 +505,7 @@ mod tests {
         };
         assert_eq!(committed, (3000, Some(3999)));
         drop(send);
-        let stats = writer.finish();
+        let stats = writer.finish().unwrap();
         assert_eq!(stats.rows_dropped, 1000);
         let st = Store::open(&path).unwrap();
         let rows = st.seconds_between(0, 5000).unwrap();
@@ -530,7 +543,7 @@ mod tests {
         send.send(WriteOp::Flush(tx)).unwrap();
         rx.recv().unwrap();
         drop(send);
-        writer.finish();
+        writer.finish().unwrap();
         let st = Store::open(&path).unwrap();
         let kept = st.seconds_between(0, i64::MAX).unwrap();
         // The newest second is day 9 + 99 s; 7 days before it is day 2 + 99 s.

@@ -51,8 +51,9 @@ impl StartupProblem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StartupAction {
     TryAgain,
-    /// Start on this new, empty database.
-    NewDatabase(PathBuf),
+    /// Start on a new, empty database beside the old one (its free name is
+    /// chosen off the window's thread).
+    NewDatabase,
     Quit,
 }
 
@@ -76,11 +77,7 @@ pub fn path_beside(db: &Path, stamp: &str) -> PathBuf {
         .unwrap_or_else(|| dir.join(format!("{stem}-new.db")))
 }
 
-pub fn startup_problem_ui(
-    ui: &mut egui::Ui,
-    problem: &StartupProblem,
-    stamp: &str,
-) -> Option<StartupAction> {
+pub fn startup_problem_ui(ui: &mut egui::Ui, problem: &StartupProblem) -> Option<StartupAction> {
     let mut action = None;
     ui.add_space(24.0);
     ui.heading("Sitless cannot open its database");
@@ -91,16 +88,18 @@ pub fn startup_problem_ui(
     ui.add_space(12.0);
     ui.horizontal(|ui| {
         if problem.offer_new {
-            let new = path_beside(&problem.db, stamp);
-            let name = new
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let stem = problem
+                .db
+                .file_stem()
+                .map_or_else(|| "sitless".into(), |n| n.to_string_lossy().into_owned());
             if ui
                 .button("Start a new database beside it")
-                .on_hover_text(format!("Creates {name} in the same folder"))
+                .on_hover_text(format!(
+                    "Creates {stem}-new-DATE-TIME.db in the same folder; the old file stays as it is"
+                ))
                 .clicked()
             {
-                action = Some(StartupAction::NewDatabase(new));
+                action = Some(StartupAction::NewDatabase);
             }
         }
         if ui.button("Try again").clicked() {

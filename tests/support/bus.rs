@@ -75,3 +75,18 @@ pub fn stored_seconds(db: &std::path::Path) -> (i64, i64, i64) {
     )
     .expect("query")
 }
+
+/// The seconds missing between the first and the last stored one.
+#[allow(dead_code)]
+pub fn missing_seconds(db: &std::path::Path) -> Vec<i64> {
+    let c = rusqlite::Connection::open(db).expect("db");
+    let mut q = c
+        .prepare("SELECT t_s FROM samples ORDER BY t_s")
+        .expect("query");
+    let stored: Vec<i64> = q
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("seconds");
+    stored.windows(2).flat_map(|w| (w[0] + 1)..w[1]).collect()
+}

@@ -1,0 +1,295 @@
+//! The window's root. It starts the engine on a `sitless-start` thread and
+//! stops it on a `sitless-stop` thread, so the window's thread never waits
+//! for a lock, a migration, a join or the last commit: it shows
+//! "Starting…" or "Saving…" meanwhile. When the database cannot be opened it
+//! shows why, and what the user can do about it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
+use std::thread::JoinHandle;
+
+use super::SitlessApp;
+use crate::engine::{Engine, EngineOptions};
+use crate::ui::startup::{StartupAction, StartupProblem, path_beside, startup_problem_ui};
+
+/// When the process started (set by `cli::main`), for the start-up figure.
+pub static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+type WallClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// What the start thread reports: the database it opened (a new one when
+/// the user asked for it) and the engine, or why not.
+type Started = (PathBuf, anyhow::Result<Engine>);
+
+enum ShellState {
+    Starting(Receiver<Started>),
+    Running(Box<SitlessApp>),
+    Problem(StartupProblem),
+    /// The engine is stopping; the window closes when it is done.
+    Stopping(Receiver<()>),
+    /// Everything is saved; the window may close.
+    Stopped,
+}
+
+pub struct Shell {
+    state: ShellState,
+    opts: EngineOptions,
+    wall_clock: WallClock,
+    first_frame_logged: bool,
+    /// The stop thread, joined when the shell goes (after the window).
+    stopper: Option<JoinHandle<()>>,
+}
+
+impl Shell {
+    /// Starts the engine in the background; the first frames show
+    /// "Starting…".
+    pub fn start(opts: EngineOptions, ctx: &egui::Context, wall_clock: WallClock) -> Self {
+        let state = spawn_start(opts.clone(), None, ctx);
+        Self {
+            state,
+            opts,
+            wall_clock,
+            first_frame_logged: false,
+            stopper: None,
+        }
+    }
+
+    pub fn app(&self) -> Option<&SitlessApp> {
+        match &self.state {
+            ShellState::Running(app) => Some(app),
+            _ => None,
+        }
+    }
+
+    pub fn problem(&self) -> Option<&StartupProblem> {
+        match &self.state {
+            ShellState::Problem(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The database in use (a new one if the user started one).
+    pub fn db(&self) -> &Path {
+        &self.opts.db
+    }
+
+    /// True once the engine has stopped and everything is saved.
+    pub fn stopped(&self) -> bool {
+        matches!(self.state, ShellState::Stopped)
+    }
+
+    /// Stops the engine on the `sitless-stop` thread: the links hand on
+    /// what they hold, the posture thread settles, the writer commits.
+    pub fn quit(&mut self, ctx: &egui::Context) {
+        let state = std::mem::replace(&mut self.state, ShellState::Stopped);
+        let ShellState::Running(app) = state else {
+            self.state = match state {
+                // Nothing runs yet (or any more): close at once.
+                ShellState::Starting(rx) => {
+                    self.stop_when_started(rx, ctx);
+                    return;
+                }
+                ShellState::Stopping(rx) => ShellState::Stopping(rx),
+                _ => ShellState::Stopped,
+            };
+            return;
+        };
+        self.state = self.spawn_stop(app, ctx);
+    }
+
+    fn spawn_stop(&mut self, app: Box<SitlessApp>, ctx: &egui::Context) -> ShellState {
+        let (tx, rx) = sync_channel(1);
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sitless-stop".into())
+            .spawn(move || {
+                let mut app = app;
+                if let Err(e) = app.shutdown() {
+                    tracing::error!("{e}");
+                }
+                let _ = tx.send(());
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(handle) => {
+                self.stopper = Some(handle);
+                ShellState::Stopping(rx)
+            }
+            // No thread to be had: stopping here is still better than
+            // losing the last commit.
+            Err(e) => {
+                tracing::warn!("stopping on the window's thread: {e}");
+                ShellState::Stopped
+            }
+        }
+    }
+
+    /// Quit while still starting: wait for the start on the stop thread,
+    /// then stop what it started.
+    fn stop_when_started(&mut self, rx: Receiver<Started>, ctx: &egui::Context) {
+        let (tx, done) = sync_channel(1);
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sitless-stop".into())
+            .spawn(move || {
+                if let Ok((_, engine)) = rx.recv() {
+                    drop(engine);
+                }
+                let _ = tx.send(());
+                ctx.request_repaint();
+            });
+        self.state = match spawned {
+            Ok(handle) => {
+                self.stopper = Some(handle);
+                ShellState::Stopping(done)
+            }
+            Err(_) => ShellState::Stopped,
+        };
+    }
+
+    /// Picks up what the start or stop thread reported, without waiting.
+    fn poll(&mut self, ctx: &egui::Context) {
+        match &self.state {
+            ShellState::Starting(rx) => match rx.try_recv() {
+                Ok((db, Ok(engine))) => {
+                    self.opts.db = db;
+                    let clock = self.wall_clock.clone();
+                    self.state = ShellState::Running(Box::new(SitlessApp::new(
+                        engine,
+                        &self.opts.config,
+                        move || clock(),
+                    )));
+                }
+                Ok((db, Err(e))) => {
+                    tracing::error!("cannot start: {e:#}");
+                    self.state = ShellState::Problem(StartupProblem::of(&db, &e));
+                    self.opts.db = db;
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => {
+                    let e = anyhow::anyhow!("the start-up thread ended without a word");
+                    self.state = ShellState::Problem(StartupProblem::of(&self.opts.db, &e));
+                }
+            },
+            ShellState::Stopping(rx) => {
+                if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) {
+                    self.state = ShellState::Stopped;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn ui_root(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        if !self.first_frame_logged {
+            self.first_frame_logged = true;
+            if let Some(t) = PROCESS_START.get() {
+                tracing::info!("first frame {} ms after start", t.elapsed().as_millis());
+            }
+        }
+        // Closing the window saves first: the close waits for the stop
+        // thread, the window keeps drawing meanwhile.
+        if ctx.input(|i| i.viewport().close_requested()) && !self.stopped() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.quit(&ctx);
+        }
+        self.poll(&ctx);
+        let problem = match &mut self.state {
+            ShellState::Running(app) => {
+                app.ui_root(ui);
+                return;
+            }
+            ShellState::Problem(p) => p.clone(),
+            ShellState::Starting(_) => {
+                waiting_ui(ui, "Starting…");
+                return;
+            }
+            ShellState::Stopping(_) | ShellState::Stopped => {
+                waiting_ui(ui, "Saving…");
+                return;
+            }
+        };
+        let action = egui::CentralPanel::default()
+            .show(ui, |ui| startup_problem_ui(ui, &problem))
+            .inner;
+        match action {
+            Some(StartupAction::TryAgain) => {
+                self.state = spawn_start(self.opts.clone(), None, &ctx);
+            }
+            Some(StartupAction::NewDatabase) => {
+                let stamp = crate::domain::days::local_datetime((self.wall_clock)())
+                    .format("%Y%m%d-%H%M%S")
+                    .to_string();
+                self.state = spawn_start(self.opts.clone(), Some(stamp), &ctx);
+            }
+            Some(StartupAction::Quit) => {
+                self.state = ShellState::Stopped;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            None => {}
+        }
+    }
+}
+
+impl Drop for Shell {
+    /// The window is gone by now; wait for the last commit so the process
+    /// does not end before it.
+    fn drop(&mut self) {
+        if let ShellState::Running(app) = std::mem::replace(&mut self.state, ShellState::Stopped) {
+            drop(app);
+        }
+        if let Some(t) = self.stopper.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl eframe::App for Shell {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.ui_root(ui);
+    }
+}
+
+/// Starts the engine on the `sitless-start` thread. With `new_db_stamp`,
+/// a new database beside the configured one is chosen there first (the
+/// free name needs a look at the folder, which is not the window's job).
+fn spawn_start(
+    mut opts: EngineOptions,
+    new_db_stamp: Option<String>,
+    ctx: &egui::Context,
+) -> ShellState {
+    let (tx, rx) = sync_channel(1);
+    let ctx = ctx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("sitless-start".into())
+        .spawn(move || {
+            if let Some(stamp) = new_db_stamp {
+                opts.db = path_beside(&opts.db, &stamp);
+            }
+            let waker_ctx = ctx.clone();
+            let engine = Engine::start(&opts, Arc::new(move || waker_ctx.request_repaint()));
+            let _ = tx.send((opts.db, engine));
+            ctx.request_repaint();
+        });
+    match spawned {
+        Ok(_) => ShellState::Starting(rx),
+        Err(e) => ShellState::Problem(StartupProblem::of(
+            &PathBuf::new(),
+            &anyhow::anyhow!("cannot start a thread: {e}"),
+        )),
+    }
+}
+
+fn waiting_ui(ui: &mut egui::Ui, what: &str) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.centered_and_justified(|ui| {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(what);
+            });
+        });
+    });
+}
