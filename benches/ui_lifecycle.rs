@@ -1,6 +1,6 @@
 //! The longest UI frame (time the window's thread is busy before it can
 //! draw again) while Sitless starts, tries again after a start-up problem,
-//! and quits. Driven through egui_kittest (headless, no GPU) on a database
+//! and quits. Driven through `egui_kittest` (headless, no GPU) on a database
 //! holding 60 days of generated history, with the demo running at 60×.
 //! It prints figures; it asserts nothing about them.
 //!
@@ -61,7 +61,7 @@ fn timed_step(h: &mut Harness<'_, Slot>) -> Duration {
 
 /// Steps until the Today view shows; the longest frame on the way.
 fn until_running(h: &mut Harness<'_, Slot>, longest: &mut Duration) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while h.query_by_label("History").is_none() {
         assert!(Instant::now() < deadline, "the app never started");
         *longest = (*longest).max(timed_step(h));
@@ -107,7 +107,7 @@ fn main() {
         let t = Instant::now();
         h.state_mut().as_mut().expect("shell").quit(&ctx);
         let mut longest = t.elapsed();
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         while !h.state().as_ref().is_some_and(Shell::stopped) {
             assert!(Instant::now() < deadline, "the app never stopped");
             longest = longest.max(timed_step(&mut h));

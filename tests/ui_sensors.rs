@@ -43,6 +43,10 @@ fn step_until(
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user's walk through the view, step by step"
+)]
 fn sensors_view_flow(bus_address: &str) {
     let fake = FakeBluez::start(bus_address, true);
     fake.add_sensor(SensorSpec::new(Kind::Sitless, ADDRESS, "Sitless S7").speed(4.0));

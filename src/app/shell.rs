@@ -172,11 +172,9 @@ impl Shell {
                     self.state = ShellState::Problem(StartupProblem::of(&self.opts.db, &e));
                 }
             },
-            ShellState::Stopping(rx) => {
-                if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) {
-                    self.state = ShellState::Stopped;
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                }
+            ShellState::Stopping(rx) if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) => {
+                self.state = ShellState::Stopped;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             _ => {}
         }

@@ -27,6 +27,10 @@ fn hour_of(d: &DayDetail, t_s: i64) -> f64 {
 
 /// State band per minute, tilt line above it, long streaks shaded,
 /// routines marked with a line and an "R".
+#[allow(
+    clippy::too_many_lines,
+    reason = "one chart: the state band, tilt line, shading, marks and legend share one coordinate system"
+)]
 pub fn timeline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &DayDetail,

@@ -26,6 +26,10 @@ fn hours(s: i64) -> f64 {
     s as f64 / 3600.0
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the four Week/Month panels share one layout, one x axis and one hover list"
+)]
 pub fn days<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     p: &PeriodData,

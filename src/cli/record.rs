@@ -9,6 +9,10 @@ use crate::domain::days::format_duration;
 use crate::sources::demo::default_demo_start;
 
 /// Headless recording: the same engine as the window, events printed.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the command from start to stop: start the engine, print its events, stop it"
+)]
 pub(super) fn record(
     db: &Path,
     demo: Option<&crate::sources::demo::pacer::DemoOptions>,

@@ -1,7 +1,10 @@
 //! The `sitless-charts` worker: figures and charts read from the rollups on
 //! its own connection, drawn with plotters, sent to the UI as pixels.
 
-use super::protocol::*;
+use super::protocol::{
+    ChartJob, ChartRequest, DayView, HistoryChartRequest, SummaryRequest, SummaryView, UiEvent,
+    UiSender,
+};
 use crate::charts::frame::Style;
 use crate::charts::render::{ChartSource, render_rgb};
 use crate::charts::{Chart, ChartKind};

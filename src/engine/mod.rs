@@ -20,7 +20,10 @@ use std::path::PathBuf;
 use crate::sources::demo::pacer::{self, DemoOptions, Paced};
 use charts::chart_loop;
 use posture::{PostureState, posture_loop, resume_today};
-use protocol::*;
+use protocol::{
+    ChartJob, ChartRequest, Command, HistoryChartRequest, PostureMsg, SensorState, SensorStatus,
+    StorageProblem, SummaryRequest, UiEvent, UiSender, Waker,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -74,6 +77,10 @@ pub struct Engine {
 }
 
 impl Engine {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "starts the workers in the order they depend on each other"
+    )]
     pub fn start(opts: &EngineOptions, waker: Waker) -> anyhow::Result<Self> {
         let (ui_tx, events) = sync_channel(256);
         let ui = UiSender { tx: ui_tx, waker };
@@ -138,47 +145,7 @@ impl Engine {
         let now_s = store.last_second()?.unwrap_or(opts.demo_start_s);
         let store_settings = store.settings()?;
 
-        let ui_for_writer = ui.clone();
-        // Totals are shown to the minute: tell the UI about a commit only
-        // when the data crossed into a new minute, so a second of data does
-        // not cost a frame.
-        let mut last_minute = None;
-        let mut failing = false;
-        let (db, limit) = (opts.db.clone(), opts.page_limit.clone());
-        let writer_opts = WriterOptions {
-            reopen: Some(Box::new(move || open_limited(&db, limit.as_ref()))),
-            // Settings overwrite the fields they own, so the stored ones can
-            // be applied to the base here and again at each change.
-            base_config: store_settings.apply(opts.config),
-            detail_keep_days: store_settings.detail_keep_days,
-            ..WriterOptions::default()
-        };
-        let writer = StoreWriter::spawn_with(store, writer_opts, move |info| match info {
-            CommitInfo::Committed { newest_s, .. } => {
-                let minute = newest_s.map(|t| t.div_euclid(60));
-                if failing {
-                    failing = false;
-                    ui_for_writer.send(UiEvent::Storage(None));
-                }
-                if minute != last_minute {
-                    last_minute = minute;
-                    ui_for_writer.send(UiEvent::Committed { newest_s });
-                }
-            }
-            CommitInfo::Failed {
-                fault,
-                buffered_rows,
-                dropped_rows,
-                ..
-            } => {
-                failing = true;
-                ui_for_writer.send(UiEvent::Storage(Some(StorageProblem {
-                    fault,
-                    buffered_s: buffered_rows,
-                    dropped_s: dropped_rows,
-                })));
-            }
-        })?;
+        let writer = spawn_writer(store, opts, &store_settings, &ui)?;
 
         let (posture_tx, posture_rx) = sync_channel::<PostureMsg>(64);
         let settings = store_settings;
@@ -276,49 +243,7 @@ impl Engine {
         }
 
         let ble = match &opts.ble {
-            Some(clock) => {
-                let tx = posture_tx.clone();
-                let ui_b = ui.clone();
-                let demo_running = opts.demo.is_some();
-                let db = opts.db.clone();
-                let reader = std::sync::Mutex::new(Store::open(&opts.db)?);
-                let sink = move |ev: BleEvent| match ev {
-                    BleEvent::Samples {
-                        placement, samples, ..
-                    } => {
-                        // The demo and real sensors never feed one stream.
-                        if !demo_running {
-                            let _ = tx.send(PostureMsg::Samples(vec![(placement, samples)]));
-                        }
-                    }
-                    BleEvent::Paired(list) => {
-                        if !demo_running {
-                            let inputs = reader
-                                .lock()
-                                .map_err(|_| StoreError::Corrupt("lock poisoned".into()))
-                                .and_then(|r| sensor_inputs(&r, &list));
-                            match inputs {
-                                Ok(inputs) => {
-                                    let _ = tx.send(PostureMsg::Sensors(inputs));
-                                }
-                                Err(e) => ui_b.send(UiEvent::Error(format!(
-                                    "cannot read the sensors' calibration: {e}"
-                                ))),
-                            }
-                        }
-                        ui_b.send(UiEvent::Ble(BleEvent::Paired(list)));
-                    }
-                    other => ui_b.send(UiEvent::Ble(other)),
-                };
-                Some(Ble::spawn(
-                    BleOptions {
-                        db,
-                        clock: clock.clone(),
-                        connect_paired: !demo_running,
-                    },
-                    sink,
-                )?)
-            }
+            Some(clock) => spawn_ble(opts, clock, &posture_tx, &ui)?,
             None => None,
         };
 
@@ -483,4 +408,110 @@ fn sensor_inputs(store: &Store, paired: &[PairedSensor]) -> Result<Vec<SensorInp
             })
         })
         .collect()
+}
+
+/// Starts the Bluetooth thread: samples go to the posture thread (unless
+/// the demo runs: the demo and real sensors never feed one stream), the
+/// rest to the UI; a change of the paired sensors changes the pipeline's
+/// inputs.
+fn spawn_ble(
+    opts: &EngineOptions,
+    clock: &crate::sources::ble::Clock,
+    posture_tx: &SyncSender<PostureMsg>,
+    ui: &UiSender,
+) -> anyhow::Result<Option<Ble>> {
+    let tx = posture_tx.clone();
+    let ui_b = ui.clone();
+    let demo_running = opts.demo.is_some();
+    let db = opts.db.clone();
+    let reader = std::sync::Mutex::new(Store::open(&opts.db)?);
+    let sink = move |ev: BleEvent| match ev {
+        BleEvent::Samples {
+            placement, samples, ..
+        } => {
+            // The demo and real sensors never feed one stream.
+            if !demo_running {
+                let _ = tx.send(PostureMsg::Samples(vec![(placement, samples)]));
+            }
+        }
+        BleEvent::Paired(list) => {
+            if !demo_running {
+                // Only this thread reads through it; a panic elsewhere
+                // while holding it leaves the connection usable.
+                let reader = reader
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let inputs = sensor_inputs(&reader, &list);
+                match inputs {
+                    Ok(inputs) => {
+                        let _ = tx.send(PostureMsg::Sensors(inputs));
+                    }
+                    Err(e) => ui_b.send(UiEvent::Error(format!(
+                        "cannot read the sensors' calibration: {e}"
+                    ))),
+                }
+            }
+            ui_b.send(UiEvent::Ble(BleEvent::Paired(list)));
+        }
+        other => ui_b.send(UiEvent::Ble(other)),
+    };
+    Ok(Some(Ble::spawn(
+        BleOptions {
+            db,
+            clock: clock.clone(),
+            connect_paired: !demo_running,
+        },
+        sink,
+    )?))
+}
+
+/// Starts the one writer on the start-up connection, under the stored
+/// settings; commits and saving faults become UI events.
+fn spawn_writer(
+    store: Store,
+    opts: &EngineOptions,
+    store_settings: &crate::domain::settings::Settings,
+    ui: &UiSender,
+) -> std::io::Result<StoreWriter> {
+    let ui_for_writer = ui.clone();
+    // Totals are shown to the minute: tell the UI about a commit only
+    // when the data crossed into a new minute, so a second of data does
+    // not cost a frame.
+    let mut last_minute = None;
+    let mut failing = false;
+    let (db, limit) = (opts.db.clone(), opts.page_limit.clone());
+    let writer_opts = WriterOptions {
+        reopen: Some(Box::new(move || open_limited(&db, limit.as_ref()))),
+        // Settings overwrite the fields they own, so the stored ones can
+        // be applied to the base here and again at each change.
+        base_config: store_settings.apply(opts.config),
+        detail_keep_days: store_settings.detail_keep_days,
+        ..WriterOptions::default()
+    };
+    StoreWriter::spawn_with(store, writer_opts, move |info| match info {
+        CommitInfo::Committed { newest_s, .. } => {
+            let minute = newest_s.map(|t| t.div_euclid(60));
+            if failing {
+                failing = false;
+                ui_for_writer.send(UiEvent::Storage(None));
+            }
+            if minute != last_minute {
+                last_minute = minute;
+                ui_for_writer.send(UiEvent::Committed { newest_s });
+            }
+        }
+        CommitInfo::Failed {
+            fault,
+            buffered_rows,
+            dropped_rows,
+            ..
+        } => {
+            failing = true;
+            ui_for_writer.send(UiEvent::Storage(Some(StorageProblem {
+                fault,
+                buffered_s: buffered_rows,
+                dropped_s: dropped_rows,
+            })));
+        }
+    })
 }

@@ -2,7 +2,7 @@
 //! the writer, live state and reminders to the UI, and the commands that
 //! change what the pipeline does (snooze, settings, calibration).
 
-use super::protocol::*;
+use super::protocol::{Command, Live, Pose, PostureMsg, UiEvent, UiSender};
 use crate::domain::config::Config;
 use crate::domain::days::{day_bounds, local_date};
 use crate::domain::posture::Posture;
@@ -46,6 +46,10 @@ pub(super) struct PostureState {
     pub(super) notifier: Notifier,
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one message loop whose arms are a few lines each"
+)]
 pub(super) fn posture_loop(
     rx: &Receiver<PostureMsg>,
     state: &mut PostureState,

@@ -254,6 +254,10 @@ fn naive_of(d: jiff::civil::Date) -> Option<NaiveDate> {
 }
 
 /// The History view. `today` is the newest data's local date.
+#[allow(
+    clippy::too_many_lines,
+    reason = "a view is its widgets in layout order"
+)]
 pub fn history_ui(
     ui: &mut egui::Ui,
     model: &mut HistoryModel,

@@ -157,6 +157,10 @@ pub enum PlayerAction {
 }
 
 /// The player for the active routine. `now` is the UI clock in seconds.
+#[allow(
+    clippy::too_many_lines,
+    reason = "a view is its widgets in layout order"
+)]
 pub fn player_ui(
     ui: &mut Ui,
     active: &mut ActivePlayer,

@@ -179,6 +179,10 @@ fn state_colour(s: &LinkState) -> Color32 {
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "a view is its widgets in layout order"
+)]
 pub fn sensors_ui(
     ui: &mut Ui,
     m: &mut SensorsModel,
@@ -429,6 +433,10 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "a view is its widgets in layout order"
+)]
 fn wizard_ui(ui: &mut Ui, m: &mut SensorsModel, now: f64, actions: &mut Vec<SensorAction>) {
     let Some(w) = m.wizard.as_mut() else {
         return;

@@ -21,6 +21,10 @@ fn time_ui(ui: &mut Ui, label: &str, minutes: &mut u32) {
     *minutes = (h * 60 + m).min(24 * 60);
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "a view is its widgets in layout order"
+)]
 pub fn settings_ui(ui: &mut Ui, draft: &mut Settings, saved: Option<&Settings>) -> Vec<UiAction> {
     let mut actions = Vec::new();
     ui.heading("Settings");

@@ -803,6 +803,10 @@ fn notify(conn: &zbus::Connection, inner: &Inner, address: &str, uuid: Uuid, byt
     });
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the fake firmware's one loop: advertising, samples, drops and history per tick"
+)]
 fn firmware_loop(conn: &zbus::Connection, inner: &Inner) {
     let started = Instant::now();
     let mut last_adv = Instant::now();

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use btleplug::api::{Central, CentralEvent, Characteristic, Peripheral as _, WriteType};
 use btleplug::platform::{Adapter, Peripheral};
@@ -14,8 +14,8 @@ use tokio::sync::watch;
 
 use super::model::{self, DecodeError, SensorModel, microbit, sitless, thingy};
 use super::stamp::{ArrivalStamper, LinkStats, SeqTracker};
+use super::stream::{HistoryFetch, LinkData, on_sitless, persist_seq};
 use super::{BleEvent, Clock, LinkState, PairedSensor};
-use crate::domain::sample::RawSample;
 use crate::store::Store;
 
 /// What every link shares with the central.
@@ -233,61 +233,6 @@ async fn wait_or_seen(adapter: &Adapter, address: &str, delay: Duration) {
     }
 }
 
-fn persist_seq(shared: &Shared, device_id: i64, next: u32) {
-    if let Ok(Err(e)) = shared.store.lock().map(|s| s.set_next_seq(device_id, next)) {
-        tracing::warn!("cannot store the sensor's sequence number: {e}");
-    }
-}
-
-struct LinkData {
-    stats: LinkStats,
-    seq: SeqTracker,
-    pending: Vec<RawSample>,
-    /// (when, next sequence number) for the lagged save, oldest first.
-    persisted: VecDeque<(Instant, u32)>,
-    stamper: Option<ArrivalStamper>,
-}
-
-impl LinkData {
-    fn flush(&mut self, sensor: &PairedSensor, shared: &Shared) {
-        if self.pending.is_empty() {
-            return;
-        }
-        self.stats.samples += self.pending.len() as u64;
-        (shared.sink)(BleEvent::Samples {
-            device_id: sensor.device_id,
-            placement: sensor.placement,
-            samples: std::mem::take(&mut self.pending),
-        });
-    }
-
-    /// Saves the sequence number the pipeline had half a minute ago: by
-    /// then its seconds are stored, so a crash re-fetches rather than loses.
-    fn persist_lagged(&mut self, sensor: &PairedSensor, shared: &Shared) {
-        const LAG: Duration = Duration::from_secs(30);
-        let now = Instant::now();
-        if let Some(next) = self.seq.next()
-            && self
-                .persisted
-                .back()
-                .is_none_or(|(t, _)| now - *t >= Duration::from_secs(5))
-        {
-            self.persisted.push_back((now, next));
-        }
-        let mut due = None;
-        while let Some(&(t, s)) = self.persisted.front() {
-            if now - t < LAG {
-                break;
-            }
-            due = Some(s);
-            self.persisted.pop_front();
-        }
-        if let Some(s) = due {
-            persist_seq(shared, sensor.device_id, s);
-        }
-    }
-}
-
 fn characteristic(
     p: &Peripheral,
     uuid: uuid::Uuid,
@@ -409,6 +354,10 @@ async fn setup(
 }
 
 /// One connection, from finding the sensor to losing it.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one connection from set-up to disconnect, as one select loop over notifications, ticks and stop"
+)]
 async fn session(
     adapter: &Adapter,
     sensor: &PairedSensor,
@@ -540,109 +489,6 @@ async fn session(
                 }
             }
         }
-    }
-}
-
-/// Live packets held back while the history is fetched, so samples reach
-/// the pipeline in time order.
-struct HistoryFetch {
-    started: Instant,
-    packets: Vec<sitless::Packet>,
-    live: Vec<sitless::Packet>,
-}
-
-impl HistoryFetch {
-    const TIMEOUT: Duration = Duration::from_secs(30);
-
-    fn new() -> Self {
-        Self {
-            started: Instant::now(),
-            packets: Vec::new(),
-            live: Vec::new(),
-        }
-    }
-
-    fn finish(mut self, period_ms: u16, now_ms: i64, link: &mut LinkData) {
-        let from_history: u64 = self.packets.iter().map(|p| p.accel_g.len() as u64).sum();
-        let before = link.stats.samples + link.pending.len() as u64;
-        self.packets.sort_by_key(|p| p.seq);
-        for p in &self.packets {
-            accept_packet(p, period_ms, now_ms, link, true);
-        }
-        let fresh_history = link.stats.samples + link.pending.len() as u64 - before;
-        link.stats.from_history += fresh_history.min(from_history);
-        self.live.sort_by_key(|p| p.seq);
-        for p in &self.live {
-            accept_packet(p, period_ms, now_ms, link, false);
-        }
-    }
-}
-
-/// Handles a Sitless notification; true when a history fetch completed.
-fn on_sitless(
-    uuid: &uuid::Uuid,
-    value: &[u8],
-    period_ms: u16,
-    now_ms: i64,
-    link: &mut LinkData,
-    history: &mut Option<HistoryFetch>,
-) -> bool {
-    if *uuid == sitless::SAMPLES {
-        match sitless::decode_samples(value) {
-            Ok(p) => match history {
-                Some(h) => h.live.push(p),
-                None => accept_packet(&p, period_ms, now_ms, link, false),
-            },
-            Err(e) => link.stats.count_error(e),
-        }
-    } else if *uuid == sitless::HISTORY {
-        match sitless::decode_history(value) {
-            Ok(sitless::HistoryPdu::Records(p)) => match history {
-                Some(h) => h.packets.push(p),
-                // Records nobody asked for (a fetch that timed out): still
-                // new data if their numbers are.
-                None => accept_packet(&p, period_ms, now_ms, link, true),
-            },
-            Ok(sitless::HistoryPdu::End { .. }) => {
-                if let Some(h) = history.take() {
-                    h.finish(period_ms, now_ms, link);
-                    return true;
-                }
-            }
-            Err(e) => link.stats.count_error(e),
-        }
-    }
-    false
-}
-
-fn accept_packet(
-    p: &sitless::Packet,
-    period_ms: u16,
-    now_ms: i64,
-    link: &mut LinkData,
-    stored: bool,
-) {
-    let new = link.seq.accept(p.seq, p.accel_g.len(), &mut link.stats);
-    let Some(time_cs) = p.time_cs else {
-        if stored {
-            // Recorded before the sensor's clock was set: no way to date it.
-            link.stats.undated += new.len() as u64;
-        } else {
-            let s = link
-                .stamper
-                .get_or_insert_with(|| ArrivalStamper::new(period_ms));
-            for a in &p.accel_g[new] {
-                link.pending.push(s.stamp(now_ms, *a));
-            }
-        }
-        return;
-    };
-    let t0 = sitless::device_cs_to_unix_ms(time_cs, now_ms);
-    for i in new {
-        link.pending.push(RawSample {
-            t_ms: t0 + i as i64 * i64::from(period_ms),
-            accel_g: p.accel_g[i],
-        });
     }
 }
 

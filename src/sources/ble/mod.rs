@@ -15,6 +15,7 @@ pub mod central;
 mod link;
 pub mod model;
 pub mod stamp;
+mod stream;
 
 use std::sync::Arc;
 
