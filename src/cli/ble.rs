@@ -144,7 +144,7 @@ pub fn pair(db: &Path, id: &str, placement: Placement, timeout_s: u64) -> anyhow
 }
 
 pub fn devices(db: &Path, json: bool) -> anyhow::Result<()> {
-    let list = Store::open(db)?.paired_devices()?;
+    let list = Store::open_existing(db)?.paired_devices()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
@@ -163,7 +163,7 @@ pub fn devices(db: &Path, json: bool) -> anyhow::Result<()> {
 
 pub fn forget(db: &Path, id: &str) -> anyhow::Result<()> {
     let now_s = chrono::Utc::now().timestamp();
-    let store = Store::open(db)?;
+    let store = Store::open_existing(db)?;
     if !store
         .forget_device(&id.to_uppercase(), now_s)
         .context("cannot update the database")?

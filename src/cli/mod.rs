@@ -283,13 +283,7 @@ fn db_path(explicit: Option<PathBuf>, demo: bool) -> anyhow::Result<PathBuf> {
 }
 
 pub(crate) fn open_existing(db: &Path) -> anyhow::Result<Store> {
-    if !db.exists() {
-        bail!(
-            "no database at {}; record, simulate or gen-history first",
-            db.display()
-        );
-    }
-    Ok(Store::open(db)?)
+    Ok(Store::open_existing(db)?)
 }
 
 pub(crate) fn threshold_s(store: &Store, cfg: &Config) -> i64 {

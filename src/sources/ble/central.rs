@@ -16,7 +16,8 @@ use btleplug::platform::{Adapter, Manager};
 use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 
-use super::link::{self, Shared, find_peripheral, plain_error};
+use super::Shared;
+use super::link::{self, find_peripheral, plain_error};
 use super::{AdapterStatus, BleCommand, BleEvent, Clock, PairedSensor, Seen, SensorModel};
 use crate::store::Store;
 use crate::store::devices::DeviceRow;

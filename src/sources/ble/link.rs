@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use btleplug::api::{Central, CentralEvent, Characteristic, Peripheral as _, WriteType};
@@ -15,17 +15,7 @@ use tokio::sync::watch;
 use super::model::{self, DecodeError, SensorModel, microbit, sitless, thingy};
 use super::stamp::{ArrivalStamper, LinkStats, SeqTracker};
 use super::stream::{HistoryFetch, LinkData, on_sitless, persist_seq};
-use super::{BleEvent, Clock, LinkState, PairedSensor};
-use crate::store::Store;
-
-/// What every link shares with the central.
-pub(crate) struct Shared {
-    pub sink: Arc<dyn Fn(BleEvent) + Send + Sync>,
-    pub clock: Clock,
-    pub store: std::sync::Mutex<Store>,
-    /// Links waiting for their sensor to appear: discovery stays on.
-    pub searching: AtomicUsize,
-}
+use super::{BleEvent, Clock, LinkState, PairedSensor, Shared};
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum LinkError {

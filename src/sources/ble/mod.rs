@@ -155,3 +155,12 @@ pub enum BleCommand {
         pose: u8,
     },
 }
+
+/// What every link shares with the central.
+pub(crate) struct Shared {
+    pub sink: Arc<dyn Fn(BleEvent) + Send + Sync>,
+    pub clock: Clock,
+    pub store: std::sync::Mutex<crate::store::Store>,
+    /// Links waiting for their sensor to appear: discovery stays on.
+    pub searching: std::sync::atomic::AtomicUsize,
+}

@@ -5,10 +5,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::link::Shared;
 use super::model::sitless;
 use super::stamp::{ArrivalStamper, LinkStats, SeqTracker};
-use super::{BleEvent, PairedSensor};
+use super::{BleEvent, PairedSensor, Shared};
 use crate::domain::sample::RawSample;
 
 pub(super) fn persist_seq(shared: &Shared, device_id: i64, next: u32) {
