@@ -79,6 +79,11 @@ fn scan_lists_sensors_of_each_model_and_marks_a_lookalike() {
 
     let o = run(&bus, &db, &["scan", "--timeout-s", "2", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!db.exists(), "scanning only looks: it creates no database");
+    let o2 = run(&bus, &db, &["devices"]);
+    assert!(!o2.status.success(), "devices on a missing database fails");
+    assert!(stderr(&o2).contains("no database at"), "{}", stderr(&o2));
+    assert!(!db.exists(), "nor does listing devices");
     let seen: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     let models: Vec<(&str, &str)> = seen
         .as_array()
@@ -373,4 +378,22 @@ fn without_bluetooth_the_reason_is_given_in_plain_words() {
         assert!(!o.status.success());
         assert!(stderr(&o).contains(words), "{words}: {}", stderr(&o));
     }
+}
+
+#[test]
+fn forget_goes_through_the_writer_and_a_second_forget_says_so() {
+    let (bus, _fake, _dir, db) = paired_sitless(5.0);
+    let listed = stdout(&run(&bus, &db, &["devices"]));
+    assert!(listed.contains(SITLESS), "{listed}");
+    let o = run(&bus, &db, &["forget", &SITLESS.to_lowercase()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed = stdout(&run(&bus, &db, &["devices"]));
+    assert!(listed.contains("no paired sensors"), "{listed}");
+    let again = run(&bus, &db, &["forget", SITLESS]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("no paired sensor has the address"),
+        "{}",
+        stderr(&again)
+    );
 }

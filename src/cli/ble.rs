@@ -3,30 +3,43 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
 use crate::domain::sample::Placement;
+use crate::sources::ble::PairedSensor;
 use crate::sources::ble::central::{Ble, BleOptions};
 use crate::sources::ble::{
     AdapterStatus, BleCommand, BleEvent, LinkState, LinkStats, Seen, system_clock,
 };
 use crate::store::Store;
+use crate::store::device_write::DeviceWrite;
 use crate::store::devices::DeviceRow;
+use crate::store::writer::{StoreWriter, WriteOp};
 
-fn start(db: &Path) -> anyhow::Result<(Ble, std::sync::mpsc::Receiver<BleEvent>)> {
+/// Starts Bluetooth for a command that looks (`writes: None`) or pairs.
+fn start(
+    paired: Vec<PairedSensor>,
+    writes: Option<std::sync::mpsc::SyncSender<WriteOp>>,
+) -> anyhow::Result<(Ble, std::sync::mpsc::Receiver<BleEvent>)> {
     let (tx, rx) = channel();
     let ble = Ble::spawn(
         BleOptions {
-            db: db.to_owned(),
             clock: system_clock(),
+            paired,
+            writes,
+            newest_stored_s: Arc::new(AtomicI64::new(i64::MIN)),
             connect_paired: false,
         },
         move |e| {
             let _ = tx.send(e);
         },
+        // These commands do not stream.
+        |_| None,
     )?;
     Ok((ble, rx))
 }
@@ -48,7 +61,13 @@ fn wait_ready(rx: &std::sync::mpsc::Receiver<BleEvent>) -> anyhow::Result<()> {
 }
 
 pub fn scan(db: &Path, timeout_s: u64, json: bool) -> anyhow::Result<()> {
-    let (ble, rx) = start(db)?;
+    // Only looks: without a database nothing is paired, and none is made.
+    let paired = if db.is_file() {
+        PairedSensor::from_rows(Store::open_existing(db)?.paired_devices()?)
+    } else {
+        Vec::new()
+    };
+    let (ble, rx) = start(paired, None)?;
     wait_ready(&rx)?;
     ble.send(BleCommand::StartScan);
     if !json {
@@ -95,9 +114,25 @@ pub fn scan(db: &Path, timeout_s: u64, json: bool) -> anyhow::Result<()> {
 }
 
 pub fn pair(db: &Path, id: &str, placement: Placement, timeout_s: u64) -> anyhow::Result<()> {
+    let store = Store::open(db)?;
+    let paired = PairedSensor::from_rows(store.paired_devices()?);
+    let writer = StoreWriter::spawn(store, |_| {})?;
+    let (ble, rx) = start(paired, Some(writer.sender()))?;
+    let result = pair_with(&ble, &rx, id, placement, timeout_s);
+    drop(ble);
+    writer.finish()?;
+    result
+}
+
+fn pair_with(
+    ble: &Ble,
+    rx: &std::sync::mpsc::Receiver<BleEvent>,
+    id: &str,
+    placement: Placement,
+    timeout_s: u64,
+) -> anyhow::Result<()> {
     let address = id.to_uppercase();
-    let (ble, rx) = start(db)?;
-    wait_ready(&rx)?;
+    wait_ready(rx)?;
     ble.send(BleCommand::StartScan);
     let deadline = Instant::now() + Duration::from_secs(timeout_s);
     let mut asked = false;
@@ -162,12 +197,20 @@ pub fn devices(db: &Path, json: bool) -> anyhow::Result<()> {
 }
 
 pub fn forget(db: &Path, id: &str) -> anyhow::Result<()> {
-    let now_s = chrono::Utc::now().timestamp();
-    let store = Store::open_existing(db)?;
-    if !store
-        .forget_device(&id.to_uppercase(), now_s)
-        .context("cannot update the database")?
-    {
+    let writer = StoreWriter::spawn(Store::open_existing(db)?, |_| {})?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let asked = writer.sender().send(WriteOp::Device(DeviceWrite::Forget {
+        address: id.to_uppercase(),
+        at_s: chrono::Utc::now().timestamp(),
+        reply,
+    }));
+    let change = answer.blocking_recv();
+    writer.finish()?;
+    asked.context("the database writer stopped")?;
+    let change = change
+        .context("the database writer stopped")?
+        .context("cannot update the database")?;
+    if !change.changed {
         bail!("no paired sensor has the address {id}");
     }
     println!("forgot {id}; its recorded data stays");

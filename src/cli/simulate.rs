@@ -151,14 +151,23 @@ pub(super) fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()>
     let data = parse(BufReader::new(file))
         .with_context(|| format!("{} was not imported", csv.display()))?;
     let _lock = crate::store::lock::DbLock::acquire(db)?;
-    let mut store = Store::open(db)?;
+    let store = Store::open(db)?;
     match data {
         Restorable::Minutes(m) => {
-            let added = store.restore_minutes(&m)?;
+            let total = m.len();
+            let writer = StoreWriter::spawn_headless(store, cfg)?;
+            let (reply, answer) = std::sync::mpsc::sync_channel(1);
+            let asked = writer
+                .sender()
+                .send(WriteOp::RestoreMinutes { minutes: m, reply });
+            let added = answer.recv();
+            finish_writer(writer, db)?;
+            asked.context("the database writer stopped")?;
+            let added = added.context("the database writer stopped")??;
             println!(
                 "restored {added} minutes from {} ({} already stored)",
                 csv.display(),
-                m.len() - added
+                total - added
             );
         }
         Restorable::Samples(rows) => {

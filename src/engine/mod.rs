@@ -19,14 +19,14 @@ use std::path::PathBuf;
 
 use crate::sources::demo::pacer::{self, DemoOptions, Paced};
 use charts::chart_loop;
-use posture::{PostureState, posture_loop, resume_today};
+use posture::{PostureState, posture_loop, resume_today, sensor_inputs};
 use protocol::{
     ChartJob, ChartRequest, Command, HistoryChartRequest, PostureMsg, SensorState, SensorStatus,
     StorageProblem, SummaryRequest, UiEvent, UiSender, Waker,
 };
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -39,10 +39,12 @@ use crate::engine::notify::{Notifier, Report};
 use crate::engine::recorder::{Recorder, demo_calibration, register_demo_device};
 use crate::pipeline::SensorInput;
 use crate::sources::ble::central::{Ble, BleOptions};
-use crate::sources::ble::{BleCommand, BleEvent, PairedSensor};
+use crate::sources::ble::{BleCommand, PairedSensor};
 use crate::sources::demo::wearer::{DemoScript, DemoWearer};
 use crate::store::lock::DbLock;
-use crate::store::writer::{CommitInfo, StoreWriter, WriterOptions, WriterPanicked, WriterStats};
+use crate::store::writer::{
+    CommitInfo, StoreWriter, WriteOp, WriterOptions, WriterPanicked, WriterStats,
+};
 use crate::store::{Store, StoreError};
 use crate::transfer::export::ExportKind;
 
@@ -123,29 +125,22 @@ impl Engine {
             }
             demo = Some((wearer, d.clone()));
         }
-        if opts.demo.is_none() && opts.ble.is_some() {
-            let paired: Vec<PairedSensor> = store
-                .paired_devices()?
-                .into_iter()
-                .filter_map(|r| {
-                    Some(PairedSensor {
-                        device_id: r.id,
-                        model: crate::sources::ble::SensorModel::parse(&r.model)?,
-                        address: r.address,
-                        name: r.name,
-                        placement: r.placement,
-                        next_seq: r.next_seq,
-                    })
-                })
-                .collect();
-            inputs = sensor_inputs(&store, &paired)?;
+        let paired = if opts.ble.is_some() {
+            PairedSensor::from_rows(store.paired_devices()?)
+        } else {
+            Vec::new()
+        };
+        if opts.demo.is_none() {
+            inputs.extend(sensor_inputs(&store, &paired)?);
         }
         // One indexed row each; the day's replay happens on the posture
         // thread, so the window never waits for it.
-        let now_s = store.last_second()?.unwrap_or(opts.demo_start_s);
+        let last_s = store.last_second()?;
+        let now_s = last_s.unwrap_or(opts.demo_start_s);
+        let newest_stored_s = Arc::new(AtomicI64::new(last_s.unwrap_or(i64::MIN)));
         let store_settings = store.settings()?;
 
-        let writer = spawn_writer(store, opts, &store_settings, &ui)?;
+        let writer = spawn_writer(store, opts, &store_settings, &newest_stored_s, &ui)?;
 
         let (posture_tx, posture_rx) = sync_channel::<PostureMsg>(64);
         let settings = store_settings;
@@ -176,9 +171,10 @@ impl Engine {
             std::thread::Builder::new()
                 .name("sitless-posture".into())
                 .spawn(move || {
-                    if let Err(e) =
-                        Store::open(&db).and_then(|s| resume_today(&s, &mut recorder, now_s))
-                    {
+                    let reader = Store::open(&db);
+                    if let Err(e) = reader.as_ref().map_err(ToString::to_string).and_then(|s| {
+                        resume_today(s, &mut recorder, now_s).map_err(|e| e.to_string())
+                    }) {
                         ui_p.send(UiEvent::Error(format!(
                             "Could not read today's data, so a streak in progress starts over: {e}"
                         )));
@@ -189,6 +185,7 @@ impl Engine {
                         settings,
                         base_config,
                         notifier,
+                        reader: reader.ok(),
                     };
                     posture_loop(&posture_rx, &mut state, &writer_tx, &ui_p);
                 })?,
@@ -243,7 +240,17 @@ impl Engine {
         }
 
         let ble = match &opts.ble {
-            Some(clock) => spawn_ble(opts, clock, &posture_tx, &ui)?,
+            Some(clock) => Some(spawn_ble(
+                opts,
+                clock,
+                paired,
+                BleLinks {
+                    writes: writer.sender(),
+                    newest_stored_s,
+                    posture_tx: posture_tx.clone(),
+                },
+                &ui,
+            )?),
             None => None,
         };
 
@@ -396,73 +403,46 @@ fn open_limited(
     Ok(store)
 }
 
-/// Pipeline inputs for paired sensors, with their stored calibrations.
-fn sensor_inputs(store: &Store, paired: &[PairedSensor]) -> Result<Vec<SensorInput>, StoreError> {
-    paired
-        .iter()
-        .map(|p| {
-            Ok(SensorInput {
-                placement: p.placement,
-                device_id: p.device_id,
-                calibration: store.device_calibration(p.device_id)?,
-            })
-        })
-        .collect()
+/// What the Bluetooth thread is connected to.
+struct BleLinks {
+    writes: SyncSender<WriteOp>,
+    newest_stored_s: Arc<AtomicI64>,
+    posture_tx: SyncSender<PostureMsg>,
 }
 
-/// Starts the Bluetooth thread: samples go to the posture thread (unless
-/// the demo runs: the demo and real sensors never feed one stream), the
-/// rest to the UI; a change of the paired sensors changes the pipeline's
-/// inputs.
+/// Starts the Bluetooth thread: samples and sensor changes go to the
+/// posture thread (unless the demo runs: the demo and real sensors never
+/// feed one stream), device rows to the writer, the rest to the UI.
 fn spawn_ble(
     opts: &EngineOptions,
     clock: &crate::sources::ble::Clock,
-    posture_tx: &SyncSender<PostureMsg>,
+    paired: Vec<PairedSensor>,
+    links: BleLinks,
     ui: &UiSender,
-) -> anyhow::Result<Option<Ble>> {
-    let tx = posture_tx.clone();
+) -> std::io::Result<Ble> {
     let ui_b = ui.clone();
     let demo_running = opts.demo.is_some();
-    let db = opts.db.clone();
-    let reader = std::sync::Mutex::new(Store::open(&opts.db)?);
-    let sink = move |ev: BleEvent| match ev {
-        BleEvent::Samples {
-            placement, samples, ..
-        } => {
-            // The demo and real sensors never feed one stream.
-            if !demo_running {
-                let _ = tx.send(PostureMsg::Samples(vec![(placement, samples)]));
-            }
-        }
-        BleEvent::Paired(list) => {
-            if !demo_running {
-                // Only this thread reads through it; a panic elsewhere
-                // while holding it leaves the connection usable.
-                let reader = reader
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let inputs = sensor_inputs(&reader, &list);
-                match inputs {
-                    Ok(inputs) => {
-                        let _ = tx.send(PostureMsg::Sensors(inputs));
-                    }
-                    Err(e) => ui_b.send(UiEvent::Error(format!(
-                        "cannot read the sensors' calibration: {e}"
-                    ))),
-                }
-            }
-            ui_b.send(UiEvent::Ble(BleEvent::Paired(list)));
-        }
-        other => ui_b.send(UiEvent::Ble(other)),
-    };
-    Ok(Some(Ble::spawn(
+    let tx = links.posture_tx;
+    Ble::spawn(
         BleOptions {
-            db,
             clock: clock.clone(),
+            paired,
+            writes: Some(links.writes),
+            newest_stored_s: links.newest_stored_s,
             connect_paired: !demo_running,
         },
-        sink,
-    )?))
+        move |ev| ui_b.send(UiEvent::Ble(ev)),
+        move |msg| {
+            if demo_running {
+                return None;
+            }
+            match tx.try_send(PostureMsg::Ble(msg)) {
+                Err(TrySendError::Full(PostureMsg::Ble(back))) => Some(back),
+                // Taken, or the posture thread is gone (shutting down).
+                _ => None,
+            }
+        },
+    )
 }
 
 /// Starts the one writer on the start-up connection, under the stored
@@ -471,8 +451,10 @@ fn spawn_writer(
     store: Store,
     opts: &EngineOptions,
     store_settings: &crate::domain::settings::Settings,
+    newest_stored_s: &Arc<AtomicI64>,
     ui: &UiSender,
 ) -> std::io::Result<StoreWriter> {
+    let newest = newest_stored_s.clone();
     let ui_for_writer = ui.clone();
     // Totals are shown to the minute: tell the UI about a commit only
     // when the data crossed into a new minute, so a second of data does
@@ -490,6 +472,9 @@ fn spawn_writer(
     };
     StoreWriter::spawn_with(store, writer_opts, move |info| match info {
         CommitInfo::Committed { newest_s, .. } => {
+            if let Some(t) = newest_s {
+                newest.fetch_max(t, Ordering::Relaxed);
+            }
             let minute = newest_s.map(|t| t.div_euclid(60));
             if failing {
                 failing = false;

@@ -11,6 +11,8 @@ use crate::domain::settings::Settings;
 use crate::domain::streak::StreakEvent;
 use crate::engine::notify::{Notifier, Request};
 use crate::engine::recorder::Recorder;
+use crate::pipeline::SensorInput;
+use crate::sources::ble::{ForPipeline, PairedSensor};
 use crate::store::writer::{Outcome, WriteOp};
 use crate::store::{Store, StoreError};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
@@ -44,6 +46,8 @@ pub(super) struct PostureState {
     pub(super) settings: Settings,
     pub(super) base_config: Config,
     pub(super) notifier: Notifier,
+    /// This thread's read connection (today's replay, calibrations).
+    pub(super) reader: Option<Store>,
 }
 
 #[allow(
@@ -149,10 +153,27 @@ pub(super) fn posture_loop(
                     at_s: now_s,
                 });
             }
-            Some(PostureMsg::Sensors(inputs)) => {
-                recorder
-                    .pipeline_mut()
-                    .set_inputs(&inputs, state.base_config.posture);
+            Some(PostureMsg::Ble(ForPipeline::Samples(b))) => {
+                let out = recorder.push(b.placement, &b.samples);
+                if let Some(c) = out.live {
+                    update_live(&mut live, b.placement, c, &mut thigh_seen);
+                    live_dirty = true;
+                }
+                forward_events(out, Instant::now(), &state.settings, &state.notifier, ui);
+            }
+            Some(PostureMsg::Ble(ForPipeline::Sensors(paired))) => {
+                match state.reader.as_ref().map(|r| sensor_inputs(r, &paired)) {
+                    Some(Ok(inputs)) => recorder
+                        .pipeline_mut()
+                        .set_inputs(&inputs, state.base_config.posture),
+                    Some(Err(e)) => ui.send(UiEvent::Error(format!(
+                        "cannot read the sensors' calibration: {e}"
+                    ))),
+                    None => ui.send(UiEvent::Error(
+                        "cannot read the sensors' calibration: the database could not be opened"
+                            .into(),
+                    )),
+                }
             }
             Some(PostureMsg::SourceDone) => {
                 // A finite script (tests) ended: settle and store the rest.
@@ -317,4 +338,21 @@ pub(super) fn forward_events(
             ui.send(UiEvent::StreakEnded(*s));
         }
     }
+}
+
+/// Pipeline inputs for paired sensors, with their stored calibrations.
+pub(super) fn sensor_inputs(
+    store: &Store,
+    paired: &[PairedSensor],
+) -> Result<Vec<SensorInput>, StoreError> {
+    paired
+        .iter()
+        .map(|p| {
+            Ok(SensorInput {
+                placement: p.placement,
+                device_id: p.device_id,
+                calibration: store.device_calibration(p.device_id)?,
+            })
+        })
+        .collect()
 }

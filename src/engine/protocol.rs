@@ -9,8 +9,8 @@ use crate::domain::sample::{Placement, RawSample};
 use crate::domain::session::RoutineSession;
 use crate::domain::settings::Settings;
 use crate::domain::streak::Streak;
-use crate::pipeline::SensorInput;
 use crate::sources::ble::BleEvent;
+use crate::sources::ble::ForPipeline;
 use chrono::NaiveDate;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -196,8 +196,9 @@ pub(crate) enum ChartJob {
 
 pub(crate) enum PostureMsg {
     Samples(Vec<(Placement, Vec<RawSample>)>),
-    /// The sensors feeding the pipeline changed (Bluetooth pairing).
-    Sensors(Vec<SensorInput>),
+    /// From the Bluetooth thread: samples, or the paired sensors changed
+    /// (the posture thread reads their calibrations).
+    Ble(ForPipeline),
     Command(Command),
     SourceDone,
 }

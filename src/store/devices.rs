@@ -59,7 +59,7 @@ impl Store {
 
     /// Stores a paired Bluetooth sensor (again, if it was forgotten). A
     /// sensor already worn at `placement` is forgotten: one per placement.
-    pub fn pair_device(
+    pub(super) fn pair_device(
         &mut self,
         address: &str,
         model: &str,
@@ -122,7 +122,7 @@ impl Store {
     }
 
     /// Forgets a paired sensor; false if no paired sensor has that address.
-    pub fn forget_device(&self, address: &str, now_s: i64) -> Result<bool, StoreError> {
+    pub(super) fn forget_device(&self, address: &str, now_s: i64) -> Result<bool, StoreError> {
         Ok(self.conn.execute(
             "UPDATE devices SET forgotten_at_s = ?2
              WHERE address = ?1 AND model <> 'demo' AND forgotten_at_s IS NULL",
@@ -130,7 +130,7 @@ impl Store {
         )? == 1)
     }
 
-    pub fn rename_device(&self, address: &str, name: &str) -> Result<bool, StoreError> {
+    pub(super) fn rename_device(&self, address: &str, name: &str) -> Result<bool, StoreError> {
         Ok(self.conn.execute(
             "UPDATE devices SET name = ?2 WHERE address = ?1",
             params![address, name],
@@ -138,7 +138,7 @@ impl Store {
     }
 
     /// Where the next history fetch of a Sitless-profile sensor starts.
-    pub fn set_next_seq(&self, device_id: i64, next_seq: u32) -> Result<(), StoreError> {
+    pub(super) fn set_next_seq(&self, device_id: i64, next_seq: u32) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE devices SET next_seq = ?2 WHERE id = ?1",
             params![device_id, i64::from(next_seq)],

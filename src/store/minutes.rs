@@ -38,7 +38,10 @@ impl Store {
     /// Restores minute rollups from an export; a minute already stored is
     /// kept as it is (it may hold more than the export). Returns how many
     /// were added.
-    pub fn restore_minutes(&mut self, minutes: &[MinuteRollup]) -> Result<usize, StoreError> {
+    pub(super) fn restore_minutes(
+        &mut self,
+        minutes: &[MinuteRollup],
+    ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         let mut n = 0;
         {

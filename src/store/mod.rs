@@ -1,6 +1,7 @@
 //! Storage: the only module that speaks SQL. One `SQLite` file (WAL), written
 //! by one writer thread (`writer`), read through separate connections.
 
+pub mod device_write;
 pub mod devices;
 pub mod history;
 pub mod lock;

@@ -83,6 +83,14 @@ pub enum WriteOp {
     },
     RoutineSession(crate::domain::session::RoutineSession),
     Settings(crate::domain::settings::Settings),
+    /// A change to the `devices` table, applied at once and answered.
+    Device(super::device_write::DeviceWrite),
+    /// Minute rollups restored from an export (a minute already stored is
+    /// kept); answered with how many were added.
+    RestoreMinutes {
+        minutes: Vec<crate::domain::figures::MinuteRollup>,
+        reply: SyncSender<Result<usize, StoreError>>,
+    },
     /// Commit now and answer when done.
     Flush(SyncSender<()>),
 }
@@ -243,6 +251,10 @@ fn run(
                             pruned_at = None;
                         }
                         p.settings = Some(s);
+                    }
+                    WriteOp::Device(w) => w.apply(&mut store),
+                    WriteOp::RestoreMinutes { minutes, reply } => {
+                        let _ = reply.send(store.restore_minutes(&minutes));
                     }
                     WriteOp::Flush(reply) => flush_reply = Some(reply),
                 }

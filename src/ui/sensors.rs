@@ -103,7 +103,6 @@ impl SensorsModel {
                     None => reason,
                 });
             }
-            BleEvent::Samples { .. } => {}
         }
     }
 

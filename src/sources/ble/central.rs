@@ -3,9 +3,9 @@
 //! the rest of the app only through `BleCommand`s in and `BleEvent`s out.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::mpsc::SyncSender;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -18,13 +18,22 @@ use tokio::sync::{mpsc, watch};
 
 use super::Shared;
 use super::link::{self, find_peripheral, plain_error};
-use super::{AdapterStatus, BleCommand, BleEvent, Clock, PairedSensor, Seen, SensorModel};
-use crate::store::Store;
-use crate::store::devices::DeviceRow;
+use super::{
+    AdapterStatus, BleCommand, BleEvent, Clock, ForPipeline, PairedSensor, Seen, SensorModel,
+};
+use crate::store::device_write::{DeviceReply, DeviceWrite};
+use crate::store::writer::WriteOp;
 
 pub struct BleOptions {
-    pub db: PathBuf,
     pub clock: Clock,
+    /// The paired sensors at start (read by the caller, off this thread).
+    pub paired: Vec<PairedSensor>,
+    /// The one writer, for pairing, forgetting, renaming and where each
+    /// sensor's history resumes; `None` for `scan`, which only looks.
+    pub writes: Option<SyncSender<WriteOp>>,
+    /// The newest stored second (`i64::MIN`: none), kept current by the
+    /// writer's owner.
+    pub newest_stored_s: Arc<AtomicI64>,
     /// Connect to the paired sensors and stream (the app, `record`); off
     /// for `scan` and `pair`, which only look.
     pub connect_paired: bool,
@@ -39,13 +48,16 @@ pub struct Ble {
 }
 
 impl Ble {
+    /// Starts the `sitless-ble` thread. `sink` gets every event for the UI
+    /// (it must not block); `pipeline` gets samples and sensor changes and
+    /// gives a message back when its receiver is full.
     pub fn spawn(
         opts: BleOptions,
         sink: impl Fn(BleEvent) + Send + Sync + 'static,
-    ) -> anyhow::Result<Self> {
+        pipeline: impl Fn(ForPipeline) -> Option<ForPipeline> + Send + Sync + 'static,
+    ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel(32);
         let (stop, stop_rx) = watch::channel(false);
-        let store = Store::open(&opts.db)?;
         let sink: Arc<dyn Fn(BleEvent) + Send + Sync> = Arc::new(sink);
         let thread = std::thread::Builder::new()
             .name("sitless-ble".into())
@@ -64,11 +76,13 @@ impl Ble {
                 };
                 let shared = Arc::new(Shared {
                     sink,
+                    pipeline: Arc::new(pipeline),
                     clock: opts.clock,
-                    store: std::sync::Mutex::new(store),
+                    writes: opts.writes,
+                    newest_stored_s: opts.newest_stored_s,
                     searching: AtomicUsize::new(0),
                 });
-                rt.block_on(run(shared, opts.connect_paired, rx, stop_rx));
+                rt.block_on(run(shared, opts.paired, opts.connect_paired, rx, stop_rx));
             })?;
         Ok(Self {
             tx,
@@ -116,31 +130,6 @@ async fn acquire_adapter() -> Result<(Adapter, String), String> {
     Ok((adapter, name))
 }
 
-fn paired(shared: &Shared) -> Vec<PairedSensor> {
-    let rows: Vec<DeviceRow> = match shared.store.lock() {
-        Ok(s) => s.paired_devices().unwrap_or_else(|e| {
-            (shared.sink)(BleEvent::Failed {
-                address: None,
-                reason: format!("cannot read the paired sensors: {e}"),
-            });
-            Vec::new()
-        }),
-        Err(_) => Vec::new(),
-    };
-    rows.into_iter()
-        .filter_map(|r| {
-            Some(PairedSensor {
-                device_id: r.id,
-                model: SensorModel::parse(&r.model)?,
-                address: r.address,
-                name: r.name,
-                placement: r.placement,
-                next_seq: r.next_seq,
-            })
-        })
-        .collect()
-}
-
 struct Central {
     shared: Arc<Shared>,
     adapter: Adapter,
@@ -157,13 +146,14 @@ struct Central {
 
 async fn run(
     shared: Arc<Shared>,
+    mut paired: Vec<PairedSensor>,
     connect_paired: bool,
     mut rx: mpsc::Receiver<BleCommand>,
     mut stop: watch::Receiver<bool>,
 ) {
     let sink = shared.sink.clone();
     sink(BleEvent::Adapter(AdapterStatus::Starting));
-    sink(BleEvent::Paired(paired(&shared)));
+    shared.announce_paired(&paired).await;
     // Wait for a usable adapter, answering commands meanwhile; look again
     // after 3 s, then less often (Bluetooth may be switched on any time).
     let mut retry_s = 3;
@@ -183,7 +173,7 @@ async fn run(
                         _ = stop.wait_for(|s| *s) => return,
                         cmd = rx.recv() => match cmd {
                             None => return,
-                            Some(cmd) => offline_command(&shared, cmd, &reason),
+                            Some(cmd) => offline_command(&shared, &mut paired, cmd, &reason).await,
                         },
                     }
                 }
@@ -192,7 +182,7 @@ async fn run(
     };
     sink(BleEvent::Adapter(AdapterStatus::Ready { name }));
     let mut c = Central {
-        paired: paired(&shared),
+        paired,
         shared,
         adapter,
         connect_paired,
@@ -257,11 +247,16 @@ async fn run(
     }
 }
 
-/// Commands while Bluetooth is unavailable: the store-only ones work.
-fn offline_command(shared: &Shared, cmd: BleCommand, reason: &str) {
+/// Commands while Bluetooth is unavailable: the database-only ones work.
+async fn offline_command(
+    shared: &Shared,
+    paired: &mut Vec<PairedSensor>,
+    cmd: BleCommand,
+    reason: &str,
+) {
     match cmd {
-        BleCommand::Forget { address } => forget_row(shared, &address),
-        BleCommand::Rename { address, name } => rename_row(shared, &address, &name),
+        BleCommand::Forget { address } => forget_row(shared, paired, &address).await,
+        BleCommand::Rename { address, name } => rename_row(shared, paired, &address, &name).await,
         BleCommand::StartScan | BleCommand::Pair { .. } => (shared.sink)(BleEvent::Failed {
             address: None,
             reason: format!("cannot use Bluetooth: {reason}"),
@@ -270,24 +265,50 @@ fn offline_command(shared: &Shared, cmd: BleCommand, reason: &str) {
     }
 }
 
-fn forget_row(shared: &Shared, address: &str) {
-    let now_s = (shared.clock)() / 1000;
-    let r = shared.store.lock().map(|s| s.forget_device(address, now_s));
-    match r {
-        Ok(Ok(true)) | Err(_) => {}
-        Ok(Ok(false)) => (shared.sink)(BleEvent::Failed {
+/// Applies a forget or rename through the writer and takes its paired list.
+async fn change_row(
+    shared: &Shared,
+    paired: &mut Vec<PairedSensor>,
+    address: &str,
+    unknown: &str,
+    make: impl FnOnce(DeviceReply) -> DeviceWrite,
+) {
+    match shared.change_devices(make).await {
+        Ok(change) => {
+            if !change.changed {
+                (shared.sink)(BleEvent::Failed {
+                    address: Some(address.into()),
+                    reason: unknown.into(),
+                });
+            }
+            *paired = PairedSensor::from_rows(change.paired);
+        }
+        Err(reason) => (shared.sink)(BleEvent::Failed {
             address: Some(address.into()),
-            reason: "no paired sensor has that address".into(),
-        }),
-        Ok(Err(e)) => (shared.sink)(BleEvent::Failed {
-            address: Some(address.into()),
-            reason: e.to_string(),
+            reason,
         }),
     }
-    (shared.sink)(BleEvent::Paired(paired(shared)));
+    shared.announce_paired(paired).await;
 }
 
-fn rename_row(shared: &Shared, address: &str, name: &str) {
+async fn forget_row(shared: &Shared, paired: &mut Vec<PairedSensor>, address: &str) {
+    let at_s = (shared.clock)() / 1000;
+    let address_owned = address.to_owned();
+    change_row(
+        shared,
+        paired,
+        address,
+        "no paired sensor has that address",
+        |reply| DeviceWrite::Forget {
+            address: address_owned,
+            at_s,
+            reply,
+        },
+    )
+    .await;
+}
+
+async fn rename_row(shared: &Shared, paired: &mut Vec<PairedSensor>, address: &str, name: &str) {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 40 {
         (shared.sink)(BleEvent::Failed {
@@ -296,13 +317,19 @@ fn rename_row(shared: &Shared, address: &str, name: &str) {
         });
         return;
     }
-    if let Ok(Err(e)) = shared.store.lock().map(|s| s.rename_device(address, name)) {
-        (shared.sink)(BleEvent::Failed {
-            address: Some(address.into()),
-            reason: e.to_string(),
-        });
-    }
-    (shared.sink)(BleEvent::Paired(paired(shared)));
+    let (address_owned, name) = (address.to_owned(), name.to_owned());
+    change_row(
+        shared,
+        paired,
+        address,
+        "no paired sensor has that address",
+        |reply| DeviceWrite::Rename {
+            address: address_owned,
+            name,
+            reply,
+        },
+    )
+    .await;
 }
 
 impl Central {
@@ -446,7 +473,7 @@ impl Central {
                             s.paired = true;
                             s.lookalike = false;
                         }
-                        sink(BleEvent::Paired(self.paired.clone()));
+                        self.shared.announce_paired(&self.paired).await;
                     }
                     Err(reason) => sink(BleEvent::Failed {
                         address: Some(address),
@@ -456,12 +483,10 @@ impl Central {
             }
             BleCommand::Forget { address } => {
                 self.stop_link(&address).await;
-                forget_row(&self.shared, &address);
-                self.paired = paired(&self.shared);
+                forget_row(&self.shared, &mut self.paired, &address).await;
             }
             BleCommand::Rename { address, name } => {
-                rename_row(&self.shared, &address, &name);
-                self.paired = paired(&self.shared);
+                rename_row(&self.shared, &mut self.paired, &address, &name).await;
             }
             BleCommand::CuePose { address, pose } => {
                 if let Err(e) = self.cue_pose(&address, pose).await {
@@ -495,18 +520,23 @@ impl Central {
             .name
             .clone()
             .unwrap_or_else(|| seen.model.label().to_owned());
-        let now_s = (self.shared.clock)() / 1000;
-        let id = self
+        let at_s = (self.shared.clock)() / 1000;
+        let change = self
             .shared
-            .store
-            .lock()
-            .map_err(|_| "the database is unavailable".to_owned())?
-            .pair_device(&seen.address, seen.model.as_str(), &name, placement, now_s)
-            .map_err(|e| e.to_string())?;
-        self.paired = paired(&self.shared);
+            .change_devices(|reply| DeviceWrite::Pair {
+                address: seen.address.clone(),
+                model: seen.model.as_str().to_owned(),
+                name,
+                placement,
+                at_s,
+                reply,
+            })
+            .await?;
+        self.paired = PairedSensor::from_rows(change.paired);
+        let id = change.id;
         self.paired
             .iter()
-            .find(|s| s.device_id == id)
+            .find(|s| Some(s.device_id) == id)
             .cloned()
             .ok_or_else(|| "the sensor was not stored".to_owned())
     }

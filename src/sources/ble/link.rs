@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use btleplug::api::{Central, CentralEvent, Characteristic, Peripheral as _, WriteType};
 use btleplug::platform::{Adapter, Peripheral};
@@ -126,12 +126,20 @@ pub(crate) async fn run(
             r = session(&adapter, &sensor, &shared, &mut link, &mut backoff) => r,
             _ = stop.wait_for(|s| *s) => Err(LinkError::Stopped),
         };
-        link.flush(&sensor, &shared);
-        if let Some(next) = link.seq.next() {
-            // Everything handed on so far is in the pipeline; on a clean
-            // stop the engine flushes it to disk after the links end.
+        // Everything received goes to the pipeline; a full queue is waited
+        // for a moment, never blocked on.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !link.flush(&sensor, &shared) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if let Some(next) = link.seq.next()
+            && link.pending.is_empty()
+        {
+            // Everything handed on is in the pipeline; on a clean stop the
+            // engine settles it to disk after the links end. Samples that
+            // could not be handed on are fetched again next time.
             sensor.next_seq = Some(next);
-            persist_seq(&shared, sensor.device_id, next);
+            persist_seq(&shared, sensor.device_id, next).await;
         }
         if *stop.borrow() {
             (shared.sink)(BleEvent::Stats {
@@ -412,12 +420,10 @@ async fn session(
     if let Some(s) = &mut link.stamper {
         s.restart(decoding.period_ms);
     } else {
-        let floor_ms = shared
-            .store
-            .lock()
-            .ok()
-            .and_then(|st| st.last_second().ok().flatten())
-            .map_or(i64::MIN, |t| (t + 1) * 1000);
+        let floor_ms = match shared.newest_stored_s.load(Ordering::Relaxed) {
+            i64::MIN => i64::MIN,
+            t => (t + 1) * 1000,
+        };
         link.stamper = Some(ArrivalStamper::with_floor(decoding.period_ms, floor_ms));
     }
     backoff.reset();
@@ -467,7 +473,9 @@ async fn session(
                     state(LinkState::Streaming);
                 }
                 link.flush(sensor, shared);
-                link.persist_lagged(sensor, shared);
+                if let Some(next) = link.lagged_seq() {
+                    persist_seq(shared, sensor.device_id, next).await;
+                }
                 ticks = ticks.wrapping_add(1);
                 // Counts change with every batch; the UI hears of them once
                 // a second (and at once when the first samples arrive), so a

@@ -4,7 +4,8 @@
 //! sitless-ble (tokio, one task per paired sensor)
 //!   central: adapter state, scan list, pair / forget / rename
 //!   link:    find → connect → set up (per model) → stream → back off → …
-//!        └── BleEvent::Samples ──▶ sitless-posture (engine) or `record`
+//!        └── SampleBatch ──▶ sitless-posture (engine)
+//!   device rows: asked of the one writer (`WriteOp::Device`), answered
 //! ```
 //!
 //! Only sensors the user paired are ever connected automatically, matched
@@ -18,8 +19,15 @@ pub mod stamp;
 mod stream;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+use std::sync::mpsc::{SyncSender, TrySendError};
+
+use tokio::sync::oneshot;
 
 use crate::domain::sample::{Placement, RawSample};
+use crate::store::device_write::{DeviceChange, DeviceReply, DeviceWrite};
+use crate::store::devices::DeviceRow;
+use crate::store::writer::WriteOp;
 pub use model::SensorModel;
 pub use stamp::LinkStats;
 
@@ -110,12 +118,6 @@ pub enum BleEvent {
         address: String,
         state: LinkState,
     },
-    /// Samples in time order, already de-duplicated.
-    Samples {
-        device_id: i64,
-        placement: Placement,
-        samples: Vec<RawSample>,
-    },
     Stats {
         address: String,
         stats: LinkStats,
@@ -156,11 +158,105 @@ pub enum BleCommand {
     },
 }
 
+/// A batch of samples from one sensor, in time order, de-duplicated.
+#[derive(Clone, Debug)]
+pub struct SampleBatch {
+    pub device_id: i64,
+    pub placement: Placement,
+    pub samples: Vec<RawSample>,
+}
+
+/// What the Bluetooth thread hands the pipeline.
+#[derive(Clone, Debug)]
+pub enum ForPipeline {
+    Samples(SampleBatch),
+    /// The paired sensors changed: the pipeline's inputs follow.
+    Sensors(Vec<PairedSensor>),
+}
+
+/// Where the pipeline's messages go: a message given back (`Some`) found
+/// the receiver full and is offered again later, so the runtime never
+/// blocks on the pipeline and nothing is dropped. `None`: taken (or nobody
+/// is listening any more).
+pub type PipelineSink = Arc<dyn Fn(ForPipeline) -> Option<ForPipeline> + Send + Sync>;
+
+impl PairedSensor {
+    /// The paired sensors among stored device rows (a row of a model this
+    /// version does not know is skipped).
+    pub fn from_rows(rows: Vec<DeviceRow>) -> Vec<Self> {
+        rows.into_iter()
+            .filter_map(|r| {
+                Some(Self {
+                    device_id: r.id,
+                    model: SensorModel::parse(&r.model)?,
+                    address: r.address,
+                    name: r.name,
+                    placement: r.placement,
+                    next_seq: r.next_seq,
+                })
+            })
+            .collect()
+    }
+}
+
 /// What every link shares with the central.
 pub(crate) struct Shared {
     pub sink: Arc<dyn Fn(BleEvent) + Send + Sync>,
+    pub pipeline: PipelineSink,
     pub clock: Clock,
-    pub store: std::sync::Mutex<crate::store::Store>,
+    /// The one writer, for device rows; `None` for commands that only
+    /// look (`scan`), which then cannot pair.
+    pub writes: Option<SyncSender<WriteOp>>,
+    /// The newest stored second (`i64::MIN`: none), kept current by whoever
+    /// owns the writer: stamps of arrival-stamped sensors never go below it.
+    pub newest_stored_s: Arc<AtomicI64>,
     /// Links waiting for their sensor to appear: discovery stays on.
     pub searching: std::sync::atomic::AtomicUsize,
 }
+
+impl Shared {
+    /// Tells the UI and the pipeline which sensors are paired now.
+    pub async fn announce_paired(&self, paired: &[PairedSensor]) {
+        (self.sink)(BleEvent::Paired(paired.to_vec()));
+        let mut msg = ForPipeline::Sensors(paired.to_vec());
+        while let Some(back) = (self.pipeline)(msg) {
+            msg = back;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Asks the writer for a device change and waits, without blocking the
+    /// runtime, for its answer.
+    pub async fn change_devices(
+        &self,
+        make: impl FnOnce(DeviceReply) -> DeviceWrite,
+    ) -> Result<DeviceChange, String> {
+        let (reply, answer) = oneshot::channel();
+        self.write(WriteOp::Device(make(reply))).await?;
+        answer
+            .await
+            .map_err(|_| WRITER_GONE.to_owned())?
+            .map_err(|e| e.to_string())
+    }
+
+    /// Hands `op` to the writer, waiting (asynchronously) while its queue
+    /// is full.
+    pub async fn write(&self, mut op: WriteOp) -> Result<(), String> {
+        let tx = self
+            .writes
+            .as_ref()
+            .ok_or("this command only looks; it does not change the paired sensors")?;
+        loop {
+            match tx.try_send(op) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(back)) => {
+                    op = back;
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Err(TrySendError::Disconnected(_)) => return Err(WRITER_GONE.to_owned()),
+            }
+        }
+    }
+}
+
+const WRITER_GONE: &str = "the database writer has stopped";

@@ -7,11 +7,15 @@ use std::time::{Duration, Instant};
 
 use super::model::sitless;
 use super::stamp::{ArrivalStamper, LinkStats, SeqTracker};
-use super::{BleEvent, PairedSensor, Shared};
+use super::{ForPipeline, PairedSensor, SampleBatch, Shared};
 use crate::domain::sample::RawSample;
+use crate::store::device_write::DeviceWrite;
+use crate::store::writer::WriteOp;
 
-pub(super) fn persist_seq(shared: &Shared, device_id: i64, next: u32) {
-    if let Ok(Err(e)) = shared.store.lock().map(|s| s.set_next_seq(device_id, next)) {
+/// Saves where the sensor's next history fetch starts (through the writer).
+pub(super) async fn persist_seq(shared: &Shared, device_id: i64, next: u32) {
+    let op = WriteOp::Device(DeviceWrite::NextSeq { device_id, next });
+    if let Err(e) = shared.write(op).await {
         tracing::warn!("cannot store the sensor's sequence number: {e}");
     }
 }
@@ -26,21 +30,39 @@ pub(super) struct LinkData {
 }
 
 impl LinkData {
-    pub(super) fn flush(&mut self, sensor: &PairedSensor, shared: &Shared) {
+    /// Hands the pending samples on; true if none are left. A full
+    /// receiver gives them back, and they wait for the next try.
+    pub(super) fn flush(&mut self, sensor: &PairedSensor, shared: &Shared) -> bool {
         if self.pending.is_empty() {
-            return;
+            return true;
         }
-        self.stats.samples += self.pending.len() as u64;
-        (shared.sink)(BleEvent::Samples {
+        let n = self.pending.len() as u64;
+        let batch = SampleBatch {
             device_id: sensor.device_id,
             placement: sensor.placement,
             samples: std::mem::take(&mut self.pending),
-        });
+        };
+        match (shared.pipeline)(ForPipeline::Samples(batch)) {
+            None => {
+                self.stats.samples += n;
+                true
+            }
+            Some(back) => {
+                if let ForPipeline::Samples(back) = back {
+                    // Newer samples may have arrived meanwhile: keep order.
+                    let mut samples = back.samples;
+                    samples.append(&mut self.pending);
+                    self.pending = samples;
+                }
+                false
+            }
+        }
     }
 
     /// Saves the sequence number the pipeline had half a minute ago: by
     /// then its seconds are stored, so a crash re-fetches rather than loses.
-    pub(super) fn persist_lagged(&mut self, sensor: &PairedSensor, shared: &Shared) {
+    /// Returns the sequence number due to be saved now, if any.
+    pub(super) fn lagged_seq(&mut self) -> Option<u32> {
         const LAG: Duration = Duration::from_secs(30);
         let now = Instant::now();
         if let Some(next) = self.seq.next()
@@ -59,9 +81,7 @@ impl LinkData {
             due = Some(s);
             self.persisted.pop_front();
         }
-        if let Some(s) = due {
-            persist_seq(shared, sensor.device_id, s);
-        }
+        due
     }
 }
 
