@@ -445,12 +445,12 @@ fn a_full_disk_shows_the_banner_keeps_the_data_and_frames_stay_short() {
     });
     // It counts up while the data waits.
     let waiting =
-        |h: &Harness<'_, SitlessApp>| h.state().model().storage.map_or(0, |p| p.buffered_s);
+        |h: &Harness<'_, SitlessApp>| h.state().state().storage.map_or(0, |p| p.buffered_s);
     let first = waiting(&h);
     longest = longest.max(step_until(&mut h, "more data waiting", |h| {
         waiting(h) > first + 120
     }));
-    assert_eq!(h.state().model().storage.map(|p| p.dropped_s), Some(0));
+    assert_eq!(h.state().state().storage.map(|p| p.dropped_s), Some(0));
     assert_eq!(stored_seconds(&db).2, 0, "nothing could be written");
 
     limit.store(0, std::sync::atomic::Ordering::Relaxed);

@@ -301,7 +301,7 @@ fn settings_are_applied_and_survive_a_restart() {
                 app_with(script(), &db),
             );
         step_until(&mut h, "the stored settings", |h| {
-            h.state().model().settings.is_some()
+            h.state().state().settings.is_some()
         });
         h.get_by_label("Settings").click();
         h.run_steps(2);
@@ -313,13 +313,13 @@ fn settings_are_applied_and_survive_a_restart() {
         h.get_by_label("Save settings").click();
         step_until(&mut h, "the engine to apply them", |h| {
             h.state()
-                .model()
+                .state()
                 .settings
                 .as_ref()
                 .is_some_and(|s| s.threshold_min == 45)
         });
         assert_eq!(
-            h.state().model().threshold_s,
+            h.state().state().threshold_s(),
             45 * 60,
             "the new rule is in force"
         );
@@ -332,9 +332,9 @@ fn settings_are_applied_and_survive_a_restart() {
             app_with(script(), &db),
         );
     step_until(&mut h, "the settings after a restart", |h| {
-        h.state().model().settings.is_some()
+        h.state().state().settings.is_some()
     });
-    let s = h.state().model().settings.clone().unwrap();
+    let s = h.state().state().settings.clone().unwrap();
     assert_eq!(s.threshold_min, 45);
     assert!(!s.sound);
     assert!(s.notifications);

@@ -18,6 +18,7 @@ use crate::ui::history::{HistoryAction, HistoryModel, history_ui};
 use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
 use crate::ui::sensors::{SensorAction, SensorsModel, sensors_ui};
 use crate::ui::settings::settings_ui;
+use crate::ui::state::AppState;
 use crate::ui::today::{sensor_status_ui, today_ui};
 use crate::ui::{TodayModel, UiAction};
 
@@ -38,6 +39,8 @@ pub enum View {
 
 pub struct SitlessApp {
     engine: Engine,
+    /// What every view shares (sensor, clock, settings, saving, errors).
+    state: AppState,
     model: TodayModel,
     history: HistoryModel,
     sensors: SensorsModel,
@@ -58,7 +61,8 @@ impl SitlessApp {
         let has_ble = engine.has_ble();
         Self {
             engine,
-            model: TodayModel::new(config.streak.threshold_s),
+            state: AppState::new(config.streak.threshold_s),
+            model: TodayModel::default(),
             history: HistoryModel::default(),
             sensors: SensorsModel {
                 adapter: has_ble.then_some(crate::sources::ble::AdapterStatus::Starting),
@@ -69,6 +73,10 @@ impl SitlessApp {
             settings_draft: None,
             wall_clock: Box::new(wall_clock),
         }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     pub fn model(&self) -> &TodayModel {
@@ -93,7 +101,7 @@ impl SitlessApp {
 
     /// Now in the sensor's time (the demo runs ahead of the wall clock).
     fn now_s(&self) -> i64 {
-        self.model.latest_t_s.unwrap_or_else(|| (self.wall_clock)())
+        self.state.latest_t_s.unwrap_or_else(|| (self.wall_clock)())
     }
 
     /// One frame: drain events (never blocking), draw, act.
@@ -105,6 +113,7 @@ impl SitlessApp {
         let ctx = ui.ctx().clone();
         let now = ctx.input(|i| i.time);
         while let Some(event) = self.engine.try_recv() {
+            self.state.apply(&event);
             match event {
                 UiEvent::Ble(e) => self.sensors.apply(e, now),
                 UiEvent::Calibrated { placement, result } => {
@@ -139,23 +148,23 @@ impl SitlessApp {
                 ui.selectable_value(&mut self.view, View::Routines, "Routines");
                 ui.selectable_value(&mut self.view, View::Settings, "Settings");
                 ui.separator();
-                if self.model.sensor.is_some() || self.sensors.adapter.is_none() {
-                    sensor_status_ui(ui, &self.model);
+                if self.state.sensor.is_some() || self.sensors.adapter.is_none() {
+                    sensor_status_ui(ui, &self.state);
                 } else {
                     ui.label(self.sensors.summary());
                 }
             });
         });
-        if let Some(problem) = &self.model.storage {
+        if let Some(problem) = &self.state.storage {
             egui::Panel::top("storage_banner").show(ui, |ui| {
                 crate::ui::widgets::storage::storage_banner_ui(ui, problem);
             });
-        } else if self.model.saved_again {
+        } else if self.state.saved_again {
             egui::Panel::top("storage_banner").show(ui, |ui| {
                 ui.horizontal(|ui| {
                     ui.label("Saving works again; everything kept in memory is in the database.");
                     if ui.small_button("OK").clicked() {
-                        self.model.saved_again = false;
+                        self.state.saved_again = false;
                     }
                 });
             });
@@ -174,9 +183,9 @@ impl SitlessApp {
                             return Vec::new();
                         }
                         match self.view {
-                            View::Today => today_ui(ui, &self.model, wall_now_s),
+                            View::Today => today_ui(ui, &self.state, &self.model, wall_now_s),
                             View::History => {
-                                let today = self.model.today(wall_now_s);
+                                let today = self.state.today(wall_now_s);
                                 for a in history_ui(ui, &mut self.history, today, now) {
                                     self.act_history(a);
                                 }
@@ -186,7 +195,7 @@ impl SitlessApp {
                                 let acts = sensors_ui(
                                     ui,
                                     &mut self.sensors,
-                                    self.model.sensor.as_ref(),
+                                    self.state.sensor.as_ref(),
                                     now,
                                 );
                                 for a in acts {
@@ -216,7 +225,7 @@ impl SitlessApp {
                             }
                             View::Routines => routines_ui(ui, catalog, &self.model.sessions),
                             View::Settings => {
-                                let saved = self.model.settings.as_ref();
+                                let saved = self.state.settings.as_ref();
                                 let draft = self
                                     .settings_draft
                                     .get_or_insert_with(|| saved.cloned().unwrap_or_default());

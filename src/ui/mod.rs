@@ -6,6 +6,7 @@ pub mod routines;
 pub mod sensors;
 pub mod settings;
 pub mod startup;
+pub mod state;
 pub mod summary;
 pub mod today;
 pub mod widgets;
@@ -15,12 +16,11 @@ use std::time::Duration;
 use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use crate::charts::ChartTheme;
-use crate::domain::days::local_date;
 use crate::domain::figures::DayFigures;
 use crate::domain::reminder::ReminderDue;
 use crate::domain::session::RoutineSession;
 use crate::domain::settings::Settings;
-use crate::engine::protocol::{ChartRequest, Live, SensorStatus, UiEvent};
+use crate::engine::protocol::{ChartRequest, Live, UiEvent};
 
 /// What a view asks the app to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,21 +47,11 @@ pub const CHART_MIN_INTERVAL: Duration = Duration::from_millis(500);
 /// Everything the Today view shows, folded from engine events.
 #[derive(Default)]
 pub struct TodayModel {
-    pub sensor: Option<SensorStatus>,
     pub live: Option<Live>,
     pub card: Option<ReminderDue>,
     pub figures: Option<DayFigures>,
     /// Routines done on the day shown.
     pub sessions: Vec<RoutineSession>,
-    pub error: Option<String>,
-    /// Saving fails: the banner shows while this is set.
-    pub storage: Option<crate::engine::protocol::StorageProblem>,
-    /// Saving works again after a failure (a one-line note).
-    pub saved_again: bool,
-    pub settings: Option<Settings>,
-    pub threshold_s: i64,
-    /// Newest second seen, in the sensor's time (the demo runs ahead).
-    pub latest_t_s: Option<i64>,
     chart: Option<TextureHandle>,
     chart_hover: crate::charts::Hover,
     chart_request: Option<ChartRequest>,
@@ -72,21 +62,11 @@ pub struct TodayModel {
 }
 
 impl TodayModel {
-    pub fn new(threshold_s: i64) -> Self {
-        Self {
-            threshold_s,
-            ..Self::default()
-        }
-    }
-
-    /// Folds one engine event into the model.
+    /// Folds one engine event into the model (the app-wide part of it goes
+    /// to `AppState`).
     pub fn apply(&mut self, ctx: &egui::Context, event: UiEvent) {
         match event {
-            UiEvent::Sensor(s) => self.sensor = Some(s),
-            UiEvent::Live(l) => {
-                self.latest_t_s = Some(self.latest_t_s.map_or(l.t_s, |t| t.max(l.t_s)));
-                self.live = Some(l);
-            }
+            UiEvent::Live(l) => self.live = Some(l),
             UiEvent::Recommendation(r, since) => {
                 tracing::info!(
                     "reminder card at {} ms after its threshold second arrived",
@@ -97,10 +77,6 @@ impl TodayModel {
             UiEvent::Notified { latency, .. } => {
                 tracing::info!("reminder notification at {} ms", latency.as_millis());
             }
-            UiEvent::Settings(s) => {
-                self.threshold_s = i64::from(s.threshold_min) * 60;
-                self.settings = Some(s);
-            }
             UiEvent::StreakEnded(s) => {
                 if self
                     .card
@@ -110,12 +86,7 @@ impl TodayModel {
                     self.card = None;
                 }
             }
-            UiEvent::Committed { newest_s } => {
-                self.data_version += 1;
-                if let Some(t) = newest_s {
-                    self.latest_t_s = Some(self.latest_t_s.map_or(t, |l| l.max(t)));
-                }
-            }
+            UiEvent::Committed { .. } => self.data_version += 1,
             UiEvent::Day(view) => {
                 if self.requested.is_some_and(|(r, _)| r == view.request) {
                     self.requested = None;
@@ -137,24 +108,18 @@ impl TodayModel {
                     ctx.load_texture("timeline", image, TextureOptions::LINEAR)
                 });
             }
-            UiEvent::Storage(p) => {
-                self.saved_again = p.is_none() && self.storage.is_some();
-                self.storage = p;
-            }
-            UiEvent::Error(e) => self.error = Some(e),
-            // The Sensors and History views' business (their own models).
-            UiEvent::Ble(_)
+            // App-wide (`AppState`), or the Sensors and History views'
+            // business (their own models).
+            UiEvent::Sensor(_)
+            | UiEvent::Settings(_)
+            | UiEvent::Storage(_)
+            | UiEvent::Error(_)
+            | UiEvent::Ble(_)
             | UiEvent::Calibrated { .. }
             | UiEvent::HistoryChart(..)
             | UiEvent::Summary(_)
             | UiEvent::Exported(_) => {}
         }
-    }
-
-    /// The day shown: the sensor's today (the demo's clock may run ahead of
-    /// the wall clock), else the wall clock's.
-    pub fn today(&self, wall_now_s: i64) -> chrono::NaiveDate {
-        local_date(self.latest_t_s.unwrap_or(wall_now_s))
     }
 
     /// Whether to ask for a chart of `want`'s day and size now: `Ok(None)`

@@ -3,6 +3,7 @@
 
 use egui::{Color32, RichText, Ui};
 
+use super::state::AppState;
 use super::{TodayModel, UiAction};
 use crate::charts::posture_color;
 use crate::domain::days::{format_duration, local_datetime};
@@ -18,9 +19,14 @@ fn color32(p: Posture) -> Color32 {
 }
 
 /// The whole view. `wall_now_s` is the injected clock for "today".
-pub fn today_ui(ui: &mut Ui, model: &TodayModel, wall_now_s: i64) -> Vec<UiAction> {
+pub fn today_ui(
+    ui: &mut Ui,
+    state: &AppState,
+    model: &TodayModel,
+    wall_now_s: i64,
+) -> Vec<UiAction> {
     let mut actions = Vec::new();
-    if let Some(err) = &model.error {
+    if let Some(err) = &state.error {
         ui.colored_label(ui.visuals().error_fg_color, err);
         ui.add_space(6.0);
     }
@@ -28,21 +34,21 @@ pub fn today_ui(ui: &mut Ui, model: &TodayModel, wall_now_s: i64) -> Vec<UiActio
         recommendation_card_ui(ui, card, &mut actions);
         ui.add_space(8.0);
     }
-    live_tiles_ui(ui, model);
+    live_tiles_ui(ui, model, state.threshold_s());
     ui.add_space(12.0);
     totals_ui(ui, model);
     ui.add_space(12.0);
-    timeline_ui(ui, model, wall_now_s, &mut actions);
+    timeline_ui(ui, model, state.today(wall_now_s), &mut actions);
     actions
 }
 
 /// Sensor name and connection state, for the top bar.
-pub fn sensor_status_ui(ui: &mut Ui, model: &TodayModel) {
-    let Some(s) = &model.sensor else {
+pub fn sensor_status_ui(ui: &mut Ui, state: &AppState) {
+    let Some(s) = &state.sensor else {
         ui.label("Starting…");
         return;
     };
-    let (dot, state) = match s.state {
+    let (dot, link) = match s.state {
         SensorState::Streaming => (Color32::from_rgb(0, 158, 115), "streaming"),
         SensorState::Finished => (Color32::GRAY, "finished"),
         SensorState::NoSensor => (Color32::GRAY, "not connected"),
@@ -53,11 +59,11 @@ pub fn sensor_status_ui(ui: &mut Ui, model: &TodayModel) {
         .filter(|x| (*x - 1.0).abs() > f64::EPSILON)
         .map(|x| format!(" · {x:.0}× time"))
         .unwrap_or_default();
-    ui.label(format!("{}: {state}{speed}", s.name));
+    ui.label(format!("{}: {link}{speed}", s.name));
     if s.state == SensorState::NoSensor {
         ui.weak("Try the demo: sitless --demo");
     }
-    if let (Some(t), Some(_)) = (model.latest_t_s, s.speed) {
+    if let (Some(t), Some(_)) = (state.latest_t_s, s.speed) {
         ui.weak(format!(
             "Sensor time {}",
             local_datetime(t).format("%a %H:%M")
@@ -146,7 +152,7 @@ fn tile_ui(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
         });
 }
 
-fn live_tiles_ui(ui: &mut Ui, model: &TodayModel) {
+fn live_tiles_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
     let live = model.live;
     ui.horizontal_wrapped(|ui| {
         tile_ui(ui, "Posture", |ui| {
@@ -168,7 +174,7 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayModel) {
                 Some(s) => {
                     let d = s.duration_s();
                     tile_value_ui(ui, "Sitting streak", RichText::new(format_duration(d)));
-                    let threshold = model.threshold_s.max(1);
+                    let threshold = threshold_s.max(1);
                     let frac = (d as f32 / threshold as f32).min(1.0);
                     ui.add(
                         egui::ProgressBar::new(frac)
@@ -232,12 +238,17 @@ fn totals_ui(ui: &mut Ui, model: &TodayModel) {
         });
 }
 
-fn timeline_ui(ui: &mut Ui, model: &TodayModel, wall_now_s: i64, actions: &mut Vec<UiAction>) {
+fn timeline_ui(
+    ui: &mut Ui,
+    model: &TodayModel,
+    today: chrono::NaiveDate,
+    actions: &mut Vec<UiAction>,
+) {
     ui.heading("Today's posture");
     let width_pt = ui.available_width().max(100.0);
     let ppp = ui.ctx().pixels_per_point();
     let want = ChartRequest {
-        date: model.today(wall_now_s),
+        date: today,
         width_px: (width_pt * ppp).round() as u32,
         height_px: (TIMELINE_HEIGHT_PT * ppp).round() as u32,
         theme: TodayModel::theme(ui.visuals().dark_mode),

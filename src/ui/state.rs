@@ -1,0 +1,102 @@
+//! What every view shares, folded from engine events: the sensor's status
+//! and clock, the settings in force, whether saving works, the last error.
+//! The app owns one; each view's own model keeps only what that view shows.
+
+use crate::domain::days::local_date;
+use crate::domain::settings::Settings;
+use crate::engine::protocol::{SensorStatus, StorageProblem, UiEvent};
+
+#[derive(Default)]
+pub struct AppState {
+    pub sensor: Option<SensorStatus>,
+    /// The settings in force (from the engine, at start and after a change).
+    pub settings: Option<Settings>,
+    /// Saving fails: the banner shows while this is set.
+    pub storage: Option<StorageProblem>,
+    /// Saving works again after a failure (a one-line note until dismissed).
+    pub saved_again: bool,
+    pub error: Option<String>,
+    /// Newest second seen, in the sensor's time (the demo runs ahead).
+    pub latest_t_s: Option<i64>,
+    /// The streak threshold before the settings arrive.
+    default_threshold_s: i64,
+}
+
+impl AppState {
+    pub fn new(default_threshold_s: i64) -> Self {
+        Self {
+            default_threshold_s,
+            ..Self::default()
+        }
+    }
+
+    /// Takes what is app-wide from `event`; the views' models take the rest.
+    pub fn apply(&mut self, event: &UiEvent) {
+        match event {
+            UiEvent::Sensor(s) => self.sensor = Some(s.clone()),
+            UiEvent::Live(l) => self.saw(Some(l.t_s)),
+            UiEvent::Committed { newest_s } => self.saw(*newest_s),
+            UiEvent::Settings(s) => self.settings = Some(s.clone()),
+            UiEvent::Storage(p) => {
+                self.saved_again = p.is_none() && self.storage.is_some();
+                self.storage = *p;
+            }
+            UiEvent::Error(e) => self.error = Some(e.clone()),
+            _ => {}
+        }
+    }
+
+    fn saw(&mut self, t_s: Option<i64>) {
+        if let Some(t) = t_s {
+            self.latest_t_s = Some(self.latest_t_s.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    /// The streak threshold in force.
+    pub fn threshold_s(&self) -> i64 {
+        self.settings
+            .as_ref()
+            .map_or(self.default_threshold_s, |s| {
+                i64::from(s.threshold_min) * 60
+            })
+    }
+
+    /// Today: the sensor's (the demo's clock may run ahead of the wall
+    /// clock), else the wall clock's.
+    pub fn today(&self, wall_now_s: i64) -> chrono::NaiveDate {
+        local_date(self.latest_t_s.unwrap_or(wall_now_s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::WriteFault;
+
+    #[test]
+    fn settings_saving_and_the_sensor_clock_are_folded_in() {
+        let mut s = AppState::new(3600);
+        assert_eq!(s.threshold_s(), 3600, "the default until settings arrive");
+        s.apply(&UiEvent::Settings(Settings {
+            threshold_min: 20,
+            ..Settings::default()
+        }));
+        assert_eq!(s.threshold_s(), 20 * 60);
+        s.apply(&UiEvent::Committed {
+            newest_s: Some(500),
+        });
+        s.apply(&UiEvent::Committed {
+            newest_s: Some(400),
+        });
+        assert_eq!(s.latest_t_s, Some(500), "the clock never goes back");
+        let problem = StorageProblem {
+            fault: WriteFault::Full,
+            buffered_s: 3,
+            dropped_s: 0,
+        };
+        s.apply(&UiEvent::Storage(Some(problem)));
+        assert!(s.storage.is_some() && !s.saved_again);
+        s.apply(&UiEvent::Storage(None));
+        assert!(s.storage.is_none() && s.saved_again);
+    }
+}
