@@ -119,6 +119,66 @@ pub struct MinuteRollup {
 }
 
 impl MinuteRollup {
+    /// The sums of a minute in the order of the `minutes` table's columns
+    /// after `t_min` and of the minutes export: the one place they are
+    /// listed.
+    pub const SUM_COLUMNS: [&'static str; 10] = [
+        "sitting_s",
+        "standing_s",
+        "moving_s",
+        "lying_s",
+        "unknown_s",
+        "sit_tilt_sum_ddeg",
+        "sit_tilt_n",
+        "stand_tilt_sum_ddeg",
+        "stand_tilt_n",
+        "slouch_s",
+    ];
+
+    /// The sums, in `SUM_COLUMNS` order.
+    pub fn sums(&self) -> [i64; 10] {
+        [
+            self.sitting_s,
+            self.standing_s,
+            self.moving_s,
+            self.lying_s,
+            self.unknown_s,
+            self.sit_tilt_sum_ddeg,
+            self.sit_tilt_n,
+            self.stand_tilt_sum_ddeg,
+            self.stand_tilt_n,
+            self.slouch_s,
+        ]
+    }
+
+    /// A minute from its sums in `SUM_COLUMNS` order.
+    pub fn from_sums(t_min: i64, v: [i64; 10]) -> Self {
+        let [
+            sitting_s,
+            standing_s,
+            moving_s,
+            lying_s,
+            unknown_s,
+            sit_tilt_sum_ddeg,
+            sit_tilt_n,
+            stand_tilt_sum_ddeg,
+            stand_tilt_n,
+            slouch_s,
+        ] = v;
+        Self {
+            t_min,
+            sitting_s,
+            standing_s,
+            moving_s,
+            lying_s,
+            unknown_s,
+            sit_tilt_sum_ddeg,
+            sit_tilt_n,
+            stand_tilt_sum_ddeg,
+            stand_tilt_n,
+            slouch_s,
+        }
+    }
     /// The posture most of the minute (a tie goes to the lower code, so
     /// unknown before sitting).
     pub fn state(&self) -> Posture {

@@ -1,6 +1,6 @@
 //! The `minutes` rollup as rows, for the Day charts, exports and restores.
 
-use rusqlite::params;
+use rusqlite::params_from_iter;
 
 use super::{Store, StoreError};
 use crate::domain::figures::MinuteRollup;
@@ -12,25 +12,17 @@ impl Store {
         start_s: i64,
         end_s: i64,
     ) -> Result<Vec<MinuteRollup>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t_min, sitting_s, standing_s, moving_s, lying_s, unknown_s,
-                    sit_tilt_sum_ddeg, sit_tilt_n, stand_tilt_sum_ddeg, stand_tilt_n, slouch_s
-             FROM minutes WHERE t_min >= ?1 AND t_min < ?2 ORDER BY t_min",
-        )?;
+        let sql = format!(
+            "SELECT t_min, {} FROM minutes WHERE t_min >= ?1 AND t_min < ?2 ORDER BY t_min",
+            MinuteRollup::SUM_COLUMNS.join(", ")
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([start_s.div_euclid(60), end_s.div_euclid(60)], |r| {
-            Ok(MinuteRollup {
-                t_min: r.get(0)?,
-                sitting_s: r.get(1)?,
-                standing_s: r.get(2)?,
-                moving_s: r.get(3)?,
-                lying_s: r.get(4)?,
-                unknown_s: r.get(5)?,
-                sit_tilt_sum_ddeg: r.get(6)?,
-                sit_tilt_n: r.get(7)?,
-                stand_tilt_sum_ddeg: r.get(8)?,
-                stand_tilt_n: r.get(9)?,
-                slouch_s: r.get(10)?,
-            })
+            let mut v = [0_i64; 10];
+            for (i, x) in v.iter_mut().enumerate() {
+                *x = r.get(i + 1)?;
+            }
+            Ok(MinuteRollup::from_sums(r.get(0)?, v))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -45,26 +37,18 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut n = 0;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO minutes (t_min, sitting_s, standing_s, moving_s, lying_s, unknown_s,
-                     sit_tilt_sum_ddeg, sit_tilt_n, stand_tilt_sum_ddeg, stand_tilt_n, slouch_s)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT(t_min) DO NOTHING",
-            )?;
+            let sql = format!(
+                "INSERT INTO minutes (t_min, {}) VALUES (?1, {}) ON CONFLICT(t_min) DO NOTHING",
+                MinuteRollup::SUM_COLUMNS.join(", "),
+                (2..=11)
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
             for m in minutes {
-                n += stmt.execute(params![
-                    m.t_min,
-                    m.sitting_s,
-                    m.standing_s,
-                    m.moving_s,
-                    m.lying_s,
-                    m.unknown_s,
-                    m.sit_tilt_sum_ddeg,
-                    m.sit_tilt_n,
-                    m.stand_tilt_sum_ddeg,
-                    m.stand_tilt_n,
-                    m.slouch_s
-                ])?;
+                let values = std::iter::once(m.t_min).chain(m.sums());
+                n += stmt.execute(params_from_iter(values))?;
             }
         }
         tx.commit()?;

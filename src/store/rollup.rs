@@ -13,7 +13,9 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params_from_iter};
+
+use crate::domain::figures::MinuteRollup;
 
 use super::samples::{seconds_in, tilt_to_ddeg};
 use super::{Store, StoreError};
@@ -271,37 +273,34 @@ fn add_minutes(
             }
         }
     }
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO minutes (t_min, sitting_s, standing_s, moving_s, lying_s, unknown_s,
-             sit_tilt_sum_ddeg, sit_tilt_n, stand_tilt_sum_ddeg, stand_tilt_n, slouch_s)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT(t_min) DO UPDATE SET
-             sitting_s = sitting_s + excluded.sitting_s,
-             standing_s = standing_s + excluded.standing_s,
-             moving_s = moving_s + excluded.moving_s,
-             lying_s = lying_s + excluded.lying_s,
-             unknown_s = unknown_s + excluded.unknown_s,
-             sit_tilt_sum_ddeg = sit_tilt_sum_ddeg + excluded.sit_tilt_sum_ddeg,
-             sit_tilt_n = sit_tilt_n + excluded.sit_tilt_n,
-             stand_tilt_sum_ddeg = stand_tilt_sum_ddeg + excluded.stand_tilt_sum_ddeg,
-             stand_tilt_n = stand_tilt_n + excluded.stand_tilt_n,
-             slouch_s = slouch_s + excluded.slouch_s",
-    )?;
+    let cols = MinuteRollup::SUM_COLUMNS;
+    let sql = format!(
+        "INSERT INTO minutes (t_min, {}) VALUES (?1, {}) ON CONFLICT(t_min) DO UPDATE SET {}",
+        cols.join(", "),
+        (2..=11)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        cols.map(|c| format!("{c} = {c} + excluded.{c}")).join(", ")
+    );
+    let mut stmt = tx.prepare_cached(&sql)?;
     for (t_min, m) in adds {
         let code = |p: Posture| m.by_state[p.code() as usize];
-        stmt.execute(params![
+        let sums = MinuteRollup {
             t_min,
-            code(Posture::Sitting),
-            code(Posture::Standing),
-            code(Posture::Moving),
-            code(Posture::Lying),
-            code(Posture::Unknown),
-            m.sit_tilt_sum_ddeg,
-            m.sit_tilt_n,
-            m.stand_tilt_sum_ddeg,
-            m.stand_tilt_n,
-            m.slouch_s
-        ])?;
+            sitting_s: code(Posture::Sitting),
+            standing_s: code(Posture::Standing),
+            moving_s: code(Posture::Moving),
+            lying_s: code(Posture::Lying),
+            unknown_s: code(Posture::Unknown),
+            sit_tilt_sum_ddeg: m.sit_tilt_sum_ddeg,
+            sit_tilt_n: m.sit_tilt_n,
+            stand_tilt_sum_ddeg: m.stand_tilt_sum_ddeg,
+            stand_tilt_n: m.stand_tilt_n,
+            slouch_s: m.slouch_s,
+        }
+        .sums();
+        stmt.execute(params_from_iter(std::iter::once(t_min).chain(sums)))?;
     }
     Ok(())
 }

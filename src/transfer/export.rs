@@ -118,22 +118,8 @@ pub fn export(
         ExportKind::Minutes => {
             for m in store.minutes_between(start_s, end_s)? {
                 rows += 1;
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{},{},{},{},{}",
-                    m.t_min * 60,
-                    iso(m.t_min * 60),
-                    m.sitting_s,
-                    m.standing_s,
-                    m.moving_s,
-                    m.lying_s,
-                    m.unknown_s,
-                    m.sit_tilt_sum_ddeg,
-                    m.sit_tilt_n,
-                    m.stand_tilt_sum_ddeg,
-                    m.stand_tilt_n,
-                    m.slouch_s
-                )?;
+                let sums = m.sums().map(|v| v.to_string()).join(",");
+                writeln!(out, "{},{},{sums}", m.t_min * 60, iso(m.t_min * 60))?;
             }
         }
         ExportKind::Days => {
@@ -256,19 +242,9 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
                 if counted > 60 || nums[6] > 0 && nums[7] == 0 || nums[7] > 60 || nums[9] > 60 {
                     return Err(bad(n, "more than a minute of seconds".into()));
                 }
-                v.push(MinuteRollup {
-                    t_min: nums[0] / 60,
-                    sitting_s: nums[1],
-                    standing_s: nums[2],
-                    moving_s: nums[3],
-                    lying_s: nums[4],
-                    unknown_s: nums[5],
-                    sit_tilt_sum_ddeg: nums[6],
-                    sit_tilt_n: nums[7],
-                    stand_tilt_sum_ddeg: nums[8],
-                    stand_tilt_n: nums[9],
-                    slouch_s: nums[10],
-                });
+                let mut sums = [0_i64; 10];
+                sums.copy_from_slice(&nums[1..11]);
+                v.push(MinuteRollup::from_sums(nums[0] / 60, sums));
                 Ok(())
             })?;
             Ok(Restorable::Minutes(v))
@@ -304,6 +280,12 @@ fn for_each_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_minutes_header_lists_the_rollup_columns_in_order() {
+        let cols = MinuteRollup::SUM_COLUMNS.join(",");
+        assert_eq!(MINUTES_HEADER, format!("minute_start_s,local_time,{cols}"));
+    }
 
     #[test]
     fn exports_are_recognised_by_their_header_and_bad_lines_are_named() {
