@@ -534,3 +534,31 @@ fn dst_days_last_23_and_25_hours_and_a_time_zone_change_counts_every_second_once
         assert_eq!(around(KOLKATA), stored, "{day} read in Kolkata");
     }
 }
+
+/// Closing the window: the shell stops the engine on its stop thread while
+/// frames go on, and says it is stopped only when the last commit is in
+/// and the database is free for the next recorder.
+#[test]
+fn quitting_saves_off_the_window_thread_and_frees_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quit.db");
+    let mut h = shell_harness(demo_options(&db, 600.0));
+    step_until(&mut h, "the app", |h| h.query_by_label("History").is_some());
+    step_until(&mut h, "some data", |h| {
+        h.state()
+            .as_ref()
+            .and_then(Shell::app)
+            .is_some_and(|a| a.state().latest_t_s.is_some())
+    });
+    let ctx = h.ctx.clone();
+    h.state_mut().as_mut().unwrap().quit(&ctx);
+    step_until(&mut h, "the stop", |h| {
+        h.state().as_ref().is_some_and(Shell::stopped)
+    });
+    assert!(
+        DbLock::acquire(&db).is_ok(),
+        "stopped means the engine has let go of the database"
+    );
+    assert_eq!(integrity(&db), "ok");
+    assert!(stored_seconds(&db).2 > 0, "what was recorded is saved");
+}

@@ -82,32 +82,36 @@ impl Shell {
     /// Stops the engine on the `sitless-stop` thread: the links hand on
     /// what they hold, the posture thread settles, the writer commits.
     pub fn quit(&mut self, ctx: &egui::Context) {
-        let state = std::mem::replace(&mut self.state, ShellState::Stopped);
-        let ShellState::Running(app) = state else {
-            self.state = match state {
-                // Nothing runs yet (or any more): close at once.
-                ShellState::Starting(rx) => {
-                    self.stop_when_started(rx, ctx);
-                    return;
+        self.state = match std::mem::replace(&mut self.state, ShellState::Stopped) {
+            ShellState::Running(mut app) => self.spawn_stopper(ctx, move || {
+                if let Err(e) = app.shutdown() {
+                    tracing::error!("{e}");
                 }
-                ShellState::Stopping(rx) => ShellState::Stopping(rx),
-                _ => ShellState::Stopped,
-            };
-            return;
+            }),
+            // Still starting: wait for the start there, then stop it.
+            ShellState::Starting(rx) => self.spawn_stopper(ctx, move || {
+                if let Ok((_, Ok(mut engine))) = rx.recv()
+                    && let Err(e) = engine.stop()
+                {
+                    tracing::error!("{e}");
+                }
+            }),
+            stopping @ ShellState::Stopping(_) => stopping,
+            ShellState::Problem(_) | ShellState::Stopped => ShellState::Stopped,
         };
-        self.state = self.spawn_stop(app, ctx);
     }
 
-    fn spawn_stop(&mut self, app: Box<SitlessApp>, ctx: &egui::Context) -> ShellState {
+    fn spawn_stopper(
+        &mut self,
+        ctx: &egui::Context,
+        work: impl FnOnce() + Send + 'static,
+    ) -> ShellState {
         let (tx, rx) = sync_channel(1);
         let ctx = ctx.clone();
         let spawned = std::thread::Builder::new()
             .name("sitless-stop".into())
             .spawn(move || {
-                let mut app = app;
-                if let Err(e) = app.shutdown() {
-                    tracing::error!("{e}");
-                }
+                work();
                 let _ = tx.send(());
                 ctx.request_repaint();
             });
@@ -116,36 +120,13 @@ impl Shell {
                 self.stopper = Some(handle);
                 ShellState::Stopping(rx)
             }
-            // No thread to be had: stopping here is still better than
-            // losing the last commit.
+            // No thread to be had: the work was dropped here, which stops
+            // the engine on this thread; better than losing the last commit.
             Err(e) => {
-                tracing::warn!("stopping on the window's thread: {e}");
+                tracing::warn!("stopped on the window's thread: {e}");
                 ShellState::Stopped
             }
         }
-    }
-
-    /// Quit while still starting: wait for the start on the stop thread,
-    /// then stop what it started.
-    fn stop_when_started(&mut self, rx: Receiver<Started>, ctx: &egui::Context) {
-        let (tx, done) = sync_channel(1);
-        let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("sitless-stop".into())
-            .spawn(move || {
-                if let Ok((_, engine)) = rx.recv() {
-                    drop(engine);
-                }
-                let _ = tx.send(());
-                ctx.request_repaint();
-            });
-        self.state = match spawned {
-            Ok(handle) => {
-                self.stopper = Some(handle);
-                ShellState::Stopping(done)
-            }
-            Err(_) => ShellState::Stopped,
-        };
     }
 
     /// Picks up what the start or stop thread reported, without waiting.

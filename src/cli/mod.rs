@@ -204,15 +204,7 @@ pub fn main() -> anyhow::Result<()> {
             report::report(&db_path(cli.db, false)?, date, json, &cfg)
         }
         Some(Command::Record { for_s }) => {
-            check_speed(cli.demo_speed)?;
-            let demo = cli
-                .demo
-                .then_some(crate::sources::demo::pacer::DemoOptions {
-                    speed: cli.demo_speed,
-                    seed: cli.demo_seed,
-                    script: None,
-                    pace: None,
-                });
+            let demo = demo_options(&cli)?;
             record::record(&db_path(cli.db, cli.demo)?, demo.as_ref(), for_s, cfg)
         }
         Some(Command::Scan { timeout_s, json }) => {
@@ -228,29 +220,30 @@ pub fn main() -> anyhow::Result<()> {
         }
         Some(Command::Forget { id }) => crate::cli::ble::forget(&db_path(cli.db, cli.demo)?, &id),
         None => {
-            let db = db_path(cli.db, cli.demo)?;
-            check_speed(cli.demo_speed)?;
+            let demo = demo_options(&cli)?;
             crate::app::run_window(&crate::app::WindowOptions {
-                db,
-                demo: cli
-                    .demo
-                    .then_some(crate::sources::demo::pacer::DemoOptions {
-                        speed: cli.demo_speed,
-                        seed: cli.demo_seed,
-                        script: None,
-                        pace: None,
-                    }),
+                db: db_path(cli.db, cli.demo)?,
+                demo,
                 config: cfg,
             })
         }
     }
 }
 
-fn check_speed(speed: f64) -> anyhow::Result<()> {
+/// The demo sensor the window and `record` play, if `--demo` was given.
+fn demo_options(cli: &Cli) -> anyhow::Result<Option<crate::sources::demo::pacer::DemoOptions>> {
+    let speed = cli.demo_speed;
     if !(speed.is_finite() && speed > 0.0) {
         bail!("--demo-speed must be a positive number, got {speed}");
     }
-    Ok(())
+    Ok(cli
+        .demo
+        .then_some(crate::sources::demo::pacer::DemoOptions {
+            speed,
+            seed: cli.demo_seed,
+            script: None,
+            pace: None,
+        }))
 }
 
 /// Ends a headless command's writer; an error if any commit failed (the

@@ -129,7 +129,7 @@ pub(super) fn record(
             links.event(&e);
         }
     }
-    engine.shutdown()?;
+    engine.stop()?;
     links.summary();
     println!("stopped; everything recorded is in {}", db.display());
     Ok(())

@@ -352,11 +352,7 @@ impl Engine {
     /// Stops every worker in order and waits for the writer's last commit;
     /// an error if the writer had died (the window's shell calls this on
     /// its stop thread, `record` before it exits).
-    pub fn shutdown(mut self) -> Result<(), WriterPanicked> {
-        self.stop()
-    }
-
-    /// The same, in place; a second call does nothing.
+    /// A second call does nothing.
     pub fn stop(&mut self) -> Result<(), WriterPanicked> {
         self.stop_workers()
             .unwrap_or(Ok(WriterStats::default()))
