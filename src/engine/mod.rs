@@ -1,12 +1,15 @@
 //! The engine: worker threads and the bounded channels between them and the
 //! UI. The UI thread never touches `SQLite`, a sensor or a chart renderer; it
 //! drains `UiEvent`s each frame and sends `Command`s, both without blocking.
+//! Every message type is in `protocol`; each worker has its own file.
 //!
 //! ```text
-//! sitless-demo ──samples──▶ sitless-posture ──seconds──▶ sitless-store
-//!                                 │  live, reminders           │ committed
-//!                                 ▼                            ▼
-//!                                UI ◀──── day report, chart ── sitless-charts
+//! sitless-demo ─┐
+//!               ├─samples─▶ sitless-posture ──seconds──▶ sitless-store
+//! sitless-ble ──┘    │       │ live, reminders              ▲   │ committed
+//!                    │       ▼                              │   ▼
+//!                    │      UI ◀── figures, charts ── sitless-charts
+//!                    └──── device rows (pair, forget, resume point) ──┘
 //! ```
 
 mod charts;
@@ -16,14 +19,6 @@ pub mod protocol;
 pub mod recorder;
 
 use std::path::PathBuf;
-
-use crate::sources::demo::pacer::{self, DemoOptions, Paced};
-use charts::chart_loop;
-use posture::{PostureState, posture_loop, resume_today, sensor_inputs};
-use protocol::{
-    ChartJob, ChartRequest, Command, HistoryChartRequest, PostureMsg, SensorState, SensorStatus,
-    StorageProblem, SummaryRequest, UiEvent, UiSender, Waker,
-};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
@@ -31,6 +26,13 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+
+use charts::chart_loop;
+use posture::{PostureState, posture_loop, resume_today, sensor_inputs};
+use protocol::{
+    ChartJob, ChartRequest, Command, HistoryChartRequest, PostureMsg, SensorState, SensorStatus,
+    StorageProblem, SummaryRequest, UiEvent, UiSender, Waker,
+};
 
 use crate::domain::calibration::Calibration;
 use crate::domain::config::Config;
@@ -40,6 +42,7 @@ use crate::engine::recorder::{Recorder, demo_calibration, register_demo_device};
 use crate::pipeline::SensorInput;
 use crate::sources::ble::central::{Ble, BleOptions};
 use crate::sources::ble::{BleCommand, PairedSensor};
+use crate::sources::demo::pacer::{self, DemoOptions, Paced};
 use crate::sources::demo::wearer::{DemoScript, DemoWearer};
 use crate::store::lock::DbLock;
 use crate::store::writer::{

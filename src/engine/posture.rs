@@ -87,12 +87,14 @@ pub(super) fn posture_loop(
                 let since = Instant::now();
                 for (placement, samples) in parts {
                     let out = recorder.push(placement, &samples);
-                    if let Some(c) = out.live {
-                        update_live(&mut live, placement, c, &mut thigh_seen);
-                        live_dirty = true;
-                    }
+                    live_dirty |= live_from(out, placement, &mut live, &mut thigh_seen);
                     forward_events(out, since, &state.settings, &state.notifier, ui);
                 }
+            }
+            Some(PostureMsg::Ble(ForPipeline::Samples(b))) => {
+                let out = recorder.push(b.placement, &b.samples);
+                live_dirty |= live_from(out, b.placement, &mut live, &mut thigh_seen);
+                forward_events(out, Instant::now(), &state.settings, &state.notifier, ui);
             }
             Some(PostureMsg::Command(cmd)) => {
                 let now_s = live.map_or(0, |l| l.t_s);
@@ -152,14 +154,6 @@ pub(super) fn posture_loop(
                     outcome,
                     at_s: now_s,
                 });
-            }
-            Some(PostureMsg::Ble(ForPipeline::Samples(b))) => {
-                let out = recorder.push(b.placement, &b.samples);
-                if let Some(c) = out.live {
-                    update_live(&mut live, b.placement, c, &mut thigh_seen);
-                    live_dirty = true;
-                }
-                forward_events(out, Instant::now(), &state.settings, &state.notifier, ui);
             }
             Some(PostureMsg::Ble(ForPipeline::Sensors(paired))) => {
                 match state.reader.as_ref().map(|r| sensor_inputs(r, &paired)) {
@@ -280,6 +274,21 @@ impl LiveKey {
             walking_total_s: l.walking_total_s,
         }
     }
+}
+
+/// Takes the newest classification of a push into the live display; true
+/// if there was one.
+fn live_from(
+    out: &crate::pipeline::PipelineOutput,
+    placement: Placement,
+    live: &mut Option<Live>,
+    thigh_seen: &mut bool,
+) -> bool {
+    let Some(c) = out.live else {
+        return false;
+    };
+    update_live(live, placement, c, thigh_seen);
+    true
 }
 
 /// Folds one sensor's newest classification into the live display: posture
