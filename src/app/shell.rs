@@ -214,12 +214,10 @@ impl Shell {
 }
 
 impl Drop for Shell {
-    /// The window is gone by now; wait for the last commit so the process
-    /// does not end before it.
+    /// The window is gone by now; wait for the stop thread's last commit so
+    /// the process does not end before it. (An app still running is
+    /// stopped when `state` drops, right after.)
     fn drop(&mut self) {
-        if let ShellState::Running(app) = std::mem::replace(&mut self.state, ShellState::Stopped) {
-            drop(app);
-        }
         if let Some(t) = self.stopper.take() {
             let _ = t.join();
         }
