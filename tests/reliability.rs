@@ -375,6 +375,11 @@ fn a_file_that_is_not_sqlite_gets_a_problem_screen_and_a_new_database_beside_it(
             .is_some()
     });
     h.get_by_label_contains("Sitless has not changed this file");
+    let ctx = h.ctx.clone();
+    assert!(
+        !h.state_mut().as_mut().unwrap().close_requested(&ctx),
+        "nothing runs on the problem screen: the window may close at once"
+    );
     h.get_by_label("Start a new database beside it").click();
     step_until(&mut h, "the app", |h| {
         h.query_all_by_label("Today").next().is_some()
@@ -551,7 +556,10 @@ fn quitting_saves_off_the_window_thread_and_frees_the_database() {
             .is_some_and(|a| a.state().latest_t_s.is_some())
     });
     let ctx = h.ctx.clone();
-    h.state_mut().as_mut().unwrap().quit(&ctx);
+    assert!(
+        h.state_mut().as_mut().unwrap().close_requested(&ctx),
+        "a running app makes the close wait for the save"
+    );
     step_until(&mut h, "the stop", |h| {
         h.state().as_ref().is_some_and(Shell::stopped)
     });

@@ -101,6 +101,20 @@ impl Shell {
         };
     }
 
+    /// The window's close button: true if the close must wait while
+    /// something is saved (the window closes itself when it is done);
+    /// false if nothing runs (the problem screen, or already stopped).
+    pub fn close_requested(&mut self, ctx: &egui::Context) -> bool {
+        match self.state {
+            ShellState::Running(_) | ShellState::Starting(_) => {
+                self.quit(ctx);
+                true
+            }
+            ShellState::Stopping(_) => true,
+            ShellState::Problem(_) | ShellState::Stopped => false,
+        }
+    }
+
     fn spawn_stopper(
         &mut self,
         ctx: &egui::Context,
@@ -169,11 +183,8 @@ impl Shell {
                 tracing::info!("first frame {} ms after start", t.elapsed().as_millis());
             }
         }
-        // Closing the window saves first: the close waits for the stop
-        // thread, the window keeps drawing meanwhile.
-        if ctx.input(|i| i.viewport().close_requested()) && !self.stopped() {
+        if ctx.input(|i| i.viewport().close_requested()) && self.close_requested(&ctx) {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.quit(&ctx);
         }
         self.poll(&ctx);
         let problem = match &mut self.state {
