@@ -12,6 +12,7 @@ pub mod charts;
 pub mod cli;
 pub mod domain;
 pub mod engine;
+pub mod eval;
 pub mod pipeline;
 pub mod routines;
 pub mod sources;

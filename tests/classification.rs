@@ -6,6 +6,7 @@ use sitless::domain::config::Config;
 use sitless::domain::posture::Posture;
 use sitless::domain::sample::Placement;
 use sitless::engine::recorder::demo_calibration;
+use sitless::pipeline::history::FinalSeconds;
 use sitless::pipeline::{Pipeline, PipelineOutput, SensorInput};
 use sitless::sources::demo::wearer::{DemoScript, DemoSecond, DemoWearer};
 
@@ -33,6 +34,7 @@ fn run(seed: u64, placements: &[Placement]) -> (f64, Vec<Posture>, Vec<Posture>)
     let mut p = Pipeline::new(&inputs, cfg.posture, cfg.streak, cfg.reminder);
     let mut out = PipelineOutput::default();
     let mut sec = DemoSecond::default();
+    let mut done = FinalSeconds::default();
     while wearer.next_second(&mut sec) {
         for &pl in placements {
             p.push(
@@ -44,15 +46,18 @@ fn run(seed: u64, placements: &[Placement]) -> (f64, Vec<Posture>, Vec<Posture>)
                 },
                 &mut out,
             );
+            done.take(&mut out);
         }
     }
     p.flush(&mut out);
-    assert_eq!(
-        out.seconds.len(),
-        truth.len(),
-        "one stored second per true second"
-    );
-    let got: Vec<Posture> = out.seconds.iter().map(|s| s.state).collect();
+    done.take(&mut out);
+    assert_eq!(done.len(), truth.len(), "one stored second per true second");
+    let got: Vec<Posture> = done.into_vec().iter().map(|s| s.state).collect();
+    let mut confusion = std::collections::BTreeMap::new();
+    for (g, t) in got.iter().zip(&truth) {
+        *confusion.entry((t.label(), g.label())).or_insert(0) += 1;
+    }
+    eprintln!("truth → got: {confusion:?}");
     let agree = got.iter().zip(&truth).filter(|(a, b)| a == b).count();
     (agree as f64 / truth.len() as f64, truth, got)
 }

@@ -347,3 +347,37 @@ fn settings_are_applied_and_survive_a_restart() {
         Some("45 min")
     );
 }
+
+#[test]
+fn a_sensor_left_on_the_desk_shows_not_worn_ends_the_streak_and_never_reminds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ui.db");
+    // 50 minutes seated, then the sensor off for 30: on a desk the streak
+    // would have passed the hour.
+    let script = DemoScript::from_segments(vec![
+        Segment::new(Activity::Walk, 120),
+        Segment::new(Activity::Sit, 50 * 60),
+        still(Activity::Stand, 20),
+        still(Activity::Off, 30 * 60),
+    ]);
+    let app = app_with(script, &db);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 800.0))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    step_until(&mut h, "not worn", |h| {
+        h.query_by_label("Posture: Not worn").is_some()
+    });
+    h.get_by_label_contains("The sensor seems not to be worn");
+    h.get_by_label("Sitting streak: none");
+    assert!(h.query_by_label_contains("Time to get up").is_none());
+    drop(h);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let reminders: i64 = conn
+        .query_row("SELECT count(*) FROM recommendations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(reminders, 0, "no reminder for a sensor on a desk");
+    let not_worn: i64 = conn
+        .query_row("SELECT sum(not_worn_s) FROM minutes", [], |r| r.get(0))
+        .unwrap();
+    assert!(not_worn > 25 * 60, "{not_worn} s not worn in the rollups");
+}

@@ -200,5 +200,7 @@ pub fn posture_color(p: Posture) -> RGBColor {
         Posture::Moving => RGBColor(0, 158, 115),
         Posture::Lying => RGBColor(204, 121, 167),
         Posture::Unknown => RGBColor(150, 150, 150),
+        // Pale grey: time with no wearer reads as absence, not as a state.
+        Posture::NotWorn => RGBColor(215, 215, 215),
     }
 }

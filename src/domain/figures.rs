@@ -116,13 +116,14 @@ pub struct MinuteRollup {
     pub stand_tilt_sum_ddeg: i64,
     pub stand_tilt_n: i64,
     pub slouch_s: i64,
+    pub not_worn_s: i64,
 }
 
 impl MinuteRollup {
     /// The sums of a minute in the order of the `minutes` table's columns
     /// after `t_min` and of the minutes export: the one place they are
     /// listed.
-    pub const SUM_COLUMNS: [&'static str; 10] = [
+    pub const SUM_COLUMNS: [&'static str; 11] = [
         "sitting_s",
         "standing_s",
         "moving_s",
@@ -133,10 +134,11 @@ impl MinuteRollup {
         "stand_tilt_sum_ddeg",
         "stand_tilt_n",
         "slouch_s",
+        "not_worn_s",
     ];
 
     /// The sums, in `SUM_COLUMNS` order.
-    pub fn sums(&self) -> [i64; 10] {
+    pub fn sums(&self) -> [i64; 11] {
         [
             self.sitting_s,
             self.standing_s,
@@ -148,11 +150,12 @@ impl MinuteRollup {
             self.stand_tilt_sum_ddeg,
             self.stand_tilt_n,
             self.slouch_s,
+            self.not_worn_s,
         ]
     }
 
     /// A minute from its sums in `SUM_COLUMNS` order.
-    pub fn from_sums(t_min: i64, v: [i64; 10]) -> Self {
+    pub fn from_sums(t_min: i64, v: [i64; 11]) -> Self {
         let [
             sitting_s,
             standing_s,
@@ -164,6 +167,7 @@ impl MinuteRollup {
             stand_tilt_sum_ddeg,
             stand_tilt_n,
             slouch_s,
+            not_worn_s,
         ] = v;
         Self {
             t_min,
@@ -177,6 +181,7 @@ impl MinuteRollup {
             stand_tilt_sum_ddeg,
             stand_tilt_n,
             slouch_s,
+            not_worn_s,
         }
     }
     /// The posture most of the minute (a tie goes to the lower code, so
@@ -188,6 +193,7 @@ impl MinuteRollup {
             (Posture::Standing, self.standing_s),
             (Posture::Moving, self.moving_s),
             (Posture::Lying, self.lying_s),
+            (Posture::NotWorn, self.not_worn_s),
         ];
         by_code
             .iter()
@@ -213,6 +219,8 @@ pub struct DayFigures {
     pub moving_s: i64,
     pub lying_s: i64,
     pub unknown_s: i64,
+    /// Seconds the sensor sent data but was not on the wearer (non-wear).
+    pub not_worn_s: i64,
     /// Sitting in bouts shorter than 30 min.
     pub sit_short_s: i64,
     /// Sitting in bouts of 30 to 60 min.
@@ -238,13 +246,13 @@ impl DayFigures {
         }
     }
 
-    /// Seconds with any data (the sensor was worn).
+    /// Seconds the sensor was on the wearer (not-worn seconds excluded).
     pub fn worn_s(&self) -> i64 {
         self.sitting_s + self.standing_s + self.moving_s + self.lying_s + self.unknown_s
     }
 
     pub fn has_data(&self) -> bool {
-        self.worn_s() > 0
+        self.worn_s() + self.not_worn_s > 0
     }
 
     pub fn breaks_per_sitting_hour(&self) -> Option<f64> {
@@ -351,6 +359,7 @@ pub fn days_from_seconds(
             Posture::Moving => f.moving_s += 1,
             Posture::Lying => f.lying_s += 1,
             Posture::Unknown => f.unknown_s += 1,
+            Posture::NotWorn => f.not_worn_s += 1,
         }
         if s.state == Posture::Sitting {
             if let Some(t) = s.tilt_deg {

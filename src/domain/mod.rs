@@ -4,6 +4,7 @@
 pub mod calibration;
 pub mod config;
 pub mod days;
+pub mod features;
 pub mod figures;
 pub mod posture;
 pub mod reminder;

@@ -2,24 +2,29 @@
 //! Method and sources: `docs/posture.md`.
 
 /// The posture of one second. The discriminants are stored in `SQLite`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Posture {
-    /// No data, not worn, or not enough calibration to decide.
+    /// Worn, but not enough known about the sensor to decide (no upright
+    /// reference yet, or a back sensor without a sitting reference).
     Unknown = 0,
     Sitting = 1,
     Standing = 2,
     /// Walking or other whole-body movement.
     Moving = 3,
     Lying = 4,
+    /// The sensor shows only its own noise: it lies somewhere, not on a
+    /// person (activPAL's non-wear). Ends a streak, never reminds.
+    NotWorn = 5,
 }
 
 impl Posture {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Sitting,
         Self::Standing,
         Self::Moving,
         Self::Lying,
+        Self::NotWorn,
         Self::Unknown,
     ];
 
@@ -30,6 +35,7 @@ impl Posture {
             2 => Self::Standing,
             3 => Self::Moving,
             4 => Self::Lying,
+            5 => Self::NotWorn,
             _ => return None,
         })
     }
@@ -43,6 +49,11 @@ impl Posture {
         matches!(self, Self::Standing | Self::Moving)
     }
 
+    /// Sedentary in the research sense: sitting or lying.
+    pub fn is_sedentary(self) -> bool {
+        matches!(self, Self::Sitting | Self::Lying)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Unknown => "Unknown",
@@ -50,6 +61,25 @@ impl Posture {
             Self::Standing => "Standing",
             Self::Moving => "Walking",
             Self::Lying => "Lying",
+            Self::NotWorn => "Not worn",
+        }
+    }
+}
+
+/// What the live display should say besides the posture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveNote {
+    /// No upright reference yet: the thigh's postures cannot be told.
+    LearningReference,
+    /// The sensor lies still like a sensor on a table, or is not worn.
+    SeemsNotWorn,
+}
+
+impl LiveNote {
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::LearningReference => "Walk a few steps so Sitless can learn how the sensor sits.",
+            Self::SeemsNotWorn => "The sensor seems not to be worn.",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! - bouts separated by upright time shorter than the break length (120 s)
 //!   belong to one streak; upright time of the break length ends it;
 //! - a data gap (unknown or missing seconds) longer than 5 min ends it;
+//! - a second the sensor was not worn ends it at once;
 //! - a streak lasts from its first to its last sitting second;
 //! - a break is a sitting → upright transition whose upright bout lasts at
 //!   least the minimum bout.
@@ -107,6 +108,14 @@ impl StreakTracker {
         self.last_t_s = Some(t_s);
         match state {
             Posture::Unknown => self.add_gap(1, out),
+            Posture::NotWorn => {
+                // Taken off: whatever the wearer does now is not measured,
+                // so the streak stops at its last sitting second.
+                self.end(out);
+                self.gap_run_s = 0;
+                self.last_known = None;
+                self.break_candidate = None;
+            }
             Posture::Sitting => {
                 self.gap_run_s = 0;
                 self.away_since_sitting_s = 0;
@@ -355,5 +364,26 @@ mod tests {
         tr.push(10, Standing, &mut out);
         tr.push(9, Standing, &mut out);
         assert_eq!(tr.current().map(|s| s.duration_s()), Some(1));
+    }
+
+    #[test]
+    fn taking_the_sensor_off_ends_the_streak_at_once() {
+        use Posture::{NotWorn, Sitting};
+        let s = streaks(&[(Some(Sitting), 50 * MIN), (Some(NotWorn), 30)]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].duration_s(), 50 * MIN);
+        // Sitting again after a minute off is a new streak, although a
+        // minute of standing would not have ended the first one.
+        let s = streaks(&[
+            (Some(Sitting), 10 * MIN),
+            (Some(NotWorn), 60),
+            (Some(Sitting), 10 * MIN),
+        ]);
+        assert_eq!(s.len(), 2);
+        assert!(!reached(&[
+            (Some(Sitting), 40 * MIN),
+            (Some(NotWorn), 60),
+            (Some(Sitting), 40 * MIN),
+        ]));
     }
 }

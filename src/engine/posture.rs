@@ -262,6 +262,7 @@ pub(super) struct LiveKey {
     streak_min: Option<i64>,
     /// The player's walking check needs the total while the wearer walks.
     walking_total_s: i64,
+    note: Option<crate::domain::posture::LiveNote>,
 }
 
 impl LiveKey {
@@ -272,6 +273,7 @@ impl LiveKey {
             streak_start_s: l.streak.map(|s| s.start_s),
             streak_min: l.streak.map(|s| s.duration_s() / 60),
             walking_total_s: l.walking_total_s,
+            note: l.note,
         }
     }
 }
@@ -288,6 +290,9 @@ fn live_from(
         return false;
     };
     update_live(live, placement, c, thigh_seen);
+    if let Some(l) = live.as_mut() {
+        l.note = out.note;
+    }
     true
 }
 
@@ -306,6 +311,7 @@ pub(super) fn update_live(
         tilt_deg: None,
         streak: None,
         walking_total_s: 0,
+        note: None,
     });
     l.t_s = l.t_s.max(c.t_s);
     // Count a walking second once, from the sensor that decides posture.

@@ -55,6 +55,7 @@ pub struct Live {
     /// Running total of seconds classified as walking since the engine
     /// started (sensor time): the player's walking check counts with it.
     pub walking_total_s: i64,
+    pub note: Option<crate::domain::posture::LiveNote>,
 }
 
 #[derive(Clone, Debug)]

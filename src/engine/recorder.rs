@@ -21,6 +21,8 @@ pub struct RecordSummary {
     pub sitting_s: u64,
     pub streaks: Vec<Streak>,
     pub reminders: u64,
+    /// Seconds classified again after they were stored.
+    pub relabelled: u64,
 }
 
 pub struct Recorder {
@@ -77,6 +79,14 @@ impl Recorder {
         // was already reported, and there is nothing better to do here.
         if !o.seconds.is_empty() {
             let _ = self.writer.send(WriteOp::Seconds(o.seconds.clone()));
+        }
+        // After the seconds they correct: the writer applies them in order.
+        if !o.relabels.is_empty() {
+            self.summary.relabelled += o.relabels.len() as u64;
+            let _ = self.writer.send(WriteOp::Relabel(o.relabels.clone()));
+        }
+        if !o.features.is_empty() {
+            let _ = self.writer.send(WriteOp::Features(o.features.clone()));
         }
         for r in &o.reminders {
             let _ = self.writer.send(WriteOp::Recommendation(r.clone()));

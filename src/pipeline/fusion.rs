@@ -9,9 +9,9 @@ use crate::domain::posture::{Posture, PostureSecond};
 use crate::domain::sample::Placement;
 
 #[derive(Debug, Default, Clone, Copy)]
-struct Slot {
-    thigh: Option<(i64, Classified)>,
-    back: Option<(i64, Classified)>,
+pub(super) struct Slot {
+    pub(super) thigh: Option<(i64, Classified)>,
+    pub(super) back: Option<(i64, Classified)>,
 }
 
 #[derive(Debug)]
@@ -88,7 +88,7 @@ impl Fusion {
     }
 }
 
-fn merge(t_s: i64, slot: Slot) -> Option<PostureSecond> {
+pub(super) fn merge(t_s: i64, slot: Slot) -> Option<PostureSecond> {
     let tilt_deg = slot.back.and_then(|(_, b)| b.tilt_deg);
     let (device_id, state) = match (slot.thigh, slot.back) {
         (Some((_, t)), Some((bd, b)))
@@ -97,7 +97,11 @@ fn merge(t_s: i64, slot: Slot) -> Option<PostureSecond> {
             (bd, Posture::Lying)
         }
         (Some((td, t)), Some((bd, b))) => {
-            if t.state == Posture::Unknown {
+            // A thigh that knows nothing, or lies on a desk while the back
+            // sensor is still worn, leaves the decision to the back.
+            let thigh_out = t.state == Posture::Unknown
+                || t.state == Posture::NotWorn && b.state != Posture::NotWorn;
+            if thigh_out {
                 (bd, b.state)
             } else {
                 (td, t.state)

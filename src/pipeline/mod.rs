@@ -6,15 +6,22 @@
 pub mod calibration;
 pub mod classify;
 pub mod fusion;
+pub mod gait;
+pub mod history;
 pub mod min_bout;
+pub mod nonwear;
+pub mod reference;
 pub mod window;
 
 use std::collections::BTreeMap;
 
 use crate::domain::calibration::Calibration;
-use crate::pipeline::classify::{Classified, SensorClassifier};
+use crate::domain::features::SecondFeatures;
+use crate::pipeline::classify::{Classified, Judged, SensorClassifier};
 use crate::pipeline::fusion::Fusion;
+use crate::pipeline::history::ChannelHistory;
 use crate::pipeline::min_bout::MinBout;
+use crate::pipeline::nonwear::WearStatus;
 use crate::pipeline::window::{Window, Windower};
 use chrono::Timelike;
 
@@ -42,9 +49,45 @@ struct Channel {
     classifier: SensorClassifier,
     /// The last few windows, for the calibration wizard.
     recent: std::collections::VecDeque<Window>,
+    /// The seconds kept to be classified again.
+    history: ChannelHistory,
+    /// The sensor lies still: it may be off the wearer.
+    still: bool,
+}
+
+impl Channel {
+    fn new(i: &SensorInput, posture: PostureConfig) -> Self {
+        Self {
+            device_id: i.device_id,
+            windower: Windower::new(),
+            classifier: SensorClassifier::new(i.placement, posture, i.calibration),
+            recent: std::collections::VecDeque::new(),
+            history: ChannelHistory::default(),
+            still: false,
+        }
+    }
 }
 
 const RECENT_WINDOWS: usize = 30;
+
+/// Where to classify again from: nothing yet, everything kept, or a second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Again {
+    Nothing,
+    All,
+    From(i64),
+}
+
+impl Again {
+    /// The earlier of this and `from_s` (`None`: everything).
+    fn and(self, from_s: Option<i64>) -> Self {
+        match (self, from_s) {
+            (Self::All, _) | (_, None) => Self::All,
+            (Self::Nothing, Some(t)) => Self::From(t),
+            (Self::From(x), Some(t)) => Self::From(x.min(t)),
+        }
+    }
+}
 
 /// Everything a batch of samples produced.
 #[derive(Debug, Default)]
@@ -56,6 +99,14 @@ pub struct PipelineOutput {
     /// The newest classification before the minimum-bout delay, for a live
     /// display that should not lag by the minimum bout.
     pub live: Option<Classified>,
+    /// Seconds already handed on whose posture changed: the references
+    /// were learned or corrected, or the sensor turned out not to be worn.
+    pub relabels: Vec<PostureSecond>,
+    /// Each sensor's features of the seconds judged (and of seconds whose
+    /// features changed), to be kept for classifying again after a restart.
+    pub features: Vec<(i64, SecondFeatures)>,
+    /// What the live display should say besides the posture.
+    pub note: Option<crate::domain::posture::LiveNote>,
 }
 
 impl PipelineOutput {
@@ -64,6 +115,9 @@ impl PipelineOutput {
         self.streak_events.clear();
         self.reminders.clear();
         self.live = None;
+        self.relabels.clear();
+        self.features.clear();
+        self.note = None;
     }
 }
 
@@ -139,6 +193,12 @@ pub struct Pipeline {
     reminder_window: Option<Settings>,
     measured: Measured,
     fused: Vec<PostureSecond>,
+    posture_cfg: PostureConfig,
+    /// What fusion produced, before the minimum bout, and what was handed
+    /// on after it: kept (a day or so) to classify again.
+    fused_history: std::collections::VecDeque<PostureSecond>,
+    emitted: std::collections::VecDeque<PostureSecond>,
+    judged: Vec<Judged>,
 }
 
 impl Pipeline {
@@ -150,17 +210,7 @@ impl Pipeline {
     ) -> Self {
         let channels = inputs
             .iter()
-            .map(|i| {
-                (
-                    i.placement,
-                    Channel {
-                        device_id: i.device_id,
-                        windower: Windower::new(),
-                        classifier: SensorClassifier::new(i.placement, posture, i.calibration),
-                        recent: std::collections::VecDeque::new(),
-                    },
-                )
-            })
+            .map(|i| (i.placement, Channel::new(i, posture)))
             .collect();
         let placements: Vec<_> = inputs.iter().map(|i| i.placement).collect();
         Self {
@@ -176,6 +226,10 @@ impl Pipeline {
                 ..Measured::default()
             },
             fused: Vec::new(),
+            posture_cfg: posture,
+            fused_history: std::collections::VecDeque::new(),
+            emitted: std::collections::VecDeque::new(),
+            judged: Vec::new(),
         }
     }
 
@@ -190,12 +244,7 @@ impl Pipeline {
         for i in inputs {
             let ch = match self.channels.remove(&i.placement) {
                 Some(ch) if ch.device_id == i.device_id => ch,
-                _ => Channel {
-                    device_id: i.device_id,
-                    windower: Windower::new(),
-                    classifier: SensorClassifier::new(i.placement, posture, i.calibration),
-                    recent: std::collections::VecDeque::new(),
-                },
+                _ => Channel::new(i, posture),
             };
             channels.insert(i.placement, ch);
         }
@@ -247,6 +296,8 @@ impl Pipeline {
     pub fn resume_from(&mut self, stored: impl IntoIterator<Item = PostureSecond>) {
         let mut events = Vec::new();
         for s in stored {
+            self.emitted.push_back(s);
+            self.fused_history.push_back(s);
             events.clear();
             self.streaks.push(s.t_s, s.state, &mut events);
             for e in &events {
@@ -294,48 +345,118 @@ impl Pipeline {
             .map(|c| (c.device_id, c.classifier.calibration()))
     }
 
+    /// The references the sensor at `placement` uses now.
+    pub fn refs(&self, placement: Placement) -> Option<reference::Refs> {
+        self.channels.get(&placement).map(|c| c.classifier.refs())
+    }
+
     /// Feeds samples of one sensor, in time order.
     pub fn push(&mut self, placement: Placement, samples: &[RawSample], out: &mut PipelineOutput) {
         let Some(ch) = self.channels.get_mut(&placement) else {
             return;
         };
+        let mut judged = std::mem::take(&mut self.judged);
         for &s in samples {
             if let Some(w) = ch.windower.push(s) {
                 if ch.recent.len() == RECENT_WINDOWS {
                     ch.recent.pop_front();
                 }
                 ch.recent.push_back(w);
-                let c = ch.classifier.classify(&w);
-                out.live = Some(c);
-                self.fusion
-                    .push(placement, ch.device_id, c, &mut self.fused);
+                ch.classifier.push(w, &mut judged);
             }
         }
+        self.take_judged(placement, &mut judged, out);
+        self.judged = judged;
         self.settle(out, false);
+        out.note = self.note();
+    }
+
+    /// What the live display should say: a thigh without a reference
+    /// cannot tell postures; a sensor lying still may be off the wearer.
+    pub fn note(&self) -> Option<crate::domain::posture::LiveNote> {
+        use crate::domain::posture::LiveNote;
+        let still = self.channels.values().any(|c| c.still);
+        let learning = self
+            .channels
+            .iter()
+            .any(|(p, c)| *p == Placement::Thigh && c.classifier.upright().is_none());
+        if still {
+            Some(LiveNote::SeemsNotWorn)
+        } else if learning {
+            Some(LiveNote::LearningReference)
+        } else {
+            None
+        }
     }
 
     /// End of input: closes open windows and pending runs.
     pub fn flush(&mut self, out: &mut PipelineOutput) {
-        for (&placement, ch) in &mut self.channels {
-            if let Some(w) = ch.windower.flush() {
-                let c = ch.classifier.classify(&w);
-                out.live = Some(c);
-                self.fusion
-                    .push(placement, ch.device_id, c, &mut self.fused);
+        let mut judged = std::mem::take(&mut self.judged);
+        let placements: Vec<Placement> = self.channels.keys().copied().collect();
+        for placement in placements {
+            if let Some(ch) = self.channels.get_mut(&placement) {
+                if let Some(w) = ch.windower.flush() {
+                    ch.classifier.push(w, &mut judged);
+                }
+                ch.classifier.flush(&mut judged);
             }
+            self.take_judged(placement, &mut judged, out);
         }
+        self.judged = judged;
         self.fusion.flush(&mut self.fused);
         self.settle(out, true);
+    }
+
+    /// Hands judged seconds of one sensor to fusion, keeps them for
+    /// classifying again, and classifies again when they say so.
+    fn take_judged(
+        &mut self,
+        placement: Placement,
+        judged: &mut Vec<Judged>,
+        out: &mut PipelineOutput,
+    ) {
+        let Some(ch) = self.channels.get_mut(&placement) else {
+            judged.clear();
+            return;
+        };
+        let mut again = Again::Nothing;
+        for j in judged.drain(..) {
+            out.live = Some(j.classified);
+            out.features.push((ch.device_id, j.features));
+            ch.history.push(j.features, j.classified);
+            ch.still = matches!(j.wear, WearStatus::Still { .. } | WearStatus::NotWorn);
+            self.fusion
+                .push(placement, ch.device_id, j.classified, &mut self.fused);
+            if let WearStatus::NowNotWorn { from_s } = j.wear {
+                for f in ch.history.mark_not_worn(from_s, j.features.t_s) {
+                    out.features.push((ch.device_id, f));
+                }
+                again = again.and(Some(from_s));
+            }
+            if let Some(c) = j.change {
+                again = again.and(c.from_s);
+            }
+        }
+        match again {
+            Again::Nothing => {}
+            Again::All => self.classify_again(placement, None, out),
+            Again::From(t) => self.classify_again(placement, Some(t), out),
+        }
     }
 
     fn settle(&mut self, out: &mut PipelineOutput, end: bool) {
         let first_new = out.seconds.len();
         for s in self.fused.drain(..) {
+            self.fused_history.push_back(s);
             self.min_bout.push(s, &mut out.seconds);
         }
         if end {
             self.min_bout.flush(&mut out.seconds);
         }
+        self.emitted
+            .extend(out.seconds[first_new..].iter().copied());
+        history::trim(&mut self.fused_history);
+        history::trim(&mut self.emitted);
         for s in &out.seconds[first_new..] {
             let before = out.streak_events.len();
             self.streaks.push(s.t_s, s.state, &mut out.streak_events);
@@ -350,6 +471,9 @@ impl Pipeline {
                 .reminder_window
                 .as_ref()
                 .is_none_or(|w| w.reminders_allowed(s.t_s));
+            // A sensor lying still may be on a desk: hold the reminder until
+            // it moves (then it fires) or turns out not to be worn.
+            let allowed = allowed && !self.channels.values().any(|c| c.still);
             let due = if allowed {
                 self.reminder.poll(s.t_s, self.streaks.current())
             } else {

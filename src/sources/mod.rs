@@ -5,3 +5,4 @@
 pub mod ble;
 pub mod csv_import;
 pub mod demo;
+pub mod synth;

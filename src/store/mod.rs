@@ -3,6 +3,7 @@
 
 pub mod device_write;
 pub mod devices;
+pub mod features;
 pub mod history;
 pub mod lock;
 pub mod minutes;

@@ -211,6 +211,83 @@ impl Rollups {
         self.store_events(tx, &events)
     }
 
+    /// Seconds already stored whose posture changed (classified again):
+    /// the rows, their minutes, the sitting bouts around them and the
+    /// streaks from the oldest on follow. A second not stored is skipped.
+    pub fn relabel(
+        &mut self,
+        tx: &Transaction<'_>,
+        seconds: &[PostureSecond],
+    ) -> Result<usize, StoreError> {
+        if !self.loaded {
+            return Err(StoreError::Corrupt("rollups used before prepare".into()));
+        }
+        let mut old = Vec::new();
+        let mut new = Vec::new();
+        {
+            let mut get = tx
+                .prepare_cached("SELECT device_id, state, tilt_ddeg FROM samples WHERE t_s = ?1")?;
+            let mut set =
+                tx.prepare_cached("UPDATE samples SET state = ?2, device_id = ?3 WHERE t_s = ?1")?;
+            for s in seconds {
+                let row: Option<(i64, i64, Option<i64>)> = get
+                    .query_row([s.t_s], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
+                let Some((device_id, code, tilt)) = row else {
+                    continue;
+                };
+                let state = Posture::from_code(code).ok_or_else(|| {
+                    StoreError::Corrupt(format!("posture code {code} at {}", s.t_s))
+                })?;
+                if state == s.state && device_id == s.device_id {
+                    continue;
+                }
+                let tilt_deg = tilt.map(|d| d as f32 / 10.0);
+                old.push(PostureSecond {
+                    t_s: s.t_s,
+                    state,
+                    tilt_deg,
+                    device_id,
+                });
+                new.push(PostureSecond {
+                    t_s: s.t_s,
+                    state: s.state,
+                    tilt_deg,
+                    device_id: s.device_id,
+                });
+                set.execute(rusqlite::params![s.t_s, s.state.code(), s.device_id])?;
+            }
+        }
+        if old.is_empty() {
+            return Ok(0);
+        }
+        old.sort_by_key(|s| s.t_s);
+        new.sort_by_key(|s| s.t_s);
+        add_minutes_signed(tx, &old, self.rules.slouch_ddeg, -1)?;
+        add_minutes_signed(tx, &new, self.rules.slouch_ddeg, 1)?;
+        let (first, last) = (old[0].t_s, old[old.len() - 1].t_s);
+        // The bouts touching the changed span are rebuilt from the rows.
+        let (lo, hi): (Option<i64>, Option<i64>) = tx.query_row(
+            "SELECT min(start_s), max(end_s) FROM bouts WHERE end_s >= ?1 AND start_s <= ?2",
+            [first, last + 1],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let from = lo.map_or(first, |l| l.min(first));
+        let to = hi.map_or(last + 1, |h| h.max(last + 1));
+        tx.execute(
+            "DELETE FROM bouts WHERE end_s >= ?1 AND start_s <= ?2",
+            [first, last + 1],
+        )?;
+        add_bouts(tx, &seconds_in(tx, from, to)?)?;
+        let streak_from: Option<i64> = tx.query_row(
+            "SELECT max(start_s) FROM streaks WHERE start_s <= ?1",
+            [first],
+            |r| r.get(0),
+        )?;
+        self.rescan(tx, streak_from.unwrap_or(first))?;
+        Ok(old.len())
+    }
+
     fn store_events(&self, tx: &Transaction<'_>, events: &[StreakEvent]) -> Result<(), StoreError> {
         let mut streak = tx.prepare_cached(
             "INSERT INTO streaks (start_s, last_sitting_s) VALUES (?1, ?2)
@@ -241,7 +318,7 @@ impl Rollups {
 /// One minute's additions.
 #[derive(Default, Clone, Copy)]
 struct MinuteAdd {
-    by_state: [i64; 5],
+    by_state: [i64; 6],
     sit_tilt_sum_ddeg: i64,
     sit_tilt_n: i64,
     stand_tilt_sum_ddeg: i64,
@@ -253,6 +330,16 @@ fn add_minutes(
     tx: &Transaction<'_>,
     seconds: &[PostureSecond],
     slouch_ddeg: i64,
+) -> Result<(), StoreError> {
+    add_minutes_signed(tx, seconds, slouch_ddeg, 1)
+}
+
+/// Adds (`sign` 1) or takes away (`sign` -1) the seconds' contributions.
+fn add_minutes_signed(
+    tx: &Transaction<'_>,
+    seconds: &[PostureSecond],
+    slouch_ddeg: i64,
+    sign: i64,
 ) -> Result<(), StoreError> {
     let mut adds: BTreeMap<i64, MinuteAdd> = BTreeMap::new();
     for s in seconds {
@@ -277,7 +364,7 @@ fn add_minutes(
     let sql = format!(
         "INSERT INTO minutes (t_min, {}) VALUES (?1, {}) ON CONFLICT(t_min) DO UPDATE SET {}",
         cols.join(", "),
-        (2..=11)
+        (2..=12)
             .map(|i| format!("?{i}"))
             .collect::<Vec<_>>()
             .join(", "),
@@ -298,8 +385,10 @@ fn add_minutes(
             stand_tilt_sum_ddeg: m.stand_tilt_sum_ddeg,
             stand_tilt_n: m.stand_tilt_n,
             slouch_s: m.slouch_s,
+            not_worn_s: code(Posture::NotWorn),
         }
-        .sums();
+        .sums()
+        .map(|v| v * sign);
         stmt.execute(params_from_iter(std::iter::once(t_min).chain(sums)))?;
     }
     Ok(())

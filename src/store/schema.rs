@@ -101,8 +101,34 @@ CREATE TABLE breaks (
 );
 ";
 
+/// Non-wear becomes a posture of its own (code 5), counted per minute; and
+/// each sensor's per-second features are kept for a while, so the seconds
+/// can be classified again when the sensor's references are learned or
+/// corrected (`docs/posture.md`). `samples` is rebuilt because `SQLite`
+/// cannot change a CHECK constraint in place.
+const V4: &str = r"
+CREATE TABLE samples_v4 (
+    t_s        INTEGER PRIMARY KEY,
+    device_id  INTEGER NOT NULL REFERENCES devices(id),
+    state      INTEGER NOT NULL CHECK (state BETWEEN 0 AND 5),
+    tilt_ddeg  INTEGER CHECK (tilt_ddeg BETWEEN 0 AND 1800)
+);
+INSERT INTO samples_v4 SELECT t_s, device_id, state, tilt_ddeg FROM samples;
+DROP TABLE samples;
+ALTER TABLE samples_v4 RENAME TO samples;
+
+ALTER TABLE minutes ADD COLUMN not_worn_s INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE features (
+    device_id  INTEGER NOT NULL REFERENCES devices(id),
+    t_min      INTEGER NOT NULL,
+    data       BLOB NOT NULL,
+    PRIMARY KEY (device_id, t_min)
+) WITHOUT ROWID;
+";
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
 }
 
 #[cfg(test)]

@@ -76,6 +76,10 @@ pub enum WriteOp {
         outcome: Outcome,
         at_s: i64,
     },
+    /// Seconds already sent whose posture changed (classified again).
+    Relabel(Vec<PostureSecond>),
+    /// Per-second features of each sensor: `(device_id, features)`.
+    Features(Vec<(i64, crate::domain::features::SecondFeatures)>),
     /// A device's calibration changed (learned from walking, or the wizard).
     Calibration {
         device_id: i64,
@@ -188,6 +192,8 @@ pub struct WriterPanicked(pub String);
 #[derive(Default)]
 struct Pending {
     seconds: Vec<PostureSecond>,
+    relabels: Vec<PostureSecond>,
+    features: Vec<(i64, crate::domain::features::SecondFeatures)>,
     recommendations: Vec<ReminderDue>,
     outcomes: Vec<(i64, Outcome, i64)>,
     calibrations: Vec<(i64, Calibration)>,
@@ -201,6 +207,8 @@ struct Pending {
 impl Pending {
     fn is_empty(&self) -> bool {
         self.seconds.is_empty()
+            && self.relabels.is_empty()
+            && self.features.is_empty()
             && self.recommendations.is_empty()
             && self.outcomes.is_empty()
             && self.calibrations.is_empty()
@@ -233,6 +241,8 @@ fn run(
             Ok(op) => {
                 match op {
                     WriteOp::Seconds(mut s) => p.seconds.append(&mut s),
+                    WriteOp::Relabel(mut s) => p.relabels.append(&mut s),
+                    WriteOp::Features(mut f) => p.features.append(&mut f),
                     WriteOp::Recommendation(r) => p.recommendations.push(r),
                     WriteOp::Outcome {
                         shown_at_s,
@@ -355,6 +365,16 @@ fn bound(p: &mut Pending, stats: &mut WriterStats, max: usize) {
         p.seconds.drain(..drop_n);
         stats.rows_dropped += drop_n as u64;
     }
+    // Features and relabels are not the record: while the database
+    // refuses writes, keep only the newest.
+    if p.relabels.len() > max {
+        let n = p.relabels.len() - max;
+        p.relabels.drain(..n);
+    }
+    if p.features.len() > max {
+        let n = p.features.len() - max;
+        p.features.drain(..n);
+    }
 }
 
 fn commit(
@@ -373,6 +393,8 @@ fn commit(
             stats.commits += 1;
             let newest_s = p.seconds.last().map(|s| s.t_s);
             p.seconds.clear();
+            p.relabels.clear();
+            p.features.clear();
             p.recommendations.clear();
             p.outcomes.clear();
             p.calibrations.clear();
@@ -407,6 +429,12 @@ fn write_all(store: &mut Store, p: &Pending, rollups: &mut Rollups) -> Result<us
     let mut inserted = Vec::with_capacity(p.seconds.len());
     let rows = Store::insert_seconds_tx(&tx, &p.seconds, &mut inserted)?;
     rollups.apply(&tx, &mut inserted)?;
+    // After the inserts: a relabel may be for a second of this very batch.
+    rollups.relabel(&tx, &p.relabels)?;
+    Store::put_features_tx(&tx, &p.features)?;
+    if let Some(newest) = p.features.last().map(|(_, f)| f.t_s) {
+        Store::prune_features_tx(&tx, newest - super::features::FEATURES_KEEP_S)?;
+    }
     for r in &p.recommendations {
         Store::insert_recommendation_tx(&tx, r)?;
     }

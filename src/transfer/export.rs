@@ -45,8 +45,10 @@ impl ExportKind {
 }
 
 pub const SAMPLES_HEADER: &str = "t_s,local_time,device,placement,state,tilt_deg";
-pub const MINUTES_HEADER: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s";
-pub const DAYS_HEADER: &str = "date,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_short_s,sit_mid_s,sit_long_s,breaks,longest_streak_s,streaks_over_threshold,mean_tilt_deg,slouch_s,routines_completed";
+pub const MINUTES_HEADER: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s,not_worn_s";
+/// The minutes header before non-wear was a state; such files still restore.
+const MINUTES_HEADER_V1: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s";
+pub const DAYS_HEADER: &str = "date,sitting_s,standing_s,moving_s,lying_s,unknown_s,not_worn_s,sit_short_s,sit_mid_s,sit_long_s,breaks,longest_streak_s,streaks_over_threshold,mean_tilt_deg,slouch_s,routines_completed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -77,6 +79,7 @@ fn state_name(p: Posture) -> &'static str {
         Posture::Standing => "standing",
         Posture::Moving => "walking",
         Posture::Lying => "lying",
+        Posture::NotWorn => "not_worn",
     }
 }
 
@@ -136,13 +139,14 @@ pub fn export(
 fn write_day(out: &mut impl Write, d: &DayFigures) -> std::io::Result<()> {
     writeln!(
         out,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         d.date,
         d.sitting_s,
         d.standing_s,
         d.moving_s,
         d.lying_s,
         d.unknown_s,
+        d.not_worn_s,
         d.sit_short_s,
         d.sit_mid_s,
         d.sit_long_s,
@@ -168,6 +172,9 @@ pub enum Restorable {
 /// Recognises an export by its first line (`None`: not an export).
 pub fn export_kind(first_line: &str) -> Option<ExportKind> {
     let line = first_line.trim_start_matches('\u{feff}').trim_end();
+    if line == MINUTES_HEADER_V1 {
+        return Some(ExportKind::Minutes);
+    }
     ExportKind::ALL.into_iter().find(|k| k.header() == line)
 }
 
@@ -222,9 +229,15 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
         }
         ExportKind::Minutes => {
             let mut v = Vec::new();
-            for_each_row(lines, 12, |n, f| {
-                let mut nums = [0_i64; 11];
-                for (k, idx) in [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].into_iter().enumerate() {
+            let fields = if header.trim_start_matches('\u{feff}').trim_end() == MINUTES_HEADER_V1 {
+                12
+            } else {
+                13
+            };
+            for_each_row(lines, fields, |n, f| {
+                let mut nums = [0_i64; 12];
+                let idxs = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+                for (k, &idx) in idxs.iter().take(fields - 1).enumerate() {
                     nums[k] = f[idx].parse().map_err(|_| {
                         bad(
                             n,
@@ -238,12 +251,12 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
                 if nums[0] % 60 != 0 {
                     return Err(bad(n, "minute_start_s is not on a minute".into()));
                 }
-                let counted: i64 = nums[1..6].iter().sum();
+                let counted: i64 = nums[1..6].iter().sum::<i64>() + nums[11];
                 if counted > 60 || nums[6] > 0 && nums[7] == 0 || nums[7] > 60 || nums[9] > 60 {
                     return Err(bad(n, "more than a minute of seconds".into()));
                 }
-                let mut sums = [0_i64; 10];
-                sums.copy_from_slice(&nums[1..11]);
+                let mut sums = [0_i64; 11];
+                sums.copy_from_slice(&nums[1..12]);
                 v.push(MinuteRollup::from_sums(nums[0] / 60, sums));
                 Ok(())
             })?;
@@ -308,10 +321,24 @@ mod tests {
             parse(csv.as_bytes()),
             Err(ExportError::DaysCannotBeRestored)
         ));
-        let csv = format!("{MINUTES_HEADER}\n120,x,61,0,0,0,0,0,0,0,0,0\n");
+        let csv = format!("{MINUTES_HEADER}\n120,x,61,0,0,0,0,0,0,0,0,0,0\n");
         assert_eq!(
             parse(csv.as_bytes()).unwrap_err().to_string(),
             "line 2: more than a minute of seconds"
         );
+        let csv = format!("{MINUTES_HEADER}\n120,x,30,0,0,0,0,0,0,0,0,0,31\n");
+        assert_eq!(
+            parse(csv.as_bytes()).unwrap_err().to_string(),
+            "line 2: more than a minute of seconds",
+            "not-worn seconds count too"
+        );
+        // A minutes export from before non-wear was a state still restores.
+        let csv = format!("{MINUTES_HEADER_V1}\n120,x,30,0,0,0,0,0,0,0,0,0\n");
+        match parse(csv.as_bytes()) {
+            Ok(Restorable::Minutes(m)) => {
+                assert_eq!((m[0].sitting_s, m[0].not_worn_s), (30, 0));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -158,6 +158,9 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
         tile_ui(ui, "Posture", |ui| {
             let p = live.map_or(Posture::Unknown, |l| l.posture);
             tile_value_ui(ui, "Posture", RichText::new(p.label()).color(color32(p)));
+            if let Some(note) = live.and_then(|l| l.note) {
+                ui.label(note.words());
+            }
         });
         tile_ui(ui, "Trunk tilt", |ui| {
             let text = live

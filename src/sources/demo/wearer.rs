@@ -21,6 +21,8 @@ pub enum Activity {
     Stand,
     Walk,
     Lie,
+    /// The sensors taken off and left on a table.
+    Off,
 }
 
 impl Activity {
@@ -30,6 +32,7 @@ impl Activity {
             Self::Stand => Posture::Standing,
             Self::Walk => Posture::Moving,
             Self::Lie => Posture::Lying,
+            Self::Off => Posture::NotWorn,
         }
     }
 }
@@ -160,6 +163,22 @@ fn gauss(rng: &mut fastrand::Rng) -> f32 {
     (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
 }
 
+/// The jolt of the heel strikes at `cycles` strides into a walk: a damped
+/// ring of the soft tissue when this leg lands (the thigh forward), and a
+/// weaker one when the other leg does half a stride later, in g.
+pub fn heel_strikes(cycles: f32, stride_hz: f32) -> f32 {
+    let ring = |since_s: f32| {
+        if since_s < 0.2 {
+            (TAU * 8.0 * since_s).sin() * (-since_s / 0.05).exp()
+        } else {
+            0.0
+        }
+    };
+    let own = (cycles - 0.25).rem_euclid(1.0) / stride_hz;
+    let other = (cycles - 0.75).rem_euclid(1.0) / stride_hz;
+    0.9 * ring(own) + 0.5 * ring(other)
+}
+
 /// World axes: x forward, y left, z up. Pitch is about y, forward positive.
 const Y_AXIS: Vec3 = Vec3::new(0.0, 1.0, 0.0);
 const X_AXIS: Vec3 = Vec3::new(1.0, 0.0, 0.0);
@@ -187,6 +206,8 @@ pub struct DemoWearer {
     slouch_deg: f32,
     stride_hz: f32,
     fidget_s: u32,
+    /// A seated thigh is never quite still: it drifts and shifts, deg.
+    thigh_drift_deg: f32,
     prev_activity: Option<Activity>,
 }
 
@@ -207,6 +228,7 @@ impl DemoWearer {
             slouch_deg: 0.0,
             stride_hz: 0.95,
             fidget_s: 0,
+            thigh_drift_deg: 0.0,
             prev_activity: None,
         }
     }
@@ -261,6 +283,11 @@ impl DemoWearer {
         }
         if seg.activity == Activity::Sit && self.fidget_s == 0 && self.rng.u32(0..400) == 0 {
             self.fidget_s = 2;
+            self.thigh_drift_deg += gauss(&mut self.rng) * 3.0;
+        }
+        if matches!(seg.activity, Activity::Sit | Activity::Lie) {
+            self.thigh_drift_deg =
+                (self.thigh_drift_deg + gauss(&mut self.rng) * 0.08).clamp(-6.0, 6.0);
         }
         for i in 0..RATE_HZ {
             let sample_t_ms = t_s * 1000 + i64::from(i) * SAMPLE_MS;
@@ -319,7 +346,7 @@ impl DemoWearer {
                     Vec3::default()
                 };
                 (
-                    pitch(90.0 + seg.thigh_offset_deg),
+                    pitch(90.0 + seg.thigh_offset_deg + self.thigh_drift_deg),
                     pitch(-8.0 + self.slouch_deg + sway * 0.3),
                     fidget,
                 )
@@ -331,11 +358,21 @@ impl DemoWearer {
                 (
                     pitch(swing),
                     pitch(4.0 + swing * 0.1),
-                    Vec3::new((2.0 * stride).cos() * 0.08, 0.0, bounce),
+                    Vec3::new(
+                        (2.0 * stride).cos() * 0.08,
+                        0.0,
+                        bounce + heel_strikes(stride / TAU, self.stride_hz),
+                    ),
                 )
             }
+            // On a table: still, at whatever angle it was put down.
+            Activity::Off => (
+                pitch(37.0).mul(&Mat3::from_axis_angle(X_AXIS, 1.1)),
+                pitch(-61.0),
+                Vec3::default(),
+            ),
             Activity::Lie => (
-                pitch(-90.0).mul(&Mat3::from_axis_angle(X_AXIS, 0.1)),
+                pitch(-90.0 + self.thigh_drift_deg).mul(&Mat3::from_axis_angle(X_AXIS, 0.1)),
                 pitch(-90.0),
                 Vec3::default(),
             ),

@@ -1,0 +1,369 @@
+//! Recognising gait from what gait is, before anything is known about how
+//! the sensor sits: a periodic stride (about 0.6–1.6 strides a second) with
+//! impacts at each step. Car and bus vibration (not periodic), fidgeting
+//! (irregular), a jiggling knee (too fast) and pedalling (periodic but
+//! smooth) are not gait. Everything here is orientation-free: the
+//! autocorrelation of the three axes summed does not change when the
+//! sensor is rotated. Method: `docs/posture.md`, "Gait".
+
+use std::collections::VecDeque;
+
+use super::window::{BINS, Window};
+use crate::domain::vector::Vec3;
+
+/// What the stretch of signal around one second looks like.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Motion {
+    /// Periodic stride with impacts: walking, running, stairs.
+    pub gait: bool,
+    /// Periodic swing without impacts: pedalling.
+    pub cyclic: bool,
+    /// The scatter (3×3, per bin) of the slow signal around its mean: for
+    /// a thigh in gait, once the vertical is taken out, its main axis is
+    /// the forward-backward direction.
+    pub scatter: [[f32; 3]; 3],
+    /// Stride period when periodic, seconds.
+    pub period_s: Option<f32>,
+}
+
+/// Thresholds of the detector; defaults in `docs/posture.md`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GaitConfig {
+    /// Shortest and longest stride period looked for, in 100 ms bins.
+    pub min_period_bins: usize,
+    pub max_period_bins: usize,
+    /// Autocorrelation at the stride period at least this (1 = identical).
+    pub min_periodicity: f32,
+    /// RMS of the slow (≤ 5 Hz) signal at least this, g.
+    pub min_swing_g: f32,
+    /// The second itself at least this intensive, g: the seconds just
+    /// before and after a walk are not walking.
+    pub min_intensity_g: f32,
+    /// Mean jolt at least this for impacts, g (sensors at 40 Hz or faster).
+    pub min_impact_g: f32,
+    /// The jolts' autocorrelation at the stride or step at least this.
+    pub min_jolt_periodicity: f32,
+    /// The 90th percentile jolt at least this many times the median.
+    pub min_jolt_peak_ratio: f32,
+    /// Below 40 Hz: roughness of the 10 Hz signal relative to its swing.
+    pub min_roughness: f32,
+}
+
+impl Default for GaitConfig {
+    fn default() -> Self {
+        Self {
+            min_period_bins: 6,
+            max_period_bins: 18,
+            min_periodicity: 0.4,
+            min_swing_g: 0.1,
+            min_intensity_g: 0.08,
+            min_impact_g: 0.03,
+            min_jolt_periodicity: 0.3,
+            min_jolt_peak_ratio: 2.5,
+            min_roughness: 0.35,
+        }
+    }
+}
+
+/// Seconds of signal judged together.
+const SPAN_S: usize = 4;
+
+/// Judges each second over the four seconds around it (two before, one
+/// after), so output lags input by one second.
+#[derive(Clone, Debug, Default)]
+pub struct GaitDetector {
+    cfg: GaitConfig,
+    recent: VecDeque<Window>,
+    /// Index in `recent` of the next second to judge.
+    next: usize,
+}
+
+impl GaitDetector {
+    pub fn new(cfg: GaitConfig) -> Self {
+        Self {
+            cfg,
+            recent: VecDeque::new(),
+            next: 0,
+        }
+    }
+
+    /// Feeds the next window; returns the windows now judged (usually the
+    /// one before this; after a gap, the ones left before it too).
+    pub fn push(&mut self, w: Window, out: &mut Vec<(Window, Motion)>) {
+        if self.recent.back().is_some_and(|b| w.t_s != b.t_s + 1) {
+            self.flush(out);
+        }
+        self.recent.push_back(w);
+        // Judge every second that now has one second after it.
+        while self.next + 1 < self.recent.len() {
+            out.push(self.judge_at(self.next));
+            self.next += 1;
+        }
+        while self.recent.len() > SPAN_S {
+            self.recent.pop_front();
+            self.next -= 1;
+        }
+    }
+
+    /// Judges what is left (end of the data, or a gap).
+    pub fn flush(&mut self, out: &mut Vec<(Window, Motion)>) {
+        while self.next < self.recent.len() {
+            out.push(self.judge_at(self.next));
+            self.next += 1;
+        }
+        self.recent.clear();
+        self.next = 0;
+    }
+
+    fn judge_at(&self, i: usize) -> (Window, Motion) {
+        let end = (i + 2).min(self.recent.len());
+        let start = end.saturating_sub(SPAN_S);
+        let span: Vec<Window> = self.recent.range(start..end).copied().collect();
+        let centre = self.recent[i];
+        (centre, judge(&self.cfg, &span, &centre))
+    }
+}
+
+/// The motion of `centre` from the windows around it.
+pub fn judge(cfg: &GaitConfig, span: &[Window], centre: &Window) -> Motion {
+    let bins: Vec<Vec3> = span.iter().flat_map(|w| w.bins).collect();
+    let n = bins.len();
+    if n < 2 * BINS {
+        return Motion::default();
+    }
+    let mean = bins.iter().fold(Vec3::default(), |a, &b| a + b) * (1.0 / n as f32);
+    let d: Vec<Vec3> = bins.iter().map(|&b| b - mean).collect();
+    let r0 = d.iter().map(|v| v.dot(*v)).sum::<f32>() / n as f32;
+    let swing_g = r0.sqrt();
+    if swing_g < cfg.min_swing_g {
+        return Motion::default();
+    }
+    let max_k = cfg.max_period_bins.min(n - BINS);
+    let r: Vec<f32> = (0..=max_k + 1)
+        .map(|k| {
+            let m = n - k;
+            let s: f32 = (0..m).map(|i| d[i].dot(d[i + k])).sum();
+            s / m as f32 / r0
+        })
+        .collect();
+    let period = stride_period(cfg, &r);
+    let scatter = scatter_of(&d);
+    let Some(period_bins) = period else {
+        return Motion {
+            scatter,
+            ..Motion::default()
+        };
+    };
+    let jolts: Vec<f32> = span.iter().flat_map(|w| w.jolt_g).collect();
+    // The 25 Hz jolts need about two samples per 40 ms to be reliable
+    // under timing jitter; slower sensors are judged by the roughness of
+    // the 10 Hz signal.
+    let impacts = if span.iter().all(|w| w.samples >= 40) {
+        strides_jolt(cfg, &jolts, period_bins)
+    } else {
+        // Too slow to see a heel strike itself, but it leaves a jag in the
+        // 10 Hz signal that a smooth swing does not.
+        let rough = (1..n - 1)
+            .map(|i| {
+                let e = d[i] - (d[i - 1] + d[i + 1]) * 0.5;
+                e.dot(e)
+            })
+            .sum::<f32>()
+            / (n - 2) as f32;
+        rough.sqrt() / swing_g >= cfg.min_roughness
+    };
+    let gait = impacts && centre.intensity_g >= cfg.min_intensity_g;
+    Motion {
+        gait,
+        cyclic: !impacts,
+        scatter,
+        period_s: Some(period_bins as f32 / BINS as f32),
+    }
+}
+
+/// Whether the jolts come with the stride: heel strikes repeat every step
+/// or stride, a bumpy road's jolts at random. Strong enough and periodic.
+fn strides_jolt(cfg: &GaitConfig, jolts: &[f32], period_bins: usize) -> bool {
+    let n = jolts.len();
+    let mean = jolts.iter().sum::<f32>() / n as f32;
+    if mean < cfg.min_impact_g {
+        return false;
+    }
+    let e: Vec<f32> = jolts.iter().map(|j| j - mean).collect();
+    let e0 = e.iter().map(|x| x * x).sum::<f32>() / n as f32;
+    if e0 <= f32::EPSILON {
+        return false;
+    }
+    let at = |k: usize| -> f32 {
+        if k == 0 || k >= n {
+            return 0.0;
+        }
+        let m = n - k;
+        (0..m).map(|i| e[i] * e[i + k]).sum::<f32>() / m as f32 / e0
+    };
+    // A bin either side: a heel strike falls on a bin edge as often as not.
+    let around = |k: usize| at(k.saturating_sub(1)).max(at(k)).max(at(k + 1));
+    let periodic = around(period_bins).max(around(period_bins / 2)) >= cfg.min_jolt_periodicity;
+    // Strikes are short: the strongest bins stand far above the typical
+    // one. A smooth swing's second difference rises and falls gently.
+    let mut sorted = jolts.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    let median = sorted[n / 2].max(1e-6);
+    let top = sorted[n - 1 - n / 10];
+    periodic && top / median >= cfg.min_jolt_peak_ratio
+}
+
+/// The stride period in bins: the highest autocorrelation within the
+/// stride range, provided the signal first fell away (a dip) and its first
+/// repeat is not faster than 2.5 Hz (a jiggling knee repeats every few
+/// bins; a step repeats at 4 bins or more).
+fn stride_period(cfg: &GaitConfig, r: &[f32]) -> Option<usize> {
+    let last = r.len().checked_sub(2)?;
+    let dip = (1..last).find(|&k| r[k] <= r[k - 1] && r[k] <= r[k + 1])?;
+    let first_peak = (dip + 1..=last).find(|&k| r[k] >= r[k - 1] && r[k] >= r[k + 1])?;
+    if first_peak < 4 {
+        return None;
+    }
+    let lo = cfg.min_period_bins;
+    let hi = cfg.max_period_bins.min(last);
+    let (k, rk) = (lo..=hi)
+        .map(|k| (k, r[k]))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let dip_value = r[1..=k].iter().copied().fold(f32::INFINITY, f32::min);
+    (rk >= cfg.min_periodicity && rk - dip_value >= 0.5).then_some(k)
+}
+
+/// The deviations' scatter matrix, per bin.
+fn scatter_of(d: &[Vec3]) -> [[f32; 3]; 3] {
+    let mut c = [[0.0_f32; 3]; 3];
+    for v in d {
+        let a = [v.x, v.y, v.z];
+        for (i, row) in c.iter_mut().enumerate() {
+            for (j, x) in row.iter_mut().enumerate() {
+                *x += a[i] * a[j] / d.len() as f32;
+            }
+        }
+    }
+    c
+}
+
+/// Main eigenvector of a symmetric 3×3 matrix (power iteration).
+pub fn principal(c: &[[f32; 3]; 3]) -> Option<Vec3> {
+    let start = (0..3).max_by(|&a, &b| c[a][a].total_cmp(&c[b][b]))?;
+    let mut v = Vec3::new(c[start][0], c[start][1], c[start][2]).normalized()?;
+    for _ in 0..30 {
+        let next = Vec3::new(
+            c[0][0] * v.x + c[0][1] * v.y + c[0][2] * v.z,
+            c[1][0] * v.x + c[1][1] * v.y + c[1][2] * v.z,
+            c[2][0] * v.x + c[2][1] * v.y + c[2][2] * v.z,
+        );
+        v = next.normalized()?;
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sample::RawSample;
+    use crate::pipeline::window::Windower;
+
+    /// Windows of a signal `f(t_s) -> accel` sampled at `rate_hz`.
+    fn windows(seconds: i64, rate_hz: i64, f: impl Fn(f32) -> Vec3) -> Vec<Window> {
+        let mut w = Windower::new();
+        let mut out = Vec::new();
+        for i in 0..seconds * rate_hz {
+            let t_ms = i * 1000 / rate_hz;
+            out.extend(w.push(RawSample {
+                t_ms,
+                accel_g: f(t_ms as f32 / 1000.0),
+            }));
+        }
+        out.extend(w.flush());
+        out
+    }
+
+    fn motions(ws: Vec<Window>) -> Vec<Motion> {
+        let mut g = GaitDetector::new(GaitConfig::default());
+        let mut out = Vec::new();
+        for w in ws {
+            g.push(w, &mut out);
+        }
+        g.flush(&mut out);
+        out.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// A thigh swinging ±20° at `stride_hz` in the x–z plane, bouncing at
+    /// each step, with a heel strike once a stride.
+    fn walk(stride_hz: f32, strike: bool) -> impl Fn(f32) -> Vec3 {
+        move |t| {
+            let phase = std::f32::consts::TAU * stride_hz * t;
+            let a = 20_f32.to_radians() * phase.sin();
+            // The body bounces at every step, twice a stride.
+            let mut v = Vec3::new(a.sin(), 0.0, a.cos() + 0.25 * (2.0 * phase).sin());
+            // A heel strike rings the soft tissue: a damped 8 Hz jolt.
+            let since_s = (stride_hz * t).fract() / stride_hz;
+            if strike && since_s < 0.2 {
+                let ring = (std::f32::consts::TAU * 8.0 * since_s).sin();
+                v.z += 0.8 * ring * (-since_s / 0.05).exp();
+            }
+            v
+        }
+    }
+
+    #[test]
+    fn a_walk_is_gait_with_its_stride_and_swing_axis() {
+        for rate in [10, 25, 50, 100] {
+            let m = motions(windows(12, rate, walk(0.9, true)));
+            let inner = &m[3..m.len() - 2];
+            assert!(inner.iter().all(|m| m.gait), "{rate} Hz: {inner:?}");
+            let p = inner[2].period_s.unwrap();
+            assert!((p - 1.0 / 0.9).abs() < 0.15, "{p}");
+            let axis = principal(&inner[2].scatter).unwrap();
+            assert!(axis.x.abs() > 0.9, "{axis:?}");
+        }
+    }
+
+    #[test]
+    fn smooth_pedalling_is_cyclic_not_gait() {
+        let m = motions(windows(12, 50, walk(1.2, false)));
+        let inner = &m[3..m.len() - 2];
+        assert!(inner.iter().all(|m| !m.gait && m.cyclic), "{inner:?}");
+    }
+
+    #[test]
+    fn vibration_a_jiggling_knee_and_stillness_are_not_gait() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let noise: Vec<Vec3> = (0..1200)
+            .map(|_| Vec3::new(rng.f32() - 0.5, rng.f32() - 0.5, rng.f32() - 0.5) * 0.6)
+            .collect();
+        let car = windows(12, 100, |t| {
+            Vec3::new(0.0, 0.0, 1.0) + noise[(t * 100.0) as usize % noise.len()]
+        });
+        assert!(motions(car).iter().all(|m| !m.gait && !m.cyclic));
+        let knee = windows(12, 50, |t| {
+            Vec3::new(0.3 * (std::f32::consts::TAU * 4.5 * t).sin(), 0.0, 1.0)
+        });
+        assert!(motions(knee).iter().all(|m| !m.gait && !m.cyclic));
+        let still = windows(12, 25, |_| Vec3::new(0.0, 1.0, 0.0));
+        assert!(motions(still).iter().all(|m| *m == Motion::default()));
+    }
+
+    #[test]
+    fn output_lags_one_second_and_a_gap_flushes() {
+        let ws = windows(6, 25, walk(0.9, true));
+        let mut g = GaitDetector::new(GaitConfig::default());
+        let mut out = Vec::new();
+        g.push(ws[0], &mut out);
+        assert!(out.is_empty());
+        g.push(ws[1], &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0.t_s, ws[0].t_s);
+        let mut later = ws[2];
+        later.t_s += 10;
+        g.push(later, &mut out);
+        assert_eq!(out.len(), 2, "the second before the gap is judged at once");
+        g.flush(&mut out);
+        assert_eq!(out.iter().map(|(w, _)| w.t_s).collect::<Vec<_>>().len(), 3);
+    }
+}

@@ -1,0 +1,623 @@
+//! A sensor's references, learned only from recognised gait: upright (the
+//! mean direction while walking, refined by standing still just after),
+//! and for a thigh its forward direction (the axis it swings along) with
+//! the sign that sitting shows. Repeated gait that disagrees with the
+//! reference replaces it: the sensor slipped, was put on differently, or
+//! the reference was wrong from the start. Every change says from which
+//! second on the stored seconds should be classified again.
+//! Method: `docs/posture.md`, "References" and "Recovery".
+
+use std::collections::VecDeque;
+
+use super::gait::{Motion, principal};
+use crate::domain::features::SecondFeatures;
+use crate::domain::vector::Vec3;
+
+/// The references in use.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Refs {
+    pub upright: Option<Vec3>,
+    /// Unit, perpendicular to `upright`. Its sign is known when
+    /// `forward_signed` is set; otherwise only the axis is.
+    pub forward: Option<Vec3>,
+    pub forward_signed: bool,
+}
+
+/// The references changed: classify again every second from `from_s` on
+/// (`None`: every second kept).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefChange {
+    pub from_s: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReferenceLearner {
+    refs: Refs,
+    /// Since when the current upright is believed (`None`: from the start).
+    since_s: Option<i64>,
+    /// Gait directions that do not fit the reference, newest last.
+    challengers: VecDeque<(i64, Vec3)>,
+    last_agree_s: Option<i64>,
+    gait_mean: Option<Vec3>,
+    /// Still standing just after walking: the refined upright.
+    stand_sum: Vec3,
+    stand_n: u32,
+    /// Scatter of the swing axes (perpendicular to upright).
+    swing: [[f32; 3]; 3],
+    swing_n: u32,
+    /// The forward axis the votes were counted against, and the last gait
+    /// second whose own swing fitted it.
+    committed_axis: Option<Vec3>,
+    axis_ok_s: Option<i64>,
+    /// Since when the committed axis holds (`None`: as long as upright).
+    axis_since_s: Option<i64>,
+    votes: (u32, u32),
+    /// Quiet seconds with the thigh far from upright (one in five), kept
+    /// so they can vote once a forward axis is known.
+    horizontal: VecDeque<Vec3>,
+    horizontal_tick: u32,
+    /// Quiet seconds of the last two minutes: standing that supports a new
+    /// reference.
+    quiet: VecDeque<(i64, Vec3)>,
+    /// A coherent new direction waiting for standing to confirm it.
+    pending: Option<Pending>,
+    /// The gait run in progress, held until it is long enough to teach.
+    run: Vec<(i64, Vec3, [[f32; 3]; 3])>,
+    run_taught: bool,
+}
+
+/// A new upright seen in gait, waiting for the wearer to stand near it
+/// (before, within the last two minutes, or at any time after, until gait
+/// that fits the old reference comes back).
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    upright: Vec3,
+    from_s: Option<i64>,
+    support: u32,
+    /// Quiet seconds about square to it: seated, as a thigh mostly is.
+    seated: u32,
+}
+
+/// Quiet seconds near a new direction that confirm it: people stand
+/// before or after they walk (a door, a crossing, a desk), while after a
+/// bicycle ride the thigh stands far from where it pedalled.
+const SUPPORT_S: u32 = 5;
+/// ...or this many quiet seconds 75–105° from it: half a minute of sitting,
+/// which a pedalling direction (35° from sitting) never gets.
+const SEATED_SUPPORT_S: u32 = 30;
+const SUPPORT_DEG: f32 = 20.0;
+const SUPPORT_WINDOW_S: i64 = 120;
+
+/// Consecutive gait seconds before a run teaches anything.
+const MIN_RUN_S: usize = 6;
+/// Gait seconds that agree with each other before a first reference.
+const LEARN_S: usize = 8;
+/// Disagreeing gait seconds, agreeing with each other, that replace it.
+const CHALLENGE_S: usize = 20;
+/// Challengers older than this are forgotten, s.
+const CHALLENGE_WINDOW_S: i64 = 300;
+/// Gait within this of the reference agrees with it.
+const AGREE_DEG: f32 = 30.0;
+/// A group of gait directions is coherent when all are this close to
+/// their mean.
+const COHERENT_DEG: f32 = 20.0;
+/// Still seconds this close to the walking direction are standing and
+/// refine upright (walking leans the thigh forward a little).
+const STAND_DEG: f32 = 20.0;
+const STAND_MIN_N: u32 = 20;
+/// One horizontal quiet second in this many is kept to vote later, for
+/// up to a day of them.
+const HORIZONTAL_EVERY: u32 = 5;
+const HORIZONTAL_KEEP: usize = 86_400 / HORIZONTAL_EVERY as usize;
+
+/// Weight left of the swing seen so far at each new gait second.
+const SWING_FADE: f32 = 0.97;
+/// A forward axis this far from the one in use replaces it.
+const AXIS_AGREE_DEG: f32 = 30.0;
+/// Swing axes needed for a forward direction.
+const SWING_MIN_N: u32 = 10;
+/// Sitting-like seconds needed to sign the forward direction, and by how
+/// much one side must win.
+const VOTES_MIN: u32 = 300;
+const VOTES_RATIO: u32 = 2;
+const QUIET_G: f32 = 0.1;
+
+impl ReferenceLearner {
+    /// Starts from a stored upright (or none).
+    pub fn new(upright: Option<Vec3>) -> Self {
+        Self {
+            refs: Refs {
+                upright,
+                ..Refs::default()
+            },
+            since_s: None,
+            challengers: VecDeque::new(),
+            last_agree_s: None,
+            gait_mean: upright,
+            stand_sum: Vec3::default(),
+            stand_n: 0,
+            swing: [[0.0; 3]; 3],
+            swing_n: 0,
+            committed_axis: None,
+            axis_ok_s: None,
+            axis_since_s: None,
+            votes: (0, 0),
+            horizontal: VecDeque::new(),
+            horizontal_tick: 0,
+            run: Vec::new(),
+            run_taught: false,
+            quiet: VecDeque::new(),
+            pending: None,
+        }
+    }
+
+    pub fn refs(&self) -> Refs {
+        self.refs
+    }
+
+    /// Feeds one second and its motion; says when the references changed.
+    pub fn push(&mut self, f: &SecondFeatures, m: &Motion) -> Option<RefChange> {
+        if f.not_worn {
+            return None;
+        }
+        if f.gait {
+            return self.gait_second(f.t_s, f.gravity, m);
+        }
+        self.run.clear();
+        self.run_taught = false;
+        let d = f.gravity;
+        let quiet = f.intensity_g < QUIET_G;
+        if quiet && let Some(c) = self.quiet_second(f.t_s, d) {
+            return Some(c);
+        }
+        let gait_mean = self.gait_mean?;
+        let upright = self.refs.upright?;
+        if quiet && d.angle_deg(gait_mean) <= STAND_DEG {
+            self.stand_sum = self.stand_sum + d;
+            self.stand_n += 1;
+            if self.stand_n >= STAND_MIN_N {
+                let refined = self.stand_sum.normalized()?;
+                if refined.angle_deg(upright) > 1.0 {
+                    self.refs.upright = Some(refined);
+                    self.update_forward();
+                }
+            }
+            return None;
+        }
+        let incline = d.angle_deg(upright);
+        if !quiet || !(60.0..=120.0).contains(&incline) {
+            return None;
+        }
+        self.horizontal_second(d, upright)
+    }
+
+    /// A gait second: held until its run is long enough to teach (a
+    /// second or two of fidgeting can look like a stride), then taught.
+    fn gait_second(&mut self, t_s: i64, d: Vec3, m: &Motion) -> Option<RefChange> {
+        let contiguous = self.run.last().is_some_and(|(t, _, _)| t_s == t + 1);
+        if !contiguous {
+            self.run.clear();
+            self.run_taught = false;
+        }
+        self.run.push((t_s, d, m.scatter));
+        if !self.run_taught && self.run.len() < MIN_RUN_S {
+            return None;
+        }
+        self.run_taught = true;
+        let pending: Vec<_> = self.run.drain(..).collect();
+        // Keep the newest, so the next second can tell it follows on.
+        if let Some(&last) = pending.last() {
+            self.run.push(last);
+        }
+        let mut change = None;
+        for (t, d, scatter) in pending {
+            if let Some(c) = self.gait(t, d, &scatter) {
+                change = Some(c);
+            }
+        }
+        change
+    }
+
+    /// A quiet second: kept as possible support for a new direction, and
+    /// counted for the one waiting.
+    fn quiet_second(&mut self, t_s: i64, d: Vec3) -> Option<RefChange> {
+        self.quiet.push_back((t_s, d));
+        while self
+            .quiet
+            .front()
+            .is_some_and(|(t, _)| t_s - t > SUPPORT_WINDOW_S)
+        {
+            self.quiet.pop_front();
+        }
+        let p = self.pending.as_mut()?;
+        let a = d.angle_deg(p.upright);
+        p.support += u32::from(a <= SUPPORT_DEG);
+        p.seated += u32::from((75.0..=105.0).contains(&a));
+        if p.support < SUPPORT_S && p.seated < SEATED_SUPPORT_S {
+            return None;
+        }
+        let p = *p;
+        self.adopt(p.upright, p.from_s);
+        Some(RefChange { from_s: p.from_s })
+    }
+
+    /// A quiet second with the thigh near horizontal: kept, and a vote for
+    /// which side of the swing axis forward is (sitting, mostly).
+    fn horizontal_second(&mut self, d: Vec3, upright: Vec3) -> Option<RefChange> {
+        self.horizontal_tick += 1;
+        if self.horizontal_tick.is_multiple_of(HORIZONTAL_EVERY) {
+            if self.horizontal.len() == HORIZONTAL_KEEP {
+                self.horizontal.pop_front();
+            }
+            self.horizontal.push_back(d);
+        }
+        let axis = self.committed_axis?;
+        let across = (d - upright * d.dot(upright)).normalized()?;
+        let c = across.dot(axis);
+        if c.abs() < 35_f32.to_radians().cos() {
+            return None;
+        }
+        if c > 0.0 {
+            self.votes.0 += 1;
+        } else {
+            self.votes.1 += 1;
+        }
+        let before = self.refs;
+        self.update_forward();
+        let flipped = self.refs.forward_signed
+            && before.forward_signed
+            && self
+                .refs
+                .forward
+                .zip(before.forward)
+                .is_some_and(|(a, b)| a.dot(b) < 0.0);
+        (self.refs.forward_signed != before.forward_signed || flipped).then_some(RefChange {
+            from_s: self.axis_since_s.or(self.since_s),
+        })
+    }
+
+    fn gait(&mut self, t_s: i64, d: Vec3, scatter: &[[f32; 3]; 3]) -> Option<RefChange> {
+        match self.gait_mean {
+            Some(g) if d.angle_deg(g) <= AGREE_DEG => self.agree(t_s, d, g, scatter),
+            _ => {
+                self.challengers.push_back((t_s, d));
+                while self
+                    .challengers
+                    .front()
+                    .is_some_and(|(t, _)| t_s - t > CHALLENGE_WINDOW_S)
+                {
+                    self.challengers.pop_front();
+                }
+                let need = if self.gait_mean.is_none() {
+                    LEARN_S
+                } else {
+                    CHALLENGE_S
+                };
+                if self.challengers.len() < need {
+                    return None;
+                }
+                let mean = self
+                    .challengers
+                    .iter()
+                    .fold(Vec3::default(), |a, (_, v)| a + *v)
+                    .normalized()?;
+                if self
+                    .challengers
+                    .iter()
+                    .any(|(_, v)| v.angle_deg(mean) > COHERENT_DEG)
+                {
+                    // Not one direction: drop the oldest and keep looking.
+                    self.challengers.pop_front();
+                    return None;
+                }
+                // Seconds after the last walk that fitted the old
+                // reference are classified again; a first reference, or
+                // one that never had a walk fit it, applies to them all.
+                let from_s = self.last_agree_s.or(self.since_s);
+                let support = self
+                    .quiet
+                    .iter()
+                    .filter(|(_, q)| q.angle_deg(mean) <= SUPPORT_DEG)
+                    .count() as u32;
+                let seated = self
+                    .quiet
+                    .iter()
+                    .filter(|(_, q)| (75.0..=105.0).contains(&q.angle_deg(mean)))
+                    .count() as u32;
+                if support >= SUPPORT_S || seated >= SEATED_SUPPORT_S {
+                    self.adopt(mean, from_s);
+                    return Some(RefChange { from_s });
+                }
+                self.pending = Some(Pending {
+                    upright: mean,
+                    from_s,
+                    support,
+                    seated,
+                });
+                None
+            }
+        }
+    }
+
+    /// Gait that fits the reference: it follows slowly, and the swing
+    /// teaches the forward axis.
+    fn agree(&mut self, t_s: i64, d: Vec3, g: Vec3, scatter: &[[f32; 3]; 3]) -> Option<RefChange> {
+        self.last_agree_s = Some(t_s);
+        self.challengers.clear();
+        self.pending = None;
+        self.gait_mean = (g * 0.95 + d * 0.05).normalized().or(Some(g));
+        if self.stand_n < STAND_MIN_N {
+            self.refs.upright = self.gait_mean;
+        }
+        let u = self.refs.upright?;
+        // The scatter with the vertical (bounce, heel strikes) taken
+        // out: what is left is the swing. Older walks fade, so a
+        // sensor that turned in the pocket is followed.
+        let mut own = [[0.0; 3]; 3];
+        add_projected(&mut own, scatter, u);
+        if let (Some(a), Some(c)) = (principal(&own), self.committed_axis)
+            && a.dot(c).abs() >= AXIS_AGREE_DEG.to_radians().cos()
+        {
+            self.axis_ok_s = Some(t_s);
+        }
+        for (row, o) in self.swing.iter_mut().zip(own) {
+            for (x, y) in row.iter_mut().zip(o) {
+                *x = *x * SWING_FADE + y;
+            }
+        }
+        self.swing_n += 1;
+        let axis = self.forward_axis();
+        match (axis, self.committed_axis) {
+            (Some(a), None) => {
+                // The first forward axis: the sitting seen before it
+                // votes now.
+                self.committed_axis = Some(a);
+                self.recount_votes();
+                let before = self.refs;
+                self.update_forward();
+                if self.refs.forward_signed && !before.forward_signed {
+                    return Some(RefChange {
+                        from_s: self.axis_since_s.or(self.since_s),
+                    });
+                }
+            }
+            (Some(a), Some(c)) if a.dot(c).abs() < AXIS_AGREE_DEG.to_radians().cos() => {
+                // The sensor turned about the thigh: forward is
+                // elsewhere and sitting must sign it again.
+                // The votes were counted against the old axis: they
+                // still say which way forward is if the axis only
+                // moved, not if the sensor turned right round.
+                if a.dot(c).abs() < 60_f32.to_radians().cos() {
+                    self.votes = (0, 0);
+                } else if a.dot(c) < 0.0 {
+                    self.votes = (self.votes.1, self.votes.0);
+                }
+                self.committed_axis = Some(a);
+                self.update_forward();
+                self.axis_since_s = self.axis_ok_s.or(self.since_s);
+                return Some(RefChange {
+                    from_s: self.axis_since_s,
+                });
+            }
+            // Small changes are followed (the eigenvector's sign
+            // is already aligned with the committed one).
+            (Some(a), Some(_)) => self.committed_axis = Some(a),
+            _ => {}
+        }
+        self.update_forward();
+        None
+    }
+
+    fn adopt(&mut self, upright: Vec3, since_s: Option<i64>) {
+        self.refs = Refs {
+            upright: Some(upright),
+            ..Refs::default()
+        };
+        self.since_s = since_s;
+        self.gait_mean = Some(upright);
+        self.last_agree_s = self.challengers.back().map(|(t, _)| *t);
+        self.challengers.clear();
+        self.pending = None;
+        self.quiet.clear();
+        self.stand_sum = Vec3::default();
+        self.stand_n = 0;
+        self.swing = [[0.0; 3]; 3];
+        self.swing_n = 0;
+        self.committed_axis = None;
+        self.axis_ok_s = None;
+        self.axis_since_s = since_s;
+        self.horizontal.clear();
+        self.votes = (0, 0);
+    }
+
+    fn forward_axis(&self) -> Option<Vec3> {
+        if self.swing_n < SWING_MIN_N {
+            return None;
+        }
+        let u = self.refs.upright?;
+        let a = principal(&self.swing)?;
+        let a = (a - u * a.dot(u)).normalized()?;
+        // An eigenvector's sign is arbitrary: keep the one the votes were
+        // counted against.
+        Some(match self.committed_axis {
+            Some(c) if a.dot(c) < 0.0 => a * -1.0,
+            _ => a,
+        })
+    }
+
+    /// Votes of the kept horizontal seconds (one in five, so each counts
+    /// five) against the committed axis.
+    fn recount_votes(&mut self) {
+        let (Some(axis), Some(u)) = (self.committed_axis, self.refs.upright) else {
+            return;
+        };
+        let mut votes = (0, 0);
+        for d in &self.horizontal {
+            let Some(across) = (*d - u * d.dot(u)).normalized() else {
+                continue;
+            };
+            let c = across.dot(axis);
+            if c >= 35_f32.to_radians().cos() {
+                votes.0 += HORIZONTAL_EVERY;
+            } else if c <= -(35_f32.to_radians().cos()) {
+                votes.1 += HORIZONTAL_EVERY;
+            }
+        }
+        self.votes = votes;
+    }
+
+    fn update_forward(&mut self) {
+        let Some(axis) = self.committed_axis.or_else(|| self.forward_axis()) else {
+            return;
+        };
+        let (pos, neg) = self.votes;
+        let sign = if neg > pos { -1.0 } else { 1.0 };
+        // Signed once one side wins clearly; it stays signed while that
+        // side keeps the majority (a night on the front does not undo a
+        // day of sitting).
+        let same_side = self.refs.forward.is_some_and(|f| f.dot(axis * sign) > 0.0);
+        let signed = pos + neg >= VOTES_MIN
+            && (pos >= VOTES_RATIO * neg
+                || neg >= VOTES_RATIO * pos
+                || self.refs.forward_signed && same_side && pos != neg);
+        self.refs.forward = Some(axis * sign);
+        self.refs.forward_signed = signed;
+    }
+}
+
+/// Adds `P·S·P` to `m`, with `P` the projection off `u`.
+fn add_projected(m: &mut [[f32; 3]; 3], scatter: &[[f32; 3]; 3], u: Vec3) {
+    let uu = [u.x, u.y, u.z];
+    let p = |i: usize, j: usize| f32::from(u8::from(i == j)) - uu[i] * uu[j];
+    for (i, row) in m.iter_mut().enumerate() {
+        for (j, x) in row.iter_mut().enumerate() {
+            let mut v = 0.0;
+            for (k, srow) in scatter.iter().enumerate() {
+                for (l, s) in srow.iter().enumerate() {
+                    v += p(i, k) * s * p(l, j);
+                }
+            }
+            *x += v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UP: Vec3 = Vec3::new(0.0, 0.0, 1.0);
+    const FWD: Vec3 = Vec3::new(1.0, 0.0, 0.0);
+
+    fn sec(t_s: i64, gravity: Vec3, gait: bool, intensity_g: f32) -> SecondFeatures {
+        SecondFeatures {
+            t_s,
+            gravity: gravity.normalized().unwrap(),
+            intensity_g,
+            gait,
+            cyclic: false,
+            not_worn: false,
+        }
+    }
+
+    fn swing() -> Motion {
+        // Swinging along x, bouncing more along z.
+        let mut scatter = [[0.0; 3]; 3];
+        scatter[0][0] = 0.04;
+        scatter[2][2] = 0.09;
+        Motion {
+            gait: true,
+            scatter,
+            ..Motion::default()
+        }
+    }
+
+    /// Stands still for ten seconds, then walks: people stand before and
+    /// after they walk, and that standing confirms a new upright.
+    fn walk(l: &mut ReferenceLearner, t: std::ops::Range<i64>, dir: Vec3) -> Vec<RefChange> {
+        let stand = (t.start - 10..t.start)
+            .filter_map(|s| l.push(&sec(s, dir, false, 0.02), &Motion::default()));
+        let mut changes: Vec<RefChange> = stand.collect();
+        changes.extend(t.filter_map(|t| l.push(&sec(t, dir, true, 0.3), &swing())));
+        changes
+    }
+
+    #[test]
+    fn a_first_walk_teaches_upright_and_applies_to_everything_before() {
+        let mut l = ReferenceLearner::new(None);
+        // A car ride first: vibration, but no gait.
+        for t in 0..600 {
+            assert!(
+                l.push(&sec(t, FWD, false, 0.2), &Motion::default())
+                    .is_none()
+            );
+        }
+        let changes = walk(&mut l, 600..620, UP);
+        assert_eq!(changes, vec![RefChange { from_s: None }]);
+        assert!(l.refs().upright.unwrap().angle_deg(UP) < 0.1);
+    }
+
+    #[test]
+    fn a_slip_is_relearned_within_half_a_minute_of_walking() {
+        let mut l = ReferenceLearner::new(None);
+        walk(&mut l, 0..60, UP);
+        let slipped = Vec3::new(0.0, 1.0, 0.2);
+        let changes = walk(&mut l, 1000..1060, slipped);
+        assert_eq!(changes, vec![RefChange { from_s: Some(59) }]);
+        assert!(l.refs().upright.unwrap().angle_deg(slipped) < 0.5);
+        // Stairs now and then (more flexed) do not move it.
+        let stairs = Vec3::new(0.6, 1.0, 0.2);
+        assert!(walk(&mut l, 2000..2012, stairs).is_empty());
+    }
+
+    #[test]
+    fn forward_is_the_swing_axis_signed_by_where_sitting_lies() {
+        let mut l = ReferenceLearner::new(None);
+        walk(&mut l, 0..60, UP);
+        let r = l.refs();
+        assert!(r.forward.unwrap().dot(FWD).abs() > 0.99);
+        assert!(!r.forward_signed);
+        // Sitting: gravity along -x in this mounting, so forward is -x.
+        let mut change = None;
+        for t in 100..500 {
+            change = change.or(l.push(
+                &sec(t, Vec3::new(-1.0, 0.05, 0.1), false, 0.02),
+                &Motion::default(),
+            ));
+        }
+        assert!(change.is_some());
+        let r = l.refs();
+        assert!(r.forward_signed);
+        assert!(r.forward.unwrap().dot(FWD) < -0.99);
+    }
+
+    #[test]
+    fn standing_after_a_walk_refines_upright() {
+        let mut l = ReferenceLearner::new(None);
+        let flexed = Vec3::new(0.14, 0.0, 0.99); // walking leans ~8° forward
+        walk(&mut l, 0..30, flexed);
+        for t in 30..90 {
+            l.push(&sec(t, UP, false, 0.02), &Motion::default());
+        }
+        assert!(l.refs().upright.unwrap().angle_deg(UP) < 1.0);
+    }
+
+    #[test]
+    fn pedalling_without_standing_near_it_does_not_replace_a_walked_reference() {
+        let mut l = ReferenceLearner::new(None);
+        walk(&mut l, 0..60, UP);
+        let pedal = UP.rotate_about(Vec3::new(0.0, 1.0, 0.0), 55_f32.to_radians());
+        // Ten minutes that look like strides, then standing after getting
+        // off the bicycle, far from where the thigh pedalled.
+        for t in 1000..1600 {
+            assert!(l.push(&sec(t, pedal, true, 0.3), &swing()).is_none());
+        }
+        for t in 1600..1700 {
+            assert!(
+                l.push(&sec(t, UP, false, 0.02), &Motion::default())
+                    .is_none()
+            );
+        }
+        assert!(l.refs().upright.unwrap().angle_deg(UP) < 2.0);
+    }
+}
