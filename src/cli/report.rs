@@ -59,7 +59,11 @@ pub(super) fn report(
         format_duration(f.moving_s),
         format_duration(f.lying_s)
     );
-    println!("  unknown   {:>12}", format_duration(f.unknown_s));
+    println!(
+        "  unknown   {:>12}   not worn {:>12}",
+        format_duration(f.unknown_s),
+        format_duration(f.not_worn_s)
+    );
     println!(
         "  breaks {}   longest streak {}   streaks ≥ {} min: {}   bouts ≥ 30 min: {}",
         f.breaks,

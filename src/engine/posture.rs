@@ -29,6 +29,20 @@ pub(super) fn resume_today(
     let (day_start, day_end) = day_bounds(local_date(now_s));
     let recent = store.seconds_between(day_start.min(now_s - 6 * 3600), now_s + 1)?;
     recorder.pipeline_mut().resume_from(recent);
+    // Each sensor's features since then, so a reference learned after the
+    // restart corrects the seconds before it too. Best effort: without
+    // them only the seconds from now on can be corrected.
+    let devices: Vec<i64> = recorder
+        .pipeline_mut()
+        .calibrations()
+        .map(|(d, _)| d)
+        .collect();
+    for device_id in devices {
+        match store.features_between(device_id, day_start.min(now_s - 6 * 3600), now_s + 1) {
+            Ok(f) => recorder.pipeline_mut().resume_features(device_id, &f),
+            Err(e) => tracing::warn!("features of device {device_id} not read: {e}"),
+        }
+    }
     for s in store.routine_sessions_between(day_start, day_end)? {
         recorder
             .pipeline_mut()

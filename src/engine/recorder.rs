@@ -83,6 +83,11 @@ impl Recorder {
         // After the seconds they correct: the writer applies them in order.
         if !o.relabels.is_empty() {
             self.summary.relabelled += o.relabels.len() as u64;
+            for (r, was) in o.relabels.iter().zip(&o.relabelled_from) {
+                let now = u64::from(r.state == Posture::Sitting);
+                let before = u64::from(*was == Posture::Sitting);
+                self.summary.sitting_s = (self.summary.sitting_s + now).saturating_sub(before);
+            }
             let _ = self.writer.send(WriteOp::Relabel(o.relabels.clone()));
         }
         if !o.features.is_empty() {

@@ -178,6 +178,7 @@ impl Pipeline {
             if let Ok(i) = self.emitted.binary_search_by_key(&r.t_s, |s| s.t_s) {
                 let e = &mut self.emitted[i];
                 if e.state != r.state || e.device_id != r.device_id {
+                    out.relabelled_from.push(e.state);
                     e.state = r.state;
                     e.device_id = r.device_id;
                     out.relabels.push(*e);
@@ -231,6 +232,7 @@ impl FinalSeconds {
         for s in out.seconds.drain(..) {
             self.seconds.entry(s.t_s).or_insert(s);
         }
+        out.relabelled_from.clear();
         for r in out.relabels.drain(..) {
             if let Some(e) = self.seconds.get_mut(&r.t_s) {
                 *e = r;

@@ -102,6 +102,8 @@ pub struct PipelineOutput {
     /// Seconds already handed on whose posture changed: the references
     /// were learned or corrected, or the sensor turned out not to be worn.
     pub relabels: Vec<PostureSecond>,
+    /// The posture each relabelled second had before (same order).
+    pub relabelled_from: Vec<Posture>,
     /// Each sensor's features of the seconds judged (and of seconds whose
     /// features changed), to be kept for classifying again after a restart.
     pub features: Vec<(i64, SecondFeatures)>,
@@ -116,6 +118,7 @@ impl PipelineOutput {
         self.reminders.clear();
         self.live = None;
         self.relabels.clear();
+        self.relabelled_from.clear();
         self.features.clear();
         self.note = None;
     }
