@@ -123,8 +123,12 @@ impl Pipeline {
         };
         let start = ch.history.index_from(from_s);
         let mut hold = BackHold::default();
-        let classifier = ch.classifier.clone();
-        for (f, c) in ch.history.items.range_mut(start..) {
+        let super::Channel {
+            history,
+            classifier,
+            ..
+        } = ch;
+        for (f, c) in history.items.range_mut(start..) {
             *c = classifier.reclassify(f, &mut hold);
         }
         let first_s = ch.history.items.get(start).map(|(f, _)| f.t_s);

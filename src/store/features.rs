@@ -58,8 +58,10 @@ impl Store {
         tx: &Transaction<'_>,
         before_s: i64,
     ) -> Result<usize, StoreError> {
+        // Per device, so the primary key (device_id, t_min) finds the old
+        // minutes instead of a scan at every commit.
         Ok(tx.execute(
-            "DELETE FROM features WHERE t_min < ?1",
+            "DELETE FROM features WHERE device_id IN (SELECT id FROM devices) AND t_min < ?1",
             [before_s.div_euclid(60)],
         )?)
     }

@@ -157,7 +157,7 @@ pub fn random_mounting(rng: &mut fastrand::Rng) -> Mat3 {
 }
 
 /// Standard normal deviate (Box–Muller), enough for sensor noise.
-fn gauss(rng: &mut fastrand::Rng) -> f32 {
+pub fn gauss(rng: &mut fastrand::Rng) -> f32 {
     let u1 = rng.f32().max(1e-7);
     let u2 = rng.f32();
     (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()

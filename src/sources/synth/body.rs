@@ -16,7 +16,7 @@ use super::{Act, DayPlan, Gait, Segment, Vehicle};
 use crate::domain::posture::Posture;
 use crate::domain::sample::RawSample;
 use crate::domain::vector::{Mat3, Vec3};
-use crate::sources::demo::wearer::random_mounting;
+use crate::sources::demo::wearer::{gauss, random_mounting};
 
 /// Acti-Motus's thigh convention: x along the thigh towards the hip, z
 /// into the thigh (front of the thigh along -z), y to the wearer's left.
@@ -36,12 +36,6 @@ const G_MS2: f32 = 9.81;
 
 fn rot(axis: Vec3, deg: f32) -> Mat3 {
     Mat3::from_axis_angle(axis, deg.to_radians())
-}
-
-fn gauss(rng: &mut fastrand::Rng) -> f32 {
-    let u1 = rng.f32().max(1e-7);
-    let u2 = rng.f32();
-    (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
 }
 
 /// A damped ring (heel strike, a pothole), `since_s` after it began.
