@@ -370,6 +370,17 @@ fn a_sensor_left_on_the_desk_shows_not_worn_ends_the_streak_and_never_reminds() 
     h.get_by_label_contains("The sensor seems not to be worn");
     h.get_by_label("Sitting streak: none");
     assert!(h.query_by_label_contains("Time to get up").is_none());
+    // Today's totals count the time off the wearer once it is committed.
+    step_until(&mut h, "not-worn total", |h| {
+        h.state()
+            .model()
+            .figures
+            .as_ref()
+            .is_some_and(|r| r.not_worn_s > 0)
+    });
+    h.step();
+    // The legend names the state; the totals add a row for it.
+    assert_eq!(h.query_all_by_label("Not worn").count(), 2);
     drop(h);
     let conn = rusqlite::Connection::open(&db).unwrap();
     let reminders: i64 = conn

@@ -238,6 +238,13 @@ fn totals_ui(ui: &mut Ui, model: &TodayModel) {
             ui.weak("Streaks over an hour");
             ui.label(RichText::new(r.streaks_over_threshold.to_string()).strong());
             ui.end_row();
+            // Only on days the sensor was taken off: an always-zero row
+            // would be noise on every other day.
+            if r.not_worn_s > 0 {
+                ui.weak("Not worn");
+                ui.label(RichText::new(format_duration(r.not_worn_s)).strong());
+                ui.end_row();
+            }
         });
 }
 
