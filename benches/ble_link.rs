@@ -54,6 +54,7 @@ fn engine(db: &Path) -> Engine {
             demo_start_s: 0,
             ble: Some(sitless::sources::ble::system_clock()),
             page_limit: None,
+            desktop_session: false,
         },
         Arc::new(|| {}),
     )

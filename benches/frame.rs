@@ -42,6 +42,7 @@ fn bench(c: &mut Criterion) {
             demo_start_s: START_S,
             ble: None,
             page_limit: None,
+            desktop_session: false,
         },
         Arc::new(|| {}),
     )

@@ -163,6 +163,7 @@ fn bench(c: &mut Criterion) {
                     demo_start_s: 0,
                     ble: None,
                     page_limit: None,
+                    desktop_session: false,
                 },
                 Arc::new(|| {}),
             )

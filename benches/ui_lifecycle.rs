@@ -33,6 +33,7 @@ fn options(db: &Path) -> EngineOptions {
         demo_start_s: START_S,
         ble: None,
         page_limit: None,
+        desktop_session: false,
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod charts;
 pub mod cli;
+pub mod desktop;
 pub mod domain;
 pub mod engine;
 pub mod eval;

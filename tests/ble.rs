@@ -4,6 +4,8 @@
 
 #[path = "support/bus.rs"]
 mod bus;
+#[path = "support/desktop_fakes.rs"]
+mod desktop_fakes;
 #[path = "support/fake_bluez.rs"]
 mod fake_bluez;
 
@@ -396,4 +398,40 @@ fn forget_goes_through_the_writer_and_a_second_forget_says_so() {
         "{}",
         stderr(&again)
     );
+}
+
+#[test]
+fn after_the_machine_wakes_a_sensor_is_reconnected_at_once_not_after_the_backoff() {
+    let (bus, fake, _dir, db) = paired_sitless(20.0);
+    // logind on the same private system bus as BlueZ.
+    let login = desktop_fakes::logind(&bus.address, false);
+    let child = record(&bus, &db, 120);
+    wait_until("streaming", Duration::from_secs(10), || {
+        fake.is_connected(SITLESS)
+    });
+    // The sensor goes out of range for 16 s and comes back without
+    // advertising. The link's attempts fail at about 1, 3, 7 and 15 s; the
+    // next would be 16 s later.
+    fake.set_silent(SITLESS, true);
+    fake.drop_link(SITLESS, Duration::from_secs(16));
+    std::thread::sleep(Duration::from_millis(16_500));
+    assert!(!fake.is_connected(SITLESS), "reconnected before the wake");
+    desktop_fakes::prepare_for_sleep(&login, true);
+    desktop_fakes::prepare_for_sleep(&login, false);
+    let woke = Instant::now();
+    wait_until("reconnected after the wake", Duration::from_secs(8), || {
+        fake.is_connected(SITLESS)
+    });
+    eprintln!(
+        "FIGURE reconnected {} ms after the wake (the backoff had ~14 s to go)",
+        woke.elapsed().as_millis()
+    );
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let out = finish(child);
+    let s = link_summary(&out, SITLESS);
+    assert_eq!(s["lost"], 0, "{out}");
 }

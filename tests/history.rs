@@ -425,6 +425,7 @@ fn history_app(db: &Path) -> SitlessApp {
             demo_start_s: START_S,
             ble: None,
             page_limit: None,
+            desktop_session: false,
         },
         Arc::new(|| {}),
     )

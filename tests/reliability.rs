@@ -325,6 +325,7 @@ fn demo_options(db: &Path, speed: f64) -> EngineOptions {
         demo_start_s: START_S,
         ble: None,
         page_limit: None,
+        desktop_session: false,
     }
 }
 

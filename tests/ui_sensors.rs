@@ -61,6 +61,7 @@ fn sensors_view_flow(bus_address: &str) {
             demo_start_s: 0,
             ble: Some(sitless::sources::ble::system_clock()),
             page_limit: None,
+            desktop_session: false,
         },
         Arc::new(|| {}),
     )

@@ -53,6 +53,7 @@ fn app_paced(script: DemoScript, db: &std::path::Path, pace: Option<PaceClock>) 
             demo_start_s: START_S,
             ble: None,
             page_limit: None,
+            desktop_session: false,
         },
         Arc::new(|| {}),
     )
@@ -391,4 +392,43 @@ fn a_sensor_left_on_the_desk_shows_not_worn_ends_the_streak_and_never_reminds() 
         .query_row("SELECT sum(not_worn_s) FROM minutes", [], |r| r.get(0))
         .unwrap();
     assert!(not_worn > 25 * 60, "{not_worn} s not worn in the rollups");
+}
+
+#[test]
+fn the_autostart_switch_writes_and_removes_the_entry_and_keep_running_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    let config_home = dir.path().join("config");
+    let autostart = sitless::desktop::autostart::Autostart::in_config(&config_home);
+    let script = DemoScript::from_segments(vec![Segment::new(Activity::Walk, 60)]);
+    let mut app = app_with(script, &db).with_autostart(Some(autostart.clone()));
+    app.set_tray_available(true);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 900.0))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    step_until(&mut h, "the stored settings", |h| {
+        h.state().state().settings.is_some()
+    });
+    h.get_by_label("Settings").click();
+    h.run_steps(2);
+    let switch = "Start Sitless when I log in (in the tray)";
+    h.get_by_label(switch).click();
+    step_until(&mut h, "the entry written", |_| autostart.enabled());
+    let text = std::fs::read_to_string(autostart.file()).unwrap();
+    assert!(text.contains(" --background"), "{text}");
+    h.run_steps(2);
+    h.get_by_label(switch).click();
+    step_until(&mut h, "the entry removed", |_| !autostart.enabled());
+
+    // Closing the window: quit instead of keeping running, saved.
+    h.get_by_label("quits Sitless").click();
+    h.run_steps(2);
+    h.get_by_label("Save settings").click();
+    step_until(&mut h, "keep_running off", |h| {
+        h.state()
+            .state()
+            .settings
+            .as_ref()
+            .is_some_and(|s| !s.keep_running)
+    });
 }

@@ -1,14 +1,21 @@
 //! The eframe application: owns the engine, folds its events into the
 //! model, shows the views and sends what they ask for.
 
+pub mod desk;
 mod shell;
 
+use std::cell::RefCell;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 
 pub use shell::{PROCESS_START, Shell};
 
+use crate::desktop::DeskRequest;
+use crate::desktop::tray::TrayView;
 use crate::domain::config::Config;
+use crate::domain::reminder::MOVEMENT_BREAK;
+use crate::engine::notify::Action as NotifyAction;
 use crate::engine::protocol::{Command, UiEvent};
 use crate::engine::{Engine, EngineOptions};
 use crate::routines::catalog::Catalog;
@@ -17,7 +24,7 @@ use crate::sources::demo::pacer::DemoOptions;
 use crate::ui::history::{HistoryAction, HistoryModel, history_ui};
 use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
 use crate::ui::sensors::{SensorAction, SensorsModel, sensors_ui};
-use crate::ui::settings::settings_ui;
+use crate::ui::settings::{DeskStatus, settings_ui};
 use crate::ui::state::AppState;
 use crate::ui::today::{sensor_status_ui, today_ui};
 use crate::ui::{TodayModel, UiAction};
@@ -26,6 +33,8 @@ pub struct WindowOptions {
     pub db: PathBuf,
     pub demo: Option<DemoOptions>,
     pub config: Config,
+    /// Start in the tray, without a window (autostart at login).
+    pub background: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +59,25 @@ pub struct SitlessApp {
     settings_draft: Option<crate::domain::settings::Settings>,
     /// The clock for "today" when no sensor data says otherwise.
     wall_clock: Box<dyn Fn() -> i64 + Send + Sync>,
+    /// The window's clock at its last frame (kept while in the tray).
+    ui_time_s: f64,
+    /// A routine asked for from the tray or a notification, started at
+    /// the next frame (the player runs on the window's clock).
+    pending_start: Option<UiAction>,
+    /// The autostart entry, where there is a home folder.
+    autostart: Option<crate::desktop::autostart::Autostart>,
+    /// A write or removal of it in progress: its result.
+    autostart_job: Option<std::sync::mpsc::Receiver<Result<bool, String>>>,
+    /// What the Settings view's Desktop section shows.
+    desk_status: DeskStatus,
+}
+
+/// What the app does with a tray or notification request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeskOutcome {
+    Done,
+    ShowWindow,
+    Quit,
 }
 
 impl SitlessApp {
@@ -72,7 +100,13 @@ impl SitlessApp {
             player: None,
             settings_draft: None,
             wall_clock: Box::new(wall_clock),
+            ui_time_s: 0.0,
+            pending_start: None,
+            autostart: None,
+            autostart_job: None,
+            desk_status: DeskStatus::default(),
         }
+        .with_autostart(crate::desktop::autostart::Autostart::from_env())
     }
 
     pub fn state(&self) -> &AppState {
@@ -104,6 +138,123 @@ impl SitlessApp {
         self.state.latest_t_s.unwrap_or_else(|| (self.wall_clock)())
     }
 
+    /// Folds every waiting engine event into the models, never blocking.
+    /// `ctx` is the window's (`None` in the tray: charts are not kept).
+    /// Returns true when a notification's button asks for the window.
+    pub fn pump(&mut self, ctx: Option<&egui::Context>) -> bool {
+        let now = self.ui_time_s;
+        let mut wants_window = false;
+        while let Some(event) = self.engine.try_recv() {
+            self.state.apply(&event);
+            match event {
+                UiEvent::Ble(e) => self.sensors.apply(e, now),
+                UiEvent::Calibrated { placement, result } => {
+                    self.sensors.calibrated(placement, result);
+                }
+                UiEvent::HistoryChart(req, chart) => {
+                    if let Some(ctx) = ctx {
+                        self.history.on_chart(ctx, req, chart);
+                    }
+                }
+                UiEvent::Summary(v) => self.history.on_summary(*v),
+                UiEvent::Exported(r) => self.history.on_exported(r),
+                UiEvent::Committed { newest_s } => {
+                    self.history.on_commit();
+                    self.model.apply(ctx, UiEvent::Committed { newest_s });
+                }
+                UiEvent::NotificationAction { shown_at_s, action } => {
+                    wants_window |= self.on_notification_action(shown_at_s, action);
+                }
+                other => self.model.apply(ctx, other),
+            }
+        }
+        wants_window
+    }
+
+    /// A button on the reminder's notification: true if it needs the window.
+    fn on_notification_action(&mut self, shown_at_s: i64, action: NotifyAction) -> bool {
+        match action {
+            NotifyAction::Snooze { minutes } => {
+                self.model.card = None;
+                self.engine.send(Command::Snooze {
+                    shown_at_s,
+                    minutes,
+                });
+                false
+            }
+            NotifyAction::Start { routine } => {
+                let card = self.model.card.clone().filter(|c| c.at_s == shown_at_s);
+                self.pending_start = Some(UiAction::StartRoutine { routine, card });
+                true
+            }
+            NotifyAction::Open => true,
+        }
+    }
+
+    /// What the tray or a notification asks. Snoozing and pausing act at
+    /// once; Start is played as soon as the window's first frame runs.
+    pub fn on_desk(&mut self, req: &DeskRequest) -> DeskOutcome {
+        match req {
+            DeskRequest::Open => DeskOutcome::ShowWindow,
+            DeskRequest::StartRecommended => {
+                let card = self.model.card.clone();
+                let routine = card
+                    .as_ref()
+                    .map_or_else(|| MOVEMENT_BREAK.to_owned(), |c| c.routine.clone());
+                self.pending_start = Some(UiAction::StartRoutine { routine, card });
+                DeskOutcome::ShowWindow
+            }
+            DeskRequest::Snooze { minutes } => {
+                let shown_at_s = self.model.card.take().map_or(self.now_s(), |c| c.at_s);
+                self.engine.send(Command::Snooze {
+                    shown_at_s,
+                    minutes: *minutes,
+                });
+                DeskOutcome::Done
+            }
+            DeskRequest::Pause(p) => {
+                self.engine.send(Command::PauseReminders(Some(*p)));
+                DeskOutcome::Done
+            }
+            DeskRequest::Resume => {
+                self.engine.send(Command::PauseReminders(None));
+                DeskOutcome::Done
+            }
+            DeskRequest::Quit => DeskOutcome::Quit,
+        }
+    }
+
+    /// What the tray shows now.
+    pub fn tray_view(&self) -> TrayView {
+        desk::tray_view(self)
+    }
+
+    /// Where the autostart entry is (a test's folder, or none).
+    #[must_use]
+    pub fn with_autostart(mut self, a: Option<crate::desktop::autostart::Autostart>) -> Self {
+        self.desk_status.autostart = a
+            .as_ref()
+            .map(crate::desktop::autostart::Autostart::enabled);
+        self.autostart = a;
+        self
+    }
+
+    /// A tray icon is up (the Settings view offers "keep running").
+    pub fn set_tray_available(&mut self, on: bool) {
+        self.desk_status.tray = on;
+    }
+
+    /// The engine, for a one-off notice.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A new window: the old one's textures went with it.
+    pub fn forget_textures(&mut self) {
+        self.model.forget_textures();
+        self.history.forget_textures();
+    }
+
     /// One frame: drain events (never blocking), draw, act.
     #[allow(
         clippy::too_many_lines,
@@ -112,21 +263,25 @@ impl SitlessApp {
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let now = ctx.input(|i| i.time);
-        while let Some(event) = self.engine.try_recv() {
-            self.state.apply(&event);
-            match event {
-                UiEvent::Ble(e) => self.sensors.apply(e, now),
-                UiEvent::Calibrated { placement, result } => {
-                    self.sensors.calibrated(placement, result);
+        self.ui_time_s = now;
+        if self.pump(Some(&ctx)) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
+        if let Some(start) = self.pending_start.take() {
+            self.act(start, &ctx);
+        }
+        self.desk_status.do_not_disturb = self.state.do_not_disturb;
+        self.desk_status.notification_buttons = self.state.notification_buttons;
+        if let Some(job) = &self.autostart_job
+            && let Ok(r) = job.try_recv()
+        {
+            self.autostart_job = None;
+            match r {
+                Ok(on) => {
+                    self.desk_status.autostart = Some(on);
+                    self.desk_status.autostart_error = None;
                 }
-                UiEvent::HistoryChart(req, chart) => self.history.on_chart(&ctx, req, chart),
-                UiEvent::Summary(v) => self.history.on_summary(*v),
-                UiEvent::Exported(r) => self.history.on_exported(r),
-                UiEvent::Committed { newest_s } => {
-                    self.history.on_commit();
-                    self.model.apply(&ctx, UiEvent::Committed { newest_s });
-                }
-                other => self.model.apply(&ctx, other),
+                Err(e) => self.desk_status.autostart_error = Some(e),
             }
         }
         let catalog = Catalog::builtin();
@@ -229,7 +384,7 @@ impl SitlessApp {
                                 let draft = self
                                     .settings_draft
                                     .get_or_insert_with(|| saved.cloned().unwrap_or_default());
-                                settings_ui(ui, draft, saved)
+                                settings_ui(ui, draft, saved, &self.desk_status)
                             }
                         }
                     })
@@ -263,10 +418,11 @@ impl SitlessApp {
     }
 
     /// Ends the player and records what was done, finished or not.
-    fn close_player(&mut self) {
+    pub(crate) fn close_player(&mut self) {
         if let Some(active) = self.player.take() {
             let session = active.session(self.now_s());
             self.engine.send(Command::RoutineDone(session));
+            self.engine.send(Command::RoutinePlaying(false));
         }
     }
 
@@ -296,6 +452,7 @@ impl SitlessApp {
             UiAction::SaveSettings(s) => {
                 self.engine.send(Command::Settings(s));
             }
+            UiAction::SetAutostart(on) => self.set_autostart(on, ctx),
             UiAction::StartRoutine { routine, card } => {
                 let Some(r) = Catalog::builtin().routine(&routine) else {
                     return;
@@ -304,6 +461,10 @@ impl SitlessApp {
                     self.model.card = None;
                     self.engine.send(Command::Started { shown_at_s: c.at_s });
                 }
+                tracing::info!("playing {}", r.name);
+                // A routine already playing is recorded before the new one.
+                self.close_player();
+                self.engine.send(Command::RoutinePlaying(true));
                 self.player = Some(ActivePlayer {
                     player: Player::new(r, ctx.input(|i| i.time)),
                     started_at_s: self.now_s(),
@@ -317,6 +478,31 @@ impl SitlessApp {
 }
 
 impl SitlessApp {
+    /// Writes or removes the autostart entry on a thread of its own (a
+    /// home folder on a network share can be slow); the switch follows
+    /// when it is done.
+    fn set_autostart(&mut self, on: bool, ctx: &egui::Context) {
+        let Some(a) = self.autostart.clone() else {
+            return;
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sitless-autostart".into())
+            .spawn(move || {
+                let r = std::env::current_exe()
+                    .and_then(|exe| a.set(on, &exe))
+                    .map(|()| on)
+                    .map_err(|e| format!("Could not change {}: {e}", a.file().display()));
+                let _ = tx.send(r);
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.autostart_job = Some(rx),
+            Err(e) => self.desk_status.autostart_error = Some(format!("Could not start: {e}")),
+        }
+    }
+
     /// Records a routine still playing, then stops the engine and waits for
     /// its last commit (on the shell's stop thread, never the window's).
     pub fn shutdown(&mut self) -> Result<(), crate::store::writer::WriterPanicked> {
@@ -332,14 +518,11 @@ impl Drop for SitlessApp {
     }
 }
 
+/// The window, and the tray: closing the window keeps the engine (and its
+/// reminders) running where a tray exists; the tray's Open makes a new
+/// window (eframe returns from `run_native` when a window closes and keeps
+/// its event loop for the next one).
 pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
-    let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Sitless")
-            .with_inner_size([980.0, 720.0])
-            .with_min_inner_size([560.0, 420.0]),
-        ..Default::default()
-    };
     let engine_opts = EngineOptions {
         db: opts.db.clone(),
         demo: opts.demo.clone(),
@@ -347,17 +530,128 @@ pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
         demo_start_s: crate::sources::demo::default_demo_start(),
         ble: Some(crate::sources::ble::system_clock()),
         page_limit: None,
+        desktop_session: true,
     };
+    let bell = desk::Doorbell::new();
+    let (req_tx, requests) = std::sync::mpsc::sync_channel(16);
+    let tray = match crate::desktop::tray::Tray::start(req_tx, bell.waker()) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::info!("{e}; closing the window quits");
+            None
+        }
+    };
+    let mut shell = Shell::start_with(
+        engine_opts,
+        bell.waker(),
+        Arc::new(|| chrono::Utc::now().timestamp()),
+    );
+    shell.tray_available = tray.is_some();
+    let shell = Rc::new(RefCell::new(shell));
+    let desk = Rc::new(RefCell::new(desk::Desk {
+        tray,
+        requests,
+        bell: bell.clone(),
+        wakeups: 0,
+    }));
+    let mut show_window = !(opts.background && desk.borrow().tray.is_some());
+    loop {
+        if show_window {
+            open_window(&shell, &desk)?;
+            bell.detach();
+        }
+        let mut sh = shell.borrow_mut();
+        if sh.stopped() || sh.problem().is_some() || !sh.tray_available {
+            sh.quit_now();
+            return Ok(());
+        }
+        // Closed to the tray: until Open or Quit.
+        let next = loop {
+            sh.poll_background();
+            if sh.problem().is_some() {
+                break desk::Background::Reopen;
+            }
+            match sh.app_mut() {
+                Some(app) => break desk::background_loop(app, &mut desk.borrow_mut()),
+                None => {
+                    bell.wait(std::time::Duration::from_secs(1));
+                }
+            }
+        };
+        match next {
+            desk::Background::Reopen => show_window = true,
+            desk::Background::Quit => {
+                sh.quit_now();
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn open_window(shell: &Rc<RefCell<Shell>>, desk: &Rc<RefCell<desk::Desk>>) -> anyhow::Result<()> {
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Sitless")
+            .with_app_id(crate::desktop::APP_ID)
+            .with_inner_size([980.0, 720.0])
+            .with_min_inner_size([560.0, 420.0]),
+        ..Default::default()
+    };
+    let (shell, desk) = (shell.clone(), desk.clone());
+    let opened = std::time::Instant::now();
     eframe::run_native(
         "Sitless",
         native,
         Box::new(move |cc| {
-            Ok(Box::new(Shell::start(
-                engine_opts,
-                &cc.egui_ctx,
-                Arc::new(|| chrono::Utc::now().timestamp()),
-            )))
+            desk.borrow().bell.attach(cc.egui_ctx.clone());
+            if let Some(app) = shell.borrow_mut().app_mut() {
+                app.forget_textures();
+            }
+            Ok(Box::new(Window {
+                shell,
+                desk,
+                opened: Some(opened),
+            }))
         }),
     )
     .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
+}
+
+/// One window's life; the shell and the tray outlive it.
+struct Window {
+    shell: Rc<RefCell<Shell>>,
+    desk: Rc<RefCell<desk::Desk>>,
+    /// When the window was asked for, until its first frame (logged).
+    opened: Option<std::time::Instant>,
+}
+
+impl eframe::App for Window {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let mut shell = self.shell.borrow_mut();
+        let mut desk = self.desk.borrow_mut();
+        while let Ok(req) = desk.requests.try_recv() {
+            let outcome = shell
+                .app_mut()
+                .map_or(DeskOutcome::Quit, |app| app.on_desk(&req));
+            match outcome {
+                DeskOutcome::ShowWindow => {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+                }
+                DeskOutcome::Quit if req == DeskRequest::Quit => shell.quit(&ctx),
+                DeskOutcome::Quit | DeskOutcome::Done => {}
+            }
+        }
+        shell.ui_root(ui);
+        if let Some(app) = shell.app() {
+            desk.show(app);
+        }
+        if let Some(t) = self.opened.take() {
+            tracing::info!(
+                "window's first frame {} ms after it was asked for",
+                t.elapsed().as_millis()
+            );
+        }
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
 use super::SitlessApp;
+use crate::engine::protocol::Waker;
 use crate::engine::{Engine, EngineOptions};
 use crate::ui::startup::{StartupAction, StartupProblem, path_beside, startup_problem_ui};
 
@@ -36,6 +37,10 @@ pub struct Shell {
     state: ShellState,
     opts: EngineOptions,
     wall_clock: WallClock,
+    /// Wakes the window or the tray loop when the engine has news.
+    waker: Waker,
+    /// A tray icon is up, so closing the window may keep recording.
+    pub tray_available: bool,
     first_frame_logged: bool,
     /// The stop thread, joined when the shell goes (after the window).
     stopper: Option<JoinHandle<()>>,
@@ -45,14 +50,62 @@ impl Shell {
     /// Starts the engine in the background; the first frames show
     /// "Starting…".
     pub fn start(opts: EngineOptions, ctx: &egui::Context, wall_clock: WallClock) -> Self {
-        let state = spawn_start(opts.clone(), None, ctx);
+        let ctx = ctx.clone();
+        Self::start_with(opts, Arc::new(move || ctx.request_repaint()), wall_clock)
+    }
+
+    /// Starts with `waker` as the engine's way to say it has news (the
+    /// desktop's doorbell: the window, or the tray loop).
+    pub fn start_with(opts: EngineOptions, waker: Waker, wall_clock: WallClock) -> Self {
+        let state = spawn_start(opts.clone(), None, waker.clone());
         Self {
             state,
             opts,
             wall_clock,
+            waker,
+            tray_available: false,
             first_frame_logged: false,
             stopper: None,
         }
+    }
+
+    pub fn app_mut(&mut self) -> Option<&mut SitlessApp> {
+        match &mut self.state {
+            ShellState::Running(app) => Some(app),
+            _ => None,
+        }
+    }
+
+    /// Quits from the tray, with no window: stops the engine here, on the
+    /// main thread, which has nothing else to do.
+    pub fn quit_now(&mut self) {
+        match std::mem::replace(&mut self.state, ShellState::Stopped) {
+            ShellState::Running(mut app) => {
+                if let Err(e) = app.shutdown() {
+                    tracing::error!("{e}");
+                }
+            }
+            ShellState::Starting(rx) => {
+                if let Ok((_, Ok(mut engine))) = rx.recv()
+                    && let Err(e) = engine.stop()
+                {
+                    tracing::error!("{e}");
+                }
+            }
+            ShellState::Stopping(rx) => {
+                let _ = rx.recv();
+            }
+            ShellState::Problem(_) | ShellState::Stopped => {}
+        }
+        if let Some(t) = self.stopper.take() {
+            let _ = t.join();
+        }
+    }
+
+    /// The engine started (or failed) meanwhile: picks it up without a
+    /// window (the tray loop).
+    pub fn poll_background(&mut self) {
+        self.poll(None);
     }
 
     pub fn app(&self) -> Option<&SitlessApp> {
@@ -115,6 +168,35 @@ impl Shell {
         }
     }
 
+    /// Closing the window keeps the app running in the tray: there is a
+    /// tray, the engine runs and the setting says so. The first time, a
+    /// notice says where Sitless went.
+    fn close_to_tray(&mut self) -> bool {
+        let ShellState::Running(app) = &mut self.state else {
+            return false;
+        };
+        let settings = app.state().settings.clone().unwrap_or_default();
+        if !(self.tray_available && settings.keep_running) {
+            return false;
+        }
+        if !settings.tray_notice_shown {
+            app.engine().notice(
+                "Sitless is still recording and will remind you. Open it or quit from its icon in the tray.",
+            );
+            app.engine()
+                .send(crate::engine::protocol::Command::Settings(
+                    crate::domain::settings::Settings {
+                        tray_notice_shown: true,
+                        ..settings
+                    },
+                ));
+        }
+        // The player lives in the window: what was done is recorded.
+        app.close_player();
+        tracing::info!("window closed; still running in the tray");
+        true
+    }
+
     fn spawn_stopper(
         &mut self,
         ctx: &egui::Context,
@@ -144,17 +226,15 @@ impl Shell {
     }
 
     /// Picks up what the start or stop thread reported, without waiting.
-    fn poll(&mut self, ctx: &egui::Context) {
+    fn poll(&mut self, ctx: Option<&egui::Context>) {
         match &self.state {
             ShellState::Starting(rx) => match rx.try_recv() {
                 Ok((db, Ok(engine))) => {
                     self.opts.db = db;
                     let clock = self.wall_clock.clone();
-                    self.state = ShellState::Running(Box::new(SitlessApp::new(
-                        engine,
-                        &self.opts.config,
-                        move || clock(),
-                    )));
+                    let mut app = SitlessApp::new(engine, &self.opts.config, move || clock());
+                    app.set_tray_available(self.tray_available);
+                    self.state = ShellState::Running(Box::new(app));
                 }
                 Ok((db, Err(e))) => {
                     tracing::error!("cannot start: {e:#}");
@@ -169,7 +249,9 @@ impl Shell {
             },
             ShellState::Stopping(rx) if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) => {
                 self.state = ShellState::Stopped;
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                if let Some(ctx) = ctx {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
             }
             _ => {}
         }
@@ -183,10 +265,17 @@ impl Shell {
                 tracing::info!("first frame {} ms after start", t.elapsed().as_millis());
             }
         }
-        if ctx.input(|i| i.viewport().close_requested()) && self.close_requested(&ctx) {
+        let quit_keys = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Q);
+        if ctx.input_mut(|i| i.consume_shortcut(&quit_keys)) {
+            self.quit(&ctx);
+        }
+        if ctx.input(|i| i.viewport().close_requested())
+            && !self.close_to_tray()
+            && self.close_requested(&ctx)
+        {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
         }
-        self.poll(&ctx);
+        self.poll(Some(&ctx));
         let problem = match &mut self.state {
             ShellState::Running(app) => {
                 app.ui_root(ui);
@@ -207,13 +296,13 @@ impl Shell {
             .inner;
         match action {
             Some(StartupAction::TryAgain) => {
-                self.state = spawn_start(self.opts.clone(), None, &ctx);
+                self.state = spawn_start(self.opts.clone(), None, self.waker.clone());
             }
             Some(StartupAction::NewDatabase) => {
                 let stamp = crate::domain::days::local_datetime((self.wall_clock)())
                     .format("%Y%m%d-%H%M%S")
                     .to_string();
-                self.state = spawn_start(self.opts.clone(), Some(stamp), &ctx);
+                self.state = spawn_start(self.opts.clone(), Some(stamp), self.waker.clone());
             }
             Some(StartupAction::Quit) => {
                 self.state = ShellState::Stopped;
@@ -244,23 +333,17 @@ impl eframe::App for Shell {
 /// Starts the engine on the `sitless-start` thread. With `new_db_stamp`,
 /// a new database beside the configured one is chosen there first (the
 /// free name needs a look at the folder, which is not the window's job).
-fn spawn_start(
-    mut opts: EngineOptions,
-    new_db_stamp: Option<String>,
-    ctx: &egui::Context,
-) -> ShellState {
+fn spawn_start(mut opts: EngineOptions, new_db_stamp: Option<String>, waker: Waker) -> ShellState {
     let (tx, rx) = sync_channel(1);
-    let ctx = ctx.clone();
     let spawned = std::thread::Builder::new()
         .name("sitless-start".into())
         .spawn(move || {
             if let Some(stamp) = new_db_stamp {
                 opts.db = path_beside(&opts.db, &stamp);
             }
-            let waker_ctx = ctx.clone();
-            let engine = Engine::start(&opts, Arc::new(move || waker_ctx.request_repaint()));
+            let engine = Engine::start(&opts, waker.clone());
             let _ = tx.send((opts.db, engine));
-            ctx.request_repaint();
+            waker();
         });
     match spawned {
         Ok(_) => ShellState::Starting(rx),

@@ -40,6 +40,10 @@ pub struct Cli {
     /// Seed of the demo wearer's day.
     #[arg(long, global = true, value_name = "N", default_value_t = 1)]
     pub demo_seed: u64,
+    /// Start in the tray without a window (as at login); a window
+    /// opens where the desktop has no tray.
+    #[arg(long)]
+    pub background: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -134,6 +138,16 @@ pub enum Command {
     },
     /// Forget a paired sensor: it is never connected again (its data stays).
     Forget { id: String },
+    /// Install the desktop entry, icons and `AppStream` metainfo for this
+    /// user (after `cargo install --path .`), so Sitless is in the menu.
+    InstallDesktop {
+        /// Where the share folder is (default `~/.local/share`).
+        #[arg(long, value_name = "DIR")]
+        share: Option<PathBuf>,
+        /// The binary the entry starts (default: this one).
+        #[arg(long, value_name = "PATH")]
+        exec: Option<String>,
+    },
     /// Print a day's figures.
     Report {
         /// Local date, YYYY-MM-DD (default today).
@@ -218,6 +232,7 @@ pub fn main() -> anyhow::Result<()> {
         Some(Command::Devices { json }) => {
             crate::cli::ble::devices(&db_path(cli.db, cli.demo)?, json)
         }
+        Some(Command::InstallDesktop { share, exec }) => install_desktop(share, exec),
         Some(Command::Forget { id }) => crate::cli::ble::forget(&db_path(cli.db, cli.demo)?, &id),
         None => {
             let demo = demo_options(&cli)?;
@@ -225,9 +240,36 @@ pub fn main() -> anyhow::Result<()> {
                 db: db_path(cli.db, cli.demo)?,
                 demo,
                 config: cfg,
+                background: cli.background,
             })
         }
     }
+}
+
+fn install_desktop(share: Option<PathBuf>, exec: Option<String>) -> anyhow::Result<()> {
+    let share = match share {
+        Some(s) => s,
+        None => directories::BaseDirs::new()
+            .context("no home folder to install into")?
+            .data_dir()
+            .to_path_buf(),
+    };
+    let exec = match exec {
+        Some(e) => e,
+        None => std::env::current_exe()
+            .context("cannot tell where this binary is")?
+            .to_string_lossy()
+            .into_owned(),
+    };
+    let files = crate::desktop::install::install(&share, &exec)?;
+    for f in &files {
+        println!("{}", f.display());
+    }
+    println!(
+        "installed {} files; Sitless is in the applications menu",
+        files.len()
+    );
+    Ok(())
 }
 
 /// The demo sensor the window and `record` play, if `--demo` was given.

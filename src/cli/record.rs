@@ -55,6 +55,7 @@ pub(super) fn record(
             demo_start_s: default_demo_start(),
             ble: demo.is_none().then(crate::sources::ble::system_clock),
             page_limit: None,
+            desktop_session: true,
         },
         Arc::new(|| {}),
     )?;

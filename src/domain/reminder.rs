@@ -33,10 +33,29 @@ pub struct ReminderDue {
     pub reason: String,
 }
 
+/// Why a due reminder waits: it is held, not dropped, and fires on the
+/// first sitting second after the hold ends if the streak still goes on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Holds {
+    /// A routine is playing: the person is already moving.
+    pub routine_playing: bool,
+    /// The screen is locked: nobody is there to read it.
+    pub screen_locked: bool,
+    /// Paused from the tray until this second (sensor time).
+    pub paused_until_s: Option<i64>,
+}
+
+impl Holds {
+    pub fn holding(&self, t_s: i64) -> bool {
+        self.routine_playing || self.screen_locked || self.paused_until_s.is_some_and(|u| t_s < u)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Reminder {
     rules: ReminderRules,
     next_due_s: Option<i64>,
+    pub holds: Holds,
 }
 
 impl Reminder {
@@ -44,6 +63,7 @@ impl Reminder {
         Self {
             rules,
             next_due_s: None,
+            holds: Holds::default(),
         }
     }
 
@@ -68,7 +88,10 @@ impl Reminder {
     /// Reminders only fire while the wearer is actually sitting.
     pub fn poll(&mut self, t_s: i64, current: Option<Streak>) -> Option<ReminderDue> {
         let (due, streak) = (self.next_due_s?, current?);
-        if t_s < due || streak.last_sitting_s != t_s || streak.duration_s() < self.rules.threshold_s
+        if t_s < due
+            || streak.last_sitting_s != t_s
+            || streak.duration_s() < self.rules.threshold_s
+            || self.holds.holding(t_s)
         {
             return None;
         }
@@ -136,6 +159,33 @@ mod tests {
             vec![59, 74, 89]
         );
         assert_eq!(sit_and_poll(100, super::Reminder::dismiss), vec![59, 89]);
+    }
+
+    #[test]
+    fn a_held_reminder_waits_and_fires_when_the_hold_ends() {
+        // Locked from minute 50 to 70: the minute-59 reminder comes at 70.
+        let mut tr = StreakTracker::new(StreakRules::default());
+        let mut r = Reminder::new(ReminderRules::default());
+        let mut ev = Vec::new();
+        let mut fired = Vec::new();
+        for t in 0..100 * 60 {
+            r.holds.screen_locked = (50 * 60..70 * 60).contains(&t);
+            r.holds.paused_until_s = (t >= 80 * 60).then_some(95 * 60);
+            ev.clear();
+            tr.push(t, Posture::Sitting, &mut ev);
+            for e in &ev {
+                r.on_streak_event(e);
+            }
+            if let Some(d) = r.poll(t, tr.current()) {
+                fired.push(d.at_s / 60);
+            }
+        }
+        // 70, then 100 would be next; the pause 80–95 holds nothing due.
+        assert_eq!(fired, vec![70]);
+        let mut h = Holds::default();
+        assert!(!h.holding(0));
+        h.routine_playing = true;
+        assert!(h.holding(0));
     }
 
     #[test]

@@ -8,6 +8,10 @@ use crate::domain::days::local_datetime;
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent switches, stored as JSON by name"
+)]
 pub struct Settings {
     /// Sitting streak that triggers a reminder, minutes.
     pub threshold_min: u32,
@@ -27,6 +31,10 @@ pub struct Settings {
     /// Days of second-by-second detail to keep; `None` keeps everything.
     /// Minute rollups, bouts and streaks are kept for ever either way.
     pub detail_keep_days: Option<u32>,
+    /// Closing the window keeps recording in the tray (else it quits).
+    pub keep_running: bool,
+    /// The one-line "still running in the tray" notice was shown once.
+    pub tray_notice_shown: bool,
 }
 
 impl Default for Settings {
@@ -42,6 +50,8 @@ impl Default for Settings {
             notifications: true,
             sound: true,
             detail_keep_days: None,
+            keep_running: true,
+            tray_notice_shown: false,
         }
     }
 }

@@ -37,7 +37,7 @@ use protocol::{
 use crate::domain::calibration::Calibration;
 use crate::domain::config::Config;
 use crate::domain::sample::Placement;
-use crate::engine::notify::{Notifier, Report};
+use crate::engine::notify::{Notifier, NotifierHandle, Report};
 use crate::engine::recorder::{Recorder, demo_calibration, register_demo_device};
 use crate::pipeline::SensorInput;
 use crate::sources::ble::central::{Ble, BleOptions};
@@ -64,6 +64,9 @@ pub struct EngineOptions {
     /// A ceiling on the database size in pages, read at every (re)open of
     /// the writer's connection; 0 is none. Simulates a full disk.
     pub page_limit: Option<Arc<std::sync::atomic::AtomicU64>>,
+    /// Watch the desktop session (screen lock holds reminders, waking from
+    /// sleep reconnects sensors): the window and `record`, not most tests.
+    pub desktop_session: bool,
 }
 
 pub struct Engine {
@@ -77,6 +80,11 @@ pub struct Engine {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     writer: Option<StoreWriter>,
+    /// For one-off desktop notices (closing to the tray).
+    notices: Option<NotifierHandle>,
+    /// The session watcher's way to the posture thread; emptied at stop
+    /// (the watcher lives on, and must not keep that thread waiting).
+    session_tx: SessionSender,
     /// Released last, after every connection of this process is closed.
     _lock: DbLock,
 }
@@ -158,14 +166,21 @@ impl Engine {
             Report::Shown {
                 shown_at_s,
                 latency,
+                buttons,
             } => ui_n.send(UiEvent::Notified {
                 shown_at_s,
                 latency,
+                buttons,
             }),
             Report::Unavailable(e) => ui_n.send(UiEvent::Error(format!(
                 "Desktop notifications are not available ({e}); reminders show only inside Sitless."
             ))),
+            Report::DoNotDisturb(on) => ui_n.send(UiEvent::DoNotDisturb(on)),
+            Report::Action { shown_at_s, action } => {
+                ui_n.send(UiEvent::NotificationAction { shown_at_s, action });
+            }
         })?;
+        let notices = notifier.handle();
         let base_config = opts.config;
         let writer_tx = writer.sender();
         let ui_p = ui.clone();
@@ -257,8 +272,15 @@ impl Engine {
             None => None,
         };
 
+        let session_tx = Arc::new(std::sync::Mutex::new(Some(posture_tx.clone())));
+        if opts.desktop_session {
+            watch_session(&session_tx, ble.as_ref());
+        }
+
         Ok(Self {
             events,
+            session_tx,
+            notices,
             ble,
             posture_tx: Some(posture_tx),
             chart_tx: Some(chart_tx),
@@ -270,6 +292,13 @@ impl Engine {
             writer: Some(writer),
             _lock: lock,
         })
+    }
+
+    /// A one-off desktop notification (no buttons, not a reminder).
+    pub fn notice(&self, text: &str) {
+        if let Some(n) = &self.notices {
+            n.notice(text);
+        }
     }
 
     /// The next event, if one is waiting. Never blocks.
@@ -370,6 +399,10 @@ impl Engine {
         }
         self.stop.store(true, Ordering::Relaxed);
         self.posture_tx = None;
+        *self
+            .session_tx
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         self.chart_tx = None;
         for t in self.threads.drain(..) {
             let _ = t.join();
@@ -400,6 +433,45 @@ fn open_limited(
         _ => {}
     }
     Ok(store)
+}
+
+/// The session's lock holds reminders; waking from sleep reconnects the
+/// sensors at once (the profile's history fills the gap).
+type SessionSender = Arc<std::sync::Mutex<Option<SyncSender<PostureMsg>>>>;
+
+fn watch_session(posture: &SessionSender, ble: Option<&Ble>) {
+    let posture = posture.clone();
+    let ble = ble.map(Ble::commands);
+    crate::desktop::session::watch(move |e| {
+        use crate::desktop::session::SessionEvent;
+        match e {
+            SessionEvent::Locked(locked) => {
+                tracing::info!("screen {}", if locked { "locked" } else { "unlocked" });
+                // Blocking a moment is fine on the watcher's own thread;
+                // a lost lock change would hold reminders for ever.
+                let tx = posture
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                if let Some(tx) = tx {
+                    let _ = tx.send(PostureMsg::Command(Command::ScreenLocked(locked)));
+                }
+            }
+            SessionEvent::Sleeping(going) => {
+                tracing::info!(
+                    "{}",
+                    if going {
+                        "going to sleep"
+                    } else {
+                        "woke from sleep"
+                    }
+                );
+                if !going && let Some(b) = &ble {
+                    let _ = b.try_send(BleCommand::Woke);
+                }
+            }
+        }
+    });
 }
 
 /// What the Bluetooth thread is connected to.

@@ -119,17 +119,39 @@ pub(super) fn posture_loop(
                         minutes,
                     } => {
                         reminder.snooze(now_s, minutes * 60);
+                        state.notifier.close();
                         (shown_at_s, Outcome::Snoozed)
                     }
                     Command::Dismiss { shown_at_s } => {
                         reminder.dismiss(now_s);
+                        state.notifier.close();
                         (shown_at_s, Outcome::Dismissed)
                     }
                     Command::Started { shown_at_s } => {
                         // Doing the routine is the answer; ask again only
                         // after a full repeat interval if still sitting.
                         reminder.dismiss(now_s);
+                        state.notifier.close();
                         (shown_at_s, Outcome::Started)
+                    }
+                    Command::RoutinePlaying(on) => {
+                        reminder.holds.routine_playing = on;
+                        if on {
+                            state.notifier.close();
+                        }
+                        continue;
+                    }
+                    Command::ScreenLocked(on) => {
+                        reminder.holds.screen_locked = on;
+                        continue;
+                    }
+                    Command::PauseReminders(pause) => {
+                        reminder.holds.paused_until_s = pause.map(|p| pause_end_s(p, now_s));
+                        if pause.is_some() {
+                            state.notifier.close();
+                        }
+                        ui.send(UiEvent::Paused(reminder.holds.paused_until_s));
+                        continue;
                     }
                     Command::Settings(new) => {
                         let new = new.sanitized();
@@ -365,6 +387,19 @@ pub(super) fn forward_events(
     for e in &out.streak_events {
         if let StreakEvent::Ended(s) = e {
             ui.send(UiEvent::StreakEnded(*s));
+            // The break was taken: the card has nothing left to say.
+            notifier.close();
+        }
+    }
+}
+
+/// When a pause from the tray ends: an hour on, or the next local midnight.
+fn pause_end_s(p: crate::desktop::Pause, now_s: i64) -> i64 {
+    match p {
+        crate::desktop::Pause::Hour => now_s + 3600,
+        crate::desktop::Pause::UntilTomorrow => {
+            let (_, end) = crate::domain::days::day_bounds(crate::domain::days::local_date(now_s));
+            end
         }
     }
 }

@@ -80,6 +80,18 @@ pub enum UiEvent {
     Notified {
         shown_at_s: i64,
         latency: Duration,
+        /// The card has Start and Snooze buttons.
+        buttons: bool,
+    },
+    /// Reminders are paused until this second (sensor time), or not.
+    Paused(Option<i64>),
+    /// The desktop's do-not-disturb is on (reminders show only in the
+    /// window) or off again.
+    DoNotDisturb(bool),
+    /// A button on the reminder's desktop notification was clicked.
+    NotificationAction {
+        shown_at_s: i64,
+        action: crate::engine::notify::Action,
     },
     /// The settings in force (at start and after a change).
     Settings(Settings),
@@ -131,6 +143,12 @@ pub enum Command {
     },
     /// A routine ended, done in full or in part: record it.
     RoutineDone(RoutineSession),
+    /// A routine is playing (no reminder meanwhile) or not.
+    RoutinePlaying(bool),
+    /// The screen was locked or unlocked (reminders wait for the unlock).
+    ScreenLocked(bool),
+    /// Pause reminders (`Some`) from the tray, or resume them (`None`).
+    PauseReminders(Option<crate::desktop::Pause>),
     /// New settings: apply and store.
     Settings(Settings),
     /// The wearer held `pose` for the last `seconds` seconds of the

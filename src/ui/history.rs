@@ -155,6 +155,12 @@ impl HistoryModel {
         }
     }
 
+    /// The window is gone and its textures with it: every chart is drawn
+    /// again for the next one.
+    pub fn forget_textures(&mut self) {
+        self.slots.clear();
+    }
+
     pub fn on_summary(&mut self, v: SummaryView) {
         if self.summary_requested.is_some_and(|(r, _)| r == v.request) {
             self.summary_requested = None;

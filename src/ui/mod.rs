@@ -34,6 +34,8 @@ pub enum UiAction {
     },
     RequestDay(ChartRequest),
     SaveSettings(Settings),
+    /// Start at login (write the autostart entry) or not (remove it).
+    SetAutostart(bool),
     /// Start a routine; `card` is the recommendation it came from.
     StartRoutine {
         routine: String,
@@ -64,7 +66,9 @@ pub struct TodayModel {
 impl TodayModel {
     /// Folds one engine event into the model (the app-wide part of it goes
     /// to `AppState`).
-    pub fn apply(&mut self, ctx: &egui::Context, event: UiEvent) {
+    /// Without a window (`ctx` None: closed to the tray) a chart that
+    /// arrives is not kept; the next window asks again.
+    pub fn apply(&mut self, ctx: Option<&egui::Context>, event: UiEvent) {
         match event {
             UiEvent::Live(l) => self.live = Some(l),
             UiEvent::Recommendation(r, since) => {
@@ -99,7 +103,7 @@ impl TodayModel {
                     .as_ref()
                     .map(|c| c.hover.clone())
                     .unwrap_or_default();
-                self.chart = view.chart.map(|c| {
+                self.chart = view.chart.zip(ctx).map(|(c, ctx)| {
                     let img = c.image;
                     let image = ColorImage::from_rgb(
                         [img.width as usize, img.height as usize],
@@ -107,6 +111,9 @@ impl TodayModel {
                     );
                     ctx.load_texture("timeline", image, TextureOptions::LINEAR)
                 });
+                if ctx.is_none() {
+                    self.chart_request = None;
+                }
             }
             // App-wide (`AppState`), or the Sensors and History views'
             // business (their own models).
@@ -118,8 +125,19 @@ impl TodayModel {
             | UiEvent::Calibrated { .. }
             | UiEvent::HistoryChart(..)
             | UiEvent::Summary(_)
-            | UiEvent::Exported(_) => {}
+            | UiEvent::Exported(_)
+            | UiEvent::Paused(_)
+            | UiEvent::DoNotDisturb(_)
+            | UiEvent::NotificationAction { .. } => {}
         }
+    }
+
+    /// The window is gone and its textures with it: the next one draws
+    /// the chart again.
+    pub fn forget_textures(&mut self) {
+        self.chart = None;
+        self.chart_request = None;
+        self.requested = None;
     }
 
     /// Whether to ask for a chart of `want`'s day and size now: `Ok(None)`

@@ -21,11 +21,67 @@ fn time_ui(ui: &mut Ui, label: &str, minutes: &mut u32) {
     *minutes = (h * 60 + m).min(24 * 60);
 }
 
+/// Living in the tray and starting at login. The autostart switch acts at
+/// once (it is a file, not a stored setting); "keep running" is saved.
+fn desktop_section_ui(
+    ui: &mut Ui,
+    draft: &mut Settings,
+    desk: &DeskStatus,
+    actions: &mut Vec<UiAction>,
+) {
+    ui.label(RichText::new("Desktop").strong());
+    if desk.tray {
+        ui.horizontal(|ui| {
+            ui.label("Closing the window");
+            ui.radio_value(
+                &mut draft.keep_running,
+                true,
+                "keeps Sitless recording in the tray",
+            );
+            ui.radio_value(&mut draft.keep_running, false, "quits Sitless");
+        });
+    } else {
+        ui.weak("No tray on this desktop, so closing the window quits Sitless.");
+    }
+    if let Some(on) = desk.autostart {
+        let mut want = on;
+        let r = ui
+            .checkbox(&mut want, "Start Sitless when I log in (in the tray)")
+            .on_hover_text("Writes or removes ~/.config/autostart/sitless.desktop");
+        if r.changed() {
+            actions.push(UiAction::SetAutostart(want));
+        }
+    }
+    if let Some(e) = &desk.autostart_error {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+}
+
+/// What the Desktop section shows besides the draft.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeskStatus {
+    /// A tray icon is up (closing the window can keep Sitless running).
+    pub tray: bool,
+    /// Starts at login; `None` where there is no home folder to say.
+    pub autostart: Option<bool>,
+    /// The desktop's do-not-disturb holds notifications.
+    pub do_not_disturb: bool,
+    /// Whether the last reminder's notification had buttons.
+    pub notification_buttons: Option<bool>,
+    /// Writing or removing the autostart entry failed: why.
+    pub autostart_error: Option<String>,
+}
+
 #[allow(
     clippy::too_many_lines,
     reason = "a view is its widgets in layout order"
 )]
-pub fn settings_ui(ui: &mut Ui, draft: &mut Settings, saved: Option<&Settings>) -> Vec<UiAction> {
+pub fn settings_ui(
+    ui: &mut Ui,
+    draft: &mut Settings,
+    saved: Option<&Settings>,
+    desk: &DeskStatus,
+) -> Vec<UiAction> {
     let mut actions = Vec::new();
     ui.heading("Settings");
     ui.add_space(6.0);
@@ -89,6 +145,19 @@ pub fn settings_ui(ui: &mut Ui, draft: &mut Settings, saved: Option<&Settings>) 
         draft.notifications,
         egui::Checkbox::new(&mut draft.sound, "Sound"),
     );
+    if desk.do_not_disturb {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "Do not disturb is on: reminders show only in this window until it is off.",
+        );
+    }
+    if desk.notification_buttons == Some(false) {
+        ui.weak(
+            "This desktop's notifications have no buttons: answer reminders here or in the tray.",
+        );
+    }
+    ui.add_space(8.0);
+    desktop_section_ui(ui, draft, desk, &mut actions);
     ui.add_space(8.0);
     ui.label(RichText::new("Storage").strong());
     ui.horizontal(|ui| {

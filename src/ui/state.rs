@@ -18,6 +18,12 @@ pub struct AppState {
     pub error: Option<String>,
     /// Newest second seen, in the sensor's time (the demo runs ahead).
     pub latest_t_s: Option<i64>,
+    /// Reminders are paused from the tray until this second (sensor time).
+    pub paused_until_s: Option<i64>,
+    /// The desktop's do-not-disturb is on (reminders show only here).
+    pub do_not_disturb: bool,
+    /// The last reminder's notification had Start and Snooze buttons.
+    pub notification_buttons: Option<bool>,
     /// The streak threshold before the settings arrive.
     default_threshold_s: i64,
 }
@@ -42,6 +48,9 @@ impl AppState {
                 self.storage = *p;
             }
             UiEvent::Error(e) => self.error = Some(e.clone()),
+            UiEvent::Paused(until) => self.paused_until_s = *until,
+            UiEvent::DoNotDisturb(on) => self.do_not_disturb = *on,
+            UiEvent::Notified { buttons, .. } => self.notification_buttons = Some(*buttons),
             _ => {}
         }
     }

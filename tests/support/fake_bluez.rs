@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use sitless::sources::ble::model::{self, microbit, sitless as profile, thingy};
 use uuid::Uuid;
 use zbus::object_server::SignalEmitter;
-use zbus::{OwnedObjectPath, OwnedVariant as OwnedValue};
+use zbus::zvariant::{OwnedObjectPath, OwnedValue};
 
 pub const ADAPTER_PATH: &str = "/org/bluez/hci0";
 
@@ -93,11 +93,18 @@ pub struct SensorLog {
     pub last_sent_ms: Option<u64>,
 }
 
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "a fake device's independent flags"
+)]
 struct Sensor {
     spec: SensorSpec,
     path: String,
     in_range: bool,
     away_until: Option<Instant>,
+    /// Not advertising (a sensor back in range that the central must try
+    /// on its own, as after the laptop's sleep).
+    silent: bool,
     connected: bool,
     resolved: bool,
     notifying: HashSet<Uuid>,
@@ -587,9 +594,9 @@ impl FakeBluez {
             stop: AtomicBool::new(false),
         });
         let conn = zbus::block_on(async {
-            let conn = zbus::connection::Builder::address(address)
-                .name("org.bluez")
-                .serve_at("/", zbus::fdo::ObjectManager)
+            let conn = zbus::connection::Builder::address(address)?
+                .name("org.bluez")?
+                .serve_at("/", zbus::fdo::ObjectManager)?
                 .build()
                 .await?;
             if let Some(powered) = adapter {
@@ -633,6 +640,7 @@ impl FakeBluez {
             path: path.clone(),
             in_range: true,
             away_until: None,
+            silent: false,
             connected: false,
             resolved: false,
             notifying: HashSet::new(),
@@ -724,6 +732,15 @@ impl FakeBluez {
             Ok::<_, zbus::Error>(())
         })
         .expect("signal");
+    }
+
+    /// Stops (or restarts) advertising: only a connection attempt of the
+    /// central's own finds the sensor.
+    pub fn set_silent(&self, address: &str, silent: bool) {
+        lock(&self.inner.sensors)
+            .get_mut(address)
+            .expect("sensor exists")
+            .silent = silent;
     }
 
     /// The sensor holds this reading (milli-g) until told otherwise.
@@ -919,7 +936,7 @@ fn firmware_loop(conn: &zbus::Connection, inner: &Inner) {
             last_adv = Instant::now();
             let paths: Vec<String> = lock(&inner.sensors)
                 .values_mut()
-                .filter(|s| s.in_range && !s.connected)
+                .filter(|s| s.in_range && !s.connected && !s.silent)
                 .map(|s| {
                     s.rssi = if s.rssi == -58 { -59 } else { -58 };
                     s.path.clone()

@@ -81,6 +81,7 @@ impl Ble {
                     writes: opts.writes,
                     newest_stored_s: opts.newest_stored_s,
                     searching: AtomicUsize::new(0),
+                    woke: tokio::sync::watch::channel(0).0,
                 });
                 rt.block_on(run(shared, opts.paired, opts.connect_paired, rx, stop_rx));
             })?;
@@ -89,6 +90,11 @@ impl Ble {
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// A sender of commands, for watchers on other threads.
+    pub fn commands(&self) -> mpsc::Sender<BleCommand> {
+        self.tx.clone()
     }
 
     /// Queues a command; false if the BLE thread is busy or gone.
@@ -261,7 +267,7 @@ async fn offline_command(
             address: None,
             reason: format!("cannot use Bluetooth: {reason}"),
         }),
-        BleCommand::StopScan | BleCommand::CuePose { .. } => {}
+        BleCommand::StopScan | BleCommand::CuePose { .. } | BleCommand::Woke => {}
     }
 }
 
@@ -487,6 +493,9 @@ impl Central {
             }
             BleCommand::Rename { address, name } => {
                 rename_row(&self.shared, &mut self.paired, &address, &name).await;
+            }
+            BleCommand::Woke => {
+                self.shared.woke.send_modify(|n| *n += 1);
             }
             BleCommand::CuePose { address, pose } => {
                 if let Err(e) = self.cue_pose(&address, pose).await {

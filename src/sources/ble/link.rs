@@ -114,6 +114,7 @@ pub(crate) async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Backoff::new();
+    let mut woke = shared.woke.subscribe();
     let mut link = LinkData {
         stats: LinkStats::default(),
         seq: SeqTracker::new(sensor.next_seq),
@@ -187,6 +188,8 @@ pub(crate) async fn run(
         );
         tokio::select! {
             () = seen => {}
+            // After a suspend the sensor is likely right there: try now.
+            _ = woke.changed() => backoff.reset(),
             _ = stop.wait_for(|s| *s) => {
                 shared.searching.fetch_sub(1, Ordering::Relaxed);
                 return;

@@ -156,6 +156,8 @@ pub enum BleCommand {
         address: String,
         pose: u8,
     },
+    /// The machine woke from sleep: reconnect now, not after the backoff.
+    Woke,
 }
 
 /// A batch of samples from one sensor, in time order, de-duplicated.
@@ -212,6 +214,9 @@ pub(crate) struct Shared {
     pub newest_stored_s: Arc<AtomicI64>,
     /// Links waiting for their sensor to appear: discovery stays on.
     pub searching: std::sync::atomic::AtomicUsize,
+    /// Bumped when the machine wakes from sleep: links waiting out a
+    /// backoff try again at once.
+    pub woke: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {

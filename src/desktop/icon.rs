@@ -1,0 +1,117 @@
+//! Our icon, drawn from `assets/icons/org.sitless.Sitless.svg`: the PNG
+//! sizes of the icon theme, the notification icon, and the tray's state
+//! icons (the same drawing in the state's colour).
+
+use resvg::{tiny_skia, usvg};
+
+pub const SVG: &str = include_str!("../../assets/icons/org.sitless.Sitless.svg");
+
+/// The sizes the hicolor theme looks for first (48 is the one it must have).
+pub const THEME_SIZES_PX: [u32; 8] = [16, 22, 24, 32, 48, 64, 128, 256];
+
+/// The tile's colour in the drawing; the tray swaps it per state.
+const TILE: &str = "#1f8a78";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Look {
+    /// Recording, nothing due.
+    Recording,
+    /// The streak is past the threshold.
+    Due,
+    /// The sensor seems not to be worn.
+    NotWorn,
+    /// A sensor is reconnecting.
+    Reconnecting,
+    /// Nothing is recording.
+    Idle,
+}
+
+impl Look {
+    fn tile(self) -> &'static str {
+        match self {
+            Look::Recording => TILE,
+            Look::Due => "#d9480f",
+            Look::NotWorn => "#8a94a6",
+            Look::Reconnecting => "#b7791f",
+            Look::Idle => "#4a5160",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IconError {
+    #[error("the icon's SVG does not parse: {0}")]
+    Svg(#[from] usvg::Error),
+    #[error("cannot make a {0} px image")]
+    Size(u32),
+    #[error("cannot encode the PNG: {0}")]
+    Png(#[from] png::EncodingError),
+}
+
+/// Straight (not premultiplied) RGBA, `size_px` square.
+pub fn rgba(look: Look, size_px: u32) -> Result<Vec<u8>, IconError> {
+    let svg = SVG.replace(TILE, look.tile());
+    let tree = usvg::Tree::from_str(&svg, &usvg::Options::default())?;
+    let mut pixmap = tiny_skia::Pixmap::new(size_px, size_px).ok_or(IconError::Size(size_px))?;
+    let scale = size_px as f32 / tree.size().width();
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    Ok(pixmap
+        .pixels()
+        .iter()
+        .flat_map(|p| {
+            let c = p.demultiply();
+            [c.red(), c.green(), c.blue(), c.alpha()]
+        })
+        .collect())
+}
+
+/// ARGB in network byte order, as `StatusNotifierItem` pixmaps are.
+pub fn argb(look: Look, size_px: u32) -> Result<Vec<u8>, IconError> {
+    let mut px = rgba(look, size_px)?;
+    for p in px.chunks_exact_mut(4) {
+        p.rotate_right(1);
+    }
+    Ok(px)
+}
+
+pub fn png(look: Look, size_px: u32) -> Result<Vec<u8>, IconError> {
+    let px = rgba(look, size_px)?;
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, size_px, size_px);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header()?.write_image_data(&px)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_states_are_told_apart_by_colour_and_the_corners_are_clear() {
+        let a = rgba(Look::Recording, 32).unwrap();
+        let b = rgba(Look::Due, 32).unwrap();
+        assert_eq!(a.len(), 32 * 32 * 4);
+        assert_ne!(a, b);
+        // The tile's rounded corner leaves the very corner transparent.
+        assert_eq!(a[3], 0);
+        // Its middle-left is the tile colour (#1f8a78), opaque.
+        let i = (16 * 32 + 4) * 4;
+        assert_eq!(&a[i..i + 4], &[0x1f, 0x8a, 0x78, 255]);
+        let argb = argb(Look::Recording, 32).unwrap();
+        assert_eq!(&argb[i..i + 4], &[255, 0x1f, 0x8a, 0x78]);
+    }
+
+    #[test]
+    fn a_png_decodes_at_its_size() {
+        let bytes = png(Look::Recording, 48).unwrap();
+        let dec = png::Decoder::new(std::io::Cursor::new(bytes));
+        let reader = dec.read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), (48, 48));
+    }
+}

@@ -1,0 +1,458 @@
+//! Sitless on the desktop, against real D-Bus daemons with fake desktop
+//! services on them: the tray icon registers with a `StatusNotifierWatcher`
+//! and its dbusmenu is read and clicked; reminders reach a notification
+//! server with buttons, are replaced when they repeat and closed when
+//! answered; a locked session holds them; a playing routine holds them.
+//! The app runs as the real binary (`sitless --background`), so the bus
+//! addresses come from its environment as on a desktop.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[path = "support/bus.rs"]
+mod bus;
+#[path = "support/desktop_fakes.rs"]
+mod fakes;
+
+use bus::start_bus;
+use fakes::{NoteCall, click, invoke_action, next_notify, read_menu, tooltip};
+use sitless::domain::config::Config;
+use sitless::domain::settings::Settings;
+use sitless::engine::protocol::{Command as EngineCommand, UiEvent};
+use sitless::engine::{Engine, EngineOptions};
+use sitless::sources::demo::pacer::DemoOptions;
+use sitless::store::Store;
+
+fn any_time_db(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("desk.db");
+    let mut store = Store::open(&db).unwrap();
+    store.save_settings(&Settings::any_time()).unwrap();
+    db
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sitless(args: &[&str], dir: &std::path::Path, session: &str, system: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sitless"));
+    c.args(args)
+        .env("DBUS_SESSION_BUS_ADDRESS", session)
+        .env("DBUS_SYSTEM_BUS_ADDRESS", system)
+        .env("HOME", dir)
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("TZ", "UTC")
+        .env("RUST_LOG", "sitless=info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+#[test]
+fn in_the_tray_the_menu_works_and_reminders_have_buttons_replace_and_close() {
+    let session = start_bus();
+    let (server, calls) = fakes::notification_server(&session.address);
+    let (host, items) = fakes::tray_watcher(&session.address);
+    let dir = tempfile::tempdir().unwrap();
+    let db = any_time_db(dir.path());
+    let db_arg = db.to_string_lossy().into_owned();
+    let mut app = Running(
+        sitless(
+            &[
+                "--background",
+                "--demo",
+                "--demo-speed",
+                "1200",
+                "--db",
+                &db_arg,
+            ],
+            dir.path(),
+            &session.address,
+            "unix:path=/nonexistent",
+        )
+        .spawn()
+        .expect("sitless starts"),
+    );
+
+    let item = items
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the tray icon registers with the watcher");
+    let menu = read_menu(&host, &item);
+    let labels: Vec<&str> = menu.iter().map(|m| m.label.as_str()).collect();
+    for want in ["Open Sitless", "Snooze 15 min", "Snooze 30 min", "Quit"] {
+        assert!(labels.contains(&want), "{want} missing from {labels:?}");
+    }
+    assert!(labels.iter().any(|l| l.starts_with("Start ")), "{labels:?}");
+    assert!(
+        labels.contains(&"Pause reminders for an hour"),
+        "{labels:?}"
+    );
+
+    // The first reminder: buttons, our icon, critical, no expiry.
+    let Some(NoteCall::Notify {
+        id,
+        replaces_id,
+        app_icon,
+        summary,
+        actions,
+        hints,
+        expire_ms,
+        ..
+    }) = next_notify(&calls, Duration::from_mins(1))
+    else {
+        panic!("no reminder notification arrived");
+    };
+    assert!(summary.starts_with("Time to get up"), "{summary}");
+    assert_eq!(replaces_id, 0, "the streak's first card is new");
+    assert!(actions.contains(&"start".to_owned()), "{actions:?}");
+    assert!(actions.contains(&"snooze-15".to_owned()), "{actions:?}");
+    assert_eq!(expire_ms, 0, "stays until acted on");
+    assert!(
+        app_icon.ends_with("org.sitless.Sitless.png") || app_icon == "org.sitless.Sitless",
+        "{app_icon}"
+    );
+    assert_eq!(
+        hints.get("urgency").and_then(|u| u8::try_from(u).ok()),
+        Some(2)
+    );
+    let tip = tooltip(&host, &item);
+    assert!(
+        tip.starts_with("Sitting ") || tip.starts_with("Recording"),
+        "{tip}"
+    );
+
+    // Snooze from the tray: the card goes (closed by us).
+    let snooze = menu.iter().find(|m| m.label == "Snooze 15 min").unwrap();
+    click(&host, &item, snooze.id);
+    let closed = wait_for(
+        &calls,
+        Duration::from_secs(20),
+        |c| matches!(c, NoteCall::Close(i) if *i == id),
+    );
+    assert!(closed, "Snooze in the tray closes the card");
+
+    later_cards_replace_and_their_snooze_closes(&server, &calls);
+
+    // Quit from the tray ends the process cleanly, data saved.
+    let quit = read_menu(&host, &item)
+        .into_iter()
+        .find(|m| m.label == "Quit")
+        .unwrap();
+    click(&host, &item, quit.id);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = app.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "Quit did not end Sitless");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let (_, _, n) = bus::stored_seconds(&db);
+    assert!(n > 3600, "the background recorded ({n} s)");
+}
+
+/// Later cards: one per streak, replaced while it goes on, and the card's
+/// own Snooze button closes it.
+fn later_cards_replace_and_their_snooze_closes(
+    server: &zbus::Connection,
+    calls: &std::sync::mpsc::Receiver<NoteCall>,
+) {
+    let mut open: Option<u32> = None;
+    let mut replaced = 0;
+    let mut acted = false;
+    let end = Instant::now() + Duration::from_mins(1);
+    while Instant::now() < end && !(replaced > 0 && acted) {
+        match calls.recv_timeout(Duration::from_millis(200)) {
+            Ok(NoteCall::Notify {
+                id, replaces_id, ..
+            }) => {
+                assert_eq!(
+                    replaces_id,
+                    open.unwrap_or(0),
+                    "a card replaces the open one, or is new when none is"
+                );
+                if replaces_id != 0 {
+                    replaced += 1;
+                    invoke_action(server, id, "snooze-15");
+                    acted = wait_for(
+                        calls,
+                        Duration::from_secs(20),
+                        |c| matches!(c, NoteCall::Close(i) if *i == id),
+                    );
+                    assert!(acted, "the card's Snooze closes it");
+                    open = None;
+                } else {
+                    open = Some(id);
+                }
+            }
+            Ok(NoteCall::Close(i)) => {
+                if open == Some(i) {
+                    open = None;
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(replaced > 0, "no repeat replaced its card");
+}
+
+/// Waits for a call that `want` accepts; true if one came in time.
+fn wait_for(
+    calls: &std::sync::mpsc::Receiver<NoteCall>,
+    timeout: Duration,
+    want: impl Fn(&NoteCall) -> bool,
+) -> bool {
+    let end = Instant::now() + timeout;
+    while let Some(left) = end.checked_duration_since(Instant::now()) {
+        match calls.recv_timeout(left) {
+            Ok(c) if want(&c) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+#[test]
+fn a_locked_screen_holds_reminders_until_it_is_unlocked() {
+    let session = start_bus();
+    let system = start_bus();
+    let (_server, calls) = fakes::notification_server(&session.address);
+    let login = fakes::logind(&system.address, true);
+    let dir = tempfile::tempdir().unwrap();
+    let db = any_time_db(dir.path());
+    let db_arg = db.to_string_lossy().into_owned();
+    let _app = Running(
+        sitless(
+            &[
+                "record",
+                "--demo",
+                "--demo-speed",
+                "2400",
+                "--for-s",
+                "12",
+                "--db",
+                &db_arg,
+            ],
+            dir.path(),
+            &session.address,
+            &system.address,
+        )
+        .spawn()
+        .expect("sitless starts"),
+    );
+    // 6 s at 2400× is four hours of the demo's day: several streaks pass
+    // the hour while the screen is locked.
+    assert!(
+        next_notify(&calls, Duration::from_secs(6)).is_none(),
+        "a reminder was shown on a locked screen"
+    );
+    fakes::set_locked(&login, false);
+    assert!(
+        next_notify(&calls, Duration::from_secs(6)).is_some(),
+        "the held reminder did not come after the unlock"
+    );
+}
+
+#[test]
+fn no_reminder_while_a_routine_plays() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = any_time_db(dir.path());
+    let config = Config::default().consistent();
+    let engine = Engine::start(
+        &EngineOptions {
+            db: db.clone(),
+            demo: Some(DemoOptions {
+                speed: 3600.0,
+                seed: 2,
+                script: None,
+                pace: None,
+            }),
+            config,
+            demo_start_s: 1_772_438_400,
+            ble: None,
+            page_limit: None,
+            desktop_session: false,
+        },
+        Arc::new(|| {}),
+    )
+    .expect("engine starts");
+    assert!(engine.send(EngineCommand::RoutinePlaying(true)));
+    let recommended = |for_s: u64| {
+        let end = Instant::now() + Duration::from_secs(for_s);
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            if let Some(UiEvent::Recommendation(..)) = engine.recv_timeout(left) {
+                return true;
+            }
+        }
+        false
+    };
+    // Four hours of the demo's day at 3600×.
+    assert!(!recommended(4), "a reminder came while the routine played");
+    assert!(engine.send(EngineCommand::RoutinePlaying(false)));
+    assert!(
+        recommended(8),
+        "reminders did not come back after the routine"
+    );
+}
+
+/// An X server (Xvfb) with a window manager, for the window's own tests;
+/// killed when dropped.
+struct Display {
+    procs: Vec<Child>,
+    pub name: String,
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        for p in &mut self.procs {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
+    }
+}
+
+fn display() -> Display {
+    // A display number of our own: the process id keeps parallel runs apart.
+    let name = format!(":{}", 100 + std::process::id() % 800);
+    let xvfb = Command::new("Xvfb")
+        .args([
+            name.as_str(),
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb runs (Debian: apt-get install xvfb; .ci/run installs it)");
+    let socket = format!("/tmp/.X11-unix/X{}", &name[1..]);
+    let end = Instant::now() + Duration::from_secs(10);
+    while !std::path::Path::new(&socket).exists() {
+        assert!(Instant::now() < end, "Xvfb did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let wm = Command::new("openbox")
+        .env("DISPLAY", &name)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openbox runs (Debian: apt-get install openbox; .ci/run installs it)");
+    std::thread::sleep(Duration::from_millis(300));
+    Display {
+        procs: vec![wm, xvfb],
+        name,
+    }
+}
+
+/// The log lines so far (the app's stderr goes to a file).
+fn log_of(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn wait_log(path: &std::path::Path, what: &str, timeout: Duration) -> String {
+    let end = Instant::now() + timeout;
+    loop {
+        let log = log_of(path);
+        if log.contains(what) {
+            return log;
+        }
+        assert!(Instant::now() < end, "no \"{what}\" in the log:\n{log}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn start_in_the_tray_opens_the_window_with_the_player_and_closing_keeps_recording() {
+    let x = display();
+    let session = start_bus();
+    let (_server, _calls) = fakes::notification_server(&session.address);
+    let (host, items) = fakes::tray_watcher(&session.address);
+    let dir = tempfile::tempdir().unwrap();
+    let db = any_time_db(dir.path());
+    let db_arg = db.to_string_lossy().into_owned();
+    let log = dir.path().join("sitless.log");
+    let mut cmd = sitless(
+        &[
+            "--background",
+            "--demo",
+            "--demo-speed",
+            "60",
+            "--db",
+            &db_arg,
+        ],
+        dir.path(),
+        &session.address,
+        "unix:path=/nonexistent",
+    );
+    cmd.env("DISPLAY", &x.name)
+        .env_remove("WAYLAND_DISPLAY")
+        .stderr(std::fs::File::create(&log).unwrap());
+    let _app = Running(cmd.spawn().expect("sitless starts"));
+    let item = items
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the tray icon registers");
+    assert!(
+        !log_of(&log).contains("first frame"),
+        "--background opened a window"
+    );
+
+    let menu = read_menu(&host, &item);
+    let start = menu.iter().find(|m| m.label.starts_with("Start ")).unwrap();
+    click(&host, &item, start.id);
+    let text = wait_log(&log, "window's first frame", Duration::from_secs(30));
+    assert!(
+        text.contains("playing "),
+        "the player did not start:\n{text}"
+    );
+
+    // Closing the window (as the window manager's close button does)
+    // keeps the app in the tray: recording goes on.
+    // (The window manager may take a moment to list the new window.)
+    let end = Instant::now() + Duration::from_secs(10);
+    while !Command::new("wmctrl")
+        .args(["-c", "Sitless"])
+        .env("DISPLAY", &x.name)
+        .status()
+        .expect("wmctrl runs (Debian: apt-get install wmctrl)")
+        .success()
+    {
+        assert!(
+            Instant::now() < end,
+            "the window manager never listed the window"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    wait_log(&log, "still running in the tray", Duration::from_secs(10));
+    let (_, before, _) = bus::stored_seconds(&db);
+    std::thread::sleep(Duration::from_secs(3));
+    let (_, after, _) = bus::stored_seconds(&db);
+    assert!(
+        after > before,
+        "recording stopped with the window ({before} → {after})"
+    );
+
+    // Open from the tray: a new window.
+    let open = menu.iter().find(|m| m.label == "Open Sitless").unwrap();
+    click(&host, &item, open.id);
+    let end = Instant::now() + Duration::from_secs(30);
+    while log_of(&log).matches("window's first frame").count() < 2 {
+        assert!(
+            Instant::now() < end,
+            "Open did not bring the window back:\n{}",
+            log_of(&log)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for line in log_of(&log).lines().filter(|l| l.contains("first frame")) {
+        eprintln!("{line}");
+    }
+}
