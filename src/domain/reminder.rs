@@ -71,6 +71,17 @@ impl Reminder {
         self.rules = rules;
     }
 
+    /// New rules while `current` may be running: a changed threshold
+    /// measures the streak against it again; anything else (the sound, the
+    /// repeat) keeps the next reminder where it was, snoozed or not.
+    pub fn change_rules(&mut self, rules: ReminderRules, current: Option<Streak>) {
+        let threshold_changed = rules.threshold_s != self.rules.threshold_s;
+        self.rules = rules;
+        if let (true, Some(s)) = (threshold_changed, current) {
+            self.resume(s);
+        }
+    }
+
     pub fn on_streak_event(&mut self, e: &StreakEvent) {
         match e {
             StreakEvent::Started(s) => self.resume(*s),
@@ -159,6 +170,43 @@ mod tests {
             vec![59, 74, 89]
         );
         assert_eq!(sit_and_poll(100, super::Reminder::dismiss), vec![59, 89]);
+    }
+
+    #[test]
+    fn saving_settings_keeps_a_snooze_unless_the_threshold_changes() {
+        let rules = ReminderRules::default();
+        let fired = sit_and_poll(100, |r, t| {
+            if t / 60 == 59 {
+                r.snooze(t, 15 * 60);
+                // Saved right after (the sound, say): still snoozed.
+                r.change_rules(
+                    rules,
+                    Some(Streak {
+                        start_s: 0,
+                        last_sitting_s: t,
+                    }),
+                );
+            }
+        });
+        // (A save that re-measured the streak would fire again at 60.)
+        assert_eq!(fired, vec![59, 74]);
+        let mut r = Reminder::new(rules);
+        let s = Streak {
+            start_s: 0,
+            last_sitting_s: 40 * 60,
+        };
+        r.resume(s);
+        r.change_rules(
+            ReminderRules {
+                threshold_s: 30 * 60,
+                ..rules
+            },
+            Some(s),
+        );
+        assert!(
+            r.poll(40 * 60, Some(s)).is_some(),
+            "a lower threshold is due at once"
+        );
     }
 
     #[test]

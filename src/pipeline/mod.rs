@@ -318,13 +318,12 @@ impl Pipeline {
     pub fn apply_settings(&mut self, settings: &Settings, base: Config) {
         let cfg = settings.apply(base);
         self.streaks.set_rules(cfg.streak);
-        self.reminder.set_rules(cfg.reminder);
+        // A running streak is measured against a new threshold; a snooze
+        // survives a save that changes something else.
+        self.reminder
+            .change_rules(cfg.reminder, self.streaks.current());
         self.reminder_rules = cfg.reminder;
         self.reminder_window = Some(settings.clone());
-        // A running streak is measured against the new threshold.
-        if let Some(s) = self.streaks.current() {
-            self.reminder.resume(s);
-        }
     }
 
     /// A routine was done (or partly done) at `t_s`: the recommender avoids
