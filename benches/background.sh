@@ -20,8 +20,8 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q DBUS_SYSTEM "$out/desktop.log" && break; sleep 0.1; done
 session=$(sed -n 's/^DBUS_SESSION_BUS_ADDRESS=//p' "$out/desktop.log")
 system=$(sed -n 's/^DBUS_SYSTEM_BUS_ADDRESS=//p' "$out/desktop.log")
-run() { env DBUS_SESSION_BUS_ADDRESS="$session" DBUS_SYSTEM_BUS_ADDRESS="$system" \
-  HOME="$out/home" XDG_CACHE_HOME="$out/home/cache" RUST_LOG=sitless=info "$@"; }
+vars=(DBUS_SESSION_BUS_ADDRESS="$session" DBUS_SYSTEM_BUS_ADDRESS="$system"
+  HOME="$out/home" XDG_CACHE_HOME="$out/home/cache" RUST_LOG=sitless=info)
 
 # Voluntary context switches (= wake-ups) per thread name.
 switches() { # pid
@@ -33,7 +33,8 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 measure() { # name args...
   local name=$1; shift
-  run "$bin" --background --db "$out/$name.db" "$@" 2>"$out/$name.log" &
+  # Started by env directly, so $! is Sitless itself.
+  env "${vars[@]}" "$bin" --background --db "$out/$name.db" "$@" 2>"$out/$name.log" &
   local pid=$!
   pids+=("$pid")
   sleep 20 # started, tray registered, links up
@@ -50,9 +51,9 @@ measure() { # name args...
   echo "   wake-ups per minute by thread:"
   join "$out/$name.sw1" "$out/$name.sw2" |
     awk -v s="$secs" '{d = ($3 - $2) * 60 / s; if (d >= 0.5) printf "     %-24s %7.1f\n", $1, d}' | sort -k2 -nr
-  kill -INT "$pid"; wait "$pid" 2>/dev/null || true
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 }
 
 measure demo --demo --demo-speed 1
-run "$bin" pair C0:FF:EE:00:00:01 --placement thigh --db "$out/ble.db" >/dev/null
+env "${vars[@]}" "$bin" pair C0:FF:EE:00:00:01 --placement thigh --db "$out/ble.db" >/dev/null
 measure ble

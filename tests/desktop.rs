@@ -370,11 +370,60 @@ fn wait_log(path: &std::path::Path, what: &str, timeout: Duration) -> String {
     }
 }
 
+/// Closes the window a second time: to the tray again, no second notice.
+fn second_close_sends_no_notice(
+    x: &Display,
+    log: &std::path::Path,
+    calls: &std::sync::mpsc::Receiver<NoteCall>,
+) {
+    // A second close: no second notice.
+    close_window(x);
+    let end = Instant::now() + Duration::from_secs(10);
+    while log_of(log).matches("still running in the tray").count() < 2 {
+        assert!(
+            Instant::now() < end,
+            "the second close did not go to the tray"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let end = Instant::now() + Duration::from_secs(3);
+    while let Some(left) = end.checked_duration_since(Instant::now()) {
+        if let Ok(NoteCall::Notify { body, .. }) = calls.recv_timeout(left) {
+            assert!(!body.contains("still recording"), "the notice came twice");
+        }
+    }
+}
+
+/// The UTC time of a log line (tracing's first field).
+fn logged_at(line: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    line.split_whitespace().next()?.parse().ok()
+}
+
+/// Closes the window as its close button does (the window manager may
+/// take a moment to list a new window).
+fn close_window(x: &Display) {
+    let end = Instant::now() + Duration::from_secs(10);
+    while !Command::new("wmctrl")
+        .args(["-c", "Sitless"])
+        .env("DISPLAY", &x.name)
+        .status()
+        .expect("wmctrl runs (Debian: apt-get install wmctrl)")
+        .success()
+    {
+        assert!(
+            Instant::now() < end,
+            "the window manager never listed the window"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
-fn start_in_the_tray_opens_the_window_with_the_player_and_closing_keeps_recording() {
+fn start_on_a_notification_or_in_the_tray_opens_the_window_with_the_player_and_closing_keeps_recording()
+ {
     let x = display();
     let session = start_bus();
-    let (_server, _calls) = fakes::notification_server(&session.address);
+    let (server, calls) = fakes::notification_server(&session.address);
     let (host, items) = fakes::tray_watcher(&session.address);
     let dir = tempfile::tempdir().unwrap();
     let db = any_time_db(dir.path());
@@ -385,7 +434,7 @@ fn start_in_the_tray_opens_the_window_with_the_player_and_closing_keeps_recordin
             "--background",
             "--demo",
             "--demo-speed",
-            "60",
+            "600",
             "--db",
             &db_arg,
         ],
@@ -405,33 +454,43 @@ fn start_in_the_tray_opens_the_window_with_the_player_and_closing_keeps_recordin
         "--background opened a window"
     );
 
-    let menu = read_menu(&host, &item);
-    let start = menu.iter().find(|m| m.label.starts_with("Start ")).unwrap();
-    click(&host, &item, start.id);
+    // The first reminder's Start button: the window opens, playing.
+    let Some(NoteCall::Notify { id, .. }) = next_notify(&calls, Duration::from_mins(1)) else {
+        panic!("no reminder notification arrived");
+    };
+    let clicked = chrono::Utc::now();
+    invoke_action(&server, id, "start");
     let text = wait_log(&log, "window's first frame", Duration::from_secs(30));
+    let playing = text
+        .lines()
+        .find(|l| l.contains("playing "))
+        .unwrap_or_else(|| panic!("the player did not start:\n{text}"));
+    if let Some(t) = logged_at(playing) {
+        eprintln!(
+            "FIGURE Start on the notification to the player: {} ms",
+            (t - clicked).num_milliseconds()
+        );
+    }
     assert!(
-        text.contains("playing "),
-        "the player did not start:\n{text}"
+        wait_for(
+            &calls,
+            Duration::from_secs(10),
+            |c| matches!(c, NoteCall::Close(i) if *i == id)
+        ),
+        "starting the routine closes the card"
     );
 
-    // Closing the window (as the window manager's close button does)
-    // keeps the app in the tray: recording goes on.
-    // (The window manager may take a moment to list the new window.)
-    let end = Instant::now() + Duration::from_secs(10);
-    while !Command::new("wmctrl")
-        .args(["-c", "Sitless"])
-        .env("DISPLAY", &x.name)
-        .status()
-        .expect("wmctrl runs (Debian: apt-get install wmctrl)")
-        .success()
-    {
-        assert!(
-            Instant::now() < end,
-            "the window manager never listed the window"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // Closing the window keeps the app in the tray: recording goes on, and
+    // the first time a notice says where Sitless went.
+    close_window(&x);
     wait_log(&log, "still running in the tray", Duration::from_secs(10));
+    assert!(
+        wait_for(&calls, Duration::from_secs(10), |c| matches!(
+            c,
+            NoteCall::Notify { body, .. } if body.contains("still recording")
+        )),
+        "no notice on the first close"
+    );
     let (_, before, _) = bus::stored_seconds(&db);
     std::thread::sleep(Duration::from_secs(3));
     let (_, after, _) = bus::stored_seconds(&db);
@@ -440,19 +499,72 @@ fn start_in_the_tray_opens_the_window_with_the_player_and_closing_keeps_recordin
         "recording stopped with the window ({before} → {after})"
     );
 
-    // Open from the tray: a new window.
-    let open = menu.iter().find(|m| m.label == "Open Sitless").unwrap();
-    click(&host, &item, open.id);
+    // Start in the tray: a new window, playing again.
+    let menu = read_menu(&host, &item);
+    let start = menu.iter().find(|m| m.label.starts_with("Start ")).unwrap();
+    click(&host, &item, start.id);
     let end = Instant::now() + Duration::from_secs(30);
     while log_of(&log).matches("window's first frame").count() < 2 {
         assert!(
             Instant::now() < end,
-            "Open did not bring the window back:\n{}",
+            "Start in the tray did not bring the window back:\n{}",
             log_of(&log)
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    assert_eq!(log_of(&log).matches("playing ").count(), 2);
+
+    second_close_sends_no_notice(&x, &log, &calls);
     for line in log_of(&log).lines().filter(|l| l.contains("first frame")) {
         eprintln!("{line}");
     }
+}
+
+#[test]
+fn at_logout_sigterm_quits_in_order_and_saves() {
+    let session = start_bus();
+    let (_server, _calls) = fakes::notification_server(&session.address);
+    let (_host, items) = fakes::tray_watcher(&session.address);
+    let dir = tempfile::tempdir().unwrap();
+    let db = any_time_db(dir.path());
+    let db_arg = db.to_string_lossy().into_owned();
+    let mut app = Running(
+        sitless(
+            &[
+                "--background",
+                "--demo",
+                "--demo-speed",
+                "600",
+                "--db",
+                &db_arg,
+            ],
+            dir.path(),
+            &session.address,
+            "unix:path=/nonexistent",
+        )
+        .spawn()
+        .expect("sitless starts"),
+    );
+    items
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the tray icon registers");
+    std::thread::sleep(Duration::from_secs(2));
+    let sent = Command::new("kill")
+        .args(["-TERM", &app.0.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = app.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "SIGTERM did not end Sitless");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Exit code 0, not "killed by SIGTERM": it quit on its own.
+    assert!(status.success(), "{status:?}");
+    let (first, last, n) = bus::stored_seconds(&db);
+    assert_eq!(n, last - first + 1, "every second up to the end is stored");
+    assert!(n > 600, "{n} s stored");
 }

@@ -250,9 +250,16 @@ impl SitlessApp {
     }
 
     /// A new window: the old one's textures went with it.
+    /// Its clock starts at zero again: link states count from now.
     pub fn forget_textures(&mut self) {
         self.model.forget_textures();
         self.history.forget_textures();
+        for (_, at) in self.sensors.links.values_mut() {
+            *at = 0.0;
+        }
+        // A calibration pose counts on the old clock: it starts over.
+        self.sensors.wizard = None;
+        self.ui_time_s = 0.0;
     }
 
     /// One frame: drain events (never blocking), draw, act.
@@ -534,6 +541,16 @@ pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
     };
     let bell = desk::Doorbell::new();
     let (req_tx, requests) = std::sync::mpsc::sync_channel(16);
+    // Ctrl-C, and the session's SIGTERM or SIGHUP at logout: quit as the
+    // tray's Quit does, so the last seconds are saved.
+    let quit_tx = req_tx.clone();
+    let quit_bell = bell.clone();
+    if let Err(e) = ctrlc::set_handler(move || {
+        let _ = quit_tx.try_send(DeskRequest::Quit);
+        quit_bell.ring();
+    }) {
+        tracing::warn!("quitting on a signal will not save the last seconds: {e}");
+    }
     let tray = match crate::desktop::tray::Tray::start(req_tx, bell.waker()) {
         Ok(t) => Some(t),
         Err(e) => {

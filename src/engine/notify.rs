@@ -218,10 +218,13 @@ fn run(rx: &Receiver<Msg>, report: &Reporter) {
                     urgency: Some(Urgency::Critical),
                     persistent: true,
                 };
-                let replaces = lock(&current).as_ref().map_or(0, |s| s.id);
+                // Held across the call: a button pressed before the reply
+                // is here waits for the id instead of missing it.
+                let mut shown = lock(&current);
+                let replaces = shown.as_ref().map_or(0, |s| s.id);
                 match c.show(&card, replaces) {
                     Ok(id) => {
-                        *lock(&current) = Some(Shown {
+                        *shown = Some(Shown {
                             id,
                             at_s: req.due.at_s,
                             routine: req.due.routine.clone(),

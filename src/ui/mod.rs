@@ -134,10 +134,13 @@ impl TodayModel {
 
     /// The window is gone and its textures with it: the next one draws
     /// the chart again.
+    /// (A new window's clock starts at zero again: the throttle's last
+    /// request, in the old window's time, is forgotten too.)
     pub fn forget_textures(&mut self) {
         self.chart = None;
         self.chart_request = None;
         self.requested = None;
+        self.last_request_at = None;
     }
 
     /// Whether to ask for a chart of `want`'s day and size now: `Ok(None)`
