@@ -2,7 +2,9 @@
 //! rides, lying, non-wear, slips, 10–100 Hz) through the pipeline against
 //! their truth. `scripts/posture-eval` runs it; `docs/posture.md` reports it.
 //!
-//! `cargo run --release --example posture_eval -- [DAYS] [HOURS] [--csv DIR]`
+//! `cargo run --release --example posture_eval -- [DAYS] [HOURS] [--from SEED] [--csv DIR]`
+//! (`--from` starts at that day's seed: two runs of half the days each use
+//! both cores.)
 //! With `--csv DIR`, each day is also written in Acti-Motus's axis
 //! convention (`DIR/day-N.csv`: `t_ms,ax,ay,az`; `DIR/day-N.truth.csv`:
 //! `t_s,truth`) with Sitless's result on the same rendering
@@ -29,13 +31,19 @@ fn main() -> anyhow::Result<()> {
         .position(|a| a == "--csv")
         .and_then(|i| args.get(i + 1))
         .map(std::path::PathBuf::from);
-    println!("{days} days of {hours} h, random mountings and starts\n");
+    let from: u64 = args
+        .iter()
+        .position(|a| a == "--from")
+        .and_then(|i| args.get(i + 1))
+        .map_or(Ok(0), |a| a.parse())
+        .context("--from SEED")?;
+    println!("{days} days of {hours} h from seed {from}, random mountings and starts\n");
     println!(
         "{:<44} {:>9} {:>8} {:>9} {:>9}",
         "day", "sedentary", "exact", "not worn", "walk→ref"
     );
     let mut scores: Vec<DayScore> = Vec::new();
-    for seed in 0..days {
+    for seed in from..from + days {
         let plan = realistic_day(seed, hours, START_S + seed as i64 * 86_400);
         let s = run_rendered(Renderer::new(plan.clone()));
         println!(

@@ -65,6 +65,8 @@ pub struct NonWear {
 }
 
 const MEAN_S: usize = 5;
+/// The longest link gap a still run survives, s.
+const MAX_GAP_S: i64 = 60;
 
 impl NonWear {
     pub fn new(cfg: NonWearConfig) -> Self {
@@ -89,19 +91,26 @@ impl NonWear {
         intensity_g: f32,
         lying_before: bool,
     ) -> WearStatus {
-        // A gap in the data neither breaks nor extends a run: what the
-        // sensor did meanwhile is unknown, so the run starts again.
-        let contiguous = self.last_t_s.is_some_and(|l| t_s == l + 1);
+        // A link drop of up to a minute keeps a run going if the sensor
+        // still points exactly where it did (checked from the first seconds
+        // after it: the recent window starts afresh). A longer gap starts
+        // the run again: what the sensor did meanwhile is unknown.
+        let gap_s = self.last_t_s.map(|l| t_s - l - 1);
+        let contiguous = gap_s == Some(0);
+        let bridged = gap_s.is_some_and(|g| (1..=MAX_GAP_S).contains(&g));
         self.last_t_s = Some(t_s);
         let Some(dir) = gravity.normalized() else {
             self.reset();
             return WearStatus::Worn;
         };
-        if intensity_g > self.cfg.quiet_g || !contiguous && !self.confirmed {
+        if intensity_g > self.cfg.quiet_g || !contiguous && !bridged && !self.confirmed {
             self.reset();
             if intensity_g > self.cfg.quiet_g {
                 return WearStatus::Worn;
             }
+        }
+        if bridged && self.anchor.is_some() {
+            self.recent.clear();
         }
         if self.run_start_s.is_none() {
             self.run_start_s = Some(t_s);
@@ -201,6 +210,35 @@ mod tests {
                 .all(|x| !matches!(x, WearStatus::NowNotWorn { .. } | WearStatus::NotWorn)),
             "an hour of film is not non-wear"
         );
+    }
+
+    #[test]
+    fn short_link_gaps_keep_a_run_long_ones_and_a_moved_sensor_restart_it() {
+        let desk = Vec3::new(0.1, 0.2, 0.97);
+        // A 5 s gap every 100 s (a flaky link): not worn, from the start.
+        let mut nw = NonWear::new(NonWearConfig::default());
+        let mut last = WearStatus::Worn;
+        for t in (0..700).filter(|t| t % 100 >= 5 || *t < 100) {
+            last = nw.push(t, desk, 0.015, false);
+            if let WearStatus::NowNotWorn { from_s } = last {
+                assert_eq!(from_s, 0);
+            }
+        }
+        assert_eq!(last, WearStatus::NotWorn);
+        // A two-minute gap: the run starts again after it.
+        let mut nw = NonWear::new(NonWearConfig::default());
+        run(&mut nw, 0..300, |_| desk, 0.015);
+        let s = run(&mut nw, 420..1100, |_| desk, 0.015);
+        let at = |t: i64| s[(t - 420) as usize];
+        assert_eq!(at(599), WearStatus::Still { run_s: 180 });
+        assert_eq!(at(1019), WearStatus::NowNotWorn { from_s: 420 });
+        // Moved during a short gap (picked up and put down 1.5° off: a mean with the seconds before the gap would hide it): a
+        // person touched it, so the run starts again.
+        let mut nw = NonWear::new(NonWearConfig::default());
+        run(&mut nw, 0..300, |_| desk, 0.015);
+        let a = 1.5f32.to_radians();
+        let moved = Vec3::new(0.1 + a.sin(), 0.2, 0.97).normalized().unwrap();
+        assert_eq!(nw.push(310, moved, 0.015, false), WearStatus::Worn);
     }
 
     #[test]

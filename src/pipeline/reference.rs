@@ -52,6 +52,10 @@ pub struct ReferenceLearner {
     /// Since when the committed axis holds (`None`: as long as upright).
     axis_since_s: Option<i64>,
     votes: (u32, u32),
+    /// The axis the votes were last reset or recounted at: the committed
+    /// axis may creep from it by small steps, and once it has gone far
+    /// the votes no longer say which side forward is.
+    votes_axis: Option<Vec3>,
     /// Quiet seconds with the thigh far from upright (one in five), kept
     /// so they can vote once a forward axis is known.
     horizontal: VecDeque<Vec3>,
@@ -142,6 +146,7 @@ impl ReferenceLearner {
             axis_ok_s: None,
             axis_since_s: None,
             votes: (0, 0),
+            votes_axis: None,
             horizontal: VecDeque::new(),
             horizontal_tick: 0,
             run: Vec::new(),
@@ -372,6 +377,7 @@ impl ReferenceLearner {
                 // The first forward axis: the sitting seen before it
                 // votes now.
                 self.committed_axis = Some(a);
+                self.votes_axis = Some(a);
                 self.recount_votes();
                 let before = self.refs;
                 self.update_forward();
@@ -381,18 +387,18 @@ impl ReferenceLearner {
                     });
                 }
             }
-            (Some(a), Some(c)) if a.dot(c).abs() < AXIS_AGREE_DEG.to_radians().cos() => {
-                // The sensor turned about the thigh: forward is
-                // elsewhere and sitting must sign it again.
-                // The votes were counted against the old axis: they
-                // still say which way forward is if the axis only
-                // moved, not if the sensor turned right round.
-                if a.dot(c).abs() < 60_f32.to_radians().cos() {
-                    self.votes = (0, 0);
-                } else if a.dot(c) < 0.0 {
-                    self.votes = (self.votes.1, self.votes.0);
-                }
+            (Some(a), Some(c))
+                if a.dot(self.votes_axis.unwrap_or(c)).abs()
+                    < AXIS_AGREE_DEG.to_radians().cos() =>
+            {
+                // The sensor turned about the thigh, at once or by small
+                // steps since the votes were counted: forward is
+                // elsewhere and sitting must sign it again. The old votes
+                // cannot say which side: a turn of 140° leaves the axis
+                // 40° from the old one with forward on its other side.
+                self.votes = (0, 0);
                 self.committed_axis = Some(a);
+                self.votes_axis = Some(a);
                 self.update_forward();
                 self.axis_since_s = self.axis_ok_s.or(self.since_s);
                 return Some(RefChange {
@@ -428,6 +434,7 @@ impl ReferenceLearner {
         self.axis_since_s = since_s;
         self.horizontal.clear();
         self.votes = (0, 0);
+        self.votes_axis = None;
     }
 
     fn forward_axis(&self) -> Option<Vec3> {
@@ -619,5 +626,68 @@ mod tests {
             );
         }
         assert!(l.refs().upright.unwrap().angle_deg(UP) < 2.0);
+    }
+
+    /// A swing along `axis` (perpendicular to z), bouncing along z.
+    fn swing_along(axis: Vec3) -> Motion {
+        let mut scatter = [[0.0; 3]; 3];
+        let a = [axis.x, axis.y, axis.z];
+        for (i, row) in scatter.iter_mut().enumerate() {
+            for (j, x) in row.iter_mut().enumerate() {
+                *x = 0.04 * a[i] * a[j];
+            }
+        }
+        scatter[2][2] += 0.09;
+        Motion {
+            gait: true,
+            scatter,
+            ..Motion::default()
+        }
+    }
+
+    fn sit(l: &mut ReferenceLearner, t: std::ops::Range<i64>, forward: Vec3) {
+        for t in t {
+            l.push(
+                &sec(t, forward + Vec3::new(0.0, 0.0, 0.1), false, 0.02),
+                &Motion::default(),
+            );
+        }
+    }
+
+    #[test]
+    fn a_turn_in_the_pocket_past_ninety_degrees_is_signed_again_by_the_sitting_after_it() {
+        // Forward +x, signed by an hour of sitting.
+        let mut l = ReferenceLearner::new(None);
+        for t in (0..600).step_by(60) {
+            let stand = (t - 10..t).map(|s| sec(s, UP, false, 0.02));
+            for s in stand {
+                l.push(&s, &Motion::default());
+            }
+            for g in t..t + 40 {
+                l.push(&sec(g, UP, true, 0.3), &swing_along(FWD));
+            }
+        }
+        sit(&mut l, 1000..4600, FWD);
+        assert!(l.refs().forward_signed);
+        assert!(l.refs().forward.unwrap().dot(FWD) > 0.99);
+        // The sensor turns 140° about the thigh: forward is now 140° round,
+        // 40° from the old axis line but on its other side.
+        let turned = FWD.rotate_about(UP, 140_f32.to_radians());
+        let mut changed = false;
+        for t in 5000..5600 {
+            changed |= l
+                .push(&sec(t, UP, true, 0.3), &swing_along(turned))
+                .is_some();
+        }
+        assert!(changed, "the turn is a reference change");
+        assert!(!l.refs().forward_signed, "the old sitting cannot sign it");
+        sit(&mut l, 6000..6600, turned);
+        let r = l.refs();
+        assert!(r.forward_signed);
+        assert!(
+            r.forward.unwrap().dot(turned) > 0.95,
+            "forward follows the sitting after the turn: {:?}",
+            r.forward
+        );
     }
 }
