@@ -49,6 +49,22 @@ pub struct ReferenceLearner {
     /// second whose own swing fitted it.
     committed_axis: Option<Vec3>,
     axis_ok_s: Option<i64>,
+    /// `axis_ok_s` as it was when the current walk began, and the last
+    /// gait second: a turn found during a walk may have happened at any
+    /// time since the walk before (the first strides of this one can
+    /// still fit the old axis while the fading swing moves).
+    axis_ok_before_walk_s: Option<i64>,
+    last_gait_s: Option<i64>,
+    /// Gait seconds in a row that fit the reference.
+    agree_run: u32,
+    /// `last_agree_s` when the current walk began.
+    agree_before_walk_s: Option<i64>,
+    /// The upright the stored seconds were last classified with.
+    announced_upright: Option<Vec3>,
+    /// The last quiet horizontal second, and the newest second at which
+    /// the thigh's quiet direction jumped (a slip, or lying down).
+    last_horizontal: Option<(i64, Vec3)>,
+    horizontal_jump_s: Option<i64>,
     /// Since when the committed axis holds (`None`: as long as upright).
     axis_since_s: Option<i64>,
     votes: (u32, u32),
@@ -120,6 +136,20 @@ const SWING_FADE: f32 = 0.97;
 const AXIS_AGREE_DEG: f32 = 30.0;
 /// Swing axes needed for a forward direction.
 const SWING_MIN_N: u32 = 10;
+/// Agreeing gait seconds in a row that clear the evidence against the
+/// reference.
+const AGREE_RUN_S: u32 = 5;
+/// Gait this far from a standing-refined upright means the standing is
+/// from before a slip (walking leans the thigh 5–10° forward of standing).
+const STALE_STAND_DEG: f32 = 15.0;
+/// An upright that moved this far without a challenge is announced as a
+/// change (the stored seconds are classified again).
+const ANNOUNCE_DEG: f32 = 12.0;
+/// A quiet horizontal thigh whose direction moves this much from one such
+/// second to the next turned about itself (crossed legs: 30–40°).
+const ROLL_JUMP_DEG: f32 = 50.0;
+/// Gait this long after the last gait second starts a new walk, s.
+const NEW_WALK_GAP_S: i64 = 60;
 /// Sitting-like seconds needed to sign the forward direction, and by how
 /// much one side must win.
 const VOTES_MIN: u32 = 300;
@@ -144,6 +174,13 @@ impl ReferenceLearner {
             swing_n: 0,
             committed_axis: None,
             axis_ok_s: None,
+            axis_ok_before_walk_s: None,
+            last_gait_s: None,
+            agree_run: 0,
+            agree_before_walk_s: None,
+            announced_upright: upright,
+            last_horizontal: None,
+            horizontal_jump_s: None,
             axis_since_s: None,
             votes: (0, 0),
             votes_axis: None,
@@ -190,6 +227,9 @@ impl ReferenceLearner {
             return None;
         }
         let incline = d.angle_deg(upright);
+        if quiet && (35.0..=145.0).contains(&incline) {
+            self.seated_direction(f.t_s, d);
+        }
         if !quiet || !(60.0..=120.0).contains(&incline) {
             return None;
         }
@@ -248,6 +288,19 @@ impl ReferenceLearner {
 
     /// A quiet second with the thigh near horizontal: kept, and a vote for
     /// which side of the swing axis forward is (sitting, mostly).
+    /// A quiet second with the thigh well off upright (seated, mostly):
+    /// if its direction moved far from the last such second's (more than
+    /// crossing the legs does), a slip in the pocket may have happened
+    /// here; the next walk tells.
+    fn seated_direction(&mut self, t_s: i64, d: Vec3) {
+        if let Some((_, last)) = self.last_horizontal
+            && last.angle_deg(d) > ROLL_JUMP_DEG
+        {
+            self.horizontal_jump_s = Some(t_s);
+        }
+        self.last_horizontal = Some((t_s, d));
+    }
+
     fn horizontal_second(&mut self, d: Vec3, upright: Vec3) -> Option<RefChange> {
         self.horizontal_tick += 1;
         if self.horizontal_tick.is_multiple_of(HORIZONTAL_EVERY) {
@@ -283,8 +336,12 @@ impl ReferenceLearner {
 
     fn gait(&mut self, t_s: i64, d: Vec3, scatter: &[[f32; 3]; 3]) -> Option<RefChange> {
         match self.gait_mean {
-            Some(g) if d.angle_deg(g) <= AGREE_DEG => self.agree(t_s, d, g, scatter),
+            Some(g) if d.angle_deg(g) <= AGREE_DEG => {
+                self.agree_run += 1;
+                self.agree(t_s, d, g, scatter)
+            }
             _ => {
+                self.agree_run = 0;
                 self.challengers.push_back((t_s, d));
                 while self
                     .challengers
@@ -318,7 +375,12 @@ impl ReferenceLearner {
                 // Seconds after the last walk that fitted the old
                 // reference are classified again; a first reference, or
                 // one that never had a walk fit it, applies to them all.
-                let from_s = self.last_agree_s.or(self.since_s);
+                let walk_before = self.last_agree_s.or(self.since_s);
+                let from_s = if self.gait_mean.is_some() {
+                    self.jump_since(walk_before)
+                } else {
+                    walk_before
+                };
                 let support = self
                     .quiet
                     .iter()
@@ -347,19 +409,54 @@ impl ReferenceLearner {
     /// Gait that fits the reference: it follows slowly, and the swing
     /// teaches the forward axis.
     fn agree(&mut self, t_s: i64, d: Vec3, g: Vec3, scatter: &[[f32; 3]; 3]) -> Option<RefChange> {
-        self.last_agree_s = Some(t_s);
-        self.challengers.clear();
-        self.pending = None;
+        // A stray second within reach of a reference that is 35° off
+        // (strides vary) must not wipe the evidence against it: only a
+        // few agreeing seconds in a row do.
+        let new_walk = self.last_gait_s.is_none_or(|l| t_s - l > NEW_WALK_GAP_S);
+        if new_walk {
+            self.agree_before_walk_s = self.last_agree_s;
+        }
+        if self.agree_run >= AGREE_RUN_S {
+            self.last_agree_s = Some(t_s);
+            self.challengers.clear();
+            self.pending = None;
+        }
         self.gait_mean = (g * 0.95 + d * 0.05).normalized().or(Some(g));
+        // Gait followed a slip of less than the challenge angle: the
+        // standing that refined upright is from before it. Upright
+        // follows the gait again until standing refines it anew.
+        if let (Some(gm), Some(u)) = (self.gait_mean, self.refs.upright)
+            && self.stand_n >= STAND_MIN_N
+            && gm.angle_deg(u) > STALE_STAND_DEG
+        {
+            self.stand_sum = Vec3::default();
+            self.stand_n = 0;
+        }
         if self.stand_n < STAND_MIN_N {
             self.refs.upright = self.gait_mean;
         }
         let u = self.refs.upright?;
+        // Upright moved far from what the stored seconds were classified
+        // with: classify them again from where the slip seems to be.
+        let mut change = None;
+        if self
+            .announced_upright
+            .is_some_and(|a| a.angle_deg(u) > ANNOUNCE_DEG)
+        {
+            self.announced_upright = Some(u);
+            change = Some(RefChange {
+                from_s: self.jump_since(self.agree_before_walk_s.or(self.since_s)),
+            });
+        }
         // The scatter with the vertical (bounce, heel strikes) taken
         // out: what is left is the swing. Older walks fade, so a
         // sensor that turned in the pocket is followed.
         let mut own = [[0.0; 3]; 3];
         add_projected(&mut own, scatter, u);
+        if new_walk {
+            self.axis_ok_before_walk_s = self.axis_ok_s;
+        }
+        self.last_gait_s = Some(t_s);
         if let (Some(a), Some(c)) = (principal(&own), self.committed_axis)
             && a.dot(c).abs() >= AXIS_AGREE_DEG.to_radians().cos()
         {
@@ -400,7 +497,9 @@ impl ReferenceLearner {
                 self.committed_axis = Some(a);
                 self.votes_axis = Some(a);
                 self.update_forward();
-                self.axis_since_s = self.axis_ok_s.or(self.since_s);
+                // From the jump that looks like the slip, if there was one
+                // since the walk before; else from that walk.
+                self.axis_since_s = self.jump_since(self.axis_ok_before_walk_s.or(self.since_s));
                 return Some(RefChange {
                     from_s: self.axis_since_s,
                 });
@@ -411,7 +510,18 @@ impl ReferenceLearner {
             _ => {}
         }
         self.update_forward();
-        None
+        change
+    }
+
+    /// Where a change found now began: at the jump that looks like the
+    /// slip, if there was one since `walk_before` (the last walk that fitted
+    /// the old references); else from that walk.
+    fn jump_since(&self, walk_before: Option<i64>) -> Option<i64> {
+        match (self.horizontal_jump_s, walk_before) {
+            (Some(j), Some(w)) if j > w => Some(j),
+            (Some(j), None) => Some(j),
+            _ => walk_before,
+        }
     }
 
     fn adopt(&mut self, upright: Vec3, since_s: Option<i64>) {
@@ -419,6 +529,8 @@ impl ReferenceLearner {
             upright: Some(upright),
             ..Refs::default()
         };
+        self.announced_upright = Some(upright);
+        self.agree_run = 0;
         self.since_s = since_s;
         self.gait_mean = Some(upright);
         self.last_agree_s = self.challengers.back().map(|(t, _)| *t);
@@ -431,6 +543,10 @@ impl ReferenceLearner {
         self.swing_n = 0;
         self.committed_axis = None;
         self.axis_ok_s = None;
+        self.axis_ok_before_walk_s = None;
+        self.last_gait_s = None;
+        self.last_horizontal = None;
+        self.horizontal_jump_s = None;
         self.axis_since_s = since_s;
         self.horizontal.clear();
         self.votes = (0, 0);
@@ -688,6 +804,39 @@ mod tests {
             r.forward.unwrap().dot(turned) > 0.95,
             "forward follows the sitting after the turn: {:?}",
             r.forward
+        );
+    }
+
+    #[test]
+    fn a_slip_smaller_than_a_challenge_is_followed_and_classified_again_from_the_slip() {
+        let mut l = ReferenceLearner::new(None);
+        walk(&mut l, 0..60, UP);
+        // Standing after the walk refines upright.
+        for t in 60..120 {
+            l.push(&sec(t, UP, false, 0.02), &Motion::default());
+        }
+        // Seated; at 1000 the sensor slips while seated: it turns 70° in
+        // the pocket and tilts 25° (less than the 30° a challenge needs).
+        let tilt = |v: Vec3| v.rotate_about(Vec3::new(0.0, 1.0, 0.0), 25_f32.to_radians());
+        let seated = Vec3::new(-1.0, 0.05, 0.1);
+        sit(&mut l, 200..1000, seated);
+        for t in 1000..1600 {
+            l.push(
+                &sec(t, tilt(seated) + Vec3::new(0.0, 2.7, 0.0), false, 0.02),
+                &Motion::default(),
+            );
+        }
+        // The next walk, in the slipped mounting.
+        let changes = walk(&mut l, 2000..2090, tilt(UP));
+        assert!(
+            l.refs().upright.unwrap().angle_deg(tilt(UP)) < 5.0,
+            "upright follows: {:?}",
+            l.refs().upright
+        );
+        assert_eq!(
+            changes.first(),
+            Some(&RefChange { from_s: Some(1000) }),
+            "classified again from the jump, not from the walk before: {changes:?}"
         );
     }
 }
