@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::frame::{DrawResult, Style, bar_labels, day_builder, legend, panel, themed};
-use super::{ALERT_COLOR, HoverPanel, SECOND_COLOR, posture_color};
+use super::{ALERT_COLOR, HoverPanel, posture_color};
 use crate::domain::days::{format_duration, local_datetime};
 use crate::domain::figures::{DayDetail, TILT_BIN_DEG, TILT_MAX_DEG};
 use crate::domain::posture::Posture;
@@ -124,12 +124,12 @@ where
         let x = hour_of(d, r.at_s);
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(x, BAND_BOTTOM), (x, TILT_MAX)],
-            SECOND_COLOR.stroke_width(2),
+            theme.routine_mark().stroke_width(2),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
             "R".to_string(),
             (x, TILT_MAX),
-            style.font().color(&SECOND_COLOR),
+            style.font().color(&theme.routine_mark()),
         )))?;
     }
     legend(
@@ -139,7 +139,7 @@ where
             (posture_color(Posture::Standing), "standing"),
             (posture_color(Posture::Moving), "walking"),
             (posture_color(Posture::Lying), "lying"),
-            (SECOND_COLOR, "routine (R)"),
+            (theme.routine_mark(), "routine (R)"),
         ],
         style,
     )?;

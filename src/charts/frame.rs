@@ -16,8 +16,14 @@ pub struct Style {
 }
 
 impl Style {
+    /// Labels: 13.5 px at 1×, small text 12 px (nothing below that), both
+    /// scaled with the display, so text on a high-density screen gets its own pixels.
     pub fn label_px(&self) -> f64 {
-        (12.0 * self.scale).clamp(9.0, 40.0)
+        (13.5 * self.scale).clamp(13.5, 48.0)
+    }
+
+    pub fn small_px(&self) -> f64 {
+        (12.0 * self.scale).clamp(12.0, 44.0)
     }
 
     pub fn font(&self) -> TextStyle<'static> {
@@ -27,7 +33,7 @@ impl Style {
     }
 
     pub fn small_font(&self) -> TextStyle<'static> {
-        (FONT, self.label_px() * 0.85)
+        (FONT, self.small_px())
             .into_font()
             .color(&self.theme.foreground())
     }
@@ -46,7 +52,7 @@ where
     DB::ErrorType: 'static,
 {
     let font = style.small_font();
-    let px = style.label_px() * 0.85;
+    let px = style.small_px();
     let (w, _) = area.dim_in_pixel();
     let widths: Vec<i32> = items
         .iter()

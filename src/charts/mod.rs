@@ -171,6 +171,12 @@ impl ChartTheme {
         }
     }
 
+    /// Routine markers: the text colour, readable on either background
+    /// and unlike any posture's colour.
+    pub fn routine_mark(self) -> RGBColor {
+        self.foreground()
+    }
+
     pub fn tilt_line(self) -> RGBColor {
         match self {
             Self::Light => RGBColor(0, 0, 0),

@@ -25,6 +25,12 @@ fn check_size(width: u32, height: u32) -> Result<(), ChartError> {
 }
 
 /// Draws `kind` into an RGB buffer of `width` × `height` pixels.
+///
+/// The chart is drawn as SVG and rasterised by resvg, which shapes text
+/// with rustybuzz. Plotters' own bitmap text puts each glyph at a rounded
+/// pixel from unhinted advances, so small labels drifted apart and
+/// together ("st anding"); the SVG path has no such rounding, and the PNG,
+/// the SVG and the app's texture are one drawing.
 pub fn render_rgb(
     kind: ChartKind,
     src: ChartSource<'_>,
@@ -32,16 +38,8 @@ pub fn render_rgb(
     height: u32,
     style: Style,
 ) -> Result<Chart, ChartError> {
-    check_size(width, height)?;
-    register_fonts();
-    let mut pixels = vec![0_u8; width as usize * height as usize * 3];
-    let hover = {
-        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        let hover = draw(&root, kind, src, style).map_err(|e| ChartError::Draw(e.to_string()))?;
-        root.present()
-            .map_err(|e| ChartError::Draw(e.to_string()))?;
-        hover
-    };
+    let (svg, hover) = render_svg_with_hover(kind, src, width, height, style)?;
+    let pixels = rasterise(&svg, width, height, style.theme.background())?;
     Ok(Chart {
         image: RgbImage {
             width,
@@ -52,6 +50,64 @@ pub fn render_rgb(
     })
 }
 
+/// The embedded font for resvg, and the family name SVG text must ask for.
+fn text_options() -> &'static (resvg::usvg::Options<'static>, String) {
+    static OPTIONS: std::sync::OnceLock<(resvg::usvg::Options<'static>, String)> =
+        std::sync::OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut opts = resvg::usvg::Options::default();
+        let db = opts.fontdb_mut();
+        db.load_font_data(epaint_default_fonts::UBUNTU_LIGHT.to_vec());
+        let family = db
+            .faces()
+            .next()
+            .and_then(|f| f.families.first())
+            .map_or_else(|| "Ubuntu".to_owned(), |(name, _)| name.clone());
+        db.set_sans_serif_family(family.clone());
+        opts.font_family.clone_from(&family);
+        (opts, family)
+    })
+}
+
+/// Rasterises a chart's SVG into opaque RGB over `background`.
+fn rasterise(
+    svg: &str,
+    width: u32,
+    height: u32,
+    background: RGBColor,
+) -> Result<Vec<u8>, ChartError> {
+    let (opts, family) = text_options();
+    // Plotters names the family it was given; the font database knows
+    // the font by its own name.
+    let svg = svg.replace(
+        &format!("font-family=\"{}\"", super::FONT),
+        &format!("font-family=\"{family}\""),
+    );
+    let tree = resvg::usvg::Tree::from_str(&svg, opts)
+        .map_err(|e| ChartError::Draw(format!("the chart's SVG: {e}")))?;
+    let mut pixmap =
+        resvg::tiny_skia::Pixmap::new(width, height).ok_or(ChartError::Size(width, height))?;
+    pixmap.fill(resvg::tiny_skia::Color::from_rgba8(
+        background.0,
+        background.1,
+        background.2,
+        255,
+    ));
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::identity(),
+        &mut pixmap.as_mut(),
+    );
+    Ok(pixmap
+        .pixels()
+        .iter()
+        .flat_map(|p| {
+            let c = p.demultiply();
+            [c.red(), c.green(), c.blue()]
+        })
+        .collect())
+}
+
 /// Draws `kind` as an SVG document.
 pub fn render_svg(
     kind: ChartKind,
@@ -60,16 +116,27 @@ pub fn render_svg(
     height: u32,
     style: Style,
 ) -> Result<String, ChartError> {
+    render_svg_with_hover(kind, src, width, height, style).map(|(svg, _)| svg)
+}
+
+fn render_svg_with_hover(
+    kind: ChartKind,
+    src: ChartSource<'_>,
+    width: u32,
+    height: u32,
+    style: Style,
+) -> Result<(String, Hover), ChartError> {
     check_size(width, height)?;
     register_fonts();
     let mut svg = String::new();
-    {
+    let hover = {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        draw(&root, kind, src, style).map_err(|e| ChartError::Draw(e.to_string()))?;
+        let hover = draw(&root, kind, src, style).map_err(|e| ChartError::Draw(e.to_string()))?;
         root.present()
             .map_err(|e| ChartError::Draw(e.to_string()))?;
-    }
-    Ok(svg)
+        hover
+    };
+    Ok((svg, hover))
 }
 
 /// PNG file bytes of an image.

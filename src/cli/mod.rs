@@ -163,7 +163,8 @@ pub fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "sitless=info,warn".into()),
+                // usvg warns of every empty bar (a zero-height rect) it skips.
+                .unwrap_or_else(|_| "sitless=info,usvg=error,warn".into()),
         )
         .with_writer(std::io::stderr)
         // Colour codes only for a person at a terminal, not in logs or pipes.
