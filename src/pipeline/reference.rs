@@ -57,6 +57,8 @@ pub struct ReferenceLearner {
     last_gait_s: Option<i64>,
     /// Gait seconds in a row that fit the reference.
     agree_run: u32,
+    /// Agreeing gait seconds in a row far from the standing upright.
+    stale_run: u32,
     /// `last_agree_s` when the current walk began.
     agree_before_walk_s: Option<i64>,
     /// The upright the stored seconds were last classified with.
@@ -140,8 +142,11 @@ const SWING_MIN_N: u32 = 10;
 /// reference.
 const AGREE_RUN_S: u32 = 5;
 /// Gait this far from a standing-refined upright means the standing is
-/// from before a slip (walking leans the thigh 5–10° forward of standing).
-const STALE_STAND_DEG: f32 = 15.0;
+/// from before a slip (walking leans the thigh 5–10° forward of standing,
+/// brisk walking and a standing desk's relaxed stance up to 20°).
+const STALE_STAND_DEG: f32 = 22.0;
+/// ...for this many agreeing gait seconds in a row.
+const STALE_RUN_S: u32 = 45;
 /// An upright that moved this far without a challenge is announced as a
 /// change (the stored seconds are classified again).
 const ANNOUNCE_DEG: f32 = 12.0;
@@ -177,6 +182,7 @@ impl ReferenceLearner {
             axis_ok_before_walk_s: None,
             last_gait_s: None,
             agree_run: 0,
+            stale_run: 0,
             agree_before_walk_s: None,
             announced_upright: upright,
             last_horizontal: None,
@@ -425,10 +431,14 @@ impl ReferenceLearner {
         // Gait followed a slip of less than the challenge angle: the
         // standing that refined upright is from before it. Upright
         // follows the gait again until standing refines it anew.
-        if let (Some(gm), Some(u)) = (self.gait_mean, self.refs.upright)
-            && self.stand_n >= STAND_MIN_N
-            && gm.angle_deg(u) > STALE_STAND_DEG
-        {
+        // Only when it lasts: stairs and brisk walking flex the thigh
+        // more for a while.
+        let off = matches!(
+            (self.gait_mean, self.refs.upright),
+            (Some(gm), Some(u)) if gm.angle_deg(u) > STALE_STAND_DEG
+        );
+        self.stale_run = if off { self.stale_run + 1 } else { 0 };
+        if self.stand_n >= STAND_MIN_N && self.stale_run >= STALE_RUN_S {
             self.stand_sum = Vec3::default();
             self.stand_n = 0;
         }
@@ -531,6 +541,7 @@ impl ReferenceLearner {
         };
         self.announced_upright = Some(upright);
         self.agree_run = 0;
+        self.stale_run = 0;
         self.since_s = since_s;
         self.gait_mean = Some(upright);
         self.last_agree_s = self.challengers.back().map(|(t, _)| *t);
