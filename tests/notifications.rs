@@ -74,3 +74,42 @@ fn a_reminder_is_sent_as_a_desktop_notification() {
     assert!(stdout.contains("desktop notification shown"));
     assert!(!stderr.contains("not available"), "{stderr}");
 }
+
+#[test]
+fn with_do_not_disturb_on_no_notification_is_sent() {
+    let bus = start_bus();
+    let (_server, rx) = fakes::notification_server_with(&bus.address, true);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dnd.db");
+    let mut store = Store::open(&db).unwrap();
+    store.save_settings(&Settings::any_time()).unwrap();
+    drop(store);
+    let out = Command::new(env!("CARGO_BIN_EXE_sitless"))
+        .args([
+            "record",
+            "--demo",
+            "--demo-speed",
+            "3600",
+            "--for-s",
+            "5",
+            "--db",
+        ])
+        .arg(&db)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("TZ", "UTC")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("sitless runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    // The same run as the test above: reminders are due...
+    assert!(stdout.matches(" reminder (").count() > 0, "{stdout}");
+    // ...but the desktop asked for quiet.
+    let notified = std::iter::from_fn(|| rx.recv_timeout(Duration::from_millis(200)).ok())
+        .filter(|c| matches!(c, NoteCall::Notify { .. }))
+        .count();
+    assert_eq!(
+        notified, 0,
+        "a notification went out with do not disturb on"
+    );
+}

@@ -93,6 +93,14 @@ pub(super) fn record(
                 );
             }
             Some(UiEvent::Error(e)) => eprintln!("warning: {e}"),
+            Some(UiEvent::DoNotDisturb(on)) => println!(
+                "do not disturb is {}",
+                if on {
+                    "on: reminders are not sent to the desktop"
+                } else {
+                    "off again"
+                }
+            ),
             Some(UiEvent::Storage(p)) => {
                 // Said once when it starts, not at every retry.
                 match (p, &storage) {

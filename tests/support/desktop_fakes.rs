@@ -36,6 +36,8 @@ pub struct FakeNotifications {
     pub tx: Sender<NoteCall>,
     pub next_id: u32,
     pub capabilities: Vec<String>,
+    /// KDE's do-not-disturb.
+    pub inhibited: bool,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
@@ -87,11 +89,24 @@ impl FakeNotifications {
     fn close_notification(&self, id: u32) {
         let _ = self.tx.send(NoteCall::Close(id));
     }
+
+    #[zbus(property)]
+    fn inhibited(&self) -> bool {
+        self.inhibited
+    }
 }
 
 /// Starts the notification server on `address`; its calls arrive on the
 /// receiver. Keep the connection alive as long as the test runs.
 pub fn notification_server(address: &str) -> (zbus::Connection, Receiver<NoteCall>) {
+    notification_server_with(address, false)
+}
+
+/// The same, with KDE's do-not-disturb (`Inhibited`) on or off.
+pub fn notification_server_with(
+    address: &str,
+    inhibited: bool,
+) -> (zbus::Connection, Receiver<NoteCall>) {
     let (tx, rx) = channel();
     let conn = zbus::block_on(async {
         zbus::connection::Builder::address(address)?
@@ -107,6 +122,7 @@ pub fn notification_server(address: &str) -> (zbus::Connection, Receiver<NoteCal
                         "persistence".into(),
                         "sound".into(),
                     ],
+                    inhibited,
                 },
             )?
             .build()
