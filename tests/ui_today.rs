@@ -325,6 +325,13 @@ fn settings_are_applied_and_survive_a_restart() {
             "the new rule is in force"
         );
         h.get_by_label("Saved.");
+        // Every word about the threshold follows it.
+        h.get_by_label("Today").click();
+        step_until(&mut h, "the day's totals", |h| {
+            h.query_by_label("Streaks over 45 min").is_some()
+        });
+        h.get_by_label("streak over 45 min");
+        assert!(h.query_by_label_contains("over an hour").is_none());
     }
     let mut h = Harness::builder()
         .with_size(egui::vec2(1000.0, 800.0))

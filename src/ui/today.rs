@@ -36,10 +36,28 @@ pub fn today_ui(
     }
     live_tiles_ui(ui, model, state.threshold_s());
     ui.add_space(12.0);
-    totals_ui(ui, model);
+    totals_ui(ui, model, state.threshold_s());
     ui.add_space(12.0);
-    timeline_ui(ui, model, state.today(wall_now_s), &mut actions);
+    timeline_ui(
+        ui,
+        model,
+        state.today(wall_now_s),
+        state.threshold_s(),
+        &mut actions,
+    );
     actions
+}
+
+/// The threshold in force, as words follow it: "an hour", "20 min",
+/// "1 h 30 min", "2 hours".
+pub fn threshold_words(threshold_s: i64) -> String {
+    let min = threshold_s / 60;
+    match (min / 60, min % 60) {
+        (1, 0) => "an hour".to_owned(),
+        (h, 0) if h > 1 => format!("{h} hours"),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m:02} min"),
+    }
 }
 
 /// Sensor name and connection state, for the top bar.
@@ -193,7 +211,7 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
     });
 }
 
-fn totals_ui(ui: &mut Ui, model: &TodayModel) {
+fn totals_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
     ui.heading("Today");
     let Some(r) = &model.figures else {
         ui.weak("No data yet today.");
@@ -235,7 +253,7 @@ fn totals_ui(ui: &mut Ui, model: &TodayModel) {
             }
             ui.weak("Slouched");
             ui.label(RichText::new(format_duration(r.slouch_s)).strong());
-            ui.weak("Streaks over an hour");
+            ui.weak(format!("Streaks over {}", threshold_words(threshold_s)));
             ui.label(RichText::new(r.streaks_over_threshold.to_string()).strong());
             ui.end_row();
             // Only on days the sensor was taken off: an always-zero row
@@ -252,6 +270,7 @@ fn timeline_ui(
     ui: &mut Ui,
     model: &TodayModel,
     today: chrono::NaiveDate,
+    threshold_s: i64,
     actions: &mut Vec<UiAction>,
 ) {
     ui.heading("Today's posture");
@@ -296,6 +315,19 @@ fn timeline_ui(
         ui.label("— trunk tilt (°)");
         ui.add_space(8.0);
         swatch_ui(ui, color32(Posture::Sitting).gamma_multiply(0.3), false);
-        ui.label("streak over an hour");
+        ui.label(format!("streak over {}", threshold_words(threshold_s)));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::threshold_words;
+
+    #[test]
+    fn thresholds_in_words() {
+        assert_eq!(threshold_words(3600), "an hour");
+        assert_eq!(threshold_words(20 * 60), "20 min");
+        assert_eq!(threshold_words(90 * 60), "1 h 30 min");
+        assert_eq!(threshold_words(7200), "2 hours");
+    }
 }
