@@ -63,10 +63,13 @@ pub struct ReferenceLearner {
     agree_before_walk_s: Option<i64>,
     /// The upright the stored seconds were last classified with.
     announced_upright: Option<Vec3>,
-    /// The last quiet horizontal second, and the newest second at which
-    /// the thigh's quiet direction jumped (a slip, or lying down).
+    /// The last quiet seated second, and the first second since gait last
+    /// fitted at which the thigh's quiet direction jumped (a slip, or
+    /// lying down).
     last_horizontal: Option<(i64, Vec3)>,
     horizontal_jump_s: Option<i64>,
+    /// `horizontal_jump_s` when the current walk began.
+    jump_before_walk_s: Option<i64>,
     /// Since when the committed axis holds (`None`: as long as upright).
     axis_since_s: Option<i64>,
     votes: (u32, u32),
@@ -187,6 +190,7 @@ impl ReferenceLearner {
             announced_upright: upright,
             last_horizontal: None,
             horizontal_jump_s: None,
+            jump_before_walk_s: None,
             axis_since_s: None,
             votes: (0, 0),
             votes_axis: None,
@@ -292,21 +296,25 @@ impl ReferenceLearner {
         Some(RefChange { from_s: p.from_s })
     }
 
-    /// A quiet second with the thigh near horizontal: kept, and a vote for
-    /// which side of the swing axis forward is (sitting, mostly).
     /// A quiet second with the thigh well off upright (seated, mostly):
     /// if its direction moved far from the last such second's (more than
     /// crossing the legs does), a slip in the pocket may have happened
     /// here; the next walk tells.
     fn seated_direction(&mut self, t_s: i64, d: Vec3) {
+        // The first jump since gait last fitted: later ones may be
+        // standing and sitting judged against a reference the slip made
+        // wrong.
         if let Some((_, last)) = self.last_horizontal
             && last.angle_deg(d) > ROLL_JUMP_DEG
+            && self.horizontal_jump_s.is_none()
         {
             self.horizontal_jump_s = Some(t_s);
         }
         self.last_horizontal = Some((t_s, d));
     }
 
+    /// A quiet second with the thigh near horizontal: kept, and a vote for
+    /// which side of the swing axis forward is (sitting, mostly).
     fn horizontal_second(&mut self, d: Vec3, upright: Vec3) -> Option<RefChange> {
         self.horizontal_tick += 1;
         if self.horizontal_tick.is_multiple_of(HORIZONTAL_EVERY) {
@@ -383,7 +391,7 @@ impl ReferenceLearner {
                 // one that never had a walk fit it, applies to them all.
                 let walk_before = self.last_agree_s.or(self.since_s);
                 let from_s = if self.gait_mean.is_some() {
-                    self.jump_since(walk_before)
+                    jump_since(self.horizontal_jump_s, walk_before)
                 } else {
                     walk_before
                 };
@@ -421,11 +429,13 @@ impl ReferenceLearner {
         let new_walk = self.last_gait_s.is_none_or(|l| t_s - l > NEW_WALK_GAP_S);
         if new_walk {
             self.agree_before_walk_s = self.last_agree_s;
+            self.jump_before_walk_s = self.horizontal_jump_s;
         }
         if self.agree_run >= AGREE_RUN_S {
             self.last_agree_s = Some(t_s);
             self.challengers.clear();
             self.pending = None;
+            self.horizontal_jump_s = None;
         }
         self.gait_mean = (g * 0.95 + d * 0.05).normalized().or(Some(g));
         // Gait followed a slip of less than the challenge angle: the
@@ -455,7 +465,10 @@ impl ReferenceLearner {
         {
             self.announced_upright = Some(u);
             change = Some(RefChange {
-                from_s: self.jump_since(self.agree_before_walk_s.or(self.since_s)),
+                from_s: jump_since(
+                    self.jump_before_walk_s,
+                    self.agree_before_walk_s.or(self.since_s),
+                ),
             });
         }
         // The scatter with the vertical (bounce, heel strikes) taken
@@ -509,7 +522,10 @@ impl ReferenceLearner {
                 self.update_forward();
                 // From the jump that looks like the slip, if there was one
                 // since the walk before; else from that walk.
-                self.axis_since_s = self.jump_since(self.axis_ok_before_walk_s.or(self.since_s));
+                self.axis_since_s = jump_since(
+                    self.jump_before_walk_s,
+                    self.axis_ok_before_walk_s.or(self.since_s),
+                );
                 return Some(RefChange {
                     from_s: self.axis_since_s,
                 });
@@ -521,17 +537,6 @@ impl ReferenceLearner {
         }
         self.update_forward();
         change
-    }
-
-    /// Where a change found now began: at the jump that looks like the
-    /// slip, if there was one since `walk_before` (the last walk that fitted
-    /// the old references); else from that walk.
-    fn jump_since(&self, walk_before: Option<i64>) -> Option<i64> {
-        match (self.horizontal_jump_s, walk_before) {
-            (Some(j), Some(w)) if j > w => Some(j),
-            (Some(j), None) => Some(j),
-            _ => walk_before,
-        }
     }
 
     fn adopt(&mut self, upright: Vec3, since_s: Option<i64>) {
@@ -616,6 +621,17 @@ impl ReferenceLearner {
                 || self.refs.forward_signed && same_side && pos != neg);
         self.refs.forward = Some(axis * sign);
         self.refs.forward_signed = signed;
+    }
+}
+
+/// Where a change found now began: at the jump that looks like the slip,
+/// if there was one after `walk_before` (the last walk that fitted the old
+/// references); else from that walk.
+fn jump_since(jump: Option<i64>, walk_before: Option<i64>) -> Option<i64> {
+    match (jump, walk_before) {
+        (Some(j), Some(w)) if j > w => Some(j),
+        (Some(j), None) => Some(j),
+        _ => walk_before,
     }
 }
 
