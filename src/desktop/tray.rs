@@ -9,7 +9,9 @@ use ksni::menu::{MenuItem, StandardItem};
 
 use super::icon::{Look, argb};
 use super::{DeskRequest, Pause};
-use crate::engine::protocol::Waker;
+
+/// Wakes whoever answers the tray's requests (the app's doorbell).
+pub type Waker = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// What the tray shows; the app sets it when it changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
