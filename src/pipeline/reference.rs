@@ -57,8 +57,6 @@ pub struct ReferenceLearner {
     last_gait_s: Option<i64>,
     /// Gait seconds in a row that fit the reference.
     agree_run: u32,
-    /// Agreeing gait seconds in a row far from the standing upright.
-    stale_run: u32,
     /// `last_agree_s` when the current walk began.
     agree_before_walk_s: Option<i64>,
     /// The upright the stored seconds were last classified with.
@@ -144,12 +142,8 @@ const SWING_MIN_N: u32 = 10;
 /// Agreeing gait seconds in a row that clear the evidence against the
 /// reference.
 const AGREE_RUN_S: u32 = 5;
-/// Gait this far from a standing-refined upright means the standing is
-/// from before a slip (walking leans the thigh 5–10° forward of standing,
-/// brisk walking and a standing desk's relaxed stance up to 20°).
-const STALE_STAND_DEG: f32 = 22.0;
-/// ...for this many agreeing gait seconds in a row.
-const STALE_RUN_S: u32 = 45;
+/// Weight left of the standing seen so far at each standing second.
+const STAND_FADE: f32 = 0.98;
 /// An upright that moved this far without a challenge is announced as a
 /// change (the stored seconds are classified again).
 const ANNOUNCE_DEG: f32 = 12.0;
@@ -185,7 +179,6 @@ impl ReferenceLearner {
             axis_ok_before_walk_s: None,
             last_gait_s: None,
             agree_run: 0,
-            stale_run: 0,
             agree_before_walk_s: None,
             announced_upright: upright,
             last_horizontal: None,
@@ -225,13 +218,31 @@ impl ReferenceLearner {
         let gait_mean = self.gait_mean?;
         let upright = self.refs.upright?;
         if quiet && d.angle_deg(gait_mean) <= STAND_DEG {
-            self.stand_sum = self.stand_sum + d;
+            // The standing of the last minute or two counts most, so
+            // standing after a small slip (one gait still fits) moves
+            // upright to where the sensor now sits; after a bicycle ride
+            // the wearer stands where they always did.
+            self.stand_sum = self.stand_sum * STAND_FADE + d;
             self.stand_n += 1;
             if self.stand_n >= STAND_MIN_N {
                 let refined = self.stand_sum.normalized()?;
                 if refined.angle_deg(upright) > 1.0 {
                     self.refs.upright = Some(refined);
                     self.update_forward();
+                }
+                // Moved far from what the stored seconds were classified
+                // with: classify them again from where the slip seems to be.
+                if self
+                    .announced_upright
+                    .is_some_and(|a| a.angle_deg(refined) > ANNOUNCE_DEG)
+                {
+                    self.announced_upright = Some(refined);
+                    return Some(RefChange {
+                        from_s: jump_since(
+                            self.jump_before_walk_s,
+                            self.agree_before_walk_s.or(self.since_s),
+                        ),
+                    });
                 }
             }
             return None;
@@ -438,20 +449,6 @@ impl ReferenceLearner {
             self.horizontal_jump_s = None;
         }
         self.gait_mean = (g * 0.95 + d * 0.05).normalized().or(Some(g));
-        // Gait followed a slip of less than the challenge angle: the
-        // standing that refined upright is from before it. Upright
-        // follows the gait again until standing refines it anew.
-        // Only when it lasts: stairs and brisk walking flex the thigh
-        // more for a while.
-        let off = matches!(
-            (self.gait_mean, self.refs.upright),
-            (Some(gm), Some(u)) if gm.angle_deg(u) > STALE_STAND_DEG
-        );
-        self.stale_run = if off { self.stale_run + 1 } else { 0 };
-        if self.stand_n >= STAND_MIN_N && self.stale_run >= STALE_RUN_S {
-            self.stand_sum = Vec3::default();
-            self.stand_n = 0;
-        }
         if self.stand_n < STAND_MIN_N {
             self.refs.upright = self.gait_mean;
         }
@@ -546,7 +543,6 @@ impl ReferenceLearner {
         };
         self.announced_upright = Some(upright);
         self.agree_run = 0;
-        self.stale_run = 0;
         self.since_s = since_s;
         self.gait_mean = Some(upright);
         self.last_agree_s = self.challengers.back().map(|(t, _)| *t);

@@ -181,7 +181,7 @@ fn a_turn_in_the_pocket_past_ninety_degrees_is_signed_again_by_the_sitting_after
 }
 
 #[test]
-fn a_slip_smaller_than_a_challenge_is_followed_and_classified_again_from_the_slip() {
+fn a_slip_smaller_than_a_challenge_is_followed_by_standing_and_classified_again_from_the_slip() {
     let mut l = ReferenceLearner::new(None);
     walk(&mut l, 0..60, UP);
     // Standing after the walk refines upright.
@@ -199,8 +199,11 @@ fn a_slip_smaller_than_a_challenge_is_followed_and_classified_again_from_the_sli
             &Motion::default(),
         );
     }
-    // The next walk, in the slipped mounting.
-    let changes = walk(&mut l, 2000..2090, tilt(UP));
+    // The next walk, in the slipped mounting, and standing after it.
+    let mut changes = walk(&mut l, 2000..2090, tilt(UP));
+    for t in 2090..2190 {
+        changes.extend(l.push(&sec(t, tilt(UP), false, 0.02), &Motion::default()));
+    }
     assert!(
         l.refs().upright.unwrap().angle_deg(tilt(UP)) < 5.0,
         "upright follows: {:?}",
