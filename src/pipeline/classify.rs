@@ -192,7 +192,13 @@ impl SensorClassifier {
             placement,
             cfg,
             sitting_ref: cal.sitting,
-            learner: ReferenceLearner::new(cal.upright),
+            learner: ReferenceLearner::new(cal.upright).with_standing_fade(
+                if placement == Placement::Thigh {
+                    super::reference::THIGH_STAND_FADE
+                } else {
+                    1.0
+                },
+            ),
             gait: GaitDetector::new(GaitConfig::default()),
             nonwear: NonWear::new(NonWearConfig::default()),
             hold: BackHold::default(),

@@ -57,6 +57,8 @@ pub struct ReferenceLearner {
     last_gait_s: Option<i64>,
     /// Gait seconds in a row that fit the reference.
     agree_run: u32,
+    /// Weight left of the standing so far at each standing second.
+    stand_fade: f32,
     /// `last_agree_s` when the current walk began.
     agree_before_walk_s: Option<i64>,
     /// The upright the stored seconds were last classified with.
@@ -142,8 +144,10 @@ const SWING_MIN_N: u32 = 10;
 /// Agreeing gait seconds in a row that clear the evidence against the
 /// reference.
 const AGREE_RUN_S: u32 = 5;
-/// Weight left of the standing seen so far at each standing second.
-const STAND_FADE: f32 = 0.98;
+/// Weight left of the standing seen so far at each standing second, on a
+/// thigh (its pocket slips); a back sensor keeps all of it, so its tilt is
+/// measured from the wearer's usual stance, not their last one.
+pub const THIGH_STAND_FADE: f32 = 0.98;
 /// An upright that moved this far without a challenge is announced as a
 /// change (the stored seconds are classified again).
 const ANNOUNCE_DEG: f32 = 12.0;
@@ -179,6 +183,7 @@ impl ReferenceLearner {
             axis_ok_before_walk_s: None,
             last_gait_s: None,
             agree_run: 0,
+            stand_fade: 1.0,
             agree_before_walk_s: None,
             announced_upright: upright,
             last_horizontal: None,
@@ -194,6 +199,13 @@ impl ReferenceLearner {
             quiet: VecDeque::new(),
             pending: None,
         }
+    }
+
+    /// Standing counts fade by `fade` per standing second (1: never).
+    #[must_use]
+    pub fn with_standing_fade(mut self, fade: f32) -> Self {
+        self.stand_fade = fade.clamp(0.5, 1.0);
+        self
     }
 
     pub fn refs(&self) -> Refs {
@@ -222,7 +234,7 @@ impl ReferenceLearner {
             // standing after a small slip (one gait still fits) moves
             // upright to where the sensor now sits; after a bicycle ride
             // the wearer stands where they always did.
-            self.stand_sum = self.stand_sum * STAND_FADE + d;
+            self.stand_sum = self.stand_sum * self.stand_fade + d;
             self.stand_n += 1;
             if self.stand_n >= STAND_MIN_N {
                 let refined = self.stand_sum.normalized()?;

@@ -182,7 +182,7 @@ fn a_turn_in_the_pocket_past_ninety_degrees_is_signed_again_by_the_sitting_after
 
 #[test]
 fn a_slip_smaller_than_a_challenge_is_followed_by_standing_and_classified_again_from_the_slip() {
-    let mut l = ReferenceLearner::new(None);
+    let mut l = ReferenceLearner::new(None).with_standing_fade(THIGH_STAND_FADE);
     walk(&mut l, 0..60, UP);
     // Standing after the walk refines upright.
     for t in 60..120 {
