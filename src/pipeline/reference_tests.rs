@@ -181,7 +181,7 @@ fn a_turn_in_the_pocket_past_ninety_degrees_is_signed_again_by_the_sitting_after
 }
 
 #[test]
-fn a_slip_smaller_than_a_challenge_is_followed_by_standing_and_classified_again_from_the_slip() {
+fn a_slip_smaller_than_a_challenge_is_followed_by_the_standing_after_it() {
     let mut l = ReferenceLearner::new(None).with_standing_fade(THIGH_STAND_FADE);
     walk(&mut l, 0..60, UP);
     // Standing after the walk refines upright.
@@ -200,18 +200,13 @@ fn a_slip_smaller_than_a_challenge_is_followed_by_standing_and_classified_again_
         );
     }
     // The next walk, in the slipped mounting, and standing after it.
-    let mut changes = walk(&mut l, 2000..2090, tilt(UP));
+    walk(&mut l, 2000..2090, tilt(UP));
     for t in 2090..2190 {
-        changes.extend(l.push(&sec(t, tilt(UP), false, 0.02), &Motion::default()));
+        l.push(&sec(t, tilt(UP), false, 0.02), &Motion::default());
     }
     assert!(
         l.refs().upright.unwrap().angle_deg(tilt(UP)) < 5.0,
         "upright follows: {:?}",
         l.refs().upright
-    );
-    assert_eq!(
-        changes.first(),
-        Some(&RefChange { from_s: Some(1000) }),
-        "classified again from the jump, not from the walk before: {changes:?}"
     );
 }
