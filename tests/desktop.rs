@@ -146,14 +146,7 @@ fn in_the_tray_the_menu_works_and_reminders_have_buttons_replace_and_close() {
         .find(|m| m.label == "Quit")
         .unwrap();
     click(&host, &item, quit.id);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = app.0.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "Quit did not end Sitless");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_exit(&mut app, "Quit did not end Sitless");
     assert!(status.success(), "{status:?}");
     let (_, _, n) = bus::stored_seconds(&db);
     assert!(n > 3600, "the background recorded ({n} s)");
@@ -202,6 +195,19 @@ fn later_cards_replace_and_their_snooze_closes(
         }
     }
     assert!(replaced > 0, "no repeat replaced its card");
+}
+
+/// Waits up to 30 s for the app to exit; `what` says what should have
+/// ended it.
+fn wait_exit(app: &mut Running, what: &str) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(s) = app.0.try_wait().unwrap() {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Waits for a call that `want` accepts; true if one came in time.
@@ -554,14 +560,7 @@ fn at_logout_sigterm_quits_in_order_and_saves() {
         .status()
         .expect("kill runs");
     assert!(sent.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = app.0.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "SIGTERM did not end Sitless");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_exit(&mut app, "SIGTERM did not end Sitless");
     // Exit code 0, not "killed by SIGTERM": it quit on its own.
     assert!(status.success(), "{status:?}");
     let (first, last, n) = bus::stored_seconds(&db);

@@ -15,19 +15,14 @@ use fakes::NoteCall;
 use sitless::domain::settings::Settings;
 use sitless::store::Store;
 
-#[test]
-fn a_reminder_is_sent_as_a_desktop_notification() {
-    let bus = start_bus();
-    let (_server, rx) = fakes::notification_server(&bus.address);
-
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("notify.db");
-    // Reminders at any hour, so the test passes on weekends and at night.
-    let mut store = Store::open(&db).unwrap();
+/// Five seconds of the demo at 3600× through `sitless record`, with the
+/// session bus at `address` and reminders allowed at any hour (so the tests
+/// pass on weekends and at night).
+fn record_demo(address: &str, db: &std::path::Path) -> std::process::Output {
+    let mut store = Store::open(db).unwrap();
     store.save_settings(&Settings::any_time()).unwrap();
     drop(store);
-
-    let out = Command::new(env!("CARGO_BIN_EXE_sitless"))
+    Command::new(env!("CARGO_BIN_EXE_sitless"))
         .args([
             "record",
             "--demo",
@@ -37,12 +32,21 @@ fn a_reminder_is_sent_as_a_desktop_notification() {
             "5",
             "--db",
         ])
-        .arg(&db)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .arg(db)
+        .env("DBUS_SESSION_BUS_ADDRESS", address)
         .env("TZ", "UTC")
         .env("RUST_LOG", "warn")
         .output()
-        .expect("sitless runs");
+        .expect("sitless runs")
+}
+
+#[test]
+fn a_reminder_is_sent_as_a_desktop_notification() {
+    let bus = start_bus();
+    let (_server, rx) = fakes::notification_server(&bus.address);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = record_demo(&bus.address, &dir.path().join("notify.db"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -80,26 +84,7 @@ fn with_do_not_disturb_on_no_notification_is_sent() {
     let bus = start_bus();
     let (_server, rx) = fakes::notification_server_with(&bus.address, true);
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("dnd.db");
-    let mut store = Store::open(&db).unwrap();
-    store.save_settings(&Settings::any_time()).unwrap();
-    drop(store);
-    let out = Command::new(env!("CARGO_BIN_EXE_sitless"))
-        .args([
-            "record",
-            "--demo",
-            "--demo-speed",
-            "3600",
-            "--for-s",
-            "5",
-            "--db",
-        ])
-        .arg(&db)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-        .env("TZ", "UTC")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("sitless runs");
+    let out = record_demo(&bus.address, &dir.path().join("dnd.db"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     // The same run as the test above: reminders are due...

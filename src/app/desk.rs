@@ -72,8 +72,6 @@ pub struct Desk {
     pub tray: Option<Tray>,
     pub requests: Receiver<DeskRequest>,
     pub bell: Arc<Doorbell>,
-    /// Counts the tray loop's wake-ups (the background figure).
-    pub wakeups: u64,
 }
 
 impl Desk {
@@ -109,9 +107,7 @@ pub fn background_loop(app: &mut SitlessApp, desk: &mut Desk) -> Background {
         }
         desk.show(app);
         // The minute is the tooltip's finest unit; events wake it sooner.
-        if desk.bell.wait(Duration::from_mins(1)) {
-            desk.wakeups += 1;
-        }
+        desk.bell.wait(Duration::from_mins(1));
     }
 }
 

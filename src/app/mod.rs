@@ -569,7 +569,6 @@ pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
         tray,
         requests,
         bell: bell.clone(),
-        wakeups: 0,
     }));
     let mut show_window = !(opts.background && desk.borrow().tray.is_some());
     loop {

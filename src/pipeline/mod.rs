@@ -51,8 +51,10 @@ struct Channel {
     recent: std::collections::VecDeque<Window>,
     /// The seconds kept to be classified again.
     history: ChannelHistory,
-    /// The sensor lies still: it may be off the wearer.
+    /// The sensor lies still: it may be off the wearer (reminders wait).
     still: bool,
+    /// ...and has been still long enough to be called not worn.
+    not_worn: bool,
 }
 
 impl Channel {
@@ -64,6 +66,7 @@ impl Channel {
             recent: std::collections::VecDeque::new(),
             history: ChannelHistory::default(),
             still: false,
+            not_worn: false,
         }
     }
 }
@@ -377,7 +380,9 @@ impl Pipeline {
     /// cannot tell postures; a sensor lying still may be off the wearer.
     pub fn note(&self) -> Option<crate::domain::posture::LiveNote> {
         use crate::domain::posture::LiveNote;
-        let still = self.channels.values().any(|c| c.still);
+        // Only once it is called not worn: two minutes of sitting very
+        // still (a back sensor, a film) is not worth a word yet.
+        let still = self.channels.values().any(|c| c.not_worn);
         let learning = self
             .channels
             .iter()
@@ -427,6 +432,7 @@ impl Pipeline {
             out.features.push((ch.device_id, j.features));
             ch.history.push(j.features, j.classified);
             ch.still = matches!(j.wear, WearStatus::Still { .. } | WearStatus::NotWorn);
+            ch.not_worn = j.features.not_worn;
             self.fusion
                 .push(placement, ch.device_id, j.classified, &mut self.fused);
             if let WearStatus::NowNotWorn { from_s } = j.wear {

@@ -66,7 +66,7 @@ pub struct ReferenceLearner {
     /// The last quiet seated second, and the first second since gait last
     /// fitted at which the thigh's quiet direction jumped (a slip, or
     /// lying down).
-    last_horizontal: Option<(i64, Vec3)>,
+    last_horizontal: Option<Vec3>,
     horizontal_jump_s: Option<i64>,
     /// `horizontal_jump_s` when the current walk began.
     jump_before_walk_s: Option<i64>,
@@ -316,13 +316,13 @@ impl ReferenceLearner {
         // The first jump since gait last fitted: later ones may be
         // standing and sitting judged against a reference the slip made
         // wrong.
-        if let Some((_, last)) = self.last_horizontal
+        if let Some(last) = self.last_horizontal
             && last.angle_deg(d) > ROLL_JUMP_DEG
             && self.horizontal_jump_s.is_none()
         {
             self.horizontal_jump_s = Some(t_s);
         }
-        self.last_horizontal = Some((t_s, d));
+        self.last_horizontal = Some(d);
     }
 
     /// A quiet second with the thigh near horizontal: kept, and a vote for
