@@ -86,6 +86,7 @@ fn style() -> Style {
     Style {
         theme: ChartTheme::Light,
         scale: 1.0,
+        whole_day: false,
         threshold_s: THRESHOLD_S,
     }
 }

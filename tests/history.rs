@@ -106,6 +106,7 @@ fn style() -> Style {
     Style {
         theme: ChartTheme::Light,
         scale: 1.0,
+        whole_day: false,
         threshold_s: HOUR_S,
     }
 }
@@ -165,7 +166,10 @@ fn a_known_day_gives_the_figures_worked_out_by_hand() {
     let chart = render_rgb(ChartKind::Timeline, ChartSource::Day(&d), 960, 240, style()).unwrap();
     let p = &chart.hover.panels[0];
     // The middle of the minute 08:30, inside the long streak.
-    let x = p.x_px.0 as f32 + ((8.5 + 0.5 / 60.0) / 24.0) * (p.x_px.1 - p.x_px.0) as f32;
+    // The timeline spans the worn hours: place by its own range.
+    let (h0, h1) = p.x_range;
+    let x = p.x_px.0 as f32
+        + ((8.5 + 0.5 / 60.0 - h0) / (h1 - h0)) as f32 * (p.x_px.1 - p.x_px.0) as f32;
     let text = chart
         .hover
         .text_at(x, (p.y_px.0 + p.y_px.1) as f32 / 2.0)
@@ -318,7 +322,18 @@ fn the_chart_command_writes_a_valid_png_and_svg() {
         "{}",
         &text[..80]
     );
-    assert!(text.contains("sitting"), "the legend is text in the SVG");
+    assert!(text.contains("Sitting"), "the legend is text in the SVG");
+    assert!(
+        text.contains("Postures and trunk tilt, Mon 2 Mar 2026"),
+        "an exported chart has a title with its period"
+    );
+    // Without --date: the last day with data, not today's empty one.
+    let out = run_ok(
+        sitless(&db)
+            .args(["chart", "--kind", "timeline", "--out"])
+            .arg(dir.path().join("last.svg")),
+    );
+    assert!(out.contains("Mon 2 Mar 2026"), "{out}");
     // A wrong extension is refused with a clear message and no file.
     let o = sitless(&db)
         .args(["chart", "--kind", "hourly", "--out"])
@@ -516,7 +531,7 @@ fn the_history_view_navigates_shows_figures_and_exports() {
             .summary()
             .is_some_and(|s| s.request.date == date("2026-03-02"))
     });
-    assert!(h.query_by_label("Week 10: 2 Mar – 8 Mar 2026").is_some());
+    assert!(h.query_by_label("Week 10: 2–8 Mar 2026").is_some());
 
     // Export the week's days through the dialog.
     h.get_by_label("Export…").click();
@@ -542,6 +557,26 @@ fn the_history_view_navigates_shows_figures_and_exports() {
             .starts_with("2026-03-02,4500,60,300,0,5,"),
         "{csv}"
     );
+
+    // A click on Monday's bar opens that day.
+    let rect = h.get_by_label("The week chart").rect();
+    let at = egui::pos2(
+        rect.min.x + rect.width() * 0.12,
+        rect.min.y + rect.height() * 0.18,
+    );
+    h.hover_at(at);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    step_until(&mut h, "the day opened from the week", |a| {
+        a.history().period() == Period::Day && a.history().date == Some(date("2026-03-02"))
+    });
+    assert!(h.query_by_label("Mon 2 Mar 2026").is_some());
 }
 
 #[test]
@@ -578,7 +613,9 @@ fn routines_appear_in_the_day_figures() {
     assert_eq!(d.routines[0].at_s, START_S + 67 * 60);
     let chart = render_rgb(ChartKind::Timeline, ChartSource::Day(&d), 960, 240, style()).unwrap();
     let p = &chart.hover.panels[0];
-    let x = p.x_px.0 as f32 + ((9.0 + 7.5 / 60.0) / 24.0) * (p.x_px.1 - p.x_px.0) as f32;
+    let (h0, h1) = p.x_range;
+    let x = p.x_px.0 as f32
+        + ((9.0 + 7.5 / 60.0 - h0) / (h1 - h0)) as f32 * (p.x_px.1 - p.x_px.0) as f32;
     let text = chart
         .hover
         .text_at(x, (p.y_px.0 + p.y_px.1) as f32 / 2.0)

@@ -157,6 +157,7 @@ impl SitlessApp {
                     }
                 }
                 UiEvent::Summary(v) => self.history.on_summary(*v),
+                UiEvent::DataDates(req, dates) => self.history.on_dates(req, dates),
                 UiEvent::Exported(r) => self.history.on_exported(r),
                 UiEvent::Committed { newest_s } => {
                     self.history.on_commit();
@@ -345,7 +346,7 @@ impl SitlessApp {
                             return Vec::new();
                         }
                         match self.view {
-                            View::Today => today_ui(ui, &self.state, &self.model, wall_now_s),
+                            View::Today => today_ui(ui, &self.state, &mut self.model, wall_now_s),
                             View::History => {
                                 let today = self.state.today(wall_now_s);
                                 for a in history_ui(ui, &mut self.history, today, now) {
@@ -414,6 +415,9 @@ impl SitlessApp {
             }
             HistoryAction::Summary(req) => {
                 let _ = self.engine.request_summary(req);
+            }
+            HistoryAction::Dates(req) => {
+                let _ = self.engine.request_dates(req);
             }
             HistoryAction::Export {
                 what,

@@ -6,9 +6,11 @@ use std::fmt::Write as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{DrawResult, Style, bar_labels, day_builder, legend, panel, themed};
+use super::frame::{
+    Align, DrawResult, Key, Style, bar_labels, day_builder, legend, legend_height_px, panel, themed,
+};
 use super::{ALERT_COLOR, HoverPanel, posture_color};
-use crate::domain::days::{format_duration, local_datetime};
+use crate::domain::days::{format_duration, local_datetime, threshold_words};
 use crate::domain::figures::{DayDetail, TILT_BIN_DEG, TILT_MAX_DEG};
 use crate::domain::posture::Posture;
 
@@ -40,12 +42,39 @@ where
     DB::ErrorType: 'static,
 {
     let theme = style.theme;
-    let hours = (d.end_s - d.start_s) as f64 / 3600.0;
-    let mut chart =
-        day_builder(root, style).build_cartesian_2d(0.0..hours, BAND_BOTTOM..TILT_MAX)?;
+    let (h0, h1) = if style.whole_day {
+        (0.0, (d.end_s - d.start_s) as f64 / 3600.0)
+    } else {
+        d.worn_hours()
+    };
+    let shade = posture_color(Posture::Sitting);
+    let streak_words = format!("streak over {}", threshold_words(style.threshold_s));
+    let mut keys: Vec<(Key, &str)> = Posture::ALL
+        .iter()
+        .map(|&p| (Key::Box(posture_color(p)), p.label()))
+        .collect();
+    keys.extend([
+        (Key::Line(theme.tilt_line()), "trunk tilt (°)"),
+        (Key::Shade(shade), streak_words.as_str()),
+        (Key::Line(theme.routine_mark()), "routine (R)"),
+    ]);
+    let lp = style.label_px();
+    let left_px = (8.0 + lp * 3.0) as i32;
+    let top_px = legend_height_px(root, &keys, style, Align::Left(left_px)) + lp * 0.8;
+    let mut chart = day_builder(root, style)
+        .margin_top(top_px)
+        .build_cartesian_2d(h0..h1, BAND_BOTTOM..TILT_MAX)?;
     let labels = d.hour_labels();
+    let span_h = h1 - h0;
+    let step_h = if span_h <= 8.0 {
+        1.0
+    } else if span_h <= 14.0 {
+        2.0
+    } else {
+        3.0
+    };
     themed(&mut chart.configure_mesh(), style, style.font())
-        .x_labels(((hours / 3.0).ceil() as usize).max(2) + 1)
+        .x_labels(((span_h / step_h).round() as usize).max(2) + 1)
         .x_label_formatter(&|h| {
             labels
                 .get(h.round().max(0.0) as usize)
@@ -63,7 +92,7 @@ where
 
     // Streaks over the threshold: shaded behind everything, so the eye
     // finds the long sits first.
-    let shade = posture_color(Posture::Sitting).mix(0.2);
+    let shade = shade.mix(0.3);
     let long: Vec<_> = d
         .streaks
         .iter()
@@ -132,17 +161,7 @@ where
             style.font().color(&theme.routine_mark()),
         )))?;
     }
-    legend(
-        root,
-        &[
-            (posture_color(Posture::Sitting), "sitting"),
-            (posture_color(Posture::Standing), "standing"),
-            (posture_color(Posture::Moving), "walking"),
-            (posture_color(Posture::Lying), "lying"),
-            (theme.routine_mark(), "routine (R)"),
-        ],
-        style,
-    )?;
+    legend(root, &keys, style, Align::Left(left_px))?;
 
     let mut cells: Vec<(f64, f64, String)> = Vec::with_capacity(d.minutes.len());
     for m in &d.minutes {
@@ -170,7 +189,7 @@ where
         }
         cells.push((a, a + 1.0 / 60.0, text));
     }
-    Ok(vec![panel(&chart, (0.0, hours), cells)])
+    Ok(vec![panel(&chart, (h0, h1), cells)])
 }
 
 /// Bars of sitting minutes in each hour, with the 60-minute line.
@@ -262,14 +281,14 @@ where
         };
         Rectangle::new([(x + 0.15, 0.0), (x + 0.85, m)], color.filled())
     }))?;
-    for (limit, color) in [(30.0, theme.limit_line()), (60.0, ALERT_COLOR)] {
+    for (limit, color) in limit_lines(threshold_min, theme) {
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(0.0, limit), (n, limit)],
             color.stroke_width(2),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
             format!("{limit:.0} min"),
-            (0.05, limit + top * 0.06),
+            (0.05, limit + top * 0.03),
             style.small_font(),
         )))?;
     }
@@ -334,8 +353,12 @@ where
     }))?;
     legend(
         root,
-        &[(sit_c, "sitting (left)"), (stand_c, "standing (right)")],
+        &[
+            (Key::Box(sit_c), "sitting (left)"),
+            (Key::Box(stand_c), "standing (right)"),
+        ],
         style,
+        Align::Left((8.0 + style.label_px() * 3.0) as i32),
     )?;
     if sit.iter().chain(&stand).all(|m| *m == 0.0) {
         chart.draw_series(std::iter::once(Text::new(
@@ -363,4 +386,15 @@ where
         })
         .collect();
     Ok(vec![panel(&chart, (0.0, TILT_MAX_DEG), cells)])
+}
+
+/// The lines a streak chart marks: the threshold in force and, below it,
+/// half an hour as a gentler mark.
+pub(super) fn limit_lines(threshold_min: f64, theme: super::ChartTheme) -> Vec<(f64, RGBColor)> {
+    let mut v = Vec::with_capacity(2);
+    if threshold_min > 35.0 {
+        v.push((30.0, theme.limit_line()));
+    }
+    v.push((threshold_min, ALERT_COLOR));
+    v
 }

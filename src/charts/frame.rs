@@ -13,6 +13,8 @@ pub struct Style {
     pub theme: ChartTheme,
     pub scale: f64,
     pub threshold_s: i64,
+    /// The Day timeline over all 24 hours instead of the worn hours.
+    pub whole_day: bool,
 }
 
 impl Style {
@@ -42,18 +44,45 @@ impl Style {
 /// Every drawing step fails with a `ChartError`.
 pub type DrawResult<T> = Result<T, ChartError>;
 
-/// A one-line legend at the top right of `area`: a swatch and a name each.
-pub fn legend<DB: DrawingBackend>(
+/// How a legend entry shows its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// A filled square: bars and bands.
+    Box(RGBColor),
+    /// A short line: lines drawn over the chart.
+    Line(RGBColor),
+    /// A pale square: shading behind the chart.
+    Shade(RGBColor),
+}
+
+/// Legend entries laid out in rows from the left edge of the plot
+/// (`left_px`), wrapping before the right edge, so a narrow chart gets a
+/// second row instead of text running off it.
+struct LegendLayout {
+    /// Per entry: x, row.
+    places: Vec<(i32, i32)>,
+    widths: Vec<i32>,
+    rows: i32,
+}
+
+/// Where a legend starts: at a left edge (wrapping into rows), or as one
+/// row ending at the right edge (beside a centred caption).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left(i32),
+    Right,
+}
+
+fn legend_layout<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    items: &[(RGBColor, &str)],
+    items: &[(Key, &str)],
     style: Style,
-) -> DrawResult<()>
-where
-    DB::ErrorType: 'static,
-{
+    align: Align,
+) -> LegendLayout {
     let font = style.small_font();
-    let px = style.small_px();
+    let swatch = style.small_px() as i32;
     let (w, _) = area.dim_in_pixel();
+    let right = w as i32 - 8;
     let widths: Vec<i32> = items
         .iter()
         .map(|(_, name)| {
@@ -61,21 +90,78 @@ where
                 .map_or(60, |(w, _)| w as i32)
         })
         .collect();
+    let mut places = Vec::with_capacity(items.len());
+    let left_px = match align {
+        Align::Left(x) => x,
+        Align::Right => {
+            let total: i32 = widths.iter().map(|tw| swatch * 2 + 4 + tw).sum();
+            (right - total + swatch).max(0)
+        }
+    };
+    let (mut x, mut row) = (left_px, 0);
+    for tw in &widths {
+        let need = swatch + 4 + tw;
+        if align != Align::Right && x > left_px && x + need > right {
+            row += 1;
+            x = left_px;
+        }
+        places.push((x, row));
+        x += need + swatch;
+    }
+    LegendLayout {
+        places,
+        widths,
+        rows: row + 1,
+    }
+}
+
+/// The height in pixels a legend of `items` takes above a chart.
+pub fn legend_height_px<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[(Key, &str)],
+    style: Style,
+    align: Align,
+) -> f64 {
+    let rows = legend_layout(area, items, style, align).rows;
+    f64::from(rows) * style.small_px() * 1.45 + 6.0
+}
+
+/// The legend at the top of `area`.
+pub fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[(Key, &str)],
+    style: Style,
+    align: Align,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    let layout = legend_layout(area, items, style, align);
+    let font = style.small_font();
+    let px = style.small_px();
     let swatch = px as i32;
-    let total: i32 = widths.iter().map(|w| w + swatch * 2 + 8).sum();
-    let mut x = (w as i32 - total - 8).max(0);
-    let y = 4;
-    for ((color, name), tw) in items.iter().zip(widths) {
-        area.draw(&Rectangle::new(
-            [(x, y + 1), (x + swatch, y + swatch)],
-            color.filled(),
-        ))?;
+    let row_px = px * 1.45;
+    for (((key, name), (x, row)), _) in items.iter().zip(layout.places).zip(layout.widths) {
+        let y = 4 + (f64::from(row) * row_px) as i32;
+        match *key {
+            Key::Box(c) => area.draw(&Rectangle::new(
+                [(x, y + 1), (x + swatch, y + swatch)],
+                c.filled(),
+            ))?,
+            Key::Shade(c) => area.draw(&Rectangle::new(
+                [(x, y + 1), (x + swatch, y + swatch)],
+                c.mix(0.3).filled(),
+            ))?,
+            Key::Line(c) => area.draw(&PathElement::new(
+                vec![(x, y + swatch / 2), (x + swatch, y + swatch / 2)],
+                c.stroke_width(2),
+            ))?,
+        }
         area.draw(&Text::new(
             name.to_string(),
             (x + swatch + 4, y),
             font.clone(),
         ))?;
-        x += swatch * 2 + 8 + tw;
     }
     Ok(())
 }
@@ -140,6 +226,8 @@ pub fn day_builder<'b, DB: DrawingBackend>(
     let lp = style.label_px();
     let mut b = ChartBuilder::on(area);
     b.margin(8)
+        // Room for the last x label ("60°", "24:00") centred on the edge.
+        .margin_right(lp * 1.6)
         .margin_top(lp * 1.8)
         .x_label_area_size(lp * 1.8)
         .y_label_area_size(lp * 3.0);
@@ -160,6 +248,13 @@ pub fn panel_builder<'a, 'b, DB: DrawingBackend>(
         .y_label_area_size(lp * 3.2)
         .caption(title, style.font());
     b
+}
+
+/// The room on the right of a Week/Month panel: the last panel has a
+/// second axis there, the others a margin as wide, so the bars of all four
+/// line up under each other.
+pub fn right_axis_px(style: Style) -> f64 {
+    style.label_px() * 3.0
 }
 
 /// Axis, grid and label colours of the theme, on any chart's mesh.

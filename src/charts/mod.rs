@@ -105,17 +105,22 @@ pub struct Hover {
 impl Hover {
     /// The text under the pixel `(x, y)` of the image, if any.
     pub fn text_at(&self, x: f32, y: f32) -> Option<&str> {
+        let (p, i) = self.cell_at(x, y)?;
+        self.panels[p].cells.get(i).map(|(_, _, t)| t.as_str())
+    }
+
+    /// The panel and cell under the pixel `(x, y)`: on a Week or Month
+    /// chart the cell is the day's index in the period.
+    pub fn cell_at(&self, x: f32, y: f32) -> Option<(usize, usize)> {
         let (x, y) = (f64::from(x), f64::from(y));
-        let p = self.panels.iter().find(|p| {
+        let (pi, p) = self.panels.iter().enumerate().find(|(_, p)| {
             (f64::from(p.x_px.0)..f64::from(p.x_px.1)).contains(&x)
                 && (f64::from(p.y_px.0)..=f64::from(p.y_px.1)).contains(&y)
         })?;
         let span = f64::from(p.x_px.1 - p.x_px.0).max(1.0);
         let v = p.x_range.0 + (x - f64::from(p.x_px.0)) / span * (p.x_range.1 - p.x_range.0);
-        p.cells
-            .iter()
-            .find(|(a, b, _)| (*a..*b).contains(&v))
-            .map(|(_, _, t)| t.as_str())
+        let ci = p.cells.iter().position(|(a, b, _)| (*a..*b).contains(&v))?;
+        Some((pi, ci))
     }
 }
 
@@ -174,14 +179,17 @@ impl ChartTheme {
     /// Routine markers: the text colour, readable on either background
     /// and unlike any posture's colour.
     pub fn routine_mark(self) -> RGBColor {
-        self.foreground()
+        match self {
+            // Okabe–Ito blue on white; on dark grey a lighter blue, as
+            // the dark one is hard to read there.
+            Self::Light => RGBColor(0, 100, 170),
+            Self::Dark => RGBColor(120, 185, 255),
+        }
     }
 
+    /// The tilt line: the text colour, unlike the routine marks.
     pub fn tilt_line(self) -> RGBColor {
-        match self {
-            Self::Light => RGBColor(0, 0, 0),
-            Self::Dark => RGBColor(255, 255, 255),
-        }
+        self.foreground()
     }
 }
 

@@ -9,8 +9,10 @@ use chrono::Datelike;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{DrawResult, Style, bar_labels, legend, panel, panel_builder, themed};
-use super::{ALERT_COLOR, BOUT_COLORS, HoverPanel, SECOND_COLOR};
+use super::frame::{
+    Align, DrawResult, Key, Style, bar_labels, legend, panel, panel_builder, right_axis_px, themed,
+};
+use super::{BOUT_COLORS, HoverPanel, SECOND_COLOR};
 use crate::domain::days::format_duration;
 use crate::domain::figures::{DayFigures, PeriodData};
 
@@ -39,7 +41,6 @@ where
     DB::ErrorType: 'static,
 {
     let theme = style.theme;
-    let lp = style.label_px();
     let days = &p.days;
     let n = days.len().max(1) as f64;
     let labels: Vec<String> = days.iter().map(|d| day_label(d, days.len())).collect();
@@ -54,6 +55,7 @@ where
         .fold(4.0_f64, f64::max)
         * 1.25;
     let mut c = panel_builder(&areas[0], style, "Sitting (h) by bout length")
+        .margin_right(6.0 + right_axis_px(style))
         .build_cartesian_2d(0.0..n, 0.0..top)?;
     themed(&mut c.configure_mesh(), style, style.small_font())
         .disable_x_mesh()
@@ -82,19 +84,20 @@ where
             c.draw_series(std::iter::once(Text::new(
                 format!("R{}", d.routines_completed),
                 (x + 0.2, y + top * 0.12),
-                style.small_font().color(&SECOND_COLOR),
+                style.small_font().color(&theme.routine_mark()),
             )))?;
         }
     }
     legend(
         &areas[0],
         &[
-            (BOUT_COLORS[0], "< 30 min"),
-            (BOUT_COLORS[1], "30–60 min"),
-            (BOUT_COLORS[2], "> 60 min"),
-            (SECOND_COLOR, "R: routines"),
+            (Key::Box(BOUT_COLORS[0]), "< 30 min"),
+            (Key::Box(BOUT_COLORS[1]), "30–60 min"),
+            (Key::Box(BOUT_COLORS[2]), "> 60 min"),
+            (Key::Line(theme.routine_mark()), "R: routines done"),
         ],
         style,
+        Align::Right,
     )?;
     let cells = days
         .iter()
@@ -124,6 +127,7 @@ where
         .collect();
     let top = rate.iter().flatten().copied().fold(2.0_f64, f64::max) * 1.2;
     let mut c = panel_builder(&areas[1], style, "Breaks per sitting hour")
+        .margin_right(6.0 + right_axis_px(style))
         .build_cartesian_2d(0.0..n, 0.0..top)?;
     themed(&mut c.configure_mesh(), style, style.small_font())
         .disable_x_mesh()
@@ -161,6 +165,7 @@ where
         .fold(75.0_f64, f64::max)
         * 1.15;
     let mut c = panel_builder(&areas[2], style, "Longest streak (min)")
+        .margin_right(6.0 + right_axis_px(style))
         .build_cartesian_2d(0.0..n, 0.0..top)?;
     themed(&mut c.configure_mesh(), style, style.small_font())
         .disable_x_mesh()
@@ -180,7 +185,7 @@ where
         };
         Rectangle::new([(x + 0.15, 0.0), (x + 0.85, m)], color.filled())
     }))?;
-    for (limit, color) in [(30.0, theme.limit_line()), (60.0, ALERT_COLOR)] {
+    for (limit, color) in super::day::limit_lines(threshold_min, theme) {
         c.draw_series(std::iter::once(PathElement::new(
             vec![(0.0, limit), (n, limit)],
             color.stroke_width(2),
@@ -221,7 +226,7 @@ where
         style,
         "Slouched (min, bars) and mean tilt (°, line)",
     )
-    .right_y_label_area_size(lp * 3.0)
+    .right_y_label_area_size(right_axis_px(style))
     .build_cartesian_2d(0.0..n, 0.0..top)?
     .set_secondary_coord(0.0..n, 0.0..tilt_top);
     themed(&mut c.configure_mesh(), style, style.small_font())
@@ -244,20 +249,29 @@ where
             BOUT_COLORS[0].filled(),
         )
     }))?;
-    let points: Vec<(f64, f64)> = days
-        .iter()
-        .enumerate()
-        .filter_map(|(i, d)| d.mean_tilt_deg.map(|t| (i as f64 + 0.5, t)))
-        .collect();
-    c.draw_secondary_series(LineSeries::new(
-        points.clone(),
-        theme.tilt_line().stroke_width(2),
-    ))?;
-    c.draw_secondary_series(
-        points
-            .iter()
-            .map(|&p| Circle::new(p, 3, theme.tilt_line().filled())),
-    )?;
+    // The tilt line breaks over days without tilt: a straight line across
+    // them would draw values nobody measured.
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (i, d) in days.iter().enumerate() {
+        match d.mean_tilt_deg {
+            Some(t) => {
+                if let Some(run) = runs.last_mut() {
+                    run.push((i as f64 + 0.5, t));
+                }
+            }
+            None => runs.push(Vec::new()),
+        }
+    }
+    for run in &runs {
+        c.draw_secondary_series(LineSeries::new(
+            run.clone(),
+            theme.tilt_line().stroke_width(2),
+        ))?;
+        c.draw_secondary_series(
+            run.iter()
+                .map(|&p| Circle::new(p, 3, theme.tilt_line().filled())),
+        )?;
+    }
     let cells = days
         .iter()
         .enumerate()

@@ -38,7 +38,7 @@ pub fn render_rgb(
     height: u32,
     style: Style,
 ) -> Result<Chart, ChartError> {
-    let (svg, hover) = render_svg_with_hover(kind, src, width, height, style)?;
+    let (svg, hover) = render_svg_with_hover(kind, src, width, height, style, None)?;
     let pixels = rasterise(&svg, width, height, style.theme.background())?;
     Ok(Chart {
         image: RgbImage {
@@ -116,7 +116,30 @@ pub fn render_svg(
     height: u32,
     style: Style,
 ) -> Result<String, ChartError> {
-    render_svg_with_hover(kind, src, width, height, style).map(|(svg, _)| svg)
+    render_svg_with_hover(kind, src, width, height, style, None).map(|(svg, _)| svg)
+}
+
+/// A chart file for use outside the app: the same drawing under a title
+/// line (what and which period), as SVG or PNG bytes.
+pub fn render_file(
+    kind: ChartKind,
+    src: ChartSource<'_>,
+    width: u32,
+    height: u32,
+    style: Style,
+    title: &str,
+    svg: bool,
+) -> Result<Vec<u8>, ChartError> {
+    let (doc, _) = render_svg_with_hover(kind, src, width, height, style, Some(title))?;
+    if svg {
+        return Ok(doc.into_bytes());
+    }
+    let pixels = rasterise(&doc, width, height, style.theme.background())?;
+    png_bytes(&RgbImage {
+        width,
+        height,
+        pixels,
+    })
 }
 
 fn render_svg_with_hover(
@@ -125,13 +148,15 @@ fn render_svg_with_hover(
     width: u32,
     height: u32,
     style: Style,
+    title: Option<&str>,
 ) -> Result<(String, Hover), ChartError> {
     check_size(width, height)?;
     register_fonts();
     let mut svg = String::new();
     let hover = {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let hover = draw(&root, kind, src, style).map_err(|e| ChartError::Draw(e.to_string()))?;
+        let hover =
+            draw(&root, kind, src, style, title).map_err(|e| ChartError::Draw(e.to_string()))?;
         root.present()
             .map_err(|e| ChartError::Draw(e.to_string()))?;
         hover
@@ -160,11 +185,28 @@ fn draw<DB: DrawingBackend>(
     kind: ChartKind,
     src: ChartSource<'_>,
     style: Style,
+    title: Option<&str>,
 ) -> DrawResult<Hover>
 where
     DB::ErrorType: 'static,
 {
     root.fill(&style.theme.background())?;
+    let root = match title {
+        Some(title) => {
+            let px = style.label_px() * 1.3;
+            let (head, body) = root.split_vertically((px * 1.9) as u32);
+            head.draw(&Text::new(
+                title.to_owned(),
+                ((px * 0.6) as i32, (px * 0.45) as i32),
+                (super::FONT, px)
+                    .into_font()
+                    .color(&style.theme.foreground()),
+            ))?;
+            body
+        }
+        None => root.clone(),
+    };
+    let root = &root;
     let panels = match (kind, src) {
         (ChartKind::Timeline, ChartSource::Day(d)) => super::day::timeline(root, d, style)?,
         (ChartKind::Hourly, ChartSource::Day(d)) => super::day::hourly(root, d, style)?,

@@ -18,10 +18,11 @@ pub(super) fn chart(
     width: u32,
     height: Option<u32>,
     dark: bool,
+    whole_day: bool,
     cfg: &Config,
 ) -> anyhow::Result<()> {
     use crate::charts::frame::Style;
-    use crate::charts::render::{ChartSource, png_bytes, render_rgb, render_svg};
+    use crate::charts::render::{ChartSource, render_file};
     use crate::charts::{ChartKind, ChartTheme};
     let ext = out
         .extension()
@@ -33,7 +34,13 @@ pub(super) fn chart(
         _ => bail!("--out must end in .png or .svg, got {}", out.display()),
     };
     let store = open_existing(db)?;
-    let date = date.unwrap_or_else(|| local_date(chrono::Utc::now().timestamp()));
+    // Without --date: the last period with data, not an empty one.
+    let date = match date {
+        Some(d) => d,
+        None => store
+            .last_date_with_data()?
+            .unwrap_or_else(|| local_date(chrono::Utc::now().timestamp())),
+    };
     let height = height.unwrap_or(match kind {
         ChartKind::Week | ChartKind::Month => width * 3 / 4,
         _ => width / 3,
@@ -47,6 +54,7 @@ pub(super) fn chart(
         },
         scale: (f64::from(width) / 900.0).clamp(1.0, 4.0),
         threshold_s,
+        whole_day,
     };
     let period = kind.period();
     let (day, per);
@@ -57,11 +65,11 @@ pub(super) fn chart(
         per = store.period_data(period, date, threshold_s)?;
         ChartSource::Period(&per)
     };
-    let bytes = if svg {
-        render_svg(kind, src, width, height, style)?.into_bytes()
-    } else {
-        png_bytes(&render_rgb(kind, src, width, height, style)?.image)?
+    let title = match kind {
+        ChartKind::Week | ChartKind::Month => period.label(date),
+        _ => format!("{}, {}", kind.title(), period.label(date)),
     };
+    let bytes = render_file(kind, src, width, height, style, &title, svg)?;
     std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
     println!(
         "{} chart of {} → {} ({width}×{height}, {} bytes)",

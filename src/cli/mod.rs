@@ -83,7 +83,7 @@ pub enum Command {
     Chart {
         #[arg(long, value_enum)]
         kind: crate::charts::ChartKind,
-        /// Local date, YYYY-MM-DD (default today); any day of a week or month.
+        /// Local date, YYYY-MM-DD (default: the last day with data); any day of a week or month.
         #[arg(long)]
         date: Option<NaiveDate>,
         #[arg(long, value_name = "FILE")]
@@ -92,8 +92,12 @@ pub enum Command {
         width: u32,
         #[arg(long)]
         height: Option<u32>,
+        /// Dark background and light text.
         #[arg(long)]
         dark: bool,
+        /// The timeline over all 24 hours (default: the hours worn).
+        #[arg(long)]
+        whole_day: bool,
     },
     /// Write samples, minute rollups or day figures of a date range to CSV.
     Export {
@@ -199,6 +203,7 @@ pub fn main() -> anyhow::Result<()> {
             width,
             height,
             dark,
+            whole_day,
         }) => chart::chart(
             &db_path(cli.db, false)?,
             kind,
@@ -207,6 +212,7 @@ pub fn main() -> anyhow::Result<()> {
             width,
             height,
             dark,
+            whole_day,
             &cfg,
         ),
         Some(Command::Export {

@@ -44,6 +44,18 @@ pub fn format_duration(seconds: i64) -> String {
     }
 }
 
+/// The threshold in force, as words follow it: "an hour", "20 min",
+/// "1 h 30 min", "2 hours".
+pub fn threshold_words(threshold_s: i64) -> String {
+    let min = threshold_s / 60;
+    match (min / 60, min % 60) {
+        (1, 0) => "an hour".to_owned(),
+        (h, 0) if h > 1 => format!("{h} hours"),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m:02} min"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,12 +74,23 @@ impl Period {
         let (first, last) = self.range(date);
         match self {
             Self::Day => date.format("%a %-d %b %Y").to_string(),
-            Self::Week => format!(
-                "Week {}: {} – {}",
-                first.iso_week().week(),
-                first.format("%-d %b"),
-                last.format("%-d %b %Y")
-            ),
+            // "Week 47: 16–22 Nov 2026", "Week 5: 27 Jan – 2 Feb 2026",
+            // "Week 1: 29 Dec 2025 – 4 Jan 2026".
+            Self::Week => {
+                let from = if first.year() != last.year() {
+                    first.format("%-d %b %Y ").to_string()
+                } else if first.month() != last.month() {
+                    first.format("%-d %b ").to_string()
+                } else {
+                    first.format("%-d").to_string()
+                };
+                let dash = if from.ends_with(' ') { "– " } else { "–" };
+                format!(
+                    "Week {}: {from}{dash}{}",
+                    first.iso_week().week(),
+                    last.format("%-d %b %Y")
+                )
+            }
             Self::Month => date.format("%B %Y").to_string(),
         }
     }
@@ -490,6 +501,32 @@ impl DayDetail {
         ((self.end_s - self.start_s) as usize).div_ceil(3600)
     }
 
+    /// The hours (since local midnight) the Day timeline spans by default:
+    /// from the hour of the first worn minute to the end of the hour of the
+    /// last, at least `MIN_SPAN_H` hours wide, so a workday fills the chart
+    /// instead of a third of it. A day with nothing worn spans all of it.
+    pub fn worn_hours(&self) -> (f64, f64) {
+        const MIN_SPAN_H: f64 = 4.0;
+        let day_h = (self.end_s - self.start_s) as f64 / 3600.0;
+        let worn = |m: &&MinuteRollup| m.state() != Posture::NotWorn;
+        let (Some(first), Some(last)) = (
+            self.minutes.iter().find(worn),
+            self.minutes.iter().rev().find(worn),
+        ) else {
+            return (0.0, day_h);
+        };
+        let h = |t_min: i64| (t_min * 60 - self.start_s) as f64 / 3600.0;
+        let mut a = h(first.t_min).floor();
+        let mut b = h(last.t_min + 1).ceil();
+        if b - a < MIN_SPAN_H {
+            let grow = MIN_SPAN_H - (b - a);
+            a = (a - (grow / 2.0).floor()).max(0.0);
+            b = (a + MIN_SPAN_H).min(day_h);
+            a = (b - MIN_SPAN_H).max(0.0);
+        }
+        (a.max(0.0), b.min(day_h))
+    }
+
     /// Local clock hour at the start of each hour of the day ("00"…"23";
     /// on a DST day one is skipped or repeated).
     pub fn hour_labels(&self) -> Vec<String> {
@@ -579,6 +616,50 @@ mod tests {
         days.pop().expect("one day")
     }
 
+    fn detail_with(minutes: &[(i64, Posture)]) -> DayDetail {
+        let start_s = 1_000_000 * 60;
+        DayDetail {
+            start_s,
+            end_s: start_s + 24 * 3600,
+            minutes: minutes
+                .iter()
+                .map(|&(m, p)| {
+                    let mut r = MinuteRollup {
+                        t_min: start_s / 60 + m,
+                        ..MinuteRollup::default()
+                    };
+                    match p {
+                        Posture::NotWorn => r.not_worn_s = 60,
+                        _ => r.sitting_s = 60,
+                    }
+                    r
+                })
+                .collect(),
+            ..DayDetail::default()
+        }
+    }
+
+    #[test]
+    fn the_timeline_spans_the_worn_hours() {
+        use Posture::*;
+        // Worn 08:10–17:20, not worn before and after.
+        let d = detail_with(&[
+            (7 * 60, NotWorn),
+            (8 * 60 + 10, Sitting),
+            (17 * 60 + 20, Sitting),
+            (20 * 60, NotWorn),
+        ]);
+        assert_eq!(d.worn_hours(), (8.0, 18.0));
+        // One worn minute near midnight: four hours, inside the day.
+        let d = detail_with(&[(23 * 60 + 50, Sitting)]);
+        assert_eq!(d.worn_hours(), (20.0, 24.0));
+        let d = detail_with(&[(5, Sitting)]);
+        assert_eq!(d.worn_hours(), (0.0, 4.0));
+        // Nothing worn: the whole day.
+        assert_eq!(detail_with(&[(60, NotWorn)]).worn_hours(), (0.0, 24.0));
+        assert_eq!(detail_with(&[]).worn_hours(), (0.0, 24.0));
+    }
+
     #[test]
     fn a_small_day_by_hand() {
         use Posture::*;
@@ -637,7 +718,7 @@ mod tests {
         assert_eq!(Period::Day.step(d(2026, 3, 1), -1), d(2026, 2, 28));
         assert_eq!(
             Period::Week.label(d(2026, 11, 26)),
-            "Week 48: 23 Nov – 29 Nov 2026"
+            "Week 48: 23–29 Nov 2026"
         );
     }
 }

@@ -2,8 +2,8 @@
 //! its own connection, drawn with plotters, sent to the UI as pixels.
 
 use super::protocol::{
-    ChartJob, ChartRequest, DayView, HistoryChartRequest, SummaryRequest, SummaryView, UiEvent,
-    UiSender,
+    ChartJob, ChartRequest, DatesRequest, DayView, HistoryChartRequest, SummaryRequest,
+    SummaryView, UiEvent, UiSender,
 };
 use crate::charts::frame::Style;
 use crate::charts::render::{ChartSource, render_rgb};
@@ -32,10 +32,15 @@ pub(super) fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, u
         let mut today = None;
         let mut summaries: Vec<SummaryRequest> = Vec::new();
         let mut charts: Vec<HistoryChartRequest> = Vec::new();
+        let mut dates: Vec<DatesRequest> = Vec::new();
         let mut job = Some(first);
         while let Some(j) = job.take().or_else(|| rx.try_recv().ok()) {
             match j {
                 ChartJob::Today(r) => today = Some(r),
+                ChartJob::Dates(r) => {
+                    dates.retain(|d| d.month != r.month);
+                    dates.push(r);
+                }
                 ChartJob::Summary(r) => {
                     summaries.retain(|s| s.period != r.period);
                     summaries.push(r);
@@ -52,6 +57,17 @@ pub(super) fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, u
             .map_or(cfg.streak.threshold_s, |s| s.apply(*cfg).streak.threshold_s);
         if let Some(req) = today {
             today_view(store, req, threshold_s, ui);
+        }
+        for req in dates {
+            let last = req
+                .month
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(req.month);
+            match store.dates_with_data(req.month, last) {
+                Ok(v) => ui.send(UiEvent::DataDates(req, v)),
+                Err(e) => tracing::warn!("days with data not read: {e}"),
+            }
         }
         for req in summaries {
             match summary_view(store, req, threshold_s) {
@@ -87,8 +103,9 @@ pub(super) fn today_view(store: &Store, req: ChartRequest, threshold_s: i64, ui:
     };
     let style = Style {
         theme: req.theme,
-        scale: 1.0,
+        scale: f64::from(req.scale_centi) / 100.0,
         threshold_s,
+        whole_day: req.whole_day,
     };
     let chart = match render_rgb(
         ChartKind::Timeline,
@@ -149,6 +166,7 @@ pub(super) fn history_chart(
         theme: req.theme,
         scale: f64::from(req.scale_centi) / 100.0,
         threshold_s,
+        whole_day: req.whole_day,
     };
     let period = req.kind.period();
     let src = if period == Period::Day {

@@ -30,8 +30,8 @@ use chrono::NaiveDate;
 use charts::chart_loop;
 use posture::{PostureState, posture_loop, resume_today, sensor_inputs};
 use protocol::{
-    ChartJob, ChartRequest, Command, HistoryChartRequest, PostureMsg, SensorState, SensorStatus,
-    StorageProblem, SummaryRequest, UiEvent, UiSender, Waker,
+    ChartJob, ChartRequest, Command, DatesRequest, HistoryChartRequest, PostureMsg, SensorState,
+    SensorStatus, StorageProblem, SummaryRequest, UiEvent, UiSender, Waker,
 };
 
 use crate::domain::calibration::Calibration;
@@ -349,6 +349,13 @@ impl Engine {
         self.chart_tx
             .as_ref()
             .is_some_and(|tx| tx.try_send(ChartJob::History(req)).is_ok())
+    }
+
+    /// Asks for the days with data of a month; false if the queue is full.
+    pub fn request_dates(&self, req: DatesRequest) -> bool {
+        self.chart_tx
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(ChartJob::Dates(req)).is_ok())
     }
 
     /// Asks for a History summary row; false if the queue is full.

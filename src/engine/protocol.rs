@@ -106,6 +106,8 @@ pub enum UiEvent {
     HistoryChart(HistoryChartRequest, Result<Box<Chart>, String>),
     /// A History summary row.
     Summary(Box<SummaryView>),
+    /// The days of a month with data, for the calendar.
+    DataDates(DatesRequest, Vec<NaiveDate>),
     /// An export finished: the file and its rows, or what went wrong.
     Exported(Result<(PathBuf, u64), String>),
     /// Bluetooth: adapter, scan list, links, pairing (not samples).
@@ -166,6 +168,10 @@ pub struct ChartRequest {
     pub width_px: u32,
     pub height_px: u32,
     pub theme: ChartTheme,
+    /// Pixels per point × 100 (labels scale with it).
+    pub scale_centi: u32,
+    /// All 24 hours instead of the worn hours.
+    pub whole_day: bool,
     /// Bumped by the UI when data changed, so equal sizes still redraw.
     pub data_version: u64,
 }
@@ -182,6 +188,8 @@ pub struct HistoryChartRequest {
     pub theme: ChartTheme,
     /// Pixels per point × 100 (labels scale with it).
     pub scale_centi: u32,
+    /// The Day timeline over all 24 hours instead of the worn hours.
+    pub whole_day: bool,
     pub data_version: u64,
 }
 
@@ -207,8 +215,16 @@ pub struct SummaryView {
     pub previous: Summary,
 }
 
+/// The days with data of the month starting `month`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DatesRequest {
+    pub month: NaiveDate,
+    pub data_version: u64,
+}
+
 pub(crate) enum ChartJob {
     Today(ChartRequest),
+    Dates(DatesRequest),
     History(HistoryChartRequest),
     Summary(SummaryRequest),
 }

@@ -52,6 +52,41 @@ fn minute_sums(conn: &Connection, start_s: i64, end_s: i64) -> Result<MinuteSums
 }
 
 impl Store {
+    /// The local dates of `[first, last]` with a worn minute, for the
+    /// calendar's marks.
+    pub fn dates_with_data(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let (start_s, _) = day_bounds(first);
+        let (_, end_s) = day_bounds(last);
+        let mut q = self.conn.prepare_cached(
+            "SELECT t_min FROM minutes WHERE t_min >= ?1 AND t_min < ?2
+               AND sitting_s + standing_s + moving_s + lying_s + unknown_s > 0
+             ORDER BY t_min",
+        )?;
+        let mut out: Vec<NaiveDate> = Vec::new();
+        let mut rows = q.query([start_s.div_euclid(60), end_s.div_euclid(60)])?;
+        let mut day_end_s = i64::MIN;
+        while let Some(r) = rows.next()? {
+            let t_s = r.get::<_, i64>(0)? * 60;
+            // One date lookup per day, not per minute.
+            if t_s < day_end_s {
+                continue;
+            }
+            let date = crate::domain::days::local_date(t_s);
+            day_end_s = day_bounds(date).1;
+            out.push(date);
+        }
+        Ok(out)
+    }
+
+    /// The local date of the last stored second, if any.
+    pub fn last_date_with_data(&self) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(self.last_second()?.map(crate::domain::days::local_date))
+    }
+
     /// The figures of every day of `[first, last]`, from the rollups.
     pub fn days(
         &self,

@@ -14,11 +14,12 @@ use chrono::{Datelike, NaiveDate};
 use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use super::CHART_MIN_INTERVAL;
-use super::widgets::chart_image::chart_image_ui;
+use super::widgets::calendar::calendar_button_ui;
+use super::widgets::chart_image::{chart_click_ui, chart_image_ui};
 use crate::charts::{Chart, ChartKind, ChartTheme, Hover};
 use crate::domain::days::format_duration;
 use crate::domain::figures::Period;
-use crate::engine::protocol::{HistoryChartRequest, SummaryRequest, SummaryView};
+use crate::engine::protocol::{DatesRequest, HistoryChartRequest, SummaryRequest, SummaryView};
 use crate::transfer::export::ExportKind;
 
 /// Slots kept (textures of recently seen periods and sizes).
@@ -37,6 +38,7 @@ struct SlotKey {
     height_px: u32,
     theme: ChartTheme,
     scale_centi: u32,
+    whole_day: bool,
 }
 
 impl SlotKey {
@@ -48,6 +50,7 @@ impl SlotKey {
             height_px: r.height_px,
             theme: r.theme,
             scale_centi: r.scale_centi,
+            whole_day: r.whole_day,
         }
     }
 }
@@ -80,6 +83,8 @@ pub struct ExportDialog {
 pub enum HistoryAction {
     Chart(HistoryChartRequest),
     Summary(SummaryRequest),
+    /// The days with data of a month, for the calendar's marks.
+    Dates(DatesRequest),
     Export {
         what: ExportKind,
         first: NaiveDate,
@@ -104,6 +109,11 @@ pub struct HistoryModel {
     pub export_message: Option<String>,
     data_version: u64,
     frame: u64,
+    /// The Day timeline over 24 hours instead of the worn hours.
+    pub whole_day: bool,
+    /// Per month (its first day): the version read and its days with data.
+    data_dates: HashMap<NaiveDate, (u64, std::collections::HashSet<NaiveDate>)>,
+    dates_requested: Option<(DatesRequest, f64)>,
 }
 
 impl HistoryModel {
@@ -159,6 +169,38 @@ impl HistoryModel {
     /// again for the next one.
     pub fn forget_textures(&mut self) {
         self.slots.clear();
+    }
+
+    pub fn on_dates(&mut self, req: DatesRequest, dates: Vec<NaiveDate>) {
+        if self.dates_requested.is_some_and(|(r, _)| r == req) {
+            self.dates_requested = None;
+        }
+        self.data_dates
+            .insert(req.month, (req.data_version, dates.into_iter().collect()));
+    }
+
+    /// Whether `day` has data, if its month is known.
+    fn has_data(&self, day: NaiveDate) -> Option<bool> {
+        let month = day.with_day(1)?;
+        self.data_dates.get(&month).map(|(_, s)| s.contains(&day))
+    }
+
+    /// Asks for a month's marks when they are missing or stale.
+    fn dates_due(&mut self, month: NaiveDate, today: NaiveDate, now: f64) -> Option<DatesRequest> {
+        let live = month <= today && today < month + chrono::Months::new(1);
+        let req = DatesRequest {
+            month,
+            data_version: if live { self.data_version } else { 0 },
+        };
+        let have = self.data_dates.get(&month).map(|(v, _)| *v);
+        let asked = self
+            .dates_requested
+            .is_some_and(|(r, at)| r == req && now - at < REQUEST_TIMEOUT_S);
+        if have == Some(req.data_version) || asked {
+            return None;
+        }
+        self.dates_requested = Some((req, now));
+        Some(req)
     }
 
     pub fn on_summary(&mut self, v: SummaryView) {
@@ -251,14 +293,6 @@ fn default_export_path(what: ExportKind, first: NaiveDate, last: NaiveDate) -> S
     dir.join(name).display().to_string()
 }
 
-fn jiff_of(d: NaiveDate) -> jiff::civil::Date {
-    jiff::civil::Date::new(d.year() as i16, d.month() as i8, d.day() as i8).unwrap_or_default()
-}
-
-fn naive_of(d: jiff::civil::Date) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(i32::from(d.year()), d.month() as u32, d.day() as u32)
-}
-
 /// The History view. `today` is the newest data's local date.
 #[allow(
     clippy::too_many_lines,
@@ -303,16 +337,16 @@ pub fn history_ui(
         {
             date = today;
         }
-        let mut picked = jiff_of(date);
-        ui.add(
-            egui_extras::DatePickerButton::new(&mut picked)
-                .id_salt("history_date")
-                .show_icon(false)
-                .calendar_week(true)
-                .highlight_weekends(false),
-        );
-        if let Some(d) = naive_of(picked).filter(|d| *d != date) {
+        let cal = calendar_button_ui(ui, "history_date", date, today, &|d| model.has_data(d));
+        if let Some(d) = cal.picked {
             date = d.min(today);
+            // A picked day is shown as that day.
+            period = Period::Day;
+        }
+        if let Some(month) = cal.month_shown
+            && let Some(req) = model.dates_due(month, today, now)
+        {
+            actions.push(HistoryAction::Dates(req));
         }
         ui.separator();
         ui.strong(period.label(date));
@@ -431,6 +465,11 @@ pub fn history_ui(
         Period::Week => &[(ChartKind::Week, 620.0)],
         Period::Month => &[(ChartKind::Month, 620.0)],
     };
+    if period == Period::Day {
+        ui.checkbox(&mut model.whole_day, "Whole day (24 h)")
+            .on_hover_text("Off: the timeline spans the hours the sensor was worn");
+    }
+    let mut open_day: Option<NaiveDate> = None;
     let mut retry_in: Option<f64> = None;
     for &(kind, height_pt) in kinds {
         let req = HistoryChartRequest {
@@ -440,6 +479,7 @@ pub fn history_ui(
             height_px: (height_pt * ppp).round() as u32,
             theme,
             scale_centi: (ppp * 100.0).round() as u32,
+            whole_day: model.whole_day && kind == ChartKind::Timeline,
             data_version: version,
         };
         match model.chart_due(req, now) {
@@ -455,7 +495,13 @@ pub fn history_ui(
         let slot = model.slots.get(&SlotKey::of(&req));
         match (slot.and_then(|s| s.texture.as_ref()), slot) {
             (Some(tex), Some(s)) => {
-                chart_image_ui(ui, tex, size, &s.hover, &format!("{} chart", kind.title()));
+                let alt = format!("{} chart", kind.title());
+                if period == Period::Day {
+                    chart_image_ui(ui, tex, size, &s.hover, &alt);
+                } else if let Some(i) = chart_click_ui(ui, tex, size, &s.hover, &alt) {
+                    // A click on a day's bar opens that day.
+                    open_day = first.checked_add_days(chrono::Days::new(i as u64));
+                }
             }
             (_, Some(Slot { error: Some(e), .. })) => {
                 ui.label(format!("This chart could not be drawn: {e}"));
@@ -467,6 +513,11 @@ pub fn history_ui(
             }
         }
         ui.add_space(6.0);
+    }
+    if let Some(day) = open_day.filter(|d| *d <= today) {
+        model.period = Period::Day;
+        model.date = Some(day);
+        ui.ctx().request_repaint();
     }
     if let Some(wait) = retry_in {
         ui.ctx()
@@ -582,6 +633,7 @@ mod tests {
             height_px: 600,
             theme: ChartTheme::Light,
             scale_centi: 100,
+            whole_day: false,
             data_version,
         }
     }

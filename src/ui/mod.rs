@@ -61,6 +61,8 @@ pub struct TodayModel {
     requested: Option<(ChartRequest, f64)>,
     last_request_at: Option<f64>,
     data_version: u64,
+    /// The timeline over 24 hours instead of the worn hours.
+    pub whole_day: bool,
 }
 
 impl TodayModel {
@@ -125,6 +127,7 @@ impl TodayModel {
             | UiEvent::Calibrated { .. }
             | UiEvent::HistoryChart(..)
             | UiEvent::Summary(_)
+            | UiEvent::DataDates(..)
             | UiEvent::Exported(_)
             | UiEvent::Paused(_)
             | UiEvent::DoNotDisturb(_)

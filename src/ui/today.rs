@@ -22,7 +22,7 @@ fn color32(p: Posture) -> Color32 {
 pub fn today_ui(
     ui: &mut Ui,
     state: &AppState,
-    model: &TodayModel,
+    model: &mut TodayModel,
     wall_now_s: i64,
 ) -> Vec<UiAction> {
     let mut actions = Vec::new();
@@ -38,27 +38,11 @@ pub fn today_ui(
     ui.add_space(12.0);
     totals_ui(ui, model, state.threshold_s());
     ui.add_space(12.0);
-    timeline_ui(
-        ui,
-        model,
-        state.today(wall_now_s),
-        state.threshold_s(),
-        &mut actions,
-    );
+    timeline_ui(ui, model, state.today(wall_now_s), &mut actions);
     actions
 }
 
-/// The threshold in force, as words follow it: "an hour", "20 min",
-/// "1 h 30 min", "2 hours".
-pub fn threshold_words(threshold_s: i64) -> String {
-    let min = threshold_s / 60;
-    match (min / 60, min % 60) {
-        (1, 0) => "an hour".to_owned(),
-        (h, 0) if h > 1 => format!("{h} hours"),
-        (0, m) => format!("{m} min"),
-        (h, m) => format!("{h} h {m:02} min"),
-    }
-}
+pub use crate::domain::days::threshold_words;
 
 /// Sensor name and connection state, for the top bar.
 pub fn sensor_status_ui(ui: &mut Ui, state: &AppState) {
@@ -268,12 +252,16 @@ fn totals_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
 
 fn timeline_ui(
     ui: &mut Ui,
-    model: &TodayModel,
+    model: &mut TodayModel,
     today: chrono::NaiveDate,
-    threshold_s: i64,
     actions: &mut Vec<UiAction>,
 ) {
-    ui.heading("Today's posture");
+    ui.horizontal(|ui| {
+        ui.heading("Today's posture");
+        ui.add_space(12.0);
+        ui.checkbox(&mut model.whole_day, "Whole day (24 h)")
+            .on_hover_text("Off: the timeline spans the hours the sensor was worn");
+    });
     let width_pt = ui.available_width().max(100.0);
     let ppp = ui.ctx().pixels_per_point();
     let want = ChartRequest {
@@ -281,6 +269,8 @@ fn timeline_ui(
         width_px: (width_pt * ppp).round() as u32,
         height_px: (TIMELINE_HEIGHT_PT * ppp).round() as u32,
         theme: TodayModel::theme(ui.visuals().dark_mode),
+        scale_centi: (ppp * 100.0).round() as u32,
+        whole_day: model.whole_day,
         data_version: 0,
     };
     match model.chart_due(want, ui.input(|input| input.time)) {
@@ -306,17 +296,7 @@ fn timeline_ui(
             });
         }
     }
-    ui.horizontal_wrapped(|ui| {
-        for p in Posture::ALL {
-            swatch_ui(ui, color32(p), false);
-            ui.label(p.label());
-            ui.add_space(8.0);
-        }
-        ui.label("— trunk tilt (°)");
-        ui.add_space(8.0);
-        swatch_ui(ui, color32(Posture::Sitting).gamma_multiply(0.3), false);
-        ui.label(format!("streak over {}", threshold_words(threshold_s)));
-    });
+    // The chart carries the one legend (it is the same in exports).
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! Pieces more than one view uses.
 
+pub mod calendar;
 pub mod chart_image;
 pub mod storage;
