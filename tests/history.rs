@@ -460,6 +460,19 @@ fn step_until(h: &mut Harness<'_, SitlessApp>, what: &str, done: impl Fn(&Sitles
     h.run_steps(2);
 }
 
+/// A primary click at a point (a bar of a chart, not a widget's centre).
+fn click_at(h: &Harness<'_, SitlessApp>, at: egui::Pos2) {
+    h.hover_at(at);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+}
+
 #[test]
 fn the_history_view_navigates_shows_figures_and_exports() {
     if in_tz(
@@ -560,19 +573,13 @@ fn the_history_view_navigates_shows_figures_and_exports() {
 
     // A click on Monday's bar opens that day.
     let rect = h.get_by_label("The week chart").rect();
-    let at = egui::pos2(
-        rect.min.x + rect.width() * 0.12,
-        rect.min.y + rect.height() * 0.18,
+    click_at(
+        &h,
+        egui::pos2(
+            rect.min.x + rect.width() * 0.12,
+            rect.min.y + rect.height() * 0.18,
+        ),
     );
-    h.hover_at(at);
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos: at,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
     step_until(&mut h, "the day opened from the week", |a| {
         a.history().period() == Period::Day && a.history().date == Some(date("2026-03-02"))
     });
