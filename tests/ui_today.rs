@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use sitless::app::SitlessApp;
 use sitless::domain::config::Config;
 use sitless::domain::settings::Settings;
@@ -212,7 +212,8 @@ fn card_start_walk_checked_by_the_sensor_finished_and_recorded() {
     pace.advance(20 * 60);
     // The sensor completes the walk; no button is pressed.
     step_until(&mut h, "the walk to finish", |h| {
-        h.query_by_label("Routine finished. Well done.").is_some()
+        h.query_by_label("Routine finished: every step done. Well done.")
+            .is_some()
     });
     h.get_by_label("Close").click();
     h.run_steps(2);
@@ -259,20 +260,39 @@ fn a_routine_from_the_routines_view_with_pause_skip_and_stop_is_recorded_as_part
     h.run_steps(2);
     h.get_by_label("Bird dog (left side)");
     h.get_by_label("8 reps");
+    let skip_at = h.get_by_label("Skip").rect();
     h.get_by_label("Done").click();
     h.run_steps(2);
     h.get_by_label("Switch sides: now the right side.");
     h.get_by_label("Bird dog (right side)");
+    assert_eq!(
+        h.get_by_label("Skip").rect(),
+        skip_at,
+        "the buttons stay where they were when an announcement appears"
+    );
     h.key_press(egui::Key::Space);
     h.run_steps(2);
     h.get_by_label("Resume");
+    assert_eq!(h.get_by_label("Skip").rect(), skip_at, "nor when paused");
     h.get_by_label("Skip").click();
     h.run_steps(2);
     h.get_by_label("Next: Glute bridge.");
     h.get_by_label("10 reps");
+    // Back is the previous step, however long this one has run.
+    h.get_by_label("Back").click();
+    h.run_steps(2);
+    h.get_by_label("Bird dog (right side)");
+    h.get_by_label("Skip").click();
+    h.run_steps(2);
+    h.get_by_label("10 reps");
     h.get_by_label("Stop routine").click();
     h.run_steps(2);
     assert!(h.state().player().is_none());
+    // "Done today" has it at once, as partial.
+    assert!(
+        h.query_by_label_contains("partial: 1 of 3 steps").is_some(),
+        "the stopped routine is listed at once"
+    );
     drop(h);
     let conn = rusqlite::Connection::open(&db).unwrap();
     let (completed, done, total, steps): (bool, i64, i64, String) = conn
@@ -287,6 +307,32 @@ fn a_routine_from_the_routines_view_with_pause_skip_and_stop_is_recorded_as_part
         steps,
         "bird-dog:left=done,bird-dog:right=skipped,glute-bridge=pending"
     );
+}
+
+#[test]
+fn skipping_the_only_step_says_so_and_counts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("skip.db");
+    let script = DemoScript::from_segments(vec![Segment::new(Activity::Sit, 60)]);
+    let app = app_with(script, &db);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 900.0))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    h.get_by_label("Routines").click();
+    h.run_steps(2);
+    h.get_by_label("Start Movement break").click();
+    h.run_steps(2);
+    assert!(
+        h.get_by_label("Back").accesskit_node().is_disabled(),
+        "nothing before the first step"
+    );
+    h.get_by_label("Skip").click();
+    h.run_steps(2);
+    h.get_by_label("Routine ended with every step skipped: nothing is counted.");
+    assert!(h.query_by_label_contains("Well done").is_none());
+    h.get_by_label("Close").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("partial: 0 of 1 steps").is_some());
 }
 
 #[test]
@@ -330,7 +376,8 @@ fn settings_are_applied_and_survive_a_restart() {
         step_until(&mut h, "the day's totals", |h| {
             h.query_by_label("Streaks over 45 min").is_some()
         });
-        h.get_by_label("streak over 45 min");
+        // The chart's legend is in its description for screen readers.
+        h.get_by_label_contains("streak over 45 min");
         assert!(h.query_by_label_contains("over an hour").is_none());
     }
     let mut h = Harness::builder()
@@ -387,8 +434,9 @@ fn a_sensor_left_on_the_desk_shows_not_worn_ends_the_streak_and_never_reminds() 
             .is_some_and(|r| r.not_worn_s > 0)
     });
     h.step();
-    // The legend names the state; the totals add a row for it.
-    assert_eq!(h.query_all_by_label("Not worn").count(), 2);
+    // The totals add a row for the state; the chart's key names it.
+    assert_eq!(h.query_all_by_label("Not worn").count(), 1);
+    h.get_by_label_contains("Key: Sitting, Standing, Walking, Lying, Not worn");
     drop(h);
     let conn = rusqlite::Connection::open(&db).unwrap();
     let reminders: i64 = conn

@@ -432,6 +432,7 @@ impl SitlessApp {
     pub(crate) fn close_player(&mut self) {
         if let Some(active) = self.player.take() {
             let session = active.session(self.now_s());
+            self.model.add_session(session.clone());
             self.engine.send(Command::RoutineDone(session));
             self.engine.send(Command::RoutinePlaying(false));
         }

@@ -16,6 +16,10 @@ struct ReportJson {
     #[serde(flatten)]
     figures: DayFigures,
     recommendations: i64,
+    /// Routines started and stopped before they counted as done.
+    routines_partial: i64,
+    /// Whether anything was recorded that day.
+    has_data: bool,
     /// The streak threshold `streaks_over_threshold` counts with.
     threshold_s: i64,
 }
@@ -35,9 +39,14 @@ pub(super) fn report(
         .pop()
         .unwrap_or_else(|| DayFigures::empty(date));
     let recommendations = store.count_recommendations(start, end)?;
+    let sessions = store.routine_sessions_between(start, end)?;
+    let routines_partial = sessions.iter().filter(|s| !s.completed).count() as i64;
+    let has_data = figures.worn_s() > 0 || !sessions.is_empty();
     let r = ReportJson {
         figures,
         recommendations,
+        routines_partial,
+        has_data,
         threshold_s,
     };
     if json {
@@ -45,10 +54,22 @@ pub(super) fn report(
         return Ok(());
     }
     let f = &r.figures;
-    let tilt = f
-        .mean_tilt_deg
-        .map_or_else(|| "no back sensor".to_owned(), |t| format!("{t:.1}°"));
-    println!("{}", f.date);
+    if !has_data {
+        let last = store.last_date_with_data()?.map_or_else(
+            || "There is no data yet.".to_owned(),
+            |d| format!("The last day with data is {d}."),
+        );
+        println!(
+            "No data for {}: the sensor was not worn, or nothing was recorded. {last}",
+            f.date.format("%a %-d %b %Y")
+        );
+        return Ok(());
+    }
+    let tilt = f.mean_tilt_deg.map_or_else(
+        || "none (no back sensor was worn)".to_owned(),
+        |t| format!("{t:.1}°"),
+    );
+    println!("{}", f.date.format("%a %-d %b %Y"));
     println!(
         "  sitting   {:>12}   standing {:>12}",
         format_duration(f.sitting_s),
@@ -65,20 +86,20 @@ pub(super) fn report(
         format_duration(f.not_worn_s)
     );
     println!(
-        "  breaks {}   longest streak {}   streaks ≥ {} min: {}   bouts ≥ 30 min: {}",
+        "  breaks {}   longest streak {}   streaks over {} (your threshold): {}   sitting bouts of 30 min or more: {}",
         f.breaks,
         format_duration(f.longest_streak_s),
-        threshold_s / 60,
+        crate::domain::days::threshold_words(threshold_s),
         f.streaks_over_threshold,
         f.sitting_bouts_over_30min
     );
     println!(
-        "  mean tilt while sitting {tilt}   slouched {}",
+        "  mean tilt while sitting: {tilt}   slouched {}",
         format_duration(f.slouch_s)
     );
     println!(
-        "  recommendations {}   routines completed {}",
-        r.recommendations, f.routines_completed
+        "  recommendations {}   routines done {}   partial {}",
+        r.recommendations, f.routines_completed, r.routines_partial
     );
     Ok(())
 }

@@ -17,8 +17,6 @@ pub struct Catalog {
     pub exercises: Vec<Exercise>,
     #[serde(rename = "routine")]
     pub routines: Vec<Routine>,
-    #[serde(rename = "figure")]
-    pub figures: Vec<Figure>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -67,16 +65,6 @@ pub struct Step {
     pub check: Option<Check>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Figure {
-    pub id: String,
-    /// `[x, y, radius]` in the 100 × 60 box.
-    pub head: [f32; 3],
-    /// Polylines `[x1, y1, x2, y2, ...]`.
-    pub lines: Vec<Vec<f32>>,
-}
-
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CatalogError {
     #[error("routines.toml does not parse: {0}")]
@@ -104,7 +92,6 @@ impl Catalog {
                     tips: Vec::new(),
                     exercises: Vec::new(),
                     routines: Vec::new(),
-                    figures: Vec::new(),
                 }
             })
         })
@@ -118,14 +105,10 @@ impl Catalog {
         self.exercises.iter().find(|e| e.id == id)
     }
 
-    pub fn figure(&self, id: &str) -> Option<&Figure> {
-        self.figures.iter().find(|f| f.id == id)
-    }
-
     fn validate(&self) -> Result<(), CatalogError> {
         let bad = |m: String| Err(CatalogError::Invalid(m));
         for e in &self.exercises {
-            if self.figure(&e.figure).is_none() {
+            if !super::illustration::exists(&e.figure) {
                 return bad(format!("exercise `{}` has no figure `{}`", e.id, e.figure));
             }
             if e.cues.is_empty() {
@@ -161,22 +144,6 @@ impl Catalog {
                 }
             }
         }
-        for f in &self.figures {
-            if f.lines.iter().any(|l| l.len() < 4 || l.len() % 2 != 0) {
-                return bad(format!(
-                    "figure `{}` has a line with an odd or short point list",
-                    f.id
-                ));
-            }
-            let in_box = |x: f32, y: f32| (0.0..=100.0).contains(&x) && (0.0..=60.0).contains(&y);
-            let points_ok = f
-                .lines
-                .iter()
-                .all(|l| l.chunks(2).all(|p| in_box(p[0], p[1])));
-            if !points_ok || !in_box(f.head[0], f.head[1]) {
-                return bad(format!("figure `{}` leaves its 100 × 60 box", f.id));
-            }
-        }
         Ok(())
     }
 }
@@ -206,7 +173,7 @@ mod tests {
             "bird-dog",
         ] {
             let e = c.exercise(id).unwrap_or_else(|| panic!("exercise {id}"));
-            assert!(c.figure(&e.figure).is_some());
+            assert!(super::super::illustration::exists(&e.figure));
         }
         assert_eq!(c.tips.len(), 5);
         assert!(c.safety.contains("not medical advice"));

@@ -187,17 +187,28 @@ impl Player {
         (!self.finished).then(|| self.complete(now, PhaseOutcome::Skipped))
     }
 
-    /// Back to the previous phase (or the start of this one), undone.
+    /// Back to the previous phase, undone (on the first phase: its start).
     pub fn back(&mut self, now: f64) {
         if self.finished {
             return;
         }
         self.bank_active(now);
-        if self.elapsed_s(now) < 3.0 && self.index > 0 {
-            self.index -= 1;
-        }
+        self.index = self.index.saturating_sub(1);
         self.outcomes[self.index] = PhaseOutcome::Pending;
         self.restart_phase(now);
+    }
+
+    /// This phase again from its start (its countdown or walk).
+    pub fn restart(&mut self, now: f64) {
+        if self.finished {
+            return;
+        }
+        self.bank_active(now);
+        self.restart_phase(now);
+    }
+
+    pub fn can_go_back(&self) -> bool {
+        !self.finished && self.index > 0
     }
 
     pub fn toggle_pause(&mut self, now: f64) {
@@ -276,20 +287,41 @@ impl Player {
             .join(",")
     }
 
-    /// What to record: phases done and in total, whether all were done, and
-    /// the active (unpaused) time.
+    /// What to record: phases done and in total, whether the routine counts
+    /// as done (`counts_as_done`), and the active (unpaused) time. A routine
+    /// stopped early counts by the same rule.
     pub fn summary(&self) -> Summary {
         let done = self
             .outcomes
             .iter()
             .filter(|o| **o == PhaseOutcome::Done)
-            .count();
+            .count() as u32;
+        let total = self.phases.len() as u32;
         Summary {
-            phases_done: done as u32,
-            phases_total: self.phases.len() as u32,
-            completed: self.finished && done == self.phases.len(),
+            phases_done: done,
+            phases_total: total,
+            completed: counts_as_done(done, total),
             active_s: self.active_s.round() as i64,
         }
+    }
+}
+
+/// The rule for a routine done: at least two thirds of its phases (each
+/// side counts) were done, not skipped. Fewer is a partial routine, shown
+/// as such in History and `report` and not counted in "routines done".
+pub fn counts_as_done(phases_done: u32, phases_total: u32) -> bool {
+    phases_total > 0 && phases_done * 3 >= phases_total * 2
+}
+
+/// How a recorded routine went, in words: "all 4 steps", "3 of 4 steps,
+/// counts as done", "partial: 1 of 4 steps".
+pub fn outcome_words(phases_done: u32, phases_total: u32) -> String {
+    if phases_total > 0 && phases_done == phases_total {
+        format!("all {phases_total} steps done")
+    } else if counts_as_done(phases_done, phases_total) {
+        format!("{phases_done} of {phases_total} steps, counts as done")
+    } else {
+        format!("partial: {phases_done} of {phases_total} steps")
     }
 }
 
@@ -346,21 +378,41 @@ mod tests {
     fn skip_and_back() {
         let mut p = player("core-reset");
         assert_eq!(p.remaining_s(0.0), None, "reps have no countdown");
+        assert!(!p.can_go_back());
         assert_eq!(p.skip(1.0), Some(Announcement::SwitchSides(Side::Right)));
-        p.back(2.0); // within 3 s of the phase start: to the previous phase
+        assert!(p.can_go_back());
+        p.back(20.0); // however long into the phase: the previous one
         assert_eq!(p.phase_index(), 0);
-        assert_eq!(p.done(5.0), Some(Announcement::SwitchSides(Side::Right)));
-        p.back(20.0); // later in a phase: restart this phase
+        assert_eq!(p.done(25.0), Some(Announcement::SwitchSides(Side::Right)));
+        p.restart(40.0); // restart stays on this phase
         assert_eq!(p.phase_index(), 1);
-        assert_eq!(p.done(25.0), Some(Announcement::NextStep(1)));
-        assert_eq!(p.skip(26.0), Some(Announcement::Finished));
+        assert_eq!(p.done(45.0), Some(Announcement::NextStep(1)));
+        assert_eq!(p.skip(46.0), Some(Announcement::Finished));
         let s = p.summary();
-        assert!(!s.completed, "a skipped step is a partial routine");
+        assert!(s.completed, "two of three phases done counts as done");
         assert_eq!(
             p.steps_record(),
             "bird-dog:left=done,bird-dog:right=done,glute-bridge=skipped"
         );
         assert_eq!((s.phases_done, s.phases_total), (2, 3));
+    }
+
+    #[test]
+    fn a_routine_counts_as_done_from_two_thirds_of_its_phases() {
+        assert!(!counts_as_done(0, 1));
+        assert!(counts_as_done(1, 1));
+        assert!(!counts_as_done(1, 3));
+        assert!(counts_as_done(2, 3));
+        assert!(!counts_as_done(2, 4));
+        assert!(counts_as_done(3, 4));
+        assert!(!counts_as_done(0, 0));
+        assert_eq!(outcome_words(4, 4), "all 4 steps done");
+        assert_eq!(outcome_words(3, 4), "3 of 4 steps, counts as done");
+        assert_eq!(outcome_words(0, 1), "partial: 0 of 1 steps");
+        // Skipping the only step: nothing done, not counted.
+        let mut p = player("movement-break");
+        assert_eq!(p.skip(1.0), Some(Announcement::Finished));
+        assert!(!p.summary().completed);
     }
 
     #[test]

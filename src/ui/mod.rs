@@ -54,6 +54,9 @@ pub struct TodayModel {
     pub figures: Option<DayFigures>,
     /// Routines done on the day shown.
     pub sessions: Vec<RoutineSession>,
+    /// Routines ended in this window and not yet read back from the
+    /// database: shown at once, kept until the day's data includes them.
+    pending_sessions: Vec<RoutineSession>,
     chart: Option<TextureHandle>,
     chart_hover: crate::charts::Hover,
     chart_request: Option<ChartRequest>,
@@ -66,6 +69,12 @@ pub struct TodayModel {
 }
 
 impl TodayModel {
+    /// A routine just ended: in "Done today" now, not after the next read.
+    pub fn add_session(&mut self, s: RoutineSession) {
+        self.pending_sessions.push(s.clone());
+        self.sessions.push(s);
+    }
+
     /// Folds one engine event into the model (the app-wide part of it goes
     /// to `AppState`).
     /// Without a window (`ctx` None: closed to the tray) a chart that
@@ -99,6 +108,13 @@ impl TodayModel {
                 }
                 self.figures = Some(view.figures);
                 self.sessions = view.sessions;
+                self.pending_sessions.retain(|p| {
+                    !self
+                        .sessions
+                        .iter()
+                        .any(|s| s.started_at_s == p.started_at_s && s.routine == p.routine)
+                });
+                self.sessions.extend(self.pending_sessions.iter().cloned());
                 self.chart_request = Some(view.request);
                 self.chart_hover = view
                     .chart

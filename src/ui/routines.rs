@@ -1,11 +1,11 @@
 //! The Routines view (catalog, today's history, tips) and the player.
 
-use egui::{Color32, RichText, Stroke, Ui, vec2};
+use egui::{Color32, RichText, Ui, vec2};
 
 use super::UiAction;
 use crate::domain::days::{format_duration, local_datetime};
 use crate::domain::session::RoutineSession;
-use crate::routines::catalog::{Catalog, Check, Figure};
+use crate::routines::catalog::{Catalog, Check};
 use crate::routines::player::{Announcement, Player};
 
 /// A routine being played, with what is needed to record it.
@@ -45,29 +45,82 @@ impl ActivePlayer {
                     .map_or("", |e| e.name.as_str());
                 format!("Next: {name}.")
             }
-            Announcement::Finished => "Routine finished. Well done.".to_owned(),
+            Announcement::Finished => {
+                let s = self.player.summary();
+                if s.phases_done == s.phases_total {
+                    "Routine finished: every step done. Well done.".to_owned()
+                } else if s.completed {
+                    format!(
+                        "Routine finished: {} of {} steps done, so it counts as done.",
+                        s.phases_done, s.phases_total
+                    )
+                } else if s.phases_done == 0 {
+                    "Routine ended with every step skipped: nothing is counted.".to_owned()
+                } else {
+                    format!(
+                        "Routine ended: {} of {} steps done. It is kept as partial \
+                         (a routine counts as done from two thirds of its steps).",
+                        s.phases_done, s.phases_total
+                    )
+                }
+            }
         });
     }
 }
 
-/// A stick figure from the catalog, drawn to fit `width` points.
-pub fn figure_ui(ui: &mut Ui, figure: &Figure, width: f32) {
-    let scale = width / 100.0;
-    let (rect, _) = ui.allocate_exact_size(vec2(width, 60.0 * scale), egui::Sense::hover());
-    let p = |x: f32, y: f32| rect.min + vec2(x * scale, y * scale);
-    let painter = ui.painter_at(rect);
-    let ink = ui.visuals().strong_text_color();
-    let stroke = Stroke::new((2.5 * scale).max(1.5), ink);
-    painter.line_segment(
-        [p(2.0, 56.0), p(98.0, 56.0)],
-        Stroke::new(1.0, ui.visuals().weak_text_color()),
-    );
-    for line in &figure.lines {
-        let pts: Vec<_> = line.chunks_exact(2).map(|c| p(c[0], c[1])).collect();
-        painter.add(egui::Shape::line(pts, stroke));
+/// An exercise's drawing, `width` points wide, in the theme's colours;
+/// `mirrored` for the second side of a step. Each drawing is rasterised
+/// once per size and theme (about a millisecond) and kept as a texture.
+pub fn figure_ui(ui: &mut Ui, figure: &str, width: f32, mirrored: bool, alt: &str) {
+    use crate::routines::illustration::{ASPECT, Palette, rasterise};
+    let ppp = ui.ctx().pixels_per_point();
+    let width_px = (width * ppp).round().max(16.0) as u32;
+    let v = ui.visuals();
+    let rgb = |c: Color32| [c.r(), c.g(), c.b()];
+    let palette = Palette {
+        ink: rgb(v.strong_text_color()),
+        floor: rgb(v.weak_text_color()),
+        accent: if v.dark_mode {
+            [240, 140, 60]
+        } else {
+            [213, 94, 0]
+        },
+    };
+    let key = egui::Id::unique(("figure", figure, width_px, palette));
+    let tex = ui
+        .data(|d| d.get_temp::<Option<egui::TextureHandle>>(key))
+        .unwrap_or_else(|| {
+            let t = rasterise(figure, width_px, palette, false)
+                .map_err(|e| tracing::error!("figure not drawn: {e}"))
+                .ok()
+                .map(|img| {
+                    ui.ctx().load_texture(
+                        format!("figure-{figure}"),
+                        egui::ColorImage::from_rgba_unmultiplied(
+                            [img.width as usize, img.height as usize],
+                            &img.pixels,
+                        ),
+                        egui::TextureOptions::LINEAR,
+                    )
+                });
+            ui.data_mut(|d| d.insert_temp(key, t.clone()));
+            t
+        });
+    let size = vec2(width, width / ASPECT);
+    match tex {
+        Some(t) => {
+            // The second side: the same texture, read right to left.
+            let uv = if mirrored {
+                egui::Rect::from_min_max(egui::pos2(1.0, 0.0), egui::pos2(0.0, 1.0))
+            } else {
+                egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0))
+            };
+            ui.add(egui::Image::new((t.id(), size)).uv(uv).alt_text(alt));
+        }
+        None => {
+            ui.allocate_exact_size(size, egui::Sense::hover());
+        }
     }
-    let [hx, hy, r] = figure.head;
-    painter.circle_stroke(p(hx, hy), r * scale, stroke);
 }
 
 fn step_text(reps: Option<u32>, duration_s: Option<u32>, sides: bool) -> String {
@@ -90,13 +143,8 @@ pub fn routines_ui(ui: &mut Ui, catalog: &Catalog, sessions: &[RoutineSession]) 
             .show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 ui.horizontal(|ui| {
-                    if let Some(f) = r
-                        .steps
-                        .first()
-                        .and_then(|s| catalog.exercise(&s.exercise))
-                        .and_then(|e| catalog.figure(&e.figure))
-                    {
-                        figure_ui(ui, f, 90.0);
+                    if let Some(e) = r.steps.first().and_then(|s| catalog.exercise(&s.exercise)) {
+                        figure_ui(ui, &e.figure, 110.0, false, &format!("Drawing: {}", e.name));
                     }
                     ui.vertical(|ui| {
                         ui.label(RichText::new(&r.name).strong().size(17.0));
@@ -130,11 +178,7 @@ pub fn routines_ui(ui: &mut Ui, catalog: &Catalog, sessions: &[RoutineSession]) 
         let name = catalog
             .routine(&s.routine)
             .map_or(s.routine.as_str(), |r| r.name.as_str());
-        let state = if s.completed {
-            "finished".to_owned()
-        } else {
-            format!("{} of {} steps", s.phases_done, s.phases_total)
-        };
+        let state = crate::routines::player::outcome_words(s.phases_done, s.phases_total);
         ui.label(format!(
             "{}  {name}: {state}, {} active",
             local_datetime(s.started_at_s).format("%H:%M"),
@@ -175,13 +219,21 @@ pub fn player_ui(
     if let Some(reason) = &active.reason {
         ui.weak(reason);
     }
-    if let Some(a) = &active.announcement {
-        ui.label(
-            RichText::new(a)
+    // One line kept for announcements whether or not there is one, so
+    // "Switch sides" or "Next: …" appearing does not move the buttons.
+    let announce_color = if ui.visuals().dark_mode {
+        Color32::from_rgb(80, 200, 160)
+    } else {
+        Color32::from_rgb(0, 120, 88)
+    };
+    ui.add(
+        egui::Label::new(
+            RichText::new(active.announcement.as_deref().unwrap_or(" "))
                 .size(18.0)
-                .color(Color32::from_rgb(0, 158, 115)),
-        );
-    }
+                .color(announce_color),
+        )
+        .truncate(),
+    );
     ui.add_space(6.0);
     if active.player.is_finished() {
         let s = active.player.summary();
@@ -204,8 +256,15 @@ pub fn player_ui(
         active.player.phase_count()
     ));
     ui.horizontal(|ui| {
-        if let Some(f) = exercise.and_then(|e| catalog.figure(&e.figure)) {
-            figure_ui(ui, f, 260.0);
+        if let Some(e) = exercise {
+            let second_side = phase.side == Some(crate::routines::player::Side::Right);
+            figure_ui(
+                ui,
+                &e.figure,
+                260.0,
+                second_side,
+                &format!("Drawing: {}", e.name),
+            );
         }
         ui.vertical(|ui| {
             let side = phase
@@ -233,9 +292,13 @@ pub fn player_ui(
                 (None, None, Some(n)) => big(ui, format!("{n} reps")),
                 _ => {}
             }
-            if active.player.is_paused() {
-                ui.weak("Paused. Press space or Resume to go on.");
-            }
+            // Kept in place when not paused, so the layout does not move.
+            let paused = if active.player.is_paused() {
+                "Paused. Press space or Resume to go on."
+            } else {
+                " "
+            };
+            ui.weak(paused);
         });
     });
     if let Some(e) = exercise {
@@ -250,12 +313,26 @@ pub fn player_ui(
         } else {
             "Pause"
         };
-        if ui.button(pause).clicked() || ui.input(|i| i.key_pressed(egui::Key::Space)) {
+        // As wide as the wider word, so Pause/Resume does not move the rest.
+        let pause_button = egui::Button::new(pause).min_size(vec2(70.0, 0.0));
+        if ui.add(pause_button).clicked() || ui.input(|i| i.key_pressed(egui::Key::Space)) {
             active.player.toggle_pause(now);
         }
-        if ui.button("Back").clicked() {
+        if ui
+            .add_enabled(active.player.can_go_back(), egui::Button::new("Back"))
+            .on_hover_text("To the previous step")
+            .on_disabled_hover_text("This is the first step")
+            .clicked()
+        {
             active.player.back(now);
             active.announcement = None;
+        }
+        if ui
+            .button("Restart step")
+            .on_hover_text("This step again from its start")
+            .clicked()
+        {
+            active.player.restart(now);
         }
         if phase.reps.is_some() && ui.button("Done").clicked() {
             let a = active.player.done(now);

@@ -38,7 +38,13 @@ pub fn today_ui(
     ui.add_space(12.0);
     totals_ui(ui, model, state.threshold_s());
     ui.add_space(12.0);
-    timeline_ui(ui, model, state.today(wall_now_s), &mut actions);
+    timeline_ui(
+        ui,
+        model,
+        state.today(wall_now_s),
+        state.threshold_s(),
+        &mut actions,
+    );
     actions
 }
 
@@ -254,6 +260,7 @@ fn timeline_ui(
     ui: &mut Ui,
     model: &mut TodayModel,
     today: chrono::NaiveDate,
+    threshold_s: i64,
     actions: &mut Vec<UiAction>,
 ) {
     ui.horizontal(|ui| {
@@ -287,7 +294,7 @@ fn timeline_ui(
                 tex,
                 size,
                 model.chart_hover(),
-                "Timeline of today's postures and trunk tilt",
+                &timeline_alt(threshold_s),
             );
         }
         None => {
@@ -297,6 +304,17 @@ fn timeline_ui(
         }
     }
     // The chart carries the one legend (it is the same in exports).
+}
+
+/// The timeline's description for screen readers, with its key.
+fn timeline_alt(threshold_s: i64) -> String {
+    let states: Vec<&str> = Posture::ALL.iter().map(|p| p.label()).collect();
+    format!(
+        "Timeline of today's postures and trunk tilt. Key: {}, trunk tilt line, \
+         shading: streak over {}, R: routine",
+        states.join(", "),
+        threshold_words(threshold_s)
+    )
 }
 
 #[cfg(test)]
