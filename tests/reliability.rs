@@ -571,3 +571,59 @@ fn quitting_saves_off_the_window_thread_and_frees_the_database() {
     assert_eq!(integrity(&db), "ok");
     assert!(stored_seconds(&db).2 > 0, "what was recorded is saved");
 }
+
+/// A first run with no sensor and no Bluetooth: the Today view says what to
+/// do, and the demo starts from the window (its own database beside the
+/// real one, which stays empty) and stops again from the window.
+#[test]
+fn a_first_run_guides_and_the_demo_starts_and_stops_from_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sitless.db");
+    let opts = EngineOptions {
+        demo: None,
+        ..demo_options(&db, 1.0)
+    };
+    let mut h = shell_harness(opts);
+    step_until(&mut h, "the guide", |h| {
+        h.query_by_label("Welcome to Sitless").is_some()
+    });
+    h.get_by_label_contains("Pair a sensor");
+    h.get_by_label("Try the demo").click();
+    step_until(&mut h, "the demo's data", |h| {
+        h.state()
+            .as_ref()
+            .and_then(Shell::app)
+            .is_some_and(|a| a.is_demo() && a.state().latest_t_s.is_some())
+    });
+    assert!(
+        h.query_by_label("Welcome to Sitless").is_none(),
+        "no guide while the demo runs"
+    );
+    assert_eq!(
+        h.state().as_ref().map(|s| s.db().to_owned()),
+        Some(dir.path().join("demo.db"))
+    );
+    h.get_by_label("Leave the demo").click();
+    step_until(&mut h, "the real database again", |h| {
+        h.state()
+            .as_ref()
+            .and_then(Shell::app)
+            .is_some_and(|a| !a.is_demo())
+            && h.query_by_label("Welcome to Sitless").is_some()
+    });
+    assert_eq!(
+        h.state().as_ref().map(|s| s.db().to_owned()),
+        Some(db.clone())
+    );
+    let ctx = h.ctx.clone();
+    h.state_mut().as_mut().unwrap().close_requested(&ctx);
+    step_until(&mut h, "the stop", |h| {
+        h.state().as_ref().is_some_and(Shell::stopped)
+    });
+    assert_eq!(
+        stored_seconds(&db).2,
+        0,
+        "the demo never writes the real database"
+    );
+    assert!(stored_seconds(&dir.path().join("demo.db")).2 > 0);
+}

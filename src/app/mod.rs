@@ -70,6 +70,9 @@ pub struct SitlessApp {
     autostart_job: Option<std::sync::mpsc::Receiver<Result<bool, String>>>,
     /// What the Settings view's Desktop section shows.
     desk_status: DeskStatus,
+    /// The user asked to start (`true`) or leave the demo: the shell
+    /// restarts the engine.
+    demo_switch: Option<bool>,
 }
 
 /// What the app does with a tray or notification request.
@@ -105,12 +108,41 @@ impl SitlessApp {
             autostart: None,
             autostart_job: None,
             desk_status: DeskStatus::default(),
+            demo_switch: None,
         }
         .with_autostart(crate::desktop::autostart::Autostart::from_env())
     }
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The demo sensor plays (its own database), not the paired sensors.
+    pub fn is_demo(&self) -> bool {
+        self.engine.is_demo()
+    }
+
+    /// The first-run guide's facts, when it should show: no demo, nothing
+    /// paired, nothing recorded today.
+    fn first_run(&self) -> Option<crate::ui::today::FirstRun> {
+        let recorded = self
+            .model
+            .figures
+            .as_ref()
+            .is_some_and(|f| f.worn_s() > 0 || f.not_worn_s > 0);
+        (!self.engine.is_demo() && self.sensors.paired.is_empty() && !recorded).then(|| {
+            crate::ui::today::FirstRun {
+                bluetooth: matches!(
+                    self.sensors.adapter,
+                    Some(crate::sources::ble::AdapterStatus::Ready { .. })
+                ),
+            }
+        })
+    }
+
+    /// A switch to or from the demo the user asked for, once.
+    pub fn take_demo_switch(&mut self) -> Option<bool> {
+        self.demo_switch.take()
     }
 
     pub fn model(&self) -> &TodayModel {
@@ -316,6 +348,24 @@ impl SitlessApp {
                 } else {
                     ui.label(self.sensors.summary());
                 }
+                if self.engine.is_demo() {
+                    if ui
+                        .button("Leave the demo")
+                        .on_hover_text("Back to your own sensors and database")
+                        .clicked()
+                    {
+                        self.demo_switch = Some(false);
+                    }
+                } else if self.sensors.paired.is_empty()
+                    // The first-run guide has its own.
+                    && !(self.view == View::Today && self.first_run().is_some())
+                    && ui
+                        .button("Try the demo")
+                        .on_hover_text("A simulated wearer at 60× time, in its own database")
+                        .clicked()
+                {
+                    self.demo_switch = Some(true);
+                }
             });
         });
         if let Some(problem) = &self.state.storage {
@@ -346,7 +396,10 @@ impl SitlessApp {
                             return Vec::new();
                         }
                         match self.view {
-                            View::Today => today_ui(ui, &self.state, &mut self.model, wall_now_s),
+                            View::Today => {
+                                let first_run = self.first_run();
+                                today_ui(ui, &self.state, &mut self.model, wall_now_s, first_run)
+                            }
                             View::History => {
                                 let today = self.state.today(wall_now_s);
                                 for a in history_ui(ui, &mut self.history, today, now) {
@@ -371,6 +424,7 @@ impl SitlessApp {
                                                 );
                                             }
                                         }
+                                        SensorAction::Demo(on) => self.demo_switch = Some(on),
                                         SensorAction::CalibrationPose {
                                             placement,
                                             pose,
@@ -465,6 +519,8 @@ impl SitlessApp {
                 self.engine.send(Command::Settings(s));
             }
             UiAction::SetAutostart(on) => self.set_autostart(on, ctx),
+            UiAction::Demo(on) => self.demo_switch = Some(on),
+            UiAction::Show(view) => self.view = view,
             UiAction::StartRoutine { routine, card } => {
                 let Some(r) = Catalog::builtin().routine(&routine) else {
                     return;

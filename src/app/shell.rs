@@ -29,6 +29,9 @@ enum ShellState {
     Problem(StartupProblem),
     /// The engine is stopping; the window closes when it is done.
     Stopping(Receiver<()>),
+    /// The engine is stopping to start again with other options (the
+    /// demo switched on or off); then `Starting`.
+    Switching(Receiver<()>),
     /// Everything is saved; the window may close.
     Stopped,
 }
@@ -44,6 +47,17 @@ pub struct Shell {
     first_frame_logged: bool,
     /// The stop thread, joined when the shell goes (after the window).
     stopper: Option<JoinHandle<()>>,
+    /// The user's own database, to come back to from the demo.
+    real_db: PathBuf,
+}
+
+/// The demo the window starts: the seeded wearer at 60× time, so a
+/// first-time user sees a streak pass the hour within a minute.
+pub const WINDOW_DEMO_SPEED: f64 = 60.0;
+
+/// The demo's database beside the real one (never the real one).
+pub fn demo_db_beside(db: &Path) -> PathBuf {
+    db.with_file_name("demo.db")
 }
 
 impl Shell {
@@ -58,6 +72,11 @@ impl Shell {
     /// desktop's doorbell: the window, or the tray loop).
     pub fn start_with(opts: EngineOptions, waker: Waker, wall_clock: WallClock) -> Self {
         let state = spawn_start(opts.clone(), None, waker.clone());
+        let real_db = if opts.demo.is_some() {
+            opts.db.with_file_name("sitless.db")
+        } else {
+            opts.db.clone()
+        };
         Self {
             state,
             opts,
@@ -66,7 +85,41 @@ impl Shell {
             tray_available: false,
             first_frame_logged: false,
             stopper: None,
+            real_db,
         }
+    }
+
+    /// Stops the engine and starts it again with the demo on or off.
+    fn switch_demo(&mut self, ctx: &egui::Context, on: bool) {
+        let ShellState::Running(mut app) = std::mem::replace(&mut self.state, ShellState::Stopped)
+        else {
+            return;
+        };
+        if on {
+            self.opts.demo = Some(crate::sources::demo::pacer::DemoOptions {
+                speed: WINDOW_DEMO_SPEED,
+                seed: 1,
+                script: None,
+                pace: None,
+            });
+            self.opts.db = demo_db_beside(&self.real_db);
+        } else {
+            self.opts.demo = None;
+            self.opts.db = self.real_db.clone();
+        }
+        tracing::info!(
+            "demo {}: restarting on {}",
+            if on { "on" } else { "off" },
+            self.opts.db.display()
+        );
+        self.state = match self.spawn_stopper(ctx, move || {
+            if let Err(e) = app.shutdown() {
+                tracing::error!("{e}");
+            }
+        }) {
+            ShellState::Stopping(rx) => ShellState::Switching(rx),
+            _ => spawn_start(self.opts.clone(), None, self.waker.clone()),
+        };
     }
 
     pub fn app_mut(&mut self) -> Option<&mut SitlessApp> {
@@ -92,7 +145,7 @@ impl Shell {
                     tracing::error!("{e}");
                 }
             }
-            ShellState::Stopping(rx) => {
+            ShellState::Stopping(rx) | ShellState::Switching(rx) => {
                 let _ = rx.recv();
             }
             ShellState::Problem(_) | ShellState::Stopped => {}
@@ -150,6 +203,8 @@ impl Shell {
                 }
             }),
             stopping @ ShellState::Stopping(_) => stopping,
+            // Stopping already; what would have started is not wanted.
+            ShellState::Switching(rx) => ShellState::Stopping(rx),
             ShellState::Problem(_) | ShellState::Stopped => ShellState::Stopped,
         };
     }
@@ -164,6 +219,10 @@ impl Shell {
                 true
             }
             ShellState::Stopping(_) => true,
+            ShellState::Switching(_) => {
+                self.quit(ctx);
+                true
+            }
             ShellState::Problem(_) | ShellState::Stopped => false,
         }
     }
@@ -247,6 +306,12 @@ impl Shell {
                     self.state = ShellState::Problem(StartupProblem::of(&self.opts.db, &e));
                 }
             },
+            ShellState::Switching(rx) if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) => {
+                if let Some(t) = self.stopper.take() {
+                    let _ = t.join();
+                }
+                self.state = spawn_start(self.opts.clone(), None, self.waker.clone());
+            }
             ShellState::Stopping(rx) if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) => {
                 self.state = ShellState::Stopped;
                 if let Some(ctx) = ctx {
@@ -279,6 +344,14 @@ impl Shell {
         let problem = match &mut self.state {
             ShellState::Running(app) => {
                 app.ui_root(ui);
+                if let Some(on) = app.take_demo_switch() {
+                    self.switch_demo(&ctx, on);
+                    ctx.request_repaint();
+                }
+                return;
+            }
+            ShellState::Switching(_) => {
+                waiting_ui(ui, "Switching the sensor…");
                 return;
             }
             ShellState::Problem(p) => p.clone(),

@@ -85,6 +85,8 @@ pub struct Engine {
     /// The session watcher's way to the posture thread; emptied at stop
     /// (the watcher lives on, and must not keep that thread waiting).
     session_tx: SessionSender,
+    /// The simulated demo sensor plays instead of the paired ones.
+    demo: bool,
     /// Released last, after every connection of this process is closed.
     _lock: DbLock,
 }
@@ -290,6 +292,7 @@ impl Engine {
             stop,
             threads,
             writer: Some(writer),
+            demo: opts.demo.is_some(),
             _lock: lock,
         })
     }
@@ -330,6 +333,10 @@ impl Engine {
         if let Some(mut b) = self.ble.take() {
             b.shutdown();
         }
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo
     }
 
     pub fn has_ble(&self) -> bool {

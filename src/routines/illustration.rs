@@ -144,7 +144,11 @@ mod tests {
 
     /// Mean absolute difference of two coverage maps (0–255).
     fn diff(a: &[i32], b: &[i32]) -> f64 {
-        a.iter().zip(b).map(|(x, y)| f64::from((x - y).abs())).sum::<f64>() / a.len() as f64
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| f64::from((x - y).abs()))
+            .sum::<f64>()
+            / a.len() as f64
     }
 
     #[test]
@@ -165,9 +169,15 @@ mod tests {
             let m = rasterise(id, 200, PALETTE, true).unwrap();
             // Edge smoothing may differ by a shade, the shapes may not.
             let same = diff(&alpha(&img, false), &alpha(&m, true));
-            assert!(same < 0.5, "{id}: the mirror is the drawing flipped ({same})");
+            assert!(
+                same < 0.5,
+                "{id}: the mirror is the drawing flipped ({same})"
+            );
             let other = diff(&alpha(&img, false), &alpha(&m, false));
-            assert!(other > 5.0, "{id}: the mirror differs from the drawing ({other})");
+            assert!(
+                other > 5.0,
+                "{id}: the mirror differs from the drawing ({other})"
+            );
         }
         assert!(matches!(
             rasterise("nope", 100, PALETTE, false),

@@ -41,6 +41,11 @@ pub enum UiAction {
         routine: String,
         card: Option<ReminderDue>,
     },
+    /// Switch to the demo sensor (`true`, its own database) or back to
+    /// the paired sensors and the real database.
+    Demo(bool),
+    /// Show a view (the first-run guide's buttons).
+    Show(crate::app::View),
 }
 
 /// Shortest time between two chart requests while data streams in.

@@ -59,6 +59,8 @@ pub struct SensorsModel {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SensorAction {
     Ble(BleCommand),
+    /// Start (`true`) or leave the demo.
+    Demo(bool),
     CalibrationPose {
         placement: Placement,
         pose: Pose,
@@ -129,7 +131,7 @@ impl SensorsModel {
     /// One line for the top bar.
     pub fn summary(&self) -> String {
         match &self.adapter {
-            Some(AdapterStatus::Unavailable(r)) => format!("Bluetooth: {r}"),
+            Some(AdapterStatus::Unavailable(r)) => bluetooth_help(r).0.to_owned(),
             _ if self.paired.is_empty() => "No sensor paired".into(),
             _ => self
                 .paired
@@ -144,6 +146,35 @@ impl SensorsModel {
                 .collect::<Vec<_>>()
                 .join(" · "),
         }
+    }
+}
+
+/// A Bluetooth problem in plain words: a headline and what to do.
+pub fn bluetooth_help(reason: &str) -> (&'static str, &'static str) {
+    let has = |s: &str| reason.contains(s);
+    if has("is off") {
+        (
+            "Bluetooth is switched off",
+            "Switch it on in your system's Bluetooth settings (or run `bluetoothctl power on`).",
+        )
+    } else if has("adapter") {
+        (
+            "This computer has no Bluetooth adapter that Sitless can use",
+            "Plug in a USB Bluetooth adapter, or check that Bluetooth is not blocked \
+             (`rfkill list`, then `rfkill unblock bluetooth`).",
+        )
+    } else if has("BlueZ") || has("D-Bus") || has("service") {
+        (
+            "Bluetooth isn't available on this computer right now",
+            "Sitless talks to Bluetooth through BlueZ, the system's Bluetooth service. \
+             Install it (Debian and Ubuntu: `sudo apt install bluez`), start it \
+             (`sudo systemctl start bluetooth`), and switch Bluetooth on.",
+        )
+    } else {
+        (
+            "Bluetooth isn't working right now",
+            "Check that Bluetooth is switched on in your system's settings.",
+        )
     }
 }
 
@@ -197,6 +228,9 @@ pub fn sensors_ui(
     let demo_running = demo.is_some_and(|d| d.state != SensorState::NoSensor);
     ui.heading("Sensors");
     match &m.adapter {
+        None if demo_running => {
+            ui.label("Bluetooth is off while the demo runs.");
+        }
         None => {
             ui.label("Bluetooth is not used in this run.");
         }
@@ -207,13 +241,24 @@ pub fn sensors_ui(
             ui.label(format!("Bluetooth: ready ({name})"));
         }
         Some(AdapterStatus::Unavailable(reason)) => {
-            ui.colored_label(
-                Color32::from_rgb(213, 94, 0),
-                format!("Bluetooth unavailable: {reason}."),
-            );
-            if !demo_running {
-                ui.label("The demo sensor works without Bluetooth: start Sitless with --demo.");
-            }
+            let (headline, advice) = bluetooth_help(reason);
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(RichText::new(headline).strong());
+                ui.label(advice);
+                ui.weak(format!(
+                    "Sitless checks again by itself every minute or so; there is nothing to \
+                     restart. (Details: {reason}.)"
+                ));
+                if !demo_running {
+                    ui.horizontal(|ui| {
+                        ui.label("Meanwhile you can try Sitless with a simulated wearer:");
+                        if ui.button("Try the demo").clicked() {
+                            actions.push(SensorAction::Demo(true));
+                        }
+                    });
+                }
+            });
         }
     }
     if let Some(msg) = &m.message {
@@ -221,9 +266,7 @@ pub fn sensors_ui(
             ui.colored_label(Color32::from_rgb(213, 94, 0), msg);
         });
     }
-    if demo_running {
-        ui.label("The demo sensor is running: sensors you pair here record when Sitless runs without --demo.");
-    }
+
     ui.add_space(8.0);
 
     ui.label(RichText::new("Paired sensors").strong());
@@ -348,8 +391,20 @@ pub fn sensors_ui(
             ui.label("Simulated · thigh and back");
             ui.colored_label(colour, state);
         });
-        if demo.is_none() {
-            ui.weak("Start Sitless with --demo to try it without a sensor.");
+        if demo_running {
+            ui.weak("A simulated wearer at 60× time, recording into its own demo database.");
+            if ui
+                .button("Leave the demo")
+                .on_hover_text("Back to your paired sensors and your own database")
+                .clicked()
+            {
+                actions.push(SensorAction::Demo(false));
+            }
+        } else {
+            ui.weak("Try Sitless without a sensor: a simulated wearer at 60× time, in its own database.");
+            if ui.button("Try the demo").clicked() {
+                actions.push(SensorAction::Demo(true));
+            }
         }
     });
 
@@ -362,7 +417,18 @@ pub fn sensors_ui(
             if ui.button("Stop scanning").clicked() {
                 actions.push(SensorAction::Ble(BleCommand::StopScan));
             }
-        } else if ui.add_enabled(ready, egui::Button::new("Scan")).clicked() {
+        } else if ui
+            .add_enabled(ready, egui::Button::new("Scan"))
+            .on_disabled_hover_text(match &m.adapter {
+                Some(AdapterStatus::Unavailable(_)) => {
+                    "Scanning needs Bluetooth, which isn't available right now (see above)"
+                }
+                Some(AdapterStatus::Starting) => "Bluetooth is still starting",
+                _ if demo_running => "Bluetooth is off while the demo runs",
+                _ => "Bluetooth is not used in this run",
+            })
+            .clicked()
+        {
             m.message = None;
             actions.push(SensorAction::Ble(BleCommand::StartScan));
         }

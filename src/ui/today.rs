@@ -18,14 +18,27 @@ fn color32(p: Posture) -> Color32 {
     Color32::from_rgb(c.0, c.1, c.2)
 }
 
-/// The whole view. `wall_now_s` is the injected clock for "today".
+/// What the first-run guide needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FirstRun {
+    /// Bluetooth works here (a sensor can be paired).
+    pub bluetooth: bool,
+}
+
+/// The whole view. `wall_now_s` is the injected clock for "today";
+/// `first_run` shows the guide (no sensor paired, no demo, nothing today).
 pub fn today_ui(
     ui: &mut Ui,
     state: &AppState,
     model: &mut TodayModel,
     wall_now_s: i64,
+    first_run: Option<FirstRun>,
 ) -> Vec<UiAction> {
     let mut actions = Vec::new();
+    if let Some(f) = first_run {
+        first_run_ui(ui, f, &mut actions);
+        ui.add_space(12.0);
+    }
     if let Some(err) = &state.error {
         ui.colored_label(ui.visuals().error_fg_color, err);
         ui.add_space(6.0);
@@ -68,15 +81,57 @@ pub fn sensor_status_ui(ui: &mut Ui, state: &AppState) {
         .map(|x| format!(" · {x:.0}× time"))
         .unwrap_or_default();
     ui.label(format!("{}: {link}{speed}", s.name));
-    if s.state == SensorState::NoSensor {
-        ui.weak("Try the demo: sitless --demo");
-    }
     if let (Some(t), Some(_)) = (state.latest_t_s, s.speed) {
         ui.weak(format!(
             "Sensor time {}",
             local_datetime(t).format("%a %H:%M")
         ));
     }
+}
+
+/// The guide a first run shows instead of zeros with no pointer.
+fn first_run_ui(ui: &mut Ui, f: FirstRun, actions: &mut Vec<UiAction>) {
+    egui::Frame::group(ui.style())
+        .fill(ui.visuals().faint_bg_color)
+        .inner_margin(14.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new("Welcome to Sitless").size(20.0).strong());
+            ui.label(
+                "Sitless needs a motion sensor to see when you sit. Wear it in a trouser \
+                 pocket or strapped to the thigh (for sitting and standing), or on the upper \
+                 back (for trunk tilt). Nothing leaves this computer.",
+            );
+            ui.add_space(6.0);
+            ui.label(RichText::new("1. Pair a sensor").strong());
+            ui.label(
+                "A Sitless-profile board, a BBC micro:bit or a Nordic Thingy:52, over \
+                 Bluetooth. Open Sensors, press Scan, choose where you wear it, then Pair.",
+            );
+            ui.horizontal(|ui| {
+                let b = ui
+                    .add_enabled(f.bluetooth, egui::Button::new("Open Sensors"))
+                    .on_disabled_hover_text(
+                        "Bluetooth isn't available right now; Sensors says why and what to do",
+                    );
+                if b.clicked() {
+                    actions.push(UiAction::Show(crate::app::View::Sensors));
+                }
+                if !f.bluetooth {
+                    ui.weak("Bluetooth isn't available on this computer right now.");
+                }
+            });
+            ui.add_space(6.0);
+            ui.label(RichText::new("2. Or try the demo first").strong());
+            ui.label(
+                "A simulated wearer lives a workday at 60 times real speed: an hour of \
+                 sitting passes in a minute, so you see a break card within a couple of \
+                 minutes. Its data goes to a separate demo database; leave the demo any time.",
+            );
+            if ui.button("Try the demo").clicked() {
+                actions.push(UiAction::Demo(true));
+            }
+        });
 }
 
 /// A small colour sample (legend key, status light), painted rather than
