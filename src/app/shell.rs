@@ -214,15 +214,11 @@ impl Shell {
     /// false if nothing runs (the problem screen, or already stopped).
     pub fn close_requested(&mut self, ctx: &egui::Context) -> bool {
         match self.state {
-            ShellState::Running(_) | ShellState::Starting(_) => {
+            ShellState::Running(_) | ShellState::Starting(_) | ShellState::Switching(_) => {
                 self.quit(ctx);
                 true
             }
             ShellState::Stopping(_) => true,
-            ShellState::Switching(_) => {
-                self.quit(ctx);
-                true
-            }
             ShellState::Problem(_) | ShellState::Stopped => false,
         }
     }
