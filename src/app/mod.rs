@@ -130,7 +130,7 @@ impl SitlessApp {
             .figures
             .as_ref()
             .is_some_and(|f| f.worn_s() > 0 || f.not_worn_s > 0);
-        (!self.engine.is_demo() && self.sensors.paired.is_empty() && !recorded).then(|| {
+        (!self.engine.is_demo() && self.sensors.paired.is_empty() && !recorded).then_some({
             crate::ui::today::FirstRun {
                 bluetooth: matches!(
                     self.sensors.adapter,
