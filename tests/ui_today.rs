@@ -352,8 +352,33 @@ fn settings_are_applied_and_survive_a_restart() {
         });
         h.get_by_label("Settings").click();
         h.run_steps(2);
-        h.get_by_label("Remind me after sitting for")
-            .set_value_accesskit(45.0);
+        assert!(
+            h.query_by_label("Saved.").is_none(),
+            "nothing is confirmed before anything was edited"
+        );
+        // Out of range: said, not silently changed, and nothing can be saved.
+        set_text(&mut h, "Remind me after sitting for", "0");
+        h.get_by_label("from 10 to 240");
+        assert!(
+            h.get_by_label("Save settings")
+                .accesskit_node()
+                .is_disabled()
+        );
+        set_text(&mut h, "Remind me after sitting for", "45");
+        assert!(h.query_by_label("from 10 to 240").is_none());
+        // Times are typed; a window past midnight is explained, an empty one refused.
+        set_text(&mut h, "From", "22:00");
+        set_text(&mut h, "to", "6");
+        h.get_by_label("Overnight: from 22:00 until 06:00 the next morning");
+        set_text(&mut h, "to", "22.00");
+        h.get_by_label_contains("start and end at the same time");
+        assert!(
+            h.get_by_label("Save settings")
+                .accesskit_node()
+                .is_disabled()
+        );
+        set_text(&mut h, "From", "8");
+        set_text(&mut h, "to", "1730");
         h.run_steps(2);
         h.get_by_label("Sound").click();
         h.run_steps(2);
@@ -371,6 +396,8 @@ fn settings_are_applied_and_survive_a_restart() {
             "the new rule is in force"
         );
         h.get_by_label("Saved.");
+        let s = h.state().state().settings.clone().unwrap();
+        assert_eq!((s.active_from_min, s.active_to_min), (8 * 60, 17 * 60 + 30));
         // Every word about the threshold follows it.
         h.get_by_label("Today").click();
         step_until(&mut h, "the day's totals", |h| {
@@ -399,91 +426,35 @@ fn settings_are_applied_and_survive_a_restart() {
         h.get_by_label("Remind me after sitting for")
             .value()
             .as_deref(),
-        Some("45 min")
+        Some("45")
     );
 }
 
-#[test]
-fn a_sensor_left_on_the_desk_shows_not_worn_ends_the_streak_and_never_reminds() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ui.db");
-    // 50 minutes seated, then the sensor off for 30: on a desk the streak
-    // would have passed the hour.
-    let script = DemoScript::from_segments(vec![
-        Segment::new(Activity::Walk, 120),
-        Segment::new(Activity::Sit, 50 * 60),
-        still(Activity::Stand, 20),
-        still(Activity::Off, 30 * 60),
-    ]);
-    let app = app_with(script, &db);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1000.0, 800.0))
-        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
-    step_until(&mut h, "not worn", |h| {
-        h.query_by_label("Posture: Not worn").is_some()
-    });
-    h.get_by_label_contains("The sensor seems not to be worn");
-    h.get_by_label("Sitting streak: none");
-    assert!(h.query_by_label_contains("Time to get up").is_none());
-    // Today's totals count the time off the wearer once it is committed.
-    step_until(&mut h, "not-worn total", |h| {
-        h.state()
-            .model()
-            .figures
-            .as_ref()
-            .is_some_and(|r| r.not_worn_s > 0)
-    });
-    h.step();
-    // The totals add a row for the state; the chart's key names it.
-    assert_eq!(h.query_all_by_label("Not worn").count(), 1);
-    h.get_by_label_contains("Key: Sitting, Standing, Walking, Lying, Not worn");
-    drop(h);
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let reminders: i64 = conn
-        .query_row("SELECT count(*) FROM recommendations", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(reminders, 0, "no reminder for a sensor on a desk");
-    let not_worn: i64 = conn
-        .query_row("SELECT sum(not_worn_s) FROM minutes", [], |r| r.get(0))
-        .unwrap();
-    assert!(not_worn > 25 * 60, "{not_worn} s not worn in the rollups");
-}
-
-#[test]
-fn the_autostart_switch_writes_and_removes_the_entry_and_keep_running_is_saved() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("desk.db");
-    let config_home = dir.path().join("config");
-    let autostart = sitless::desktop::autostart::Autostart::in_config(&config_home);
-    let script = DemoScript::from_segments(vec![Segment::new(Activity::Walk, 60)]);
-    let mut app = app_with(script, &db).with_autostart(Some(autostart.clone()));
-    app.set_tray_available(true);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1000.0, 900.0))
-        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
-    step_until(&mut h, "the stored settings", |h| {
-        h.state().state().settings.is_some()
-    });
-    h.get_by_label("Settings").click();
+/// Replaces the text of the field labelled `label` (the first one) as a
+/// user would: select all, type.
+fn set_text(h: &mut Harness<'_, SitlessApp>, label: &str, text: &str) {
+    let field = |h: &Harness<'_, SitlessApp>| {
+        h.query_all_by_label(label)
+            .find(|n| n.value().is_some())
+            .unwrap_or_else(|| panic!("a field labelled {label}"))
+            .rect()
+    };
+    let at = field(h).center();
+    h.hover_at(at);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.query_all_by_label(label)
+        .find(|n| n.value().is_some())
+        .unwrap_or_else(|| panic!("a field labelled {label}"))
+        .type_text(text);
     h.run_steps(2);
-    let switch = "Start Sitless when I log in (in the tray)";
-    h.get_by_label(switch).click();
-    step_until(&mut h, "the entry written", |_| autostart.enabled());
-    let text = std::fs::read_to_string(autostart.file()).unwrap();
-    assert!(text.contains(" --background"), "{text}");
-    h.run_steps(2);
-    h.get_by_label(switch).click();
-    step_until(&mut h, "the entry removed", |_| !autostart.enabled());
-
-    // Closing the window: quit instead of keeping running, saved.
-    h.get_by_label("quits Sitless").click();
-    h.run_steps(2);
-    h.get_by_label("Save settings").click();
-    step_until(&mut h, "keep_running off", |h| {
-        h.state()
-            .state()
-            .settings
-            .as_ref()
-            .is_some_and(|s| !s.keep_running)
-    });
 }
