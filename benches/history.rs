@@ -36,7 +36,7 @@ fn database() -> PathBuf {
     if !db.exists() {
         let cfg = Config::default().consistent();
         let t = Instant::now();
-        let s = sitless::cli::gen_history::gen_history(&db, DAYS, 1, today(), &cfg)
+        let s = sitless::cli::gen_history::gen_history(&db, DAYS, 1, today(), &cfg, &mut |_| {})
             .expect("gen-history");
         eprintln!(
             "FIGURE gen-history {DAYS} days: worn {} days, {} seconds, in {:.1} s",

@@ -217,5 +217,75 @@ fn clear_errors_for_bad_arguments() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--hours"));
     let out = sitless(&["report", "--db", "/nonexistent/x.db"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no database"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no database"), "{err}");
+    assert!(
+        err.contains("the folder /nonexistent does not exist"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("backtrace"),
+        "a user gets the error, not a trace: {err}"
+    );
+    // A wrong date names the format.
+    let out = sitless(&["report", "--date", "2026-13-45"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("write it as YYYY-MM-DD"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Demo options belong to the window and `record`, not to `export`.
+    let out = sitless(&["export", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(!help.contains("--demo-speed"), "{help}");
+    let out = sitless(&["record", "--help"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--demo-speed"));
+}
+
+#[test]
+fn an_export_into_a_missing_folder_and_a_day_without_data_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let db_s = db.to_str().unwrap();
+    let ok = sitless(&[
+        "simulate",
+        "--hours",
+        "1",
+        "--start",
+        "2026-03-02T08:00:00+00:00",
+        "--db",
+        db_s,
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let missing = dir.path().join("no-such-folder").join("a.csv");
+    let out = sitless(&[
+        "export",
+        "--what",
+        "days",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-03",
+        "--db",
+        db_s,
+        "--out",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such-folder does not exist"), "{err}");
+    assert!(!err.contains(".part"), "{err}");
+    let out = sitless(&["report", "--date", "2026-03-05", "--db", db_s]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("No data for Thu 5 Mar 2026"), "{text}");
+    assert!(
+        !text.contains("tilt"),
+        "no figures for a day without data: {text}"
+    );
 }

@@ -561,7 +561,13 @@ fn the_history_view_navigates_shows_figures_and_exports() {
             .as_deref()
             .is_some_and(|m| m.starts_with("Exported"))
     });
-    assert!(h.query_by_label_contains("Exported 7 rows").is_some());
+    assert!(h.query_by_label_contains("Exported 7 days").is_some());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "an export is as private as the database");
+    }
     let csv = std::fs::read_to_string(&out).unwrap();
     assert!(
         csv.lines()

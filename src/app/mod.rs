@@ -191,6 +191,7 @@ impl SitlessApp {
                 UiEvent::Summary(v) => self.history.on_summary(*v),
                 UiEvent::DataDates(req, dates) => self.history.on_dates(req, dates),
                 UiEvent::Exported(r) => self.history.on_exported(r),
+                UiEvent::ExportProgress(f) => self.history.export_progress = Some(f),
                 UiEvent::Committed { newest_s } => {
                     self.history.on_commit();
                     self.model.apply(ctx, UiEvent::Committed { newest_s });
@@ -478,7 +479,11 @@ impl SitlessApp {
                 first,
                 last,
                 path,
-            } => self.engine.export(what, first, last, path),
+            } => {
+                self.history.export_progress = Some(0.0);
+                self.history.export_message = None;
+                self.engine.export(what, first, last, path);
+            }
         }
     }
 

@@ -20,10 +20,14 @@ pub(super) fn export(
         bail!("--to {to} is before --from {from}");
     }
     drop(open_existing(db)?);
-    let rows = crate::transfer::file::export_file(db, what, from, to, cfg, out)?;
+    let bar = super::progress_bar(1000, "exporting");
+    let rows = crate::transfer::file::export_file(db, what, from, to, cfg, out, &mut |f| {
+        bar.set_position((f * 1000.0) as u64);
+    })?;
+    bar.finish_and_clear();
     println!(
-        "exported {rows} {} rows ({from} to {to}) → {}",
-        what.name(),
+        "Exported {} ({from} to {to}) to {}",
+        what.count_words(rows),
         out.display()
     );
     Ok(())

@@ -52,6 +52,7 @@ pub fn gen_history(
     seed: u64,
     today: NaiveDate,
     cfg: &Config,
+    on_day: &mut dyn FnMut(u32),
 ) -> anyhow::Result<GenSummary> {
     if days == 0 || days > 3660 {
         bail!("--days must be between 1 and 3660, got {days}");
@@ -77,6 +78,7 @@ pub fn gen_history(
     let mut summary = GenSummary::default();
     let mut sec = DemoSecond::default();
     for k in 0..days {
+        on_day(k);
         let date = first + Duration::days(i64::from(k));
         let Some((start, hours)) = plan(date, &mut rng) else {
             continue;
@@ -156,10 +158,14 @@ pub fn gen_history(
 pub fn gen_history_cmd(db: &Path, days: u32, seed: u64, cfg: &Config) -> anyhow::Result<()> {
     let today = local_date(chrono::Utc::now().timestamp());
     let started = std::time::Instant::now();
-    let s = gen_history(db, days, seed, today, cfg)?;
+    let bar = super::progress_bar(u64::from(days), "generating");
+    let s = gen_history(db, days, seed, today, cfg, &mut |k| {
+        bar.set_position(u64::from(k));
+    })?;
+    bar.finish_and_clear();
     let bytes = std::fs::metadata(db).map_or(0, |m| m.len());
     println!(
-        "generated {days} days (seed {seed}): worn on {} days, {} seconds, {} reminders, {} routines, in {:.1} s → {} ({:.1} MB)",
+        "Generated {days} days (seed {seed}): worn on {} days, {} seconds, {} reminders, {} routines, in {:.1} s, into {} ({:.1} MB)",
         s.days_worn,
         s.seconds,
         s.reminders,

@@ -28,24 +28,41 @@ use crate::store::writer::StoreWriter;
 )]
 pub struct Cli {
     /// Database file (default: sitless.db in the user's data directory;
-    /// with --demo, demo.db beside it).
+    /// with --demo, demo.db beside it). Commands that record (the window,
+    /// record, simulate, import, gen-history) create it and its folder;
+    /// commands that read (report, chart, export, devices) need it to exist.
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Use the simulated demo sensor (no hardware needed).
-    #[arg(long, global = true)]
-    pub demo: bool,
-    /// How much faster than real time the demo wearer lives (60 = an hour a minute).
-    #[arg(long, global = true, value_name = "X", default_value_t = 1.0)]
-    pub demo_speed: f64,
-    /// Seed of the demo wearer's day.
-    #[arg(long, global = true, value_name = "N", default_value_t = 1)]
-    pub demo_seed: u64,
+    #[command(flatten)]
+    pub demo: DemoArgs,
     /// Start in the tray without a window (as at login); a window
     /// opens where the desktop has no tray.
     #[arg(long)]
     pub background: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The demo sensor, for the window and `record`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DemoArgs {
+    /// Use the simulated demo sensor (no hardware needed), recording into
+    /// its own demo.db.
+    #[arg(long)]
+    pub demo: bool,
+    /// How much faster than real time the demo wearer lives (60 = an hour a minute).
+    #[arg(long, value_name = "X", default_value_t = 1.0, requires = "demo")]
+    pub demo_speed: f64,
+    /// Seed of the demo wearer's day.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "demo")]
+    pub demo_seed: u64,
+}
+
+/// A local date as YYYY-MM-DD, with the format named when it is wrong.
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        format!("\"{s}\" is not a date: write it as YYYY-MM-DD, for example 2026-11-30")
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -83,8 +100,8 @@ pub enum Command {
     Chart {
         #[arg(long, value_enum)]
         kind: crate::charts::ChartKind,
-        /// Local date, YYYY-MM-DD (default: the last day with data); any day of a week or month.
-        #[arg(long)]
+        /// Local date (default: the last day with data); any day of a week or month.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         date: Option<NaiveDate>,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -103,11 +120,11 @@ pub enum Command {
     Export {
         #[arg(long, value_enum)]
         what: crate::transfer::export::ExportKind,
-        /// First local date, YYYY-MM-DD.
-        #[arg(long)]
+        /// First local date.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         from: NaiveDate,
-        /// Last local date (inclusive), YYYY-MM-DD.
-        #[arg(long)]
+        /// Last local date (inclusive).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         to: NaiveDate,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -118,6 +135,8 @@ pub enum Command {
     Record {
         #[arg(long, value_name = "N")]
         for_s: Option<u64>,
+        #[command(flatten)]
+        demo: DemoArgs,
     },
     /// Look for sensors nearby (Sitless profile, micro:bit, Thingy:52).
     Scan {
@@ -154,8 +173,8 @@ pub enum Command {
     },
     /// Print a day's figures.
     Report {
-        /// Local date, YYYY-MM-DD (default today).
-        #[arg(long)]
+        /// Local date (default today).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         date: Option<NaiveDate>,
         #[arg(long)]
         json: bool,
@@ -224,27 +243,25 @@ pub fn main() -> anyhow::Result<()> {
         Some(Command::Report { date, json }) => {
             report::report(&db_path(cli.db, false)?, date, json, &cfg)
         }
-        Some(Command::Record { for_s }) => {
-            let demo = demo_options(&cli)?;
-            record::record(&db_path(cli.db, cli.demo)?, demo.as_ref(), for_s, cfg)
+        Some(Command::Record { for_s, demo }) => {
+            let opts = demo_options(&demo)?;
+            record::record(&db_path(cli.db, demo.demo)?, opts.as_ref(), for_s, cfg)
         }
         Some(Command::Scan { timeout_s, json }) => {
-            crate::cli::ble::scan(&db_path(cli.db, cli.demo)?, timeout_s, json)
+            crate::cli::ble::scan(&db_path(cli.db, false)?, timeout_s, json)
         }
         Some(Command::Pair {
             id,
             placement,
             timeout_s,
-        }) => crate::cli::ble::pair(&db_path(cli.db, cli.demo)?, &id, placement, timeout_s),
-        Some(Command::Devices { json }) => {
-            crate::cli::ble::devices(&db_path(cli.db, cli.demo)?, json)
-        }
+        }) => crate::cli::ble::pair(&db_path(cli.db, false)?, &id, placement, timeout_s),
+        Some(Command::Devices { json }) => crate::cli::ble::devices(&db_path(cli.db, false)?, json),
         Some(Command::InstallDesktop { share, exec }) => install_desktop(share, exec),
-        Some(Command::Forget { id }) => crate::cli::ble::forget(&db_path(cli.db, cli.demo)?, &id),
+        Some(Command::Forget { id }) => crate::cli::ble::forget(&db_path(cli.db, false)?, &id),
         None => {
-            let demo = demo_options(&cli)?;
+            let demo = demo_options(&cli.demo)?;
             crate::app::run_window(&crate::app::WindowOptions {
-                db: db_path(cli.db, cli.demo)?,
+                db: db_path(cli.db, cli.demo.demo)?,
                 demo,
                 config: cfg,
                 background: cli.background,
@@ -280,7 +297,9 @@ fn install_desktop(share: Option<PathBuf>, exec: Option<String>) -> anyhow::Resu
 }
 
 /// The demo sensor the window and `record` play, if `--demo` was given.
-fn demo_options(cli: &Cli) -> anyhow::Result<Option<crate::sources::demo::pacer::DemoOptions>> {
+fn demo_options(
+    cli: &DemoArgs,
+) -> anyhow::Result<Option<crate::sources::demo::pacer::DemoOptions>> {
     let speed = cli.demo_speed;
     if !(speed.is_finite() && speed > 0.0) {
         bail!("--demo-speed must be a positive number, got {speed}");
@@ -312,6 +331,19 @@ pub(crate) fn finish_writer(
     Ok(stats)
 }
 
+/// A progress bar on stderr for a long command; indicatif hides it when
+/// stderr is not a terminal (a pipe, a log, a test).
+pub(crate) fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg:>12} [{bar:40}] {percent:>3}%  {elapsed_precise} (about {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar
+}
+
 /// `--db`, or the file in the user's data directory.
 fn db_path(explicit: Option<PathBuf>, demo: bool) -> anyhow::Result<PathBuf> {
     if let Some(p) = explicit {
@@ -324,6 +356,8 @@ fn db_path(explicit: Option<PathBuf>, demo: bool) -> anyhow::Result<PathBuf> {
         .join(if demo { "demo.db" } else { "sitless.db" }))
 }
 
+/// Commands that only read need a database that exists; they never create
+/// one (an empty new file would answer every question with zeros).
 pub(crate) fn open_existing(db: &Path) -> anyhow::Result<Store> {
     Ok(Store::open_existing(db)?)
 }

@@ -87,6 +87,8 @@ pub struct Engine {
     session_tx: SessionSender,
     /// The simulated demo sensor plays instead of the paired ones.
     demo: bool,
+    /// Samples the demo sensor sent, thigh and back (for `record`'s summary).
+    demo_samples: Arc<[std::sync::atomic::AtomicU64; 2]>,
     /// Released last, after every connection of this process is closed.
     _lock: DbLock,
 }
@@ -220,8 +222,10 @@ impl Engine {
                 .spawn(move || chart_loop(&chart_rx, &reader, &cfg, &ui_c))?,
         );
 
+        let demo_samples: Arc<[std::sync::atomic::AtomicU64; 2]> = Arc::default();
         match demo {
             Some((wearer, d)) => {
+                let counts = demo_samples.clone();
                 let tx = posture_tx.clone();
                 let stop_d = stop.clone();
                 let ui_d = ui.clone();
@@ -240,6 +244,13 @@ impl Engine {
                             status(SensorState::Streaming);
                             pacer::play(wearer, &d, endless, &stop_d, |paced| match paced {
                                 Paced::Samples(parts) => {
+                                    for (placement, samples) in &parts {
+                                        let i = usize::from(*placement == Placement::Back);
+                                        counts[i].fetch_add(
+                                            samples.len() as u64,
+                                            std::sync::atomic::Ordering::Relaxed,
+                                        );
+                                    }
                                     tx.send(PostureMsg::Samples(parts)).is_ok()
                                 }
                                 Paced::Done => {
@@ -293,6 +304,7 @@ impl Engine {
             threads,
             writer: Some(writer),
             demo: opts.demo.is_some(),
+            demo_samples,
             _lock: lock,
         })
     }
@@ -339,6 +351,12 @@ impl Engine {
         self.demo
     }
 
+    /// Samples the demo sensor has sent so far, per placement.
+    pub fn demo_samples(&self) -> [(Placement, u64); 2] {
+        let n = |i: usize| self.demo_samples[i].load(std::sync::atomic::Ordering::Relaxed);
+        [(Placement::Thigh, n(0)), (Placement::Back, n(1))]
+    }
+
     pub fn has_ble(&self) -> bool {
         self.ble.is_some()
     }
@@ -380,10 +398,25 @@ impl Engine {
         let spawned = std::thread::Builder::new()
             .name("sitless-export".into())
             .spawn(move || {
-                let result =
-                    crate::transfer::file::export_file(&db, what, first, last, &config, &path)
-                        .map(|rows| (path, rows))
-                        .map_err(|e| format!("{e:#}"));
+                // The window shows how far it is, at most every 2 %.
+                let mut shown = 0.0;
+                let mut progress = |f: f64| {
+                    if f - shown >= 0.02 {
+                        shown = f;
+                        ui.send(UiEvent::ExportProgress(f as f32));
+                    }
+                };
+                let result = crate::transfer::file::export_file(
+                    &db,
+                    what,
+                    first,
+                    last,
+                    &config,
+                    &path,
+                    &mut progress,
+                )
+                .map(|rows| (path, what.count_words(rows)))
+                .map_err(|e| format!("{e:#}"));
                 ui.send(UiEvent::Exported(result));
             });
         if let Err(e) = spawned {

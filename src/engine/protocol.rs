@@ -109,7 +109,9 @@ pub enum UiEvent {
     /// The days of a month with data, for the calendar.
     DataDates(DatesRequest, Vec<NaiveDate>),
     /// An export finished: the file and its rows, or what went wrong.
-    Exported(Result<(PathBuf, u64), String>),
+    Exported(Result<(PathBuf, String), String>),
+    /// How far an export is (0–1).
+    ExportProgress(f32),
     /// Bluetooth: adapter, scan list, links, pairing (not samples).
     Ble(BleEvent),
     /// The calibration wizard's result for a sensor.

@@ -47,7 +47,10 @@ pub enum StoreError {
         "another Sitless is already recording into {path}; close it first, or choose another database"
     )]
     InUse { path: PathBuf },
-    #[error("no database at {path}; record, simulate or gen-history first")]
+    #[error(
+        "no database at {path}{}: commands that only read never create one; record with the window, `record`, `simulate`, `import` or `gen-history` first (they create the file and its folder)",
+        missing_folder(path)
+    )]
     Missing { path: PathBuf },
     #[error("the settings could not be encoded: {0}")]
     Encode(#[from] serde_json::Error),
@@ -110,6 +113,14 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
         Err(StoreError::NotSqlite {
             path: path.to_owned(),
         })
+    }
+}
+
+/// ", and its folder … does not exist" when that is why.
+fn missing_folder(path: &Path) -> String {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => format!(" (the folder {} does not exist)", dir.display()),
+        _ => String::new(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! export is recognised on import; every value is parsed strictly and a
 //! bad line is reported by its number before anything is written.
 
-use std::io::{BufRead, Write};
+use std::io::{Read, Write};
 
 use chrono::NaiveDate;
 
@@ -35,6 +35,16 @@ impl ExportKind {
         }
     }
 
+    /// "1 day", "30 days", "86400 seconds": what `rows` rows are.
+    pub fn count_words(self, rows: u64) -> String {
+        let (one, many) = match self {
+            Self::Samples => ("second", "seconds"),
+            Self::Minutes => ("minute", "minutes"),
+            Self::Days => ("day", "days"),
+        };
+        format!("{rows} {}", if rows == 1 { one } else { many })
+    }
+
     pub fn header(self) -> &'static str {
         match self {
             Self::Samples => SAMPLES_HEADER,
@@ -56,6 +66,8 @@ pub enum ExportError {
     Store(#[from] StoreError),
     #[error("cannot write the file: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{}", csv_words(.0))]
+    Csv(#[from] csv::Error),
     #[error("line {line}: {what}")]
     Line { line: usize, what: String },
     #[error(
@@ -64,6 +76,18 @@ pub enum ExportError {
     DaysCannotBeRestored,
     #[error("the file is empty")]
     Empty,
+}
+
+/// A CSV error as a line and a reason.
+fn csv_words(e: &csv::Error) -> String {
+    match (e.position(), e.kind()) {
+        (Some(p), csv::ErrorKind::Utf8 { .. }) => {
+            format!("line {}: not valid UTF-8 text", p.line())
+        }
+        (Some(p), _) => format!("line {}: {e}", p.line()),
+        (None, csv::ErrorKind::Io(io)) => format!("cannot read or write the file: {io}"),
+        (None, _) => e.to_string(),
+    }
 }
 
 fn iso(t_s: i64) -> String {
@@ -87,7 +111,9 @@ fn state_of(name: &str) -> Option<Posture> {
     Posture::ALL.into_iter().find(|p| state_name(*p) == name)
 }
 
-/// Writes the export of `[first, last]` (local dates); returns the rows.
+/// Writes the export of `[first, last]` (local dates) through the `csv`
+/// crate (quoting where a field needs it); returns the rows. `progress`
+/// hears the fraction done now and then (a year of seconds takes a while).
 pub fn export(
     store: &Store,
     what: ExportKind,
@@ -95,70 +121,74 @@ pub fn export(
     last: NaiveDate,
     threshold_s: i64,
     out: &mut impl Write,
+    progress: &mut dyn FnMut(f64),
 ) -> Result<u64, ExportError> {
     let (start_s, _) = day_bounds(first);
     let (_, end_s) = day_bounds(last.max(first));
-    writeln!(out, "{}", what.header())?;
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    w.write_record(what.header().split(','))?;
     let mut rows = 0_u64;
+    let span_s = (end_s - start_s).max(1) as f64;
     match what {
         ExportKind::Samples => {
             store.for_each_sample(start_s, end_s, |s, address, placement| {
                 rows += 1;
+                if rows.is_multiple_of(20_000) {
+                    progress((s.t_s - start_s) as f64 / span_s);
+                }
                 let tilt = s.tilt_deg.map(|t| format!("{t:.1}")).unwrap_or_default();
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{}",
-                    s.t_s,
-                    iso(s.t_s),
+                w.write_record([
+                    s.t_s.to_string().as_str(),
+                    &iso(s.t_s),
                     address,
                     placement.as_str(),
                     state_name(s.state),
-                    tilt
-                )
-                .map_err(ExportError::Io)
+                    &tilt,
+                ])
+                .map_err(ExportError::from)
             })?;
         }
         ExportKind::Minutes => {
             for m in store.minutes_between(start_s, end_s)? {
                 rows += 1;
-                let sums = m.sums().map(|v| v.to_string()).join(",");
-                writeln!(out, "{},{},{sums}", m.t_min * 60, iso(m.t_min * 60))?;
+                let mut rec = vec![(m.t_min * 60).to_string(), iso(m.t_min * 60)];
+                rec.extend(m.sums().map(|v| v.to_string()));
+                w.write_record(&rec)?;
             }
         }
         ExportKind::Days => {
             for d in store.days(first, last.max(first), threshold_s)? {
                 rows += 1;
-                write_day(out, &d)?;
+                w.write_record(day_record(&d))?;
             }
         }
     }
-    out.flush()?;
+    w.flush()?;
+    progress(1.0);
     Ok(rows)
 }
 
-fn write_day(out: &mut impl Write, d: &DayFigures) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-        d.date,
-        d.sitting_s,
-        d.standing_s,
-        d.moving_s,
-        d.lying_s,
-        d.unknown_s,
-        d.not_worn_s,
-        d.sit_short_s,
-        d.sit_mid_s,
-        d.sit_long_s,
-        d.breaks,
-        d.longest_streak_s,
-        d.streaks_over_threshold,
+fn day_record(d: &DayFigures) -> [String; 16] {
+    [
+        d.date.to_string(),
+        d.sitting_s.to_string(),
+        d.standing_s.to_string(),
+        d.moving_s.to_string(),
+        d.lying_s.to_string(),
+        d.unknown_s.to_string(),
+        d.not_worn_s.to_string(),
+        d.sit_short_s.to_string(),
+        d.sit_mid_s.to_string(),
+        d.sit_long_s.to_string(),
+        d.breaks.to_string(),
+        d.longest_streak_s.to_string(),
+        d.streaks_over_threshold.to_string(),
         d.mean_tilt_deg
             .map(|t| format!("{t:.1}"))
             .unwrap_or_default(),
-        d.slouch_s,
-        d.routines_completed
-    )
+        d.slouch_s.to_string(),
+        d.routines_completed.to_string(),
+    ]
 }
 
 /// What an export file holds, parsed and checked, ready to restore.
@@ -178,11 +208,20 @@ pub fn export_kind(first_line: &str) -> Option<ExportKind> {
     ExportKind::ALL.into_iter().find(|k| k.header() == line)
 }
 
-/// Parses a whole export; the first bad line fails it all.
-pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
-    let mut lines = reader.lines();
-    let header = lines.next().ok_or(ExportError::Empty)??;
-    let kind = export_kind(&header).ok_or_else(|| ExportError::Line {
+/// Parses a whole export; the first bad line fails it all. Read by the
+/// `csv` crate: quoted fields, CRLF and a byte-order mark are fine.
+pub fn parse(reader: impl Read) -> Result<Restorable, ExportError> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    let mut records = r.records();
+    let header = match records.next() {
+        None => return Err(ExportError::Empty),
+        Some(h) => h?,
+    };
+    let header_line = header.iter().collect::<Vec<_>>().join(",");
+    let kind = export_kind(&header_line).ok_or_else(|| ExportError::Line {
         line: 1,
         what: "not a Sitless export header".into(),
     })?;
@@ -191,7 +230,7 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
         ExportKind::Days => Err(ExportError::DaysCannotBeRestored),
         ExportKind::Samples => {
             let mut v = Vec::new();
-            for_each_row(lines, 6, |n, f| {
+            for_each_row(records, 6, |n, f| {
                 let t_s: i64 = f[0]
                     .parse()
                     .map_err(|_| bad(n, format!("t_s {:?} is not a whole number", f[0])))?;
@@ -229,12 +268,8 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
         }
         ExportKind::Minutes => {
             let mut v = Vec::new();
-            let fields = if header.trim_start_matches('\u{feff}').trim_end() == MINUTES_HEADER_V1 {
-                12
-            } else {
-                13
-            };
-            for_each_row(lines, fields, |n, f| {
+            let fields = if export_is_v1(&header_line) { 12 } else { 13 };
+            for_each_row(records, fields, |n, f| {
                 let mut nums = [0_i64; 12];
                 let idxs = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
                 for (k, &idx) in idxs.iter().take(fields - 1).enumerate() {
@@ -265,20 +300,24 @@ pub fn parse(reader: impl BufRead) -> Result<Restorable, ExportError> {
     }
 }
 
-/// Calls `f` with each non-blank data line (numbered from the file's
-/// first line) split into exactly `fields` fields.
+fn export_is_v1(header_line: &str) -> bool {
+    header_line.trim_start_matches('\u{feff}').trim_end() == MINUTES_HEADER_V1
+}
+
+/// Calls `f` with each non-blank data record (numbered by its line in the
+/// file) of exactly `fields` fields.
 fn for_each_row(
-    lines: impl Iterator<Item = std::io::Result<String>>,
+    records: impl Iterator<Item = csv::Result<csv::StringRecord>>,
     fields: usize,
     mut f: impl FnMut(usize, &[&str]) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
-    for (i, line) in lines.enumerate() {
-        let n = i + 2;
-        let line = line?;
-        if line.trim().is_empty() {
+    for rec in records {
+        let rec = rec?;
+        let n = rec.position().map_or(0, |p| p.line() as usize);
+        if rec.iter().all(|v| v.trim().is_empty()) {
             continue;
         }
-        let parts: Vec<&str> = line.split(',').collect();
+        let parts: Vec<&str> = rec.iter().collect();
         if parts.len() != fields {
             return Err(ExportError::Line {
                 line: n,

@@ -15,6 +15,8 @@ pub enum FileError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error("the folder {0} does not exist; create it first or choose another")]
+    NoFolder(PathBuf),
     #[error("cannot create {path}: {source}")]
     Create {
         path: PathBuf,
@@ -36,19 +38,32 @@ pub fn export_file(
     last: NaiveDate,
     base: &Config,
     path: &Path,
+    progress: &mut dyn FnMut(f64),
 ) -> Result<u64, FileError> {
     let store = Store::open_existing(db)?;
     let threshold_s = store.settings()?.apply(*base).streak.threshold_s;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(FileError::NoFolder(dir.to_owned()));
+    }
     let tmp = path.with_extension("csv.part");
-    let file = std::fs::File::create(&tmp).map_err(|source| FileError::Create {
-        path: tmp.clone(),
+    // Private like the database: an export holds the same days.
+    let _ = std::fs::remove_file(&tmp);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let file = opts.open(&tmp).map_err(|source| FileError::Create {
+        path: path.to_owned(),
         source,
     })?;
     let mut out = std::io::BufWriter::new(file);
-    let written = export(&store, what, first, last, threshold_s, &mut out).and_then(|rows| {
-        std::io::Write::flush(&mut out)?;
-        Ok(rows)
-    });
+    let written =
+        export(&store, what, first, last, threshold_s, &mut out, progress).and_then(|rows| {
+            std::io::Write::flush(&mut out)?;
+            Ok(rows)
+        });
     drop(out);
     let rows = match written {
         Ok(rows) => rows,

@@ -107,6 +107,8 @@ pub struct HistoryModel {
     pub export: Option<ExportDialog>,
     /// The last export's outcome, in words.
     pub export_message: Option<String>,
+    /// An export running: how far it is (0–1).
+    pub export_progress: Option<f32>,
     data_version: u64,
     frame: u64,
     /// The Day timeline over 24 hours instead of the worn hours.
@@ -211,9 +213,10 @@ impl HistoryModel {
         self.summary = Some(v);
     }
 
-    pub fn on_exported(&mut self, result: Result<(PathBuf, u64), String>) {
+    pub fn on_exported(&mut self, result: Result<(PathBuf, String), String>) {
+        self.export_progress = None;
         self.export_message = Some(match result {
-            Ok((path, rows)) => format!("Exported {rows} rows to {}", path.display()),
+            Ok((path, count)) => format!("Exported {count} to {}", path.display()),
             Err(e) => format!("Export failed: {e}"),
         });
     }
@@ -440,7 +443,13 @@ pub fn history_ui(
                 checked: None,
             });
         }
-        if let Some(m) = &model.export_message {
+        if let Some(f) = model.export_progress {
+            ui.add(
+                egui::ProgressBar::new(f)
+                    .desired_width(200.0)
+                    .text(format!("Exporting… {:.0} %", f * 100.0)),
+            );
+        } else if let Some(m) = &model.export_message {
             ui.weak(m);
         }
     });

@@ -150,6 +150,7 @@ impl TodayModel {
             | UiEvent::Summary(_)
             | UiEvent::DataDates(..)
             | UiEvent::Exported(_)
+            | UiEvent::ExportProgress(_)
             | UiEvent::Paused(_)
             | UiEvent::DoNotDisturb(_)
             | UiEvent::NotificationAction { .. } => {}
