@@ -460,6 +460,38 @@ fn step_until(h: &mut Harness<'_, SitlessApp>, what: &str, done: impl Fn(&Sitles
     h.run_steps(2);
 }
 
+/// Exports the week shown through the dialog and checks the file.
+fn export_the_week(h: &mut Harness<'_, SitlessApp>, dir: &std::path::Path) {
+    // Export the week's days through the dialog.
+    h.get_by_label("Export…").click();
+    step_until(h, "the export dialog", |a| a.history().export.is_some());
+    let out = dir.join("week-days.csv");
+    h.state_mut().history_mut().export.as_mut().unwrap().path = out.display().to_string();
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    step_until(h, "the export", |a| {
+        a.history()
+            .export_message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("Exported"))
+    });
+    assert!(h.query_by_label_contains("Exported 7 days").is_some());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "an export is as private as the database");
+    }
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2026-03-02,4500,60,300,0,5,"),
+        "{csv}"
+    );
+}
+
 /// A primary click at a point (a bar of a chart, not a widget's centre).
 fn click_at(h: &Harness<'_, SitlessApp>, at: egui::Pos2) {
     h.hover_at(at);
@@ -546,36 +578,7 @@ fn the_history_view_navigates_shows_figures_and_exports() {
     });
     assert!(h.query_by_label("Week 10: 2–8 Mar 2026").is_some());
 
-    // Export the week's days through the dialog.
-    h.get_by_label("Export…").click();
-    step_until(&mut h, "the export dialog", |a| {
-        a.history().export.is_some()
-    });
-    let out = dir.path().join("week-days.csv");
-    h.state_mut().history_mut().export.as_mut().unwrap().path = out.display().to_string();
-    h.run_steps(2);
-    h.get_by_label("Save").click();
-    step_until(&mut h, "the export", |a| {
-        a.history()
-            .export_message
-            .as_deref()
-            .is_some_and(|m| m.starts_with("Exported"))
-    });
-    assert!(h.query_by_label_contains("Exported 7 days").is_some());
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "an export is as private as the database");
-    }
-    let csv = std::fs::read_to_string(&out).unwrap();
-    assert!(
-        csv.lines()
-            .nth(1)
-            .unwrap()
-            .starts_with("2026-03-02,4500,60,300,0,5,"),
-        "{csv}"
-    );
+    export_the_week(&mut h, dir.path());
 
     // A click on Monday's bar opens that day.
     let rect = h.get_by_label("The week chart").rect();
