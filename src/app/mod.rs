@@ -335,7 +335,10 @@ impl SitlessApp {
             }
         }
         egui::Panel::top("top_bar").show(ui, |ui| {
-            ui.horizontal(|ui| {
+            // Wraps to a second line in a narrow window instead of cutting;
+            // each item moves whole, none breaks inside its words.
+            ui.horizontal_wrapped(|ui| {
+                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                 ui.heading("Sitless");
                 ui.separator();
                 ui.selectable_value(&mut self.view, View::Today, "Today");
@@ -358,7 +361,8 @@ impl SitlessApp {
                         self.demo_switch = Some(false);
                     }
                 } else if self.sensors.paired.is_empty()
-                    // The first-run guide has its own.
+                    // The first-run guide and the Sensors view have their own.
+                    && self.view != View::Sensors
                     && !(self.view == View::Today && self.first_run().is_some())
                     && ui
                         .button("Try the demo")

@@ -155,20 +155,20 @@ pub fn bluetooth_help(reason: &str) -> (&'static str, &'static str) {
     if has("is off") {
         (
             "Bluetooth is switched off",
-            "Switch it on in your system's Bluetooth settings (or run `bluetoothctl power on`).",
+            "Switch it on in your system's Bluetooth settings (or run: bluetoothctl power on).",
         )
     } else if has("adapter") {
         (
             "This computer has no Bluetooth adapter that Sitless can use",
             "Plug in a USB Bluetooth adapter, or check that Bluetooth is not blocked \
-             (`rfkill list`, then `rfkill unblock bluetooth`).",
+             (run: rfkill unblock bluetooth).",
         )
     } else if has("BlueZ") || has("D-Bus") || has("service") {
         (
             "Bluetooth isn't available on this computer right now",
             "Sitless talks to Bluetooth through BlueZ, the system's Bluetooth service. \
-             Install it (Debian and Ubuntu: `sudo apt install bluez`), start it \
-             (`sudo systemctl start bluetooth`), and switch Bluetooth on.",
+             Install it (on Debian and Ubuntu: sudo apt install bluez), start it \
+             (sudo systemctl start bluetooth), and switch Bluetooth on.",
         )
     } else {
         (
@@ -251,12 +251,7 @@ pub fn sensors_ui(
                      restart. (Details: {reason}.)"
                 ));
                 if !demo_running {
-                    ui.horizontal(|ui| {
-                        ui.label("Meanwhile you can try Sitless with a simulated wearer:");
-                        if ui.button("Try the demo").clicked() {
-                            actions.push(SensorAction::Demo(true));
-                        }
-                    });
+                    ui.label("Meanwhile you can try Sitless with the demo sensor below.");
                 }
             });
         }

@@ -202,11 +202,14 @@ fn tile_value_ui(ui: &mut Ui, title: &str, text: RichText) {
         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &spoken));
 }
 
-fn tile_ui(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
+/// A tile `width_pt` wide (outside), so a row of tiles fills the window.
+fn tile_ui(ui: &mut Ui, title: &str, width_pt: f32, add: impl FnOnce(&mut Ui)) {
+    const MARGIN: f32 = 10.0;
     egui::Frame::group(ui.style())
-        .inner_margin(10.0)
+        .inner_margin(MARGIN)
         .show(ui, |ui| {
-            ui.set_min_width(180.0);
+            // The frame adds its margin and a 1-point stroke on each side.
+            ui.set_width(width_pt - 2.0 * (MARGIN + 1.0));
             ui.set_min_height(70.0);
             ui.vertical(|ui| {
                 ui.weak(title);
@@ -215,17 +218,30 @@ fn tile_ui(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
         });
 }
 
+/// How many tiles a row holds at `avail_pt` and how wide each is: three
+/// across a wide window (sharing all of it), fewer when it is narrow.
+pub fn tile_layout(avail_pt: f32, spacing_pt: f32) -> (usize, f32) {
+    const MIN_TILE_PT: f32 = 190.0;
+    let cols = (1..=3)
+        .rev()
+        .find(|&n| n as f32 * MIN_TILE_PT + (n - 1) as f32 * spacing_pt <= avail_pt)
+        .unwrap_or(1);
+    let w = (avail_pt - (cols - 1) as f32 * spacing_pt) / cols as f32;
+    (cols, w.max(MIN_TILE_PT.min(avail_pt)))
+}
+
 fn live_tiles_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
     let live = model.live;
+    let (_, w) = tile_layout(ui.available_width(), ui.spacing().item_spacing.x);
     ui.horizontal_wrapped(|ui| {
-        tile_ui(ui, "Posture", |ui| {
+        tile_ui(ui, "Posture", w, |ui| {
             let p = live.map_or(Posture::Unknown, |l| l.posture);
             tile_value_ui(ui, "Posture", RichText::new(p.label()).color(color32(p)));
             if let Some(note) = live.and_then(|l| l.note) {
                 ui.label(note.words());
             }
         });
-        tile_ui(ui, "Trunk tilt", |ui| {
+        tile_ui(ui, "Trunk tilt", w, |ui| {
             let text = live
                 .and_then(|l| l.tilt_deg)
                 .map_or_else(|| "—".to_owned(), |t| format!("{t:.0}°"));
@@ -234,7 +250,7 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
                 ui.weak("needs a back sensor");
             }
         });
-        tile_ui(ui, "Sitting streak", |ui| {
+        tile_ui(ui, "Sitting streak", w, |ui| {
             let streak = live.and_then(|l| l.streak);
             match streak {
                 Some(s) => {
@@ -242,10 +258,15 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
                     tile_value_ui(ui, "Sitting streak", RichText::new(format_duration(d)));
                     let threshold = threshold_s.max(1);
                     let frac = (d as f32 / threshold as f32).min(1.0);
+                    let text = if d >= threshold {
+                        format!("past your {}", threshold_words(threshold))
+                    } else {
+                        format!("{} of {} min", d / 60, threshold / 60)
+                    };
                     ui.add(
                         egui::ProgressBar::new(frac)
-                            .desired_width(160.0)
-                            .text(format!("{} of {} min", d / 60, threshold / 60)),
+                            .desired_width(ui.available_width())
+                            .text(text),
                     );
                 }
                 None => {
@@ -375,6 +396,17 @@ fn timeline_alt(threshold_s: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::threshold_words;
+
+    #[test]
+    fn tiles_share_a_wide_row_and_wrap_in_a_narrow_one() {
+        let (cols, w) = super::tile_layout(1800.0, 8.0);
+        assert_eq!(cols, 3);
+        assert!((w * 3.0 + 16.0 - 1800.0).abs() < 0.01, "the row is filled");
+        assert_eq!(super::tile_layout(600.0, 8.0).0, 3);
+        assert_eq!(super::tile_layout(500.0, 8.0).0, 2);
+        let (cols, w) = super::tile_layout(300.0, 8.0);
+        assert_eq!((cols, w), (1, 300.0));
+    }
 
     #[test]
     fn thresholds_in_words() {
