@@ -79,13 +79,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Placement::Thigh)]
         placement: Placement,
     },
-    /// Replay a raw recording (CSV `t_ms,ax,ay,az`, needs --placement)
-    /// through the pipeline, or restore a samples or minutes export.
+    /// Replay an accelerometer recording through the pipeline (a phone's
+    /// phyphox or Sensor Logger export, or `t_ms,ax,ay,az` in g; needs
+    /// --placement), or restore a samples or minutes export.
     Import {
+        /// The CSV file (or a Sensor Logger recording's folder).
         #[arg(long, value_name = "FILE")]
         csv: PathBuf,
+        /// Where it was worn (a phone in a trouser pocket: thigh).
         #[arg(long, value_enum)]
         placement: Option<Placement>,
+        /// When the recording started, for files whose times are seconds
+        /// since the start (RFC 3339, e.g. 2026-11-30T08:00:00+01:00).
+        #[arg(long, value_name = "TIME")]
+        start: Option<String>,
     },
     /// Fill the database with N days of realistic history (a seeded
     /// wearer with thigh and back sensors, weekdays and weekends), through
@@ -209,9 +216,17 @@ pub fn main() -> anyhow::Result<()> {
             placement,
             &cfg,
         ),
-        Some(Command::Import { csv, placement }) => {
-            simulate::import(&db_path(cli.db, false)?, &csv, placement, &cfg)
-        }
+        Some(Command::Import {
+            csv,
+            placement,
+            start,
+        }) => simulate::import(
+            &db_path(cli.db, false)?,
+            &csv,
+            placement,
+            start.as_deref(),
+            &cfg,
+        ),
         Some(Command::GenHistory { days, seed }) => {
             crate::cli::gen_history::gen_history_cmd(&db_path(cli.db, false)?, days, seed, &cfg)
         }

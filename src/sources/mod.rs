@@ -3,6 +3,6 @@
 //! pipeline does not know which source it is fed by.
 
 pub mod ble;
-pub mod csv_import;
 pub mod demo;
+pub mod recording;
 pub mod synth;

@@ -1,0 +1,173 @@
+use super::*;
+
+fn opts() -> ReadOptions {
+    ReadOptions::default()
+}
+
+fn all(text: &str) -> Result<(Inspected, Vec<RawSample>), RecordingError> {
+    read_all(text.as_bytes(), &opts())
+}
+
+#[test]
+fn the_sitless_raw_format_reads_as_before() {
+    let (p, v) = all("t_ms,ax,ay,az\n1000,0,0,1\n1040,0.1,-0.2,0.98\r\n\n").unwrap();
+    assert_eq!(p.writer, Writer::Sitless);
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[1].t_ms, 1_040);
+    assert!((v[1].accel_g.y + 0.2).abs() < 1e-6);
+}
+
+#[test]
+fn a_phyphox_export_with_its_start_time() {
+    let text = "\"Time (s)\",\"Acceleration x (m/s^2)\",\"Acceleration y (m/s^2)\",\"Acceleration z (m/s^2)\",\"Absolute acceleration (m/s^2)\"\n\
+                0.000E0,9.806E0,0.0E0,0.0E0,9.806E0\n\
+                1.000E-2,9.806E0,1.0E-1,0.0E0,9.807E0\n";
+    assert!(matches!(all(text), Err(RecordingError::NoStart)));
+    let start = 1_764_576_000.0; // 2025-12-01T08:00:00Z
+    let plan = inspect(text.as_bytes(), &opts(), Some(vec![(0.0, start)])).unwrap();
+    assert_eq!(plan.writer, Writer::Phyphox);
+    assert_eq!(plan.unit, Unit::MetresPerS2);
+    let mut v = Vec::new();
+    read(
+        text.as_bytes(),
+        &plan,
+        10,
+        |s| v.extend_from_slice(s),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(v[0].t_ms, 1_764_576_000_000);
+    assert_eq!(v[1].t_ms, 1_764_576_000_010);
+    assert!((v[0].accel_g.x - 1.0).abs() < 1e-3, "m/s² become g");
+    // A pause: the second START maps later experiment times.
+    let starts = vec![(0.0, start), (0.005, start + 100.0)];
+    let plan = inspect(text.as_bytes(), &opts(), Some(starts)).unwrap();
+    let mut v = Vec::new();
+    read(
+        text.as_bytes(),
+        &plan,
+        10,
+        |s| v.extend_from_slice(s),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(v[1].t_ms, 1_764_576_100_005);
+}
+
+#[test]
+fn phyphox_with_semicolons_and_decimal_commas() {
+    let text = "\u{feff}\"Time (s)\";\"Acceleration x (m/s^2)\";\"Acceleration y (m/s^2)\";\"Acceleration z (m/s^2)\"\r\n\
+                0;0,0;0,0;9,81\r\n\
+                0,02;0,1;0,0;9,79\r\n";
+    let o = ReadOptions {
+        start_s: Some(1_000_000.0),
+    };
+    let (_, v) = read_all(text.as_bytes(), &o).unwrap();
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[1].t_ms, 1_000_000_020);
+    assert!((v[1].accel_g.z - 9.79 / 9.806_65).abs() < 1e-4);
+}
+
+#[test]
+fn sensor_logger_total_acceleration_in_epoch_nanoseconds() {
+    // z, y, x order; m/s² without a unit in the header (told by gravity).
+    let text = "time,seconds_elapsed,z,y,x\n\
+                1764576000000000000,0.0,9.8,0.1,0.2\n\
+                1764576000010000000,0.01,9.7,0.2,0.1\n";
+    let (p, v) = all(text).unwrap();
+    assert_eq!(
+        (p.writer, p.unit),
+        (Writer::SensorLogger, Unit::MetresPerS2)
+    );
+    assert_eq!(v[1].t_ms, 1_764_576_000_010);
+    assert!(
+        (v[0].accel_g.z - 9.8 / 9.806_65).abs() < 1e-4,
+        "z is its own column"
+    );
+    assert!((v[0].accel_g.x - 0.2 / 9.806_65).abs() < 1e-4);
+}
+
+#[test]
+fn iso_times_and_g_units_from_the_values() {
+    let text = "timestamp,x,y,z\n2026-11-30T08:00:00.000+01:00,0.0,0.0,1.0\n2026-11-30T08:00:00.040+01:00,0.0,0.02,0.99\n";
+    let (p, v) = all(text).unwrap();
+    assert_eq!(p.unit, Unit::G);
+    assert_eq!(v[0].t_ms, 1_796_022_000_000);
+    assert_eq!(v[1].t_ms - v[0].t_ms, 40);
+}
+
+#[test]
+fn acceleration_without_gravity_is_refused_with_what_to_export() {
+    let text = "time,seconds_elapsed,z,y,x\n1764576000000000000,0,0.01,0.02,-0.01\n1764576000010000000,0.01,0.03,0.0,0.02\n";
+    let e = all(text).unwrap_err().to_string();
+    assert!(
+        e.contains("without gravity") && e.contains("TotalAcceleration.csv"),
+        "{e}"
+    );
+    let text = "Time (s),Linear Acceleration x (m/s^2),Linear Acceleration y (m/s^2),Linear Acceleration z (m/s^2)\n0,0,0,0\n";
+    let e = all(text).unwrap_err().to_string();
+    assert!(
+        e.starts_with("line 1:") && e.contains("Acceleration with g"),
+        "{e}"
+    );
+}
+
+#[test]
+fn errors_name_the_line_and_the_column_and_nothing_is_read() {
+    let text = "\"Time (s)\",\"Acceleration x (m/s^2)\",\"Acceleration y (m/s^2)\",\"Acceleration z (m/s^2)\"\n0,0,0,9.8\n0.01,0,abc,9.8\n";
+    let e = read_all(text.as_bytes(), &ReadOptions { start_s: Some(0.0) }).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 3, column \"Acceleration y (m/s^2)\": \"abc\" is not a number"
+    );
+    let e = all("t_ms,ax,ay,az\n1000,0,0\n").unwrap_err();
+    assert_eq!(e.to_string(), "line 2: expected at least 4 fields, found 3");
+    let e = all("t_ms,ax,ay,az\n1000,0,0,1\n1040,0,0,NaN\n").unwrap_err();
+    assert!(e.to_string().starts_with("line 3, column \"az\""), "{e}");
+    let e = all("t_ms,ax,ay,az\n1000,0,0,1\n1040,0,0,40\n").unwrap_err();
+    assert!(
+        e.to_string().starts_with("line 3: 40.0 g on the z axis"),
+        "{e}"
+    );
+    assert!(matches!(all(""), Err(RecordingError::Empty)));
+    assert!(matches!(
+        all("t_ms,ax,ay,az\n"),
+        Err(RecordingError::NoSamples)
+    ));
+    assert!(matches!(all("a,b\n1,2\n"), Err(RecordingError::Header(_))));
+    // Not text at all.
+    let e = read_all(b"t_ms,ax,ay,az\n1000,0,0,\xff\xfe\n", &opts()).unwrap_err();
+    assert!(e.to_string().starts_with("line 2"), "{e}");
+}
+
+#[test]
+fn rows_out_of_order_are_left_out_and_counted() {
+    let (p, v) = all("t_ms,ax,ay,az\n1000,0,0,1\n1040,0,0,1\n1020,0,0,1\n1080,0,0,1\n").unwrap();
+    assert_eq!((p.rows, p.out_of_order, v.len()), (3, 1, 3));
+    assert!(v.windows(2).all(|w| w[0].t_ms <= w[1].t_ms));
+}
+
+#[test]
+fn quoted_fields_tabs_and_a_header_with_spaces() {
+    let text = "time\t x \t y \t z\n1764576000.0\t\"0.0\"\t0.0\t1.0\n1764576000.5\t0.0\t0.0\t1.0\n";
+    let (p, v) = all(text).unwrap();
+    assert_eq!(p.unit, Unit::G);
+    assert_eq!(
+        v[1].t_ms, 1_764_576_000_500,
+        "epoch seconds with a fraction"
+    );
+}
+
+#[test]
+fn phyphox_meta_time_is_found_beside_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("meta")).unwrap();
+    std::fs::write(
+        dir.path().join("meta").join("time.csv"),
+        "\"event\",\"experiment time\",\"system time\",\"system time text\"\n\"START\",0.000000000E0,1.764576000E9,\"2025-12-01 08:00:00.000 UTC+00:00\"\n\"PAUSE\",3.6E3,1.7645796E9,\"x\"\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("Raw Data.csv");
+    assert_eq!(phyphox_starts(&csv), Some(vec![(0.0, 1_764_576_000.0)]));
+    assert_eq!(phyphox_starts(&dir.path().join("x").join("y.csv")), None);
+}

@@ -1,0 +1,202 @@
+//! A phone in a trouser pocket as the sensor: realistic days (the posture
+//! corpus's generator, random mountings and mishaps) rendered at a phone's
+//! rate, written the way phyphox and Sensor Logger export them, imported
+//! with `sitless import`, and the stored day compared with the truth.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use sitless::domain::posture::Posture;
+use sitless::sources::synth::body::Renderer;
+use sitless::sources::synth::plan::realistic_day;
+
+/// 2026-03-02 08:00 UTC, a Monday.
+const START_S: i64 = 1_772_438_400;
+
+fn sitless(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sitless"))
+        .args(args)
+        .env("TZ", "UTC")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Renders day `seed` at `rate_hz`; calls `row` with each sample (seconds
+/// from the start, x, y, z in g); returns the true sitting seconds.
+fn render(seed: u64, hours: f32, rate_hz: f32, mut row: impl FnMut(f64, [f32; 3])) -> u64 {
+    let mut plan = realistic_day(seed, hours, START_S);
+    plan.sensor.rate_hz = rate_hz;
+    let mut r = Renderer::new(plan);
+    let mut samples = Vec::new();
+    let mut sitting = 0;
+    while let Some(truth) = r.next_second(&mut samples) {
+        sitting += u64::from(truth == Posture::Sitting);
+        for s in &samples {
+            let t = (s.t_ms - START_S * 1000) as f64 / 1000.0;
+            row(t, [s.accel_g.x, s.accel_g.y, s.accel_g.z]);
+        }
+    }
+    sitting
+}
+
+fn sitting_stored(db: &Path) -> i64 {
+    let out = sitless(&[
+        "report",
+        "--date",
+        "2026-03-02",
+        "--json",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["sitting_s"].as_i64().unwrap()
+}
+
+fn import(db: &Path, csv: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "import",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--placement",
+        "thigh",
+        "--db",
+        db.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = sitless(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_sensor_logger_day_at_100_hz_is_imported_and_agrees_with_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("TotalAcceleration.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+    // Sensor Logger: epoch nanoseconds, seconds elapsed, z, y, x in m/s².
+    f.write_all(b"time,seconds_elapsed,z,y,x\r\n").unwrap();
+    let mut n = 0_u64;
+    // A car commute first: the day starts seated, with no walk to learn from.
+    let truth = render(0, 2.0, 100.0, |t, [x, y, z]| {
+        n += 1;
+        let g = 9.806_65;
+        let ns = START_S as i128 * 1_000_000_000 + (t * 1e9) as i128;
+        write!(f, "{ns},{t:.6},{:.5},{:.5},{:.5}\r\n", z * g, y * g, x * g).unwrap();
+    });
+    drop(f);
+    let db = dir.path().join("phone.db");
+    let said = import(&db, &csv, &[]);
+    assert!(said.contains("Sensor Logger export, 9"), "{said}");
+    assert!(said.contains(" Hz, in m/s²"), "{said}");
+    assert!(said.contains(&format!("{n} samples")), "{n}: {said}");
+    let stored = sitting_stored(&db);
+    eprintln!("{said}\ntruth {truth}, stored {stored}");
+    let diff = (stored - truth as i64).abs() as f64 / (2.0 * 3600.0);
+    assert!(
+        diff < 0.03,
+        "sitting {stored} s stored against {truth} s true"
+    );
+}
+
+#[test]
+fn a_phyphox_export_with_semicolons_and_its_start_in_meta_time_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("meta")).unwrap();
+    std::fs::write(
+        dir.path().join("meta").join("time.csv"),
+        format!(
+            "\"event\";\"experiment time\";\"system time\";\"system time text\"\n\"START\";0,000000000E0;{START_S}.000;\"2026-03-02 08:00:00.000 UTC+00:00\"\n"
+        ),
+    )
+    .unwrap();
+    let csv = dir.path().join("Raw Data.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+    // "CSV (Semicolon, decimal comma)", with a byte-order mark and quotes.
+    f.write_all("\u{feff}\"Time (s)\";\"Acceleration x (m/s^2)\";\"Acceleration y (m/s^2)\";\"Acceleration z (m/s^2)\";\"Absolute acceleration (m/s^2)\"\n".as_bytes()).unwrap();
+    let truth = render(8, 1.5, 50.0, |t, [x, y, z]| {
+        let g = 9.806_65;
+        let (x, y, z) = (x * g, y * g, z * g);
+        let abs = (x * x + y * y + z * z).sqrt();
+        let line = format!("{t:.9E};{x:.6E};{y:.6E};{z:.6E};{abs:.6E}\n").replace('.', ",");
+        f.write_all(line.as_bytes()).unwrap();
+    });
+    drop(f);
+    let db = dir.path().join("phyphox.db");
+    let said = import(&db, &csv, &[]);
+    assert!(said.contains("phyphox export, 4"), "{said}");
+    assert!(
+        said.contains("from Mon 2 Mar 2026 08:00"),
+        "the start came from meta/time.csv: {said}"
+    );
+    let stored = sitting_stored(&db);
+    eprintln!("{said}\ntruth {truth}, stored {stored}");
+    let diff = (stored - truth as i64).abs() as f64 / (1.5 * 3600.0);
+    assert!(
+        diff < 0.03,
+        "sitting {stored} s stored against {truth} s true"
+    );
+}
+
+#[test]
+fn a_bad_cell_names_its_line_and_column_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("TotalAcceleration.csv");
+    let mut text = String::from("time,seconds_elapsed,z,y,x\n");
+    for i in 0..500 {
+        let ns = START_S as i128 * 1_000_000_000 + i * 10_000_000;
+        let z = if i == 321 {
+            "9,8".to_owned()
+        } else {
+            "9.8".to_owned()
+        };
+        text.push_str(&format!("{ns},{},{z},0.1,0.2\n", i as f64 / 100.0));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let db = dir.path().join("bad.db");
+    let out = sitless(&[
+        "import",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--placement",
+        "thigh",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Row 321 is line 323 (the header is line 1); "9,8" splits in two there.
+    assert!(err.contains("line 323"), "{err}");
+    assert!(
+        !db.exists() || sitting_stored_or_none(&db).is_none(),
+        "nothing was stored"
+    );
+}
+
+fn sitting_stored_or_none(db: &Path) -> Option<i64> {
+    let out = sitless(&[
+        "report",
+        "--date",
+        "2026-03-02",
+        "--json",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    if !out.status.success() {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    v["has_data"]
+        .as_bool()
+        .filter(|b| *b)
+        .map(|_| v["sitting_s"].as_i64().unwrap_or(0))
+}
