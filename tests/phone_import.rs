@@ -3,6 +3,7 @@
 //! rate, written the way phyphox and Sensor Logger export them, imported
 //! with `sitless import`, and the stored day compared with the truth.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -90,7 +91,7 @@ fn a_sensor_logger_day_at_100_hz_is_imported_and_agrees_with_the_truth() {
     let truth = render(0, 2.0, 100.0, |t, [x, y, z]| {
         n += 1;
         let g = 9.806_65;
-        let ns = START_S as i128 * 1_000_000_000 + (t * 1e9) as i128;
+        let ns = i128::from(START_S) * 1_000_000_000 + (t * 1e9) as i128;
         write!(f, "{ns},{t:.6},{:.5},{:.5},{:.5}\r\n", z * g, y * g, x * g).unwrap();
     });
     drop(f);
@@ -153,13 +154,13 @@ fn a_bad_cell_names_its_line_and_column_and_imports_nothing() {
     let csv = dir.path().join("TotalAcceleration.csv");
     let mut text = String::from("time,seconds_elapsed,z,y,x\n");
     for i in 0..500 {
-        let ns = START_S as i128 * 1_000_000_000 + i * 10_000_000;
+        let ns = i128::from(START_S) * 1_000_000_000 + i * 10_000_000;
         let z = if i == 321 {
             "9,8".to_owned()
         } else {
             "9.8".to_owned()
         };
-        text.push_str(&format!("{ns},{},{z},0.1,0.2\n", i as f64 / 100.0));
+        let _ = writeln!(text, "{ns},{},{z},0.1,0.2", i as f64 / 100.0);
     }
     std::fs::write(&csv, text).unwrap();
     let db = dir.path().join("bad.db");

@@ -121,7 +121,10 @@ fn errors_name_the_line_and_the_column_and_nothing_is_read() {
         "line 3, column \"Acceleration y (m/s^2)\": \"abc\" is not a number"
     );
     let e = all("t_ms,ax,ay,az\n1000,0,0\n").unwrap_err();
-    assert_eq!(e.to_string(), "line 2: expected at least 4 fields, found 3");
+    assert_eq!(
+        e.to_string(),
+        "line 2: expected 4 fields as in the header, found 3"
+    );
     let e = all("t_ms,ax,ay,az\n1000,0,0,1\n1040,0,0,NaN\n").unwrap_err();
     assert!(e.to_string().starts_with("line 3, column \"az\""), "{e}");
     let e = all("t_ms,ax,ay,az\n1000,0,0,1\n1040,0,0,40\n").unwrap_err();
