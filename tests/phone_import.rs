@@ -201,3 +201,80 @@ fn sitting_stored_or_none(db: &Path) -> Option<i64> {
         .filter(|b| *b)
         .map(|_| v["sitting_s"].as_i64().unwrap_or(0))
 }
+
+/// From the window: History → Import…, the file typed in, progress shown,
+/// the outcome said, and the day's figures there afterwards.
+#[test]
+fn the_window_imports_a_phone_recording_with_progress() {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use sitless::app::SitlessApp;
+    use sitless::domain::config::Config;
+    use sitless::engine::{Engine, EngineOptions};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("TotalAcceleration.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+    f.write_all(b"time,seconds_elapsed,z,y,x\n").unwrap();
+    // The same car-commute morning as above, at a slower phone's rate.
+    let truth = render(0, 2.0, 25.0, |t, [x, y, z]| {
+        let g = 9.806_65;
+        let ns = i128::from(START_S) * 1_000_000_000 + (t * 1e9) as i128;
+        writeln!(f, "{ns},{t:.6},{:.5},{:.5},{:.5}", z * g, y * g, x * g).unwrap();
+    });
+    drop(f);
+    let db = dir.path().join("window.db");
+    let config = Config::default().consistent();
+    let engine = Engine::start(
+        &EngineOptions {
+            db: db.clone(),
+            demo: None,
+            config,
+            demo_start_s: START_S,
+            ble: None,
+            page_limit: None,
+            desktop_session: false,
+        },
+        Arc::new(|| {}),
+    )
+    .unwrap();
+    let app = SitlessApp::new(engine, &config, Box::new(|| START_S + 3 * 3600));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(900.0, 900.0))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    h.run_steps(2);
+    h.get_by_label("History").click();
+    h.run_steps(2);
+    h.get_by_label("Import…").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Import a recording");
+    h.state_mut().history_mut().import.as_mut().unwrap().path = csv.display().to_string();
+    h.run_steps(2);
+    h.get_by_label("Import").click();
+    let until = Instant::now() + Duration::from_secs(60);
+    let mut saw_progress = false;
+    while h.state().history().import_message.is_none() {
+        assert!(Instant::now() < until, "timed out waiting for the import");
+        saw_progress |= h.query_by_label_contains("Importing…").is_some();
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    let said = h.state().history().import_message.clone().unwrap();
+    assert!(
+        said.starts_with("Imported TotalAcceleration.csv (Sensor Logger export"),
+        "{said}"
+    );
+    assert!(saw_progress, "the progress bar was shown");
+    drop(h);
+    let st = sitless::store::Store::open(&db).unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let figures = st.days(day, day, 3600).unwrap().pop().unwrap();
+    let diff = (figures.sitting_s - truth as i64).abs();
+    assert!(
+        diff < 120,
+        "sitting {} s stored against {truth} s true",
+        figures.sitting_s
+    );
+}

@@ -192,6 +192,11 @@ impl SitlessApp {
                 UiEvent::DataDates(req, dates) => self.history.on_dates(req, dates),
                 UiEvent::Exported(r) => self.history.on_exported(r),
                 UiEvent::ExportProgress(f) => self.history.export_progress = Some(f),
+                UiEvent::ImportProgress(f) => self.history.import_progress = Some(f),
+                UiEvent::Imported(r) => {
+                    self.history.import_progress = None;
+                    self.history.import_message = Some(r.unwrap_or_else(|e| e));
+                }
                 UiEvent::Committed { newest_s } => {
                     self.history.on_commit();
                     self.model.apply(ctx, UiEvent::Committed { newest_s });
@@ -487,6 +492,19 @@ impl SitlessApp {
                 self.history.export_progress = Some(0.0);
                 self.history.export_message = None;
                 self.engine.export(what, first, last, path);
+            }
+            HistoryAction::Import {
+                path,
+                placement,
+                start_s,
+            } => {
+                self.history.import_progress = Some(0.0);
+                self.history.import_message = None;
+                self.engine.import(crate::engine::import::ImportJob {
+                    path,
+                    placement,
+                    start_s,
+                });
             }
         }
     }

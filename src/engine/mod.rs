@@ -13,6 +13,7 @@
 //! ```
 
 mod charts;
+pub mod import;
 pub mod notify;
 mod posture;
 pub mod protocol;
@@ -388,6 +389,29 @@ impl Engine {
         self.chart_tx
             .as_ref()
             .is_some_and(|tx| tx.try_send(ChartJob::Summary(req)).is_ok())
+    }
+
+    /// Imports a recording on its own thread, into this engine's writer;
+    /// progress and the outcome arrive as `UiEvent::ImportProgress` and
+    /// `UiEvent::Imported`.
+    pub fn import(&self, job: import::ImportJob) {
+        let (db, ui, config) = (self.db.clone(), self.ui.clone(), self.config);
+        let Some(writer) = self.writer.as_ref().map(StoreWriter::sender) else {
+            self.ui
+                .send(UiEvent::Imported(Err("the database is not open".into())));
+            return;
+        };
+        let spawned = std::thread::Builder::new()
+            .name("sitless-import".into())
+            .spawn(move || {
+                let result = import::run(&job, &db, &config, writer, &ui);
+                ui.send(UiEvent::Imported(result));
+            });
+        if let Err(e) = spawned {
+            self.ui.send(UiEvent::Imported(Err(format!(
+                "could not start the import: {e}"
+            ))));
+        }
     }
 
     /// Writes an export on its own thread (a year of seconds takes a

@@ -112,6 +112,9 @@ pub enum UiEvent {
     Exported(Result<(PathBuf, String), String>),
     /// How far an export is (0–1).
     ExportProgress(f32),
+    /// How far an import from the window is (0–1), and its outcome.
+    ImportProgress(f32),
+    Imported(Result<String, String>),
     /// Bluetooth: adapter, scan list, links, pairing (not samples).
     Ble(BleEvent),
     /// The calibration wizard's result for a sensor.

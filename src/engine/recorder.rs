@@ -36,9 +36,19 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(inputs: &[SensorInput], cfg: &Config, writer: &StoreWriter) -> Self {
+        Self::with_sender(inputs, cfg, writer.sender())
+    }
+
+    /// A recorder into a writer that belongs to someone else (the running
+    /// engine's, for an import from the window).
+    pub fn with_sender(
+        inputs: &[SensorInput],
+        cfg: &Config,
+        writer: std::sync::mpsc::SyncSender<WriteOp>,
+    ) -> Self {
         Self {
             pipeline: Pipeline::new(inputs, cfg.posture, cfg.streak, cfg.reminder),
-            writer: writer.sender(),
+            writer,
             out: PipelineOutput::default(),
             summary: RecordSummary::default(),
             stored_calibrations: inputs

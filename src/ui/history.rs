@@ -14,6 +14,7 @@ use chrono::{Datelike, NaiveDate};
 use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use super::CHART_MIN_INTERVAL;
+use super::transfer::{ExportDialog, default_export_path, export_dialog_ui, import_dialog_ui};
 use super::widgets::calendar::calendar_button_ui;
 use super::widgets::chart_image::{chart_click_ui, chart_image_ui};
 use crate::charts::{Chart, ChartKind, ChartTheme, Hover};
@@ -66,20 +67,8 @@ struct Slot {
     error: Option<String>,
 }
 
-/// The export dialog's state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExportDialog {
-    pub what: ExportKind,
-    pub first: NaiveDate,
-    pub last: NaiveDate,
-    pub path: String,
-    /// The path last checked on disk, and (folder exists, file exists):
-    /// checked when the text changes, not at every frame.
-    checked: Option<(String, bool, bool)>,
-}
-
 /// What the History view asks the app to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum HistoryAction {
     Chart(HistoryChartRequest),
     Summary(SummaryRequest),
@@ -90,6 +79,11 @@ pub enum HistoryAction {
         first: NaiveDate,
         last: NaiveDate,
         path: PathBuf,
+    },
+    Import {
+        path: PathBuf,
+        placement: crate::domain::sample::Placement,
+        start_s: Option<f64>,
     },
 }
 
@@ -105,6 +99,11 @@ pub struct HistoryModel {
     summary_changes: Vec<String>,
     summary_requested: Option<(SummaryRequest, f64)>,
     pub export: Option<ExportDialog>,
+    pub import: Option<super::transfer::ImportDialog>,
+    /// An import running: how far it is (0–1).
+    pub import_progress: Option<f32>,
+    /// The last import's outcome, in words.
+    pub import_message: Option<String>,
     /// The last export's outcome, in words.
     pub export_message: Option<String>,
     /// An export running: how far it is (0–1).
@@ -280,22 +279,6 @@ impl HistoryModel {
     }
 }
 
-fn default_export_path(what: ExportKind, first: NaiveDate, last: NaiveDate) -> String {
-    let dir = directories::UserDirs::new()
-        .and_then(|u| {
-            u.document_dir()
-                .map(std::path::Path::to_path_buf)
-                .or_else(|| Some(u.home_dir().to_path_buf()))
-        })
-        .unwrap_or_default();
-    let name = if first == last {
-        format!("sitless-{}-{first}.csv", what.name())
-    } else {
-        format!("sitless-{}-{first}_{last}.csv", what.name())
-    };
-    dir.join(name).display().to_string()
-}
-
 /// The History view. `today` is the newest data's local date.
 #[allow(
     clippy::too_many_lines,
@@ -443,6 +426,22 @@ pub fn history_ui(
                 checked: None,
             });
         }
+        if ui
+            .button("Import…")
+            .on_hover_text("A recording from a phone or another accelerometer logger")
+            .clicked()
+        {
+            model.import = Some(super::transfer::ImportDialog::default());
+        }
+        if let Some(f) = model.import_progress {
+            ui.add(
+                egui::ProgressBar::new(f)
+                    .desired_width(200.0)
+                    .text(format!("Importing… {:.0} %", f * 100.0)),
+            );
+        } else if let Some(m) = &model.import_message {
+            ui.weak(m);
+        }
         if let Some(f) = model.export_progress {
             ui.add(
                 egui::ProgressBar::new(f)
@@ -537,97 +536,10 @@ pub fn history_ui(
     if let Some(a) = export_dialog_ui(ui, model) {
         actions.push(a);
     }
-    actions
-}
-
-/// The save dialog: what to export, the period, the file.
-fn export_dialog_ui(ui: &mut egui::Ui, model: &mut HistoryModel) -> Option<HistoryAction> {
-    let dialog = model.export.as_mut()?;
-    let mut action = None;
-    let mut close = false;
-    egui::Modal::new(egui::Id::unique("sitless_export_dialog")).show(ui.ctx(), |ui| {
-        ui.set_width(460.0);
-        ui.heading("Export to CSV");
-        ui.label(format!(
-            "{} to {}",
-            dialog.first.format("%-d %b %Y"),
-            dialog.last.format("%-d %b %Y")
-        ));
-        ui.add_space(6.0);
-        let before = dialog.what;
-        ui.radio_value(
-            &mut dialog.what,
-            ExportKind::Days,
-            "Days: the figures of each day",
-        );
-        ui.radio_value(
-            &mut dialog.what,
-            ExportKind::Minutes,
-            "Minutes: postures and tilt per minute",
-        );
-        ui.radio_value(
-            &mut dialog.what,
-            ExportKind::Samples,
-            "Samples: every second (large)",
-        );
-        if dialog.what != before {
-            dialog.path = default_export_path(dialog.what, dialog.first, dialog.last);
-        }
-        ui.add_space(6.0);
-        ui.label("Save as");
-        ui.add(
-            egui::TextEdit::singleline(&mut dialog.path)
-                .desired_width(f32::INFINITY)
-                .hint_text("file.csv"),
-        );
-        let path = PathBuf::from(dialog.path.trim());
-        if dialog
-            .checked
-            .as_ref()
-            .is_none_or(|(p, ..)| *p != dialog.path)
-        {
-            let folder_ok = path
-                .parent()
-                .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
-            dialog.checked = Some((dialog.path.clone(), folder_ok, path.is_file()));
-        }
-        let (folder_ok, exists) = dialog
-            .checked
-            .as_ref()
-            .map_or((false, false), |&(_, f, e)| (f, e));
-        if !folder_ok {
-            ui.colored_label(ui.visuals().warn_fg_color, "That folder does not exist.");
-        } else if exists {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                "A file with that name exists; saving replaces it.",
-            );
-        }
-        ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            let label = if exists { "Replace" } else { "Save" };
-            let ok = folder_ok && path.file_name().is_some();
-            if ui.add_enabled(ok, egui::Button::new(label)).clicked() {
-                action = Some(HistoryAction::Export {
-                    what: dialog.what,
-                    first: dialog.first,
-                    last: dialog.last,
-                    path: path.clone(),
-                });
-                close = true;
-            }
-            if ui.button("Cancel").clicked() {
-                close = true;
-            }
-        });
-    });
-    if close {
-        model.export = None;
-        if action.is_some() {
-            model.export_message = Some("Exporting…".into());
-        }
+    if let Some(a) = import_dialog_ui(ui, model) {
+        actions.push(a);
     }
-    action
+    actions
 }
 
 #[cfg(test)]

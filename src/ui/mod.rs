@@ -9,6 +9,7 @@ pub mod startup;
 pub mod state;
 pub mod summary;
 pub mod today;
+pub mod transfer;
 pub mod widgets;
 
 use std::time::Duration;
@@ -151,6 +152,8 @@ impl TodayModel {
             | UiEvent::DataDates(..)
             | UiEvent::Exported(_)
             | UiEvent::ExportProgress(_)
+            | UiEvent::ImportProgress(_)
+            | UiEvent::Imported(_)
             | UiEvent::Paused(_)
             | UiEvent::DoNotDisturb(_)
             | UiEvent::NotificationAction { .. } => {}

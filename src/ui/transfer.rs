@@ -1,0 +1,273 @@
+//! Moving data in and out from the History view: the export dialog (CSV
+//! of days, minutes or seconds) and the import dialog (a recording from a
+//! phone or another logger), each with its progress.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use super::history::{HistoryAction, HistoryModel};
+use crate::domain::sample::Placement;
+use crate::transfer::export::ExportKind;
+
+/// The export dialog's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportDialog {
+    pub what: ExportKind,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub path: String,
+    /// The path last checked on disk, and (folder exists, file exists):
+    /// checked when the text changes, not at every frame.
+    pub(super) checked: Option<(String, bool, bool)>,
+}
+
+pub(super) fn default_export_path(what: ExportKind, first: NaiveDate, last: NaiveDate) -> String {
+    let dir = directories::UserDirs::new()
+        .and_then(|u| {
+            u.document_dir()
+                .map(std::path::Path::to_path_buf)
+                .or_else(|| Some(u.home_dir().to_path_buf()))
+        })
+        .unwrap_or_default();
+    let name = if first == last {
+        format!("sitless-{}-{first}.csv", what.name())
+    } else {
+        format!("sitless-{}-{first}_{last}.csv", what.name())
+    };
+    dir.join(name).display().to_string()
+}
+
+/// The save dialog: what to export, the period, the file.
+pub(super) fn export_dialog_ui(
+    ui: &mut egui::Ui,
+    model: &mut HistoryModel,
+) -> Option<HistoryAction> {
+    let dialog = model.export.as_mut()?;
+    let mut action = None;
+    let mut close = false;
+    egui::Modal::new(egui::Id::unique("sitless_export_dialog")).show(ui.ctx(), |ui| {
+        ui.set_width(460.0);
+        ui.heading("Export to CSV");
+        ui.label(format!(
+            "{} to {}",
+            dialog.first.format("%-d %b %Y"),
+            dialog.last.format("%-d %b %Y")
+        ));
+        ui.add_space(6.0);
+        let before = dialog.what;
+        ui.radio_value(
+            &mut dialog.what,
+            ExportKind::Days,
+            "Days: the figures of each day",
+        );
+        ui.radio_value(
+            &mut dialog.what,
+            ExportKind::Minutes,
+            "Minutes: postures and tilt per minute",
+        );
+        ui.radio_value(
+            &mut dialog.what,
+            ExportKind::Samples,
+            "Samples: every second (large)",
+        );
+        if dialog.what != before {
+            dialog.path = default_export_path(dialog.what, dialog.first, dialog.last);
+        }
+        ui.add_space(6.0);
+        ui.label("Save as");
+        ui.add(
+            egui::TextEdit::singleline(&mut dialog.path)
+                .desired_width(f32::INFINITY)
+                .hint_text("file.csv"),
+        );
+        let path = PathBuf::from(dialog.path.trim());
+        if dialog
+            .checked
+            .as_ref()
+            .is_none_or(|(p, ..)| *p != dialog.path)
+        {
+            let folder_ok = path
+                .parent()
+                .is_some_and(|p| p.as_os_str().is_empty() || p.is_dir());
+            dialog.checked = Some((dialog.path.clone(), folder_ok, path.is_file()));
+        }
+        let (folder_ok, exists) = dialog
+            .checked
+            .as_ref()
+            .map_or((false, false), |&(_, f, e)| (f, e));
+        if !folder_ok {
+            ui.colored_label(ui.visuals().warn_fg_color, "That folder does not exist.");
+        } else if exists {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "A file with that name exists; saving replaces it.",
+            );
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            let label = if exists { "Replace" } else { "Save" };
+            let ok = folder_ok && path.file_name().is_some();
+            if ui.add_enabled(ok, egui::Button::new(label)).clicked() {
+                action = Some(HistoryAction::Export {
+                    what: dialog.what,
+                    first: dialog.first,
+                    last: dialog.last,
+                    path: path.clone(),
+                });
+                close = true;
+            }
+            if ui.button("Cancel").clicked() {
+                close = true;
+            }
+        });
+    });
+    if close {
+        model.export = None;
+        if action.is_some() {
+            model.export_message = Some("Exporting…".into());
+        }
+    }
+    action
+}
+
+/// The import dialog's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportDialog {
+    pub path: String,
+    pub placement: Placement,
+    /// When the recording started, for files that count seconds from it
+    /// ("2026-11-30 08:00"); empty when the file says.
+    pub start: String,
+}
+
+impl Default for ImportDialog {
+    fn default() -> Self {
+        Self {
+            path: String::new(),
+            placement: Placement::Thigh,
+            start: String::new(),
+        }
+    }
+}
+
+/// "2026-11-30 08:00" or RFC 3339, local time: epoch seconds.
+pub fn parse_start(text: &str) -> Result<Option<f64>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(Some(dt.timestamp_millis() as f64 / 1000.0));
+    }
+    [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(t, f).ok())
+    .map(|n| Some(crate::domain::days::local_to_unix(n) as f64))
+    .ok_or_else(|| format!("\"{t}\" is not a date and time: write it like 2026-11-30 08:00"))
+}
+
+/// The import dialog: the file, where it was worn, and (only for files
+/// that need it) when it started.
+pub(super) fn import_dialog_ui(
+    ui: &mut egui::Ui,
+    model: &mut HistoryModel,
+) -> Option<HistoryAction> {
+    let dialog = model.import.as_mut()?;
+    let mut action = None;
+    let mut close = false;
+    egui::Modal::new(egui::Id::unique("sitless_import_dialog")).show(ui.ctx(), |ui| {
+        ui.set_width(500.0);
+        ui.heading("Import a recording");
+        ui.label(
+            "An accelerometer recording as CSV: a phone's export from phyphox \
+             (\"Acceleration with g\") or Sensor Logger (TotalAcceleration.csv), \
+             or another logger's file with time, x, y and z columns.",
+        );
+        ui.add_space(6.0);
+        let l = ui.label("File");
+        ui.add(
+            egui::TextEdit::singleline(&mut dialog.path)
+                .desired_width(f32::INFINITY)
+                .hint_text("~/Downloads/TotalAcceleration.csv"),
+        )
+        .labelled_by(l.id);
+        let path = expand_home(dialog.path.trim());
+        let is_file = path.is_file() || path.is_dir();
+        if !dialog.path.trim().is_empty() && !is_file {
+            ui.colored_label(ui.visuals().warn_fg_color, "There is no such file.");
+        }
+        ui.horizontal(|ui| {
+            ui.label("Worn on the");
+            ui.radio_value(
+                &mut dialog.placement,
+                Placement::Thigh,
+                "Thigh (a phone in a trouser pocket)",
+            );
+            ui.radio_value(&mut dialog.placement, Placement::Back, "Back");
+        });
+        let l = ui.label("Started at (only if the file counts seconds from its start)");
+        ui.add(
+            egui::TextEdit::singleline(&mut dialog.start)
+                .desired_width(200.0)
+                .hint_text("2026-11-30 08:00"),
+        )
+        .labelled_by(l.id);
+        let start = parse_start(&dialog.start);
+        if let Err(e) = &start {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            let ok = is_file && start.is_ok();
+            if ui.add_enabled(ok, egui::Button::new("Import")).clicked() {
+                action = Some(HistoryAction::Import {
+                    path: path.clone(),
+                    placement: dialog.placement,
+                    start_s: start.clone().ok().flatten(),
+                });
+                close = true;
+            }
+            if ui.button("Cancel").clicked() {
+                close = true;
+            }
+        });
+    });
+    if close {
+        model.import = None;
+    }
+    action
+}
+
+/// `~/x` as the home folder's `x`, as people type paths.
+fn expand_home(text: &str) -> PathBuf {
+    match (text.strip_prefix("~/"), directories::UserDirs::new()) {
+        (Some(rest), Some(u)) => u.home_dir().join(rest),
+        _ => PathBuf::from(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_start;
+
+    #[test]
+    fn start_times_are_read_or_refused_with_the_form() {
+        assert_eq!(parse_start("  "), Ok(None));
+        assert_eq!(
+            parse_start("2026-11-30T08:00:00+01:00"),
+            Ok(Some(1_796_022_000.0))
+        );
+        assert!(parse_start("2026-11-30 08:00").unwrap().is_some());
+        assert!(
+            parse_start("yesterday")
+                .unwrap_err()
+                .contains("2026-11-30 08:00")
+        );
+    }
+}
