@@ -253,7 +253,7 @@ fn the_window_imports_a_phone_recording_with_progress() {
     h.state_mut().history_mut().import.as_mut().unwrap().path = csv.display().to_string();
     h.run_steps(2);
     h.get_by_label("Import").click();
-    let until = Instant::now() + Duration::from_secs(60);
+    let until = Instant::now() + Duration::from_mins(1);
     let mut saw_progress = false;
     while h.state().history().import_message.is_none() {
         assert!(Instant::now() < until, "timed out waiting for the import");
