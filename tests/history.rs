@@ -464,13 +464,22 @@ fn step_until(h: &mut Harness<'_, SitlessApp>, what: &str, done: impl Fn(&Sitles
 fn export_the_week(h: &mut Harness<'_, SitlessApp>, dir: &std::path::Path) {
     // Export the week's days through the dialog.
     h.get_by_label("Export…").click();
-    step_until(h, "the export dialog", |a| a.history().export.is_some());
+    step_until(h, "the export dialog", |a| {
+        a.history().transfers.export.is_some()
+    });
     let out = dir.join("week-days.csv");
-    h.state_mut().history_mut().export.as_mut().unwrap().path = out.display().to_string();
+    h.state_mut()
+        .history_mut()
+        .transfers
+        .export
+        .as_mut()
+        .unwrap()
+        .path = out.display().to_string();
     h.run_steps(2);
     h.get_by_label("Save").click();
     step_until(h, "the export", |a| {
         a.history()
+            .transfers
             .export_message
             .as_deref()
             .is_some_and(|m| m.starts_with("Exported"))

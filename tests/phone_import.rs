@@ -250,18 +250,30 @@ fn the_window_imports_a_phone_recording_with_progress() {
     h.get_by_label("Import…").click();
     h.run_steps(2);
     h.get_by_label_contains("Import a recording");
-    h.state_mut().history_mut().import.as_mut().unwrap().path = csv.display().to_string();
+    h.state_mut()
+        .history_mut()
+        .transfers
+        .import
+        .as_mut()
+        .unwrap()
+        .path = csv.display().to_string();
     h.run_steps(2);
     h.get_by_label("Import").click();
     let until = Instant::now() + Duration::from_mins(1);
     let mut saw_progress = false;
-    while h.state().history().import_message.is_none() {
+    while h.state().history().transfers.import_message.is_none() {
         assert!(Instant::now() < until, "timed out waiting for the import");
         saw_progress |= h.query_by_label_contains("Importing…").is_some();
         std::thread::sleep(Duration::from_millis(10));
         h.step();
     }
-    let said = h.state().history().import_message.clone().unwrap();
+    let said = h
+        .state()
+        .history()
+        .transfers
+        .import_message
+        .clone()
+        .unwrap();
     assert!(
         said.starts_with("Imported TotalAcceleration.csv (Sensor Logger export"),
         "{said}"

@@ -3,21 +3,20 @@
 
 pub mod desk;
 mod shell;
+mod window;
 
-use std::cell::RefCell;
 use std::path::PathBuf;
-use std::rc::Rc;
-use std::sync::Arc;
 
 pub use shell::{PROCESS_START, Shell};
+pub use window::run_window;
 
 use crate::desktop::DeskRequest;
 use crate::desktop::tray::TrayView;
 use crate::domain::config::Config;
 use crate::domain::reminder::MOVEMENT_BREAK;
+use crate::engine::Engine;
 use crate::engine::notify::Action as NotifyAction;
 use crate::engine::protocol::{Command, UiEvent};
-use crate::engine::{Engine, EngineOptions};
 use crate::routines::catalog::Catalog;
 use crate::routines::player::Player;
 use crate::sources::demo::pacer::DemoOptions;
@@ -27,6 +26,7 @@ use crate::ui::sensors::{SensorAction, SensorsModel, sensors_ui};
 use crate::ui::settings::{DeskStatus, settings_ui};
 use crate::ui::state::AppState;
 use crate::ui::today::{sensor_status_ui, today_ui};
+use crate::ui::transfer::TransferAction;
 use crate::ui::{TodayModel, UiAction};
 
 pub struct WindowOptions {
@@ -37,14 +37,7 @@ pub struct WindowOptions {
     pub background: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    Today,
-    History,
-    Sensors,
-    Routines,
-    Settings,
-}
+pub use crate::ui::View;
 
 pub struct SitlessApp {
     engine: Engine,
@@ -191,11 +184,11 @@ impl SitlessApp {
                 UiEvent::Summary(v) => self.history.on_summary(*v),
                 UiEvent::DataDates(req, dates) => self.history.on_dates(req, dates),
                 UiEvent::Exported(r) => self.history.on_exported(r),
-                UiEvent::ExportProgress(f) => self.history.export_progress = Some(f),
-                UiEvent::ImportProgress(f) => self.history.import_progress = Some(f),
+                UiEvent::ExportProgress(f) => self.history.transfers.export_progress = Some(f),
+                UiEvent::ImportProgress(f) => self.history.transfers.import_progress = Some(f),
                 UiEvent::Imported(r) => {
-                    self.history.import_progress = None;
-                    self.history.import_message = Some(r.unwrap_or_else(|e| e));
+                    self.history.transfers.import_progress = None;
+                    self.history.transfers.import_message = Some(r.unwrap_or_else(|e| e));
                 }
                 UiEvent::Committed { newest_s } => {
                     self.history.on_commit();
@@ -483,23 +476,23 @@ impl SitlessApp {
             HistoryAction::Dates(req) => {
                 let _ = self.engine.request_dates(req);
             }
-            HistoryAction::Export {
+            HistoryAction::Transfer(TransferAction::Export {
                 what,
                 first,
                 last,
                 path,
-            } => {
-                self.history.export_progress = Some(0.0);
-                self.history.export_message = None;
+            }) => {
+                self.history.transfers.export_progress = Some(0.0);
+                self.history.transfers.export_message = None;
                 self.engine.export(what, first, last, path);
             }
-            HistoryAction::Import {
+            HistoryAction::Transfer(TransferAction::Import {
                 path,
                 placement,
                 start_s,
-            } => {
-                self.history.import_progress = Some(0.0);
-                self.history.import_message = None;
+            }) => {
+                self.history.transfers.import_progress = Some(0.0);
+                self.history.transfers.import_message = None;
                 self.engine.import(crate::engine::import::ImportJob {
                     path,
                     placement,
@@ -610,152 +603,5 @@ impl Drop for SitlessApp {
     /// Closing the window mid-routine still records what was done.
     fn drop(&mut self) {
         self.close_player();
-    }
-}
-
-/// The window, and the tray: closing the window keeps the engine (and its
-/// reminders) running where a tray exists; the tray's Open makes a new
-/// window (eframe returns from `run_native` when a window closes and keeps
-/// its event loop for the next one).
-pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
-    let engine_opts = EngineOptions {
-        db: opts.db.clone(),
-        demo: opts.demo.clone(),
-        config: opts.config,
-        demo_start_s: crate::sources::demo::default_demo_start(),
-        ble: Some(crate::sources::ble::system_clock()),
-        page_limit: None,
-        desktop_session: true,
-    };
-    let bell = desk::Doorbell::new();
-    let (req_tx, requests) = std::sync::mpsc::sync_channel(16);
-    // Ctrl-C, and the session's SIGTERM or SIGHUP at logout: quit as the
-    // tray's Quit does, so the last seconds are saved.
-    let quit_tx = req_tx.clone();
-    let quit_bell = bell.clone();
-    if let Err(e) = ctrlc::set_handler(move || {
-        let _ = quit_tx.try_send(DeskRequest::Quit);
-        quit_bell.ring();
-    }) {
-        tracing::warn!("quitting on a signal will not save the last seconds: {e}");
-    }
-    let tray = match crate::desktop::tray::Tray::start(req_tx, bell.waker()) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            tracing::info!("{e}; closing the window quits");
-            None
-        }
-    };
-    let mut shell = Shell::start_with(
-        engine_opts,
-        bell.waker(),
-        Arc::new(|| chrono::Utc::now().timestamp()),
-    );
-    shell.tray_available = tray.is_some();
-    let shell = Rc::new(RefCell::new(shell));
-    let desk = Rc::new(RefCell::new(desk::Desk {
-        tray,
-        requests,
-        bell: bell.clone(),
-    }));
-    let mut show_window = !(opts.background && desk.borrow().tray.is_some());
-    loop {
-        if show_window {
-            open_window(&shell, &desk)?;
-            bell.detach();
-        }
-        let mut sh = shell.borrow_mut();
-        if sh.stopped() || sh.problem().is_some() || !sh.tray_available {
-            sh.quit_now();
-            return Ok(());
-        }
-        // Closed to the tray: until Open or Quit.
-        let next = loop {
-            sh.poll_background();
-            if sh.problem().is_some() {
-                break desk::Background::Reopen;
-            }
-            match sh.app_mut() {
-                Some(app) => break desk::background_loop(app, &mut desk.borrow_mut()),
-                None => {
-                    bell.wait(std::time::Duration::from_secs(1));
-                }
-            }
-        };
-        match next {
-            desk::Background::Reopen => show_window = true,
-            desk::Background::Quit => {
-                sh.quit_now();
-                return Ok(());
-            }
-        }
-    }
-}
-
-fn open_window(shell: &Rc<RefCell<Shell>>, desk: &Rc<RefCell<desk::Desk>>) -> anyhow::Result<()> {
-    let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Sitless")
-            .with_app_id(crate::desktop::APP_ID)
-            .with_inner_size([980.0, 720.0])
-            .with_min_inner_size([560.0, 420.0]),
-        ..Default::default()
-    };
-    let (shell, desk) = (shell.clone(), desk.clone());
-    let opened = std::time::Instant::now();
-    eframe::run_native(
-        "Sitless",
-        native,
-        Box::new(move |cc| {
-            desk.borrow().bell.attach(cc.egui_ctx.clone());
-            if let Some(app) = shell.borrow_mut().app_mut() {
-                app.forget_textures();
-            }
-            Ok(Box::new(Window {
-                shell,
-                desk,
-                opened: Some(opened),
-            }))
-        }),
-    )
-    .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
-}
-
-/// One window's life; the shell and the tray outlive it.
-struct Window {
-    shell: Rc<RefCell<Shell>>,
-    desk: Rc<RefCell<desk::Desk>>,
-    /// When the window was asked for, until its first frame (logged).
-    opened: Option<std::time::Instant>,
-}
-
-impl eframe::App for Window {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let ctx = ui.ctx().clone();
-        let mut shell = self.shell.borrow_mut();
-        let mut desk = self.desk.borrow_mut();
-        while let Ok(req) = desk.requests.try_recv() {
-            let outcome = shell
-                .app_mut()
-                .map_or(DeskOutcome::Quit, |app| app.on_desk(&req));
-            match outcome {
-                DeskOutcome::ShowWindow => {
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
-                }
-                DeskOutcome::Quit if req == DeskRequest::Quit => shell.quit(&ctx),
-                DeskOutcome::Quit | DeskOutcome::Done => {}
-            }
-        }
-        shell.ui_root(ui);
-        if let Some(app) = shell.app() {
-            desk.show(app);
-        }
-        if let Some(t) = self.opened.take() {
-            tracing::info!(
-                "window's first frame {} ms after it was asked for",
-                t.elapsed().as_millis()
-            );
-        }
     }
 }

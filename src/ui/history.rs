@@ -14,7 +14,10 @@ use chrono::{Datelike, NaiveDate};
 use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use super::CHART_MIN_INTERVAL;
-use super::transfer::{ExportDialog, default_export_path, export_dialog_ui, import_dialog_ui};
+use super::transfer::{
+    ExportDialog, TransferAction, Transfers, default_export_path, export_dialog_ui,
+    import_dialog_ui,
+};
 use super::widgets::calendar::calendar_button_ui;
 use super::widgets::chart_image::{chart_click_ui, chart_image_ui};
 use crate::charts::{Chart, ChartKind, ChartTheme, Hover};
@@ -74,17 +77,7 @@ pub enum HistoryAction {
     Summary(SummaryRequest),
     /// The days with data of a month, for the calendar's marks.
     Dates(DatesRequest),
-    Export {
-        what: ExportKind,
-        first: NaiveDate,
-        last: NaiveDate,
-        path: PathBuf,
-    },
-    Import {
-        path: PathBuf,
-        placement: crate::domain::sample::Placement,
-        start_s: Option<f64>,
-    },
+    Transfer(TransferAction),
 }
 
 #[derive(Default)]
@@ -98,16 +91,8 @@ pub struct HistoryModel {
     /// The summary's changes in words, made once when it arrives.
     summary_changes: Vec<String>,
     summary_requested: Option<(SummaryRequest, f64)>,
-    pub export: Option<ExportDialog>,
-    pub import: Option<super::transfer::ImportDialog>,
-    /// An import running: how far it is (0–1).
-    pub import_progress: Option<f32>,
-    /// The last import's outcome, in words.
-    pub import_message: Option<String>,
-    /// The last export's outcome, in words.
-    pub export_message: Option<String>,
-    /// An export running: how far it is (0–1).
-    pub export_progress: Option<f32>,
+    /// Export and import: dialogs, progress, outcomes.
+    pub transfers: Transfers,
     data_version: u64,
     frame: u64,
     /// The Day timeline over 24 hours instead of the worn hours.
@@ -213,8 +198,8 @@ impl HistoryModel {
     }
 
     pub fn on_exported(&mut self, result: Result<(PathBuf, String), String>) {
-        self.export_progress = None;
-        self.export_message = Some(match result {
+        self.transfers.export_progress = None;
+        self.transfers.export_message = Some(match result {
             Ok((path, count)) => format!("Exported {count} to {}", path.display()),
             Err(e) => format!("Export failed: {e}"),
         });
@@ -418,7 +403,7 @@ pub fn history_ui(
     });
     ui.horizontal(|ui| {
         if ui.button("Export…").clicked() {
-            model.export = Some(ExportDialog {
+            model.transfers.export = Some(ExportDialog {
                 what: ExportKind::Days,
                 first,
                 last,
@@ -431,24 +416,24 @@ pub fn history_ui(
             .on_hover_text("A recording from a phone or another accelerometer logger")
             .clicked()
         {
-            model.import = Some(super::transfer::ImportDialog::default());
+            model.transfers.import = Some(super::transfer::ImportDialog::default());
         }
-        if let Some(f) = model.import_progress {
+        if let Some(f) = model.transfers.import_progress {
             ui.add(
                 egui::ProgressBar::new(f)
                     .desired_width(200.0)
                     .text(format!("Importing… {:.0} %", f * 100.0)),
             );
-        } else if let Some(m) = &model.import_message {
+        } else if let Some(m) = &model.transfers.import_message {
             ui.weak(m);
         }
-        if let Some(f) = model.export_progress {
+        if let Some(f) = model.transfers.export_progress {
             ui.add(
                 egui::ProgressBar::new(f)
                     .desired_width(200.0)
                     .text(format!("Exporting… {:.0} %", f * 100.0)),
             );
-        } else if let Some(m) = &model.export_message {
+        } else if let Some(m) = &model.transfers.export_message {
             ui.weak(m);
         }
     });
@@ -533,11 +518,11 @@ pub fn history_ui(
     }
     model.evict();
 
-    if let Some(a) = export_dialog_ui(ui, model) {
-        actions.push(a);
+    if let Some(a) = export_dialog_ui(ui, &mut model.transfers) {
+        actions.push(HistoryAction::Transfer(a));
     }
-    if let Some(a) = import_dialog_ui(ui, model) {
-        actions.push(a);
+    if let Some(a) = import_dialog_ui(ui, &mut model.transfers) {
+        actions.push(HistoryAction::Transfer(a));
     }
     actions
 }

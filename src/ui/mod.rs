@@ -46,7 +46,17 @@ pub enum UiAction {
     /// the paired sensors and the real database.
     Demo(bool),
     /// Show a view (the first-run guide's buttons).
-    Show(crate::app::View),
+    Show(View),
+}
+
+/// The window's views (the top bar's tabs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Today,
+    History,
+    Sensors,
+    Routines,
+    Settings,
 }
 
 /// Shortest time between two chart requests while data streams in.

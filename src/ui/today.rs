@@ -115,7 +115,7 @@ fn first_run_ui(ui: &mut Ui, f: FirstRun, actions: &mut Vec<UiAction>) {
                         "Bluetooth isn't available right now; Sensors says why and what to do",
                     );
                 if b.clicked() {
-                    actions.push(UiAction::Show(crate::app::View::Sensors));
+                    actions.push(UiAction::Show(super::View::Sensors));
                 }
                 if !f.bluetooth {
                     ui.weak("Bluetooth isn't available on this computer right now.");

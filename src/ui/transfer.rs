@@ -6,9 +6,39 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-use super::history::{HistoryAction, HistoryModel};
 use crate::domain::sample::Placement;
 use crate::transfer::export::ExportKind;
+
+/// What the dialogs ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransferAction {
+    Export {
+        what: ExportKind,
+        first: NaiveDate,
+        last: NaiveDate,
+        path: PathBuf,
+    },
+    Import {
+        path: PathBuf,
+        placement: Placement,
+        start_s: Option<f64>,
+    },
+}
+
+/// The dialogs open, the jobs running and their last outcomes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transfers {
+    pub export: Option<ExportDialog>,
+    /// The last export's outcome, in words.
+    pub export_message: Option<String>,
+    /// An export running: how far it is (0–1).
+    pub export_progress: Option<f32>,
+    pub import: Option<ImportDialog>,
+    /// An import running: how far it is (0–1).
+    pub import_progress: Option<f32>,
+    /// The last import's outcome, in words.
+    pub import_message: Option<String>,
+}
 
 /// The export dialog's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,10 +49,10 @@ pub struct ExportDialog {
     pub path: String,
     /// The path last checked on disk, and (folder exists, file exists):
     /// checked when the text changes, not at every frame.
-    pub(super) checked: Option<(String, bool, bool)>,
+    pub checked: Option<(String, bool, bool)>,
 }
 
-pub(super) fn default_export_path(what: ExportKind, first: NaiveDate, last: NaiveDate) -> String {
+pub fn default_export_path(what: ExportKind, first: NaiveDate, last: NaiveDate) -> String {
     let dir = directories::UserDirs::new()
         .and_then(|u| {
             u.document_dir()
@@ -39,10 +69,7 @@ pub(super) fn default_export_path(what: ExportKind, first: NaiveDate, last: Naiv
 }
 
 /// The save dialog: what to export, the period, the file.
-pub(super) fn export_dialog_ui(
-    ui: &mut egui::Ui,
-    model: &mut HistoryModel,
-) -> Option<HistoryAction> {
+pub fn export_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<TransferAction> {
     let dialog = model.export.as_mut()?;
     let mut action = None;
     let mut close = false;
@@ -109,7 +136,7 @@ pub(super) fn export_dialog_ui(
             let label = if exists { "Replace" } else { "Save" };
             let ok = folder_ok && path.file_name().is_some();
             if ui.add_enabled(ok, egui::Button::new(label)).clicked() {
-                action = Some(HistoryAction::Export {
+                action = Some(TransferAction::Export {
                     what: dialog.what,
                     first: dialog.first,
                     last: dialog.last,
@@ -174,10 +201,7 @@ pub fn parse_start(text: &str) -> Result<Option<f64>, String> {
 
 /// The import dialog: the file, where it was worn, and (only for files
 /// that need it) when it started.
-pub(super) fn import_dialog_ui(
-    ui: &mut egui::Ui,
-    model: &mut HistoryModel,
-) -> Option<HistoryAction> {
+pub fn import_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<TransferAction> {
     let dialog = model.import.as_mut()?;
     let mut action = None;
     let mut close = false;
@@ -226,7 +250,7 @@ pub(super) fn import_dialog_ui(
         ui.horizontal(|ui| {
             let ok = is_file && start.is_ok();
             if ui.add_enabled(ok, egui::Button::new("Import")).clicked() {
-                action = Some(HistoryAction::Import {
+                action = Some(TransferAction::Import {
                     path: path.clone(),
                     placement: dialog.placement,
                     start_s: start.clone().ok().flatten(),
