@@ -96,7 +96,7 @@ fn a_long_demo_streak_shows_the_card_and_dismiss_removes_it() {
     h.get_by_label_contains("60 min sitting without a break");
     // The streak tile shows the streak passing the hour.
     step_until(&mut h, "the streak", |h| {
-        h.query_by_label_contains("65 of 60 min").is_some()
+        h.query_by_label_contains("65 min: over an hour").is_some()
     });
     h.get_by_label("Posture: Sitting");
     h.get_by_label_contains("Trunk tilt: ");

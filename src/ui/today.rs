@@ -259,7 +259,7 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
                     let threshold = threshold_s.max(1);
                     let frac = (d as f32 / threshold as f32).min(1.0);
                     let text = if d >= threshold {
-                        format!("past your {}", threshold_words(threshold))
+                        format!("{} min: over {}", d / 60, threshold_words(threshold))
                     } else {
                         format!("{} of {} min", d / 60, threshold / 60)
                     };
