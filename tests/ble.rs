@@ -20,6 +20,8 @@ const SITLESS: &str = "C0:FF:EE:00:00:01";
 const LOOKALIKE: &str = "C0:FF:EE:00:00:02";
 const MICROBIT: &str = "D1:00:00:00:00:0B";
 const THINGY: &str = "E2:00:00:00:00:52";
+const H10: &str = "A0:9E:1A:00:00:10";
+const VERITY: &str = "A0:9E:1A:00:00:20";
 
 fn sitless(bus: &Bus, db: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sitless"));
@@ -333,6 +335,68 @@ fn microbit_and_thingy_stream_with_their_own_setup() {
     let (first, last, n) = stored_seconds(&db);
     assert!(n >= 6, "{n} seconds stored");
     assert_eq!(n, last - first + 1);
+}
+
+/// Polar's PMD, through the real btleplug stack: both sensors found by
+/// name, their accelerometer settings queried, the stream started at 50
+/// and 52 Hz, raw (H10) and delta-compressed (Verity Sense) frames decoded
+/// on the sensors' own clocks, a link drop on each, and every second stored.
+#[test]
+fn polar_h10_and_verity_sense_stream_through_pmd() {
+    let bus = start_bus();
+    let fake = FakeBluez::start(&bus.address, true);
+    fake.add_sensor(SensorSpec::new(Kind::PolarH10, H10, "Polar H10 1A2B3C4D"));
+    fake.add_sensor(SensorSpec::new(
+        Kind::VeritySense,
+        VERITY,
+        "Polar Sense 5E6F7A8B",
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ble.db");
+    let scan = stdout(&run(&bus, &db, &["scan", "--timeout-s", "2"]));
+    assert!(
+        scan.contains("Polar H10") && scan.contains("Polar Verity Sense"),
+        "{scan}"
+    );
+    pair(&bus, &db, H10, "back");
+    pair(&bus, &db, VERITY, "thigh");
+    let child = record(&bus, &db, 10);
+    wait_until("streaming", Duration::from_secs(10), || {
+        fake.log(H10).first_sent_ms.is_some() && fake.log(VERITY).first_sent_ms.is_some()
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    fake.drop_link(H10, Duration::from_secs(1));
+    std::thread::sleep(Duration::from_millis(500));
+    fake.drop_link(VERITY, Duration::from_secs(1));
+    let out = finish(child);
+    let h = link_summary(&out, H10);
+    let v = link_summary(&out, VERITY);
+    // About 10 s at 50 and 52 Hz, a second away each.
+    assert!(h["samples"] >= 6 * 50, "{out}");
+    assert!(v["samples"] >= 6 * 52, "{out}");
+    assert_eq!(h["malformed"] + v["malformed"], 0, "{out}");
+    assert_eq!((h["drops"], v["drops"]), (1, 1), "{out}");
+    // Settings, start; after the drop the H10 starts again, and the Verity
+    // Sense (its stream still running) is stopped and started.
+    let ops = |a| fake.log(a).pmd_ops;
+    assert_eq!(
+        ops(H10).iter().copied().filter(|&o| o == 2).count(),
+        2,
+        "{:?}",
+        ops(H10)
+    );
+    assert!(
+        ops(VERITY).windows(3).any(|w| w == [2, 3, 2]),
+        "{:?}",
+        ops(VERITY)
+    );
+    let (first, last, n) = stored_seconds(&db);
+    assert!(n >= 7, "{n} seconds stored");
+    assert_eq!(
+        n,
+        last - first + 1,
+        "no second missing: the other sensor carried on"
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@
 
 use ::sitless::domain::vector::Vec3;
 use ::sitless::sources::ble::model::sitless as profile;
-use ::sitless::sources::ble::model::{DecodeError, MAX_ABS_G, decode_battery, microbit, thingy};
+use ::sitless::sources::ble::model::{
+    DecodeError, MAX_ABS_G, decode_battery, microbit, polar, thingy,
+};
 
 const N: usize = 1_000_000;
 
@@ -15,6 +17,7 @@ struct Tally {
     bad_length: usize,
     implausible: usize,
     period: usize,
+    frame: usize,
 }
 
 impl Tally {
@@ -24,11 +27,12 @@ impl Tally {
             Err(DecodeError::Length { .. }) => self.bad_length += 1,
             Err(DecodeError::Implausible) => self.implausible += 1,
             Err(DecodeError::Period(_) | DecodeError::Rate(_)) => self.period += 1,
+            Err(DecodeError::Frame(_)) => self.frame += 1,
         }
     }
 
     fn total(&self) -> usize {
-        self.ok + self.bad_length + self.implausible + self.period
+        self.ok + self.bad_length + self.implausible + self.period + self.frame
     }
 }
 
@@ -171,4 +175,140 @@ fn settings_and_battery_decoders() {
     }
     eprintln!("settings and battery: {t:?}");
     assert_eq!(t.total(), 4 * N);
+}
+
+/// A PMD frame header (accelerometer, some time) then `body`.
+fn pmd_frame(rng: &mut fastrand::Rng, kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut b = vec![if rng.u8(..10) == 0 {
+        rng.u8(..)
+    } else {
+        polar::ACC
+    }];
+    b.extend_from_slice(&rng.u64(..).to_le_bytes());
+    b.push(kind);
+    b.extend_from_slice(body);
+    b
+}
+
+#[test]
+fn polar_raw_frame_decoder() {
+    let mut rng = fastrand::Rng::with_seed(6);
+    let mut t = Tally::default();
+    let mut body = Vec::new();
+    for _ in 0..N {
+        // Whole 16-bit samples half the time, any length otherwise.
+        let valid: Vec<usize> = (1..=40).map(|n| 6 * n).collect();
+        payload(&mut rng, &valid, &mut body);
+        let kind = if rng.u8(..8) == 0 { rng.u8(..0x80) } else { 1 };
+        let b = pmd_frame(&mut rng, kind, &body);
+        let r = polar::decode_frame(&b, 1.0);
+        if let Ok(f) = &r {
+            assert!(f.accel_g.iter().all(|v| plausible(*v)));
+            if kind == 1 {
+                let mg: Vec<[i16; 3]> = f.accel_g.iter().map(|v| to_mg(*v, 1000.0)).collect();
+                assert_eq!(polar::encode_raw_frame(f.last_ns, &mg)[1..], b[1..]);
+            }
+        }
+        t.count(&r);
+    }
+    eprintln!("Polar raw frames: {t:?}");
+    assert_eq!(t.total(), N);
+    assert!(t.ok > N / 10 && t.implausible > N / 20, "{t:?}");
+}
+
+#[test]
+fn polar_delta_frame_decoder() {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut t = Tally::default();
+    let mut round_trips = 0;
+    for _ in 0..N {
+        let b = if rng.bool() {
+            // A frame as a sensor makes it: counts near 1 g, small steps.
+            let n = rng.usize(1..=40);
+            let mut c = [
+                rng.i16(-4000..4000),
+                rng.i16(-4000..4000),
+                rng.i16(-4000..4000),
+            ];
+            let step = rng.i16(1..300);
+            let counts: Vec<[i16; 3]> = (0..n)
+                .map(|_| {
+                    for v in &mut c {
+                        *v = v.saturating_add(rng.i16(-step..=step));
+                    }
+                    c
+                })
+                .collect();
+            let mut b = polar::encode_delta_frame(rng.u64(..), &counts);
+            // Now and then cut, or a byte flipped.
+            match rng.u8(..6) {
+                0 => b.truncate(rng.usize(..b.len())),
+                1 => {
+                    let i = rng.usize(..b.len());
+                    b[i] ^= rng.u8(1..);
+                }
+                _ => {}
+            }
+            b
+        } else {
+            let mut body = Vec::new();
+            payload(&mut rng, &[6, 8, 20, 40], &mut body);
+            pmd_frame(&mut rng, 0x81, &body)
+        };
+        let r = polar::decode_frame(&b, 0.25);
+        if let Ok(f) = &r {
+            assert!(f.accel_g.iter().all(|v| plausible(*v)));
+            assert!(f.accel_g.len() <= polar::MAX_FRAME_SAMPLES);
+            // What decodes re-encodes to a frame that decodes the same
+            // (where its counts fit the encoder's i16: within ±8 g).
+            let fits = f
+                .accel_g
+                .iter()
+                .all(|v| [v.x, v.y, v.z].iter().all(|c| c.abs() <= 8.0));
+            let counts: Vec<[i16; 3]> = f.accel_g.iter().map(|v| to_mg(*v, 4000.0)).collect();
+            let again = polar::decode_frame(&polar::encode_delta_frame(f.last_ns, &counts), 0.25);
+            if let (true, Ok(g)) = (fits, again) {
+                round_trips += 1;
+                assert_eq!(g.accel_g.len(), f.accel_g.len());
+                for (a, b) in f.accel_g.iter().zip(&g.accel_g) {
+                    assert!((a.x - b.x).abs() < 1e-3 && (a.z - b.z).abs() < 1e-3);
+                }
+            }
+        }
+        t.count(&r);
+    }
+    eprintln!("Polar delta frames: {t:?}, {round_trips} re-encoded");
+    assert_eq!(t.total(), N);
+    assert!(
+        t.ok > N / 4 && t.bad_length > N / 20 && round_trips > N / 5,
+        "{t:?}"
+    );
+}
+
+#[test]
+fn polar_control_point_responses() {
+    let mut rng = fastrand::Rng::with_seed(8);
+    let mut t = Tally::default();
+    let mut buf = Vec::new();
+    for _ in 0..N {
+        payload(&mut rng, &[4, 5, 9, 11, 21, 27], &mut buf);
+        if rng.bool() && buf.len() >= 5 {
+            // Mostly well-formed heads: a success with settings to parse.
+            buf[0] = polar::RESPONSE;
+            buf[3] = 0;
+        }
+        let r = polar::parse_response(&buf);
+        if let Ok(resp) = &r {
+            assert!(
+                resp.settings
+                    .factor
+                    .is_none_or(|f| f.is_finite() && f > 0.0)
+            );
+            let _ = polar::start_command(&resp.settings);
+        }
+        t.count(&r);
+    }
+    eprintln!("Polar responses: {t:?}");
+    assert_eq!(t.total(), N);
+    assert!(t.ok > N / 50 && t.frame > N / 10, "{t:?}");
 }

@@ -217,14 +217,19 @@ fn recording_file(csv: &Path) -> anyhow::Result<std::path::PathBuf> {
     if !csv.is_dir() {
         return Ok(csv.to_owned());
     }
-    for name in ["TotalAcceleration.csv", "Raw Data.csv", "Accelerometer.csv"] {
+    for name in [
+        "TotalAcceleration.csv",
+        "AccelerometerUncalibrated.csv",
+        "Raw Data.csv",
+        "Accelerometer.csv",
+    ] {
         let p = csv.join(name);
         if p.is_file() {
             return Ok(p);
         }
     }
     bail!(
-        "{} is a folder without TotalAcceleration.csv, \"Raw Data.csv\" or Accelerometer.csv; give the recording's CSV file",
+        "{} is a folder without TotalAcceleration.csv, AccelerometerUncalibrated.csv, \"Raw Data.csv\" or Accelerometer.csv; give the recording's CSV file",
         csv.display()
     )
 }

@@ -149,6 +149,31 @@ impl SensorsModel {
     }
 }
 
+/// Where a model is usually worn: the H10 sits on its chest strap (a
+/// trunk sensor); the others go in a pocket first.
+pub fn default_placement(model: SensorModel) -> Placement {
+    match model {
+        SensorModel::PolarH10 => Placement::Back,
+        _ => Placement::Thigh,
+    }
+}
+
+/// What a person should know about a model before pairing it.
+pub fn model_note(model: SensorModel) -> Option<&'static str> {
+    match model {
+        SensorModel::MicroBit => Some(
+            "Needs the Sitless MakeCode program (see the user guide). If it asks for bonding, pair it once in your system's Bluetooth settings first.",
+        ),
+        SensorModel::PolarH10 => Some(
+            "Worn on its chest strap it measures your trunk (tilt and slouch), so choose Back. It only runs on the strap: taken off, it switches itself off within a minute.",
+        ),
+        SensorModel::PolarVeritySense => Some(
+            "Wear it where you choose: in a trouser pocket or clipped at the thigh for sitting and standing, or held on the upper back for trunk tilt; then say where. (On its arm band it follows the arm, not your posture.)",
+        ),
+        _ => None,
+    }
+}
+
 /// A Bluetooth problem in plain words: a headline and what to do.
 pub fn bluetooth_help(reason: &str) -> (&'static str, &'static str) {
     let has = |s: &str| reason.contains(s);
@@ -430,7 +455,9 @@ pub fn sensors_ui(
     });
     let nearby: Vec<Seen> = m.seen.iter().filter(|s| !s.paired).cloned().collect();
     if nearby.is_empty() && m.scanning {
-        ui.weak("Looking for Sitless sensors, micro:bits and Thingy:52s…");
+        ui.weak(
+            "Looking for Sitless sensors, micro:bits, Thingy:52s and Polar H10s and Verity Senses…",
+        );
     }
     for s in nearby {
         ui.group(|ui| {
@@ -450,11 +477,14 @@ pub fn sensors_ui(
                     "Look-alike: same name as a paired sensor, but a different device. Sitless will not use it unless you pair it.",
                 );
             }
-            if s.model == SensorModel::MicroBit {
-                ui.weak("If this micro:bit asks for bonding, pair it once in your system's Bluetooth settings first.");
+            if let Some(note) = model_note(s.model) {
+                ui.weak(note);
             }
             ui.horizontal(|ui| {
-                let choice = m.placement.entry(s.address.clone()).or_insert(Placement::Thigh);
+                let choice = m
+                    .placement
+                    .entry(s.address.clone())
+                    .or_insert_with(|| default_placement(s.model));
                 ui.label("Worn on the");
                 ui.radio_value(choice, Placement::Thigh, "Thigh");
                 ui.radio_value(choice, Placement::Back, "Back");

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use sitless::sources::ble::model::{self, microbit, sitless as profile, thingy};
+use sitless::sources::ble::model::{self, microbit, polar, sitless as profile, thingy};
 use uuid::Uuid;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue};
@@ -28,7 +28,25 @@ pub enum Kind {
     Sitless,
     MicroBit,
     Thingy,
+    /// Polar H10: PMD, raw 16-bit frames in mG, 25–200 Hz.
+    PolarH10,
+    /// Polar Verity Sense: PMD, delta-compressed frames × 0.25 mG, 52 Hz;
+    /// it keeps its stream running across a dropped link.
+    VeritySense,
 }
+
+impl Kind {
+    fn is_polar(self) -> bool {
+        matches!(self, Self::PolarH10 | Self::VeritySense)
+    }
+}
+
+/// The Verity Sense's counts per mG (its factor is 0.25 mG a count).
+const VERITY_FACTOR: f32 = 0.25;
+/// The sensors' default clocks after power-up, ns since 2000-01-01:
+/// 2019-01-01 for the H10, 2017-01-01T10:00 for the Verity Sense.
+const H10_DEFAULT_NS: u64 = 599_616_000_000_000_000;
+const VERITY_DEFAULT_NS: u64 = 536_580_000_000_000_000;
 
 #[derive(Clone, Debug)]
 pub struct SensorSpec {
@@ -91,6 +109,8 @@ pub struct SensorLog {
     /// Sensor time (ms since power-up) of the first sample sent to the app.
     pub first_sent_ms: Option<u64>,
     pub last_sent_ms: Option<u64>,
+    /// PMD control point requests, by op code.
+    pub pmd_ops: Vec<u8>,
 }
 
 #[allow(
@@ -122,6 +142,12 @@ struct Sensor {
     /// (broken firmware).
     reported_period_ms: Option<u16>,
     live_out: Vec<(u32, Option<u32>, [i16; 3])>,
+    /// PMD: the accelerometer stream's rate while started.
+    pmd_rate: Option<u16>,
+    /// PMD control point indications waiting to go out.
+    pmd_out: Vec<Vec<u8>>,
+    /// PMD: samples waiting for their frame, and the first one's index.
+    pmd_frame: Vec<[i16; 3]>,
     log: SensorLog,
 }
 
@@ -331,6 +357,7 @@ impl DeviceIface {
                 model::BATTERY_SERVICE.to_string(),
             ],
             Kind::Thingy => vec![thingy::ADVERTISED_SERVICE.to_string()],
+            Kind::PolarH10 | Kind::VeritySense => vec![polar::HEART_RATE_SERVICE.to_string()],
             // The micro:bit advertises no service.
             Kind::MicroBit => Vec::new(),
         })
@@ -387,6 +414,9 @@ impl CharIface {
             s.period_ms.to_le_bytes().to_vec()
         } else if u == thingy::MOTION_CONFIG {
             s.thingy_config.clone()
+        } else if u == polar::PMD_CONTROL {
+            // Features: ECG and accelerometer.
+            vec![polar::FEATURES, 0b0000_0101]
         } else if u == model::MANUFACTURER_NAME {
             b"Sitless test fixture".to_vec()
         } else {
@@ -442,6 +472,8 @@ impl CharIface {
                 return Err(bad());
             };
             s.period_ms = u16::from_le_bytes([*a, *b]).clamp(10, 1000);
+        } else if u == polar::PMD_CONTROL {
+            pmd_request(s, &value)?;
         } else if u == thingy::MOTION_CONFIG {
             if value.len() != 9 {
                 return Err(bad());
@@ -569,7 +601,77 @@ fn gatt(kind: Kind) -> Vec<GattService> {
             ),
             battery,
         ],
+        Kind::PolarH10 | Kind::VeritySense => vec![
+            (
+                polar::HEART_RATE_SERVICE,
+                vec![(model::sig_uuid(0x2A37), &["notify"][..])],
+            ),
+            (
+                polar::PMD_SERVICE,
+                vec![
+                    (polar::PMD_CONTROL, &["read", "write", "indicate"][..]),
+                    (polar::PMD_DATA, &["notify"][..]),
+                ],
+            ),
+            battery,
+        ],
     }
+}
+
+/// A PMD control point request: answered by an indication (queued, sent
+/// by the firmware loop).
+fn pmd_request(s: &mut Sensor, value: &[u8]) -> Result<(), BluezError> {
+    let [op, measurement, rest @ ..] = value else {
+        return Err(BluezError::InvalidValueLength(
+            "Invalid Value Length".into(),
+        ));
+    };
+    s.log.pmd_ops.push(*op);
+    let h10 = s.spec.kind == Kind::PolarH10;
+    let mut answer = vec![polar::RESPONSE, *op, *measurement];
+    if *measurement != polar::ACC {
+        answer.push(2); // invalid measurement type
+        s.pmd_out.push(answer);
+        return Ok(());
+    }
+    match *op {
+        polar::op::GET_SETTINGS => {
+            answer.extend_from_slice(&[0, 0]);
+            if h10 {
+                answer.extend_from_slice(&[0, 4, 25, 0, 50, 0, 100, 0, 200, 0]);
+                answer.extend_from_slice(&[1, 1, 16, 0, 2, 3, 2, 0, 4, 0, 8, 0]);
+            } else {
+                answer.extend_from_slice(&[0, 1, 52, 0, 1, 1, 16, 0, 2, 1, 8, 0, 4, 1, 3]);
+            }
+        }
+        polar::op::START if s.pmd_rate.is_some() => answer.push(6), // already started
+        polar::op::START => {
+            let offered: &[u16] = if h10 { &[25, 50, 100, 200] } else { &[52] };
+            let rate = match rest {
+                [0, 1, lo, hi, ..] => u16::from_le_bytes([*lo, *hi]),
+                _ => 0,
+            };
+            if !offered.contains(&rate) {
+                answer.push(8); // invalid sample rate
+                s.pmd_out.push(answer);
+                return Ok(());
+            }
+            s.pmd_rate = Some(rate);
+            s.pmd_frame.clear();
+            answer.extend_from_slice(&[0, 0]);
+            if !h10 {
+                answer.extend_from_slice(&[5, 1]);
+                answer.extend_from_slice(&VERITY_FACTOR.to_le_bytes());
+            }
+        }
+        polar::op::STOP => {
+            s.pmd_rate = None;
+            answer.extend_from_slice(&[0, 0]);
+        }
+        _ => answer.push(1), // invalid op code
+    }
+    s.pmd_out.push(answer);
+    Ok(())
 }
 
 fn data_uuid(kind: Kind) -> Uuid {
@@ -577,6 +679,7 @@ fn data_uuid(kind: Kind) -> Uuid {
         Kind::Sitless => profile::SAMPLES,
         Kind::MicroBit => microbit::DATA,
         Kind::Thingy => thingy::RAW_DATA,
+        Kind::PolarH10 | Kind::VeritySense => polar::PMD_DATA,
     }
 }
 
@@ -635,6 +738,8 @@ impl FakeBluez {
             Kind::Sitless => 40,
             Kind::MicroBit => 640,
             Kind::Thingy => 100,
+            // Until a stream is started; then 1/rate.
+            Kind::PolarH10 | Kind::VeritySense => 20,
         };
         let sensor = Sensor {
             path: path.clone(),
@@ -654,6 +759,9 @@ impl FakeBluez {
             pose_mg: None,
             reported_period_ms: None,
             live_out: Vec::new(),
+            pmd_rate: None,
+            pmd_out: Vec::new(),
+            pmd_frame: Vec::new(),
             log: SensorLog::default(),
             spec: spec.clone(),
         };
@@ -714,6 +822,10 @@ impl FakeBluez {
             s.notifying.clear();
             s.in_range = false;
             s.away_until = Some(Instant::now() + away);
+            // An H10 ends its stream with the link; a Verity Sense keeps it.
+            if s.spec.kind == Kind::PolarH10 {
+                s.pmd_rate = None;
+            }
         }
         self.emit_device(address);
     }
@@ -820,6 +932,63 @@ fn notify(conn: &zbus::Connection, inner: &Inner, address: &str, uuid: Uuid, byt
     });
 }
 
+/// A Polar sensor's samples: generated at its rate on its clock, sent in
+/// frames (H10 raw, ten samples; Verity Sense compressed, twelve) stamped
+/// with the last sample's sensor time, while the stream runs and the app
+/// listens.
+fn pmd_stream(
+    address: &str,
+    s: &mut Sensor,
+    elapsed_s: f64,
+    generated: &mut HashMap<String, u64>,
+    out: &mut Vec<(String, Uuid, Vec<u8>)>,
+) {
+    let n0 = *generated.entry(address.to_owned()).or_insert(0);
+    let Some(rate) = s.pmd_rate else {
+        // Nothing is measured while stopped; the clock runs on.
+        let due = (elapsed_s * s.spec.speed * 50.0) as u64;
+        generated.insert(address.to_owned(), due.max(n0));
+        return;
+    };
+    let h10 = s.spec.kind == Kind::PolarH10;
+    let per_frame = if h10 { 10 } else { 12 };
+    let base_ns = if h10 {
+        H10_DEFAULT_NS
+    } else {
+        VERITY_DEFAULT_NS
+    };
+    let due = (elapsed_s * s.spec.speed * f64::from(rate)) as u64;
+    let live = s.connected && s.notifying.contains(&polar::PMD_DATA);
+    for n in n0..due.max(n0) {
+        let t_ms = n * 1000 / u64::from(rate);
+        let mg = s.pose_mg.unwrap_or_else(|| wearer_mg(t_ms));
+        s.log.generated = n + 1;
+        if !live {
+            s.pmd_frame.clear();
+            continue;
+        }
+        s.log.first_sent_ms.get_or_insert(t_ms);
+        s.log.last_sent_ms = Some(t_ms);
+        s.pmd_frame.push(mg);
+        if s.pmd_frame.len() == per_frame {
+            let last_ns = base_ns + n * 1_000_000_000 / u64::from(rate);
+            let frame = if h10 {
+                polar::encode_raw_frame(last_ns, &s.pmd_frame)
+            } else {
+                let counts: Vec<[i16; 3]> = s
+                    .pmd_frame
+                    .iter()
+                    .map(|v| v.map(|c| (f32::from(c) / VERITY_FACTOR) as i16))
+                    .collect();
+                polar::encode_delta_frame(last_ns, &counts)
+            };
+            out.push((address.to_owned(), polar::PMD_DATA, frame));
+            s.pmd_frame.clear();
+        }
+    }
+    generated.insert(address.to_owned(), due.max(n0));
+}
+
 #[allow(
     clippy::too_many_lines,
     reason = "the fake firmware's one loop: advertising, samples, drops and history per tick"
@@ -867,6 +1036,13 @@ fn firmware_loop(conn: &zbus::Connection, inner: &Inner) {
                         next.to_le_bytes().to_vec(),
                     ));
                 }
+                for answer in s.pmd_out.drain(..) {
+                    out.push((address.clone(), polar::PMD_CONTROL, answer));
+                }
+                if s.spec.kind.is_polar() {
+                    pmd_stream(address, s, elapsed, &mut generated, &mut out);
+                    continue;
+                }
                 let due = (elapsed * s.spec.speed * 1000.0 / f64::from(s.period_ms)) as u64;
                 let live = s.connected && s.notifying.contains(&data_uuid(s.spec.kind));
                 for n in n0..due.max(n0) {
@@ -908,6 +1084,7 @@ fn firmware_loop(conn: &zbus::Connection, inner: &Inner) {
                             let b: Vec<u8> = mg.iter().flat_map(|v| v.to_le_bytes()).collect();
                             out.push((address.clone(), microbit::DATA, b));
                         }
+                        Kind::PolarH10 | Kind::VeritySense => {}
                         Kind::Thingy => {
                             let mut b: Vec<u8> = mg
                                 .iter()

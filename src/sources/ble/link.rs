@@ -12,7 +12,7 @@ use btleplug::platform::{Adapter, Peripheral};
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use super::model::{self, DecodeError, SensorModel, microbit, sitless, thingy};
+use super::model::{self, DecodeError, SensorModel, microbit, polar, sitless, thingy};
 use super::stamp::{ArrivalStamper, LinkStats, SeqTracker};
 use super::stream::{HistoryFetch, LinkData, on_sitless, persist_seq};
 use super::{BleEvent, Clock, LinkState, PairedSensor, Shared};
@@ -259,6 +259,8 @@ enum DecodingKind {
         data: uuid::Uuid,
         decode: fn(&[u8]) -> Result<crate::domain::vector::Vec3, DecodeError>,
     },
+    /// Frames of samples dated by the sensor's clock (Polar PMD).
+    Pmd(super::pmd::PmdStream),
 }
 
 /// Connects (if needed) and checks that the sensor offers its model's data.
@@ -273,6 +275,9 @@ pub(crate) async fn connect(p: &Peripheral, model: SensorModel) -> Result<(), Li
         SensorModel::Sitless => (sitless::SAMPLES, "Sitless samples"),
         SensorModel::MicroBit => (microbit::DATA, "micro:bit accelerometer data"),
         SensorModel::Thingy52 => (thingy::RAW_DATA, "Thingy:52 raw motion data"),
+        SensorModel::PolarH10 | SensorModel::PolarVeritySense => {
+            (polar::PMD_DATA, "Polar measurement data")
+        }
     };
     characteristic(p, uuid, what).map(|_| ())
 }
@@ -281,8 +286,16 @@ async fn setup(
     p: &Peripheral,
     sensor: &PairedSensor,
     clock: &Clock,
+    notes: &mut super::pmd::Notes,
 ) -> Result<Decoding, LinkError> {
     match sensor.model {
+        SensorModel::PolarH10 | SensorModel::PolarVeritySense => {
+            let stream = super::pmd::setup(p, notes).await?;
+            Ok(Decoding {
+                period_ms: 1000 / stream.rate_hz.max(1),
+                kind: DecodingKind::Pmd(stream),
+            })
+        }
         SensorModel::Sitless => {
             let sampling = characteristic(p, sitless::SAMPLING, "Sitless sampling")?;
             let period_ms =
@@ -383,7 +396,8 @@ async fn session(
     let id = p.id();
     connect(&p, sensor.model).await?;
     let mut notes = p.notifications().await?;
-    let decoding = setup(&p, sensor, &shared.clock).await?;
+    let decoding = setup(&p, sensor, &shared.clock, &mut notes).await?;
+    let mut sensor_clock = super::pmd::SensorClock::default();
     if let Some(battery) = p
         .characteristics()
         .into_iter()
@@ -460,7 +474,19 @@ async fn session(
                             (Err(e), _) => link.stats.count_error(e),
                         }
                     }
-                    DecodingKind::Arrival { .. } => {}
+                    DecodingKind::Pmd(stream) if note.uuid == polar::PMD_DATA => {
+                        match polar::decode_frame(&note.value, stream.factor) {
+                            Ok(frame) => {
+                                let times = sensor_clock.times(&frame, stream.rate_hz, now_ms);
+                                for (t_ms, accel_g) in times.into_iter().zip(frame.accel_g) {
+                                    link.pending.push(crate::domain::sample::RawSample { t_ms, accel_g });
+                                }
+                            }
+                            Err(e) => link.stats.count_error(e),
+                        }
+                    }
+                    // Other notifications (a Polar control point answer).
+                    DecodingKind::Arrival { .. } | DecodingKind::Pmd(_) => {}
                 }
             }
             ev = events.next() => match ev {

@@ -15,6 +15,7 @@
 pub mod central;
 mod link;
 pub mod model;
+mod pmd;
 pub mod stamp;
 mod stream;
 

@@ -37,7 +37,9 @@ impl LinkStats {
 
     pub fn count_error(&mut self, e: DecodeError) {
         match e {
-            DecodeError::Length { .. } => self.bad_length += 1,
+            // A frame that does not add up (a cut delta block) is a
+            // length fault too.
+            DecodeError::Length { .. } | DecodeError::Frame(_) => self.bad_length += 1,
             DecodeError::Implausible | DecodeError::Period(_) | DecodeError::Rate(_) => {
                 self.implausible += 1;
             }

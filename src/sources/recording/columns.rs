@@ -74,7 +74,7 @@ fn unit_of(text: &str) -> Option<Unit> {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HeaderError {
     #[error(
-        "this file has acceleration without gravity ({0}); Sitless needs the pull of gravity to tell sitting from standing. In phyphox use the experiment \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv (Android) or the recording's folder (iPhone)"
+        "this file has acceleration without gravity ({0}); Sitless needs the pull of gravity to tell sitting from standing. In phyphox use the experiment \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv (Android) or AccelerometerUncalibrated.csv (iPhone, with Accelerometer Uncalibrated switched on)"
     )]
     NoGravity(String),
     #[error(

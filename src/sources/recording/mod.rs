@@ -478,7 +478,7 @@ impl Stats {
             None if (5.0..=20.0).contains(&mean) => Unit::MetresPerS2,
             None if mean < 0.3 || (2.0..5.0).contains(&mean) => {
                 return Err(RecordingError::Data(format!(
-                    "the acceleration averages {mean:.2} (g or m/s²): that is not gravity, so this looks like acceleration without gravity. Sitless needs the pull of gravity to tell sitting from standing. In phyphox use \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv"
+                    "the acceleration averages {mean:.2} (g or m/s²): that is not gravity, so this looks like acceleration without gravity. Sitless needs the pull of gravity to tell sitting from standing. In phyphox use \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv (Android) or AccelerometerUncalibrated.csv (iPhone)"
                 )));
             }
             None => {
@@ -494,7 +494,7 @@ impl Stats {
         let mean_g = mean * scale;
         if mean_g < 0.3 {
             return Err(RecordingError::Data(format!(
-                "the acceleration averages {mean_g:.2} g: this is acceleration without gravity. Sitless needs the pull of gravity to tell sitting from standing. In phyphox use \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv"
+                "the acceleration averages {mean_g:.2} g: this is acceleration without gravity. Sitless needs the pull of gravity to tell sitting from standing. In phyphox use \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv (Android) or AccelerometerUncalibrated.csv (iPhone)"
             )));
         }
         if self.max_abs * scale > MAX_ACCEL_G {

@@ -5,6 +5,7 @@
 //! golden bytes and fuzzed without a radio.
 
 pub mod microbit;
+pub mod polar;
 pub mod sitless;
 pub mod thingy;
 
@@ -27,10 +28,20 @@ pub enum SensorModel {
     MicroBit,
     /// Nordic Thingy:52, Motion Service.
     Thingy52,
+    /// Polar H10 chest strap, Measurement Data (PMD) accelerometer.
+    PolarH10,
+    /// Polar Verity Sense, Measurement Data (PMD) accelerometer.
+    PolarVeritySense,
 }
 
 impl SensorModel {
-    pub const ALL: [Self; 3] = [Self::Sitless, Self::MicroBit, Self::Thingy52];
+    pub const ALL: [Self; 5] = [
+        Self::Sitless,
+        Self::MicroBit,
+        Self::Thingy52,
+        Self::PolarH10,
+        Self::PolarVeritySense,
+    ];
 
     /// The name stored in the database and printed by the CLI.
     pub fn as_str(self) -> &'static str {
@@ -38,6 +49,8 @@ impl SensorModel {
             Self::Sitless => "sitless",
             Self::MicroBit => "microbit",
             Self::Thingy52 => "thingy52",
+            Self::PolarH10 => "polar-h10",
+            Self::PolarVeritySense => "polar-verity-sense",
         }
     }
 
@@ -51,6 +64,8 @@ impl SensorModel {
             Self::Sitless => "Sitless sensor",
             Self::MicroBit => "BBC micro:bit",
             Self::Thingy52 => "Nordic Thingy:52",
+            Self::PolarH10 => "Polar H10",
+            Self::PolarVeritySense => "Polar Verity Sense",
         }
     }
 
@@ -63,6 +78,13 @@ impl SensorModel {
             || services.contains(&thingy::MOTION_SERVICE)
         {
             Some(Self::Thingy52)
+        } else if let Some(kind) = name.and_then(polar::kind_of) {
+            // Polar sensors advertise their name and the heart rate service;
+            // the PMD service is found after connecting.
+            Some(match kind {
+                polar::PolarKind::H10 => Self::PolarH10,
+                polar::PolarKind::VeritySense => Self::PolarVeritySense,
+            })
         } else if name.is_some_and(microbit::name_matches) {
             // The micro:bit advertises no service UUID, only its name.
             Some(Self::MicroBit)
@@ -96,6 +118,8 @@ pub enum DecodeError {
     Period(u32),
     #[error("motion processing rate {0} Hz is out of range")]
     Rate(u16),
+    #[error("{0}")]
+    Frame(&'static str),
 }
 
 /// Acceleration from three milli-g readings, rejecting impossible values.
@@ -187,6 +211,14 @@ mod tests {
             None
         );
         assert_eq!(SensorModel::recognise(None, &[]), None);
+        assert_eq!(
+            SensorModel::recognise(Some("Polar H10 A1B2C3D4"), &[polar::HEART_RATE_SERVICE]),
+            Some(SensorModel::PolarH10)
+        );
+        assert_eq!(
+            SensorModel::recognise(Some("Polar Sense 0A1B2C3D"), &[]),
+            Some(SensorModel::PolarVeritySense)
+        );
     }
 
     #[test]

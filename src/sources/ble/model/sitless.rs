@@ -160,6 +160,57 @@ pub fn device_cs_to_unix_ms(time_cs: u32, near_ms: i64) -> i64 {
     EPOCH_UNIX_S * 1000 + best * 10
 }
 
+/// seq, time, samples (milli-g) of a golden packet.
+type GoldenPacket<'a> = (u32, Option<u32>, &'a [[i16; 3]]);
+
+/// The app's golden vectors for firmware authors and the reference
+/// firmware's core (as JSON): packets from the encoder, the commands the
+/// app writes. Committed as `assets/firmware/circuitpython/vectors/app.json`.
+pub fn golden_vectors_json() -> String {
+    use std::fmt::Write as _;
+    let hex = |b: &[u8]| {
+        b.iter().fold(String::new(), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        })
+    };
+    let mut items = Vec::new();
+    let packets: [GoldenPacket<'_>; 4] = [
+        (0, None, &[[0, 0, 1000]]),
+        (7, Some(12_345), &[[1000, -1000, 0], [0, 16, -32]]),
+        (u32::MAX, Some(u32::MAX - 1), &[[-16_000, 16_000, 1]]),
+        (
+            70_000,
+            Some(86_400 * 100),
+            &[[120, -985, 40], [118, -990, 44]],
+        ),
+    ];
+    for (seq, time_cs, mg) in packets {
+        let t = time_cs.map_or_else(|| "null".to_owned(), |t| t.to_string());
+        let text: Vec<String> = mg
+            .iter()
+            .map(|m| format!("[{}, {}, {}]", m[0], m[1], m[2]))
+            .collect();
+        items.push(format!(
+            "  {{\"what\": \"samples\", \"hex\": \"{}\", \"seq\": {seq}, \"time_cs\": {t}, \"mg\": [{}]}}",
+            hex(&encode_samples(seq, time_cs, mg)),
+            text.join(", ")
+        ));
+    }
+    // 2026-03-02T08:00:00Z, and a fetch from 1234.
+    let set = set_time_command(1_772_438_400_000);
+    items.push(format!(
+        "  {{\"what\": \"command\", \"hex\": \"{}\", \"op\": 1, \"arg\": {}}}",
+        hex(&set),
+        unix_ms_to_device_cs(1_772_438_400_000)
+    ));
+    items.push(format!(
+        "  {{\"what\": \"command\", \"hex\": \"{}\", \"op\": 2, \"arg\": 1234}}",
+        hex(&request_records_command(1234))
+    ));
+    format!("[\n{}\n]\n", items.join(",\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
