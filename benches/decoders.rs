@@ -1,7 +1,7 @@
 //! Decoder throughput: payloads per second for each sensor model.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sitless::sources::ble::model::{microbit, sitless as profile, thingy};
+use sitless::sources::ble::model::{microbit, polar, sitless as profile, thingy};
 
 fn payloads(len: usize, n: usize) -> Vec<Vec<u8>> {
     let mut rng = fastrand::Rng::with_seed(9);
@@ -50,5 +50,51 @@ fn decoders(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, decoders);
+/// Polar PMD frames: samples decoded per second, raw (H10) and
+/// delta-compressed (Verity Sense), frames of a size the sensors send.
+fn pmd(c: &mut Criterion) {
+    let mut rng = fastrand::Rng::with_seed(10);
+    let frames = 1_000;
+    // Samples near 1 g moving a little, as a worn sensor's are.
+    let mut walk = |n: usize| -> Vec<[i16; 3]> {
+        let mut v = [0_i16, 0, 1000];
+        (0..n)
+            .map(|_| {
+                for x in &mut v {
+                    *x = x.saturating_add(rng.i16(-40..=40));
+                }
+                v
+            })
+            .collect()
+    };
+    let mut raw = Vec::new();
+    let mut delta = Vec::new();
+    for i in 0..frames {
+        raw.push(polar::encode_raw_frame(i * 1000, &walk(36)));
+        let counts: Vec<[i16; 3]> = walk(36).iter().map(|s| s.map(|c| c * 4)).collect();
+        delta.push(polar::encode_delta_frame(i * 1000, &counts));
+    }
+    let mut g = c.benchmark_group("decode_pmd");
+    g.throughput(Throughput::Elements(frames * 36));
+    g.bench_function(BenchmarkId::new("raw", "36 samples a frame"), |b| {
+        b.iter(|| {
+            raw.iter()
+                .filter_map(|f| polar::decode_frame(std::hint::black_box(f), 1.0).ok())
+                .map(|f| f.accel_g.len())
+                .sum::<usize>()
+        });
+    });
+    g.bench_function(BenchmarkId::new("delta", "36 samples a frame"), |b| {
+        b.iter(|| {
+            delta
+                .iter()
+                .filter_map(|f| polar::decode_frame(std::hint::black_box(f), 0.25).ok())
+                .map(|f| f.accel_g.len())
+                .sum::<usize>()
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, decoders, pmd);
 criterion_main!(benches);

@@ -499,3 +499,48 @@ fn after_the_machine_wakes_a_sensor_is_reconnected_at_once_not_after_the_backoff
     let s = link_summary(&out, SITLESS);
     assert_eq!(s["lost"], 0, "{out}");
 }
+
+/// The figures of the sensors issue, per model, through the fake BlueZ and
+/// the real `record`: from starting to record (the sensor advertising) to
+/// the first second stored, and from a dropped sensor being back in range
+/// to its samples flowing again. Timings, not checks: run by hand,
+/// `cargo test --release --test ble -- --ignored --nocapture latency`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn latency_per_model() {
+    let models = [
+        (Kind::Sitless, SITLESS, "Sitless S1", "thigh"),
+        (Kind::MicroBit, MICROBIT, "BBC micro:bit [tupit]", "thigh"),
+        (Kind::Thingy, THINGY, "Thingy", "thigh"),
+        (Kind::PolarH10, H10, "Polar H10 1A2B3C4D", "back"),
+        (Kind::VeritySense, VERITY, "Polar Sense 5E6F7A8B", "thigh"),
+    ];
+    for (kind, address, name, placement) in models {
+        let bus = start_bus();
+        let fake = FakeBluez::start(&bus.address, true);
+        fake.add_sensor(SensorSpec::new(kind, address, name));
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("ble.db");
+        pair(&bus, &db, address, placement);
+        let started = Instant::now();
+        let child = record(&bus, &db, 14);
+        wait_until("a stored second", Duration::from_secs(12), || {
+            db.exists() && std::panic::catch_unwind(|| stored_seconds(&db).2).unwrap_or(0) > 0
+        });
+        let first_stored = started.elapsed();
+        std::thread::sleep(Duration::from_secs(2));
+        fake.drop_link(address, Duration::from_millis(1500));
+        let sent_before = fake.log(address).last_sent_ms;
+        let back = Instant::now() + Duration::from_millis(1500);
+        wait_until("samples again", Duration::from_secs(10), || {
+            fake.is_connected(address) && fake.log(address).last_sent_ms > sent_before
+        });
+        let streaming_again = Instant::now().saturating_duration_since(back);
+        drop(finish(child));
+        println!(
+            "{name}: first stored second {} ms after recording started; streaming {} ms after it was back in range",
+            first_stored.as_millis(),
+            streaming_again.as_millis()
+        );
+    }
+}
