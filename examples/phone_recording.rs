@@ -1,6 +1,6 @@
 //! Writes a realistic day as a phone app would export it, to try the
 //! import (and to time it): `cargo run --release --example phone_recording
-//! -- OUT.csv [hours] [rate_hz] [seed]`, Sensor Logger's TotalAcceleration
+//! -- OUT.csv [hours] [rate_hz] [seed]`, Sensor Logger's `TotalAcceleration`
 //! layout (epoch nanoseconds, seconds elapsed, z, y, x in m/s²). The day
 //! is the posture corpus's generator, with its mishaps.
 
