@@ -500,7 +500,7 @@ fn after_the_machine_wakes_a_sensor_is_reconnected_at_once_not_after_the_backoff
     assert_eq!(s["lost"], 0, "{out}");
 }
 
-/// The figures of the sensors issue, per model, through the fake BlueZ and
+/// The figures of the sensors issue, per model, through the fake `BlueZ` and
 /// the real `record`: from starting to record (the sensor advertising) to
 /// the first second stored, and from a dropped sensor being back in range
 /// to its samples flowing again. Timings, not checks: run by hand,
