@@ -1,4 +1,4 @@
-//! A fake `BlueZ` with four sensors, for screenshots and trying the Sensors
+//! A fake `BlueZ` with six sensors (two Polar ones among them), for screenshots and trying the Sensors
 //! view without hardware. Starts a private D-Bus daemon, prints
 //! `DBUS_SYSTEM_BUS_ADDRESS=…` and serves until killed:
 //!
@@ -33,6 +33,16 @@ fn main() {
         "BBC micro:bit [tupit]",
     ));
     fake.add_sensor(SensorSpec::new(Kind::Thingy, "E2:00:00:00:00:52", "Thingy"));
+    fake.add_sensor(SensorSpec::new(
+        Kind::PolarH10,
+        "A0:9E:1A:00:00:10",
+        "Polar H10 1A2B3C4D",
+    ));
+    fake.add_sensor(SensorSpec::new(
+        Kind::VeritySense,
+        "A0:9E:1A:00:00:20",
+        "Polar Sense 5E6F7A8B",
+    ));
     println!("DBUS_SYSTEM_BUS_ADDRESS={}", bus.address);
     loop {
         std::thread::park();

@@ -453,7 +453,14 @@ pub fn sensors_ui(
             actions.push(SensorAction::Ble(BleCommand::StartScan));
         }
     });
-    let nearby: Vec<Seen> = m.seen.iter().filter(|s| !s.paired).cloned().collect();
+    // A sensor just paired may still be listed by the scan as unpaired
+    // (connected, it stops advertising): the paired list decides.
+    let nearby: Vec<Seen> = m
+        .seen
+        .iter()
+        .filter(|s| !s.paired && !m.paired.iter().any(|p| p.address == s.address))
+        .cloned()
+        .collect();
     if nearby.is_empty() && m.scanning {
         ui.weak(
             "Looking for Sitless sensors, micro:bits, Thingy:52s and Polar H10s and Verity Senses…",

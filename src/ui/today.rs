@@ -105,8 +105,10 @@ fn first_run_ui(ui: &mut Ui, f: FirstRun, actions: &mut Vec<UiAction>) {
             ui.add_space(6.0);
             ui.label(RichText::new("1. Pair a sensor").strong());
             ui.label(
-                "A Sitless-profile board, a BBC micro:bit or a Nordic Thingy:52, over \
-                 Bluetooth. Open Sensors, press Scan, choose where you wear it, then Pair.",
+                "A BBC micro:bit, a Polar H10 or Verity Sense, a board with the Sitless \
+                 firmware or a Nordic Thingy:52, over Bluetooth: open Sensors, press Scan, \
+                 choose where you wear it, then Pair. No sensor? Record a day with your \
+                 phone in your pocket and import it (History → Import…).",
             );
             ui.horizontal(|ui| {
                 let b = ui
