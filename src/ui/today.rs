@@ -108,7 +108,7 @@ fn first_run_ui(ui: &mut Ui, f: FirstRun, actions: &mut Vec<UiAction>) {
                 "A BBC micro:bit, a Polar H10 or Verity Sense, a board with the Sitless \
                  firmware or a Nordic Thingy:52, over Bluetooth: open Sensors, press Scan, \
                  choose where you wear it, then Pair. No sensor? Record a day with your \
-                 phone in your pocket and import it (History → Import…).",
+                 phone in your pocket and import it (History, then Import…).",
             );
             ui.horizontal(|ui| {
                 let b = ui

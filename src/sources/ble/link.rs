@@ -33,6 +33,22 @@ pub(crate) enum LinkError {
     Stopped,
 }
 
+impl From<super::pmd::PmdError> for LinkError {
+    fn from(e: super::pmd::PmdError) -> Self {
+        use super::pmd::PmdError;
+        match e {
+            PmdError::Missing(what) => Self::Missing(what),
+            PmdError::Refused(what) => Self::Setup(DecodeError::Frame(what)),
+            PmdError::Decode(d) => Self::Setup(d),
+            PmdError::Timeout => {
+                Self::Bluetooth("the sensor did not answer its set-up in time".into())
+            }
+            PmdError::Lost => Self::Lost,
+            PmdError::Ble(b) => b.into(),
+        }
+    }
+}
+
 impl From<btleplug::Error> for LinkError {
     fn from(e: btleplug::Error) -> Self {
         Self::Bluetooth(plain_error(&e))

@@ -9,7 +9,6 @@ use btleplug::api::{Peripheral as _, ValueNotification, WriteType};
 use btleplug::platform::Peripheral;
 use futures::{Stream, StreamExt};
 
-use super::link::LinkError;
 use super::model::DecodeError;
 use super::model::polar::{self, Frame};
 
@@ -26,13 +25,30 @@ pub(crate) struct PmdStream {
 /// Status "already in state": a stream left running by an earlier session.
 const ALREADY_STARTED: u8 = 6;
 
-fn refused(what: &'static str) -> LinkError {
-    LinkError::Setup(DecodeError::Frame(what))
+/// Why a Polar sensor's set-up failed (the link says it in its words).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PmdError {
+    #[error("the sensor has no {0} characteristic")]
+    Missing(&'static str),
+    #[error("{0}")]
+    Refused(&'static str),
+    #[error("the sensor answered its set-up with an invalid value ({0})")]
+    Decode(DecodeError),
+    #[error("the sensor did not answer its set-up in time")]
+    Timeout,
+    #[error("the connection was lost")]
+    Lost,
+    #[error(transparent)]
+    Ble(#[from] btleplug::Error),
+}
+
+fn refused(what: &'static str) -> PmdError {
+    PmdError::Refused(what)
 }
 
 /// Waits for the control point's answer to `op` (other notifications that
 /// arrive meanwhile are not for the set-up).
-async fn answer(notes: &mut Notes, op: u8) -> Result<polar::Response, LinkError> {
+async fn answer(notes: &mut Notes, op: u8) -> Result<polar::Response, PmdError> {
     let wait = async {
         while let Some(n) = notes.next().await {
             if n.uuid != polar::PMD_CONTROL {
@@ -41,24 +57,24 @@ async fn answer(notes: &mut Notes, op: u8) -> Result<polar::Response, LinkError>
             match polar::parse_response(&n.value) {
                 Ok(r) if r.op == op => return Ok(r),
                 Ok(_) => {}
-                Err(e) => return Err(LinkError::Setup(e)),
+                Err(e) => return Err(PmdError::Decode(e)),
             }
         }
-        Err(LinkError::Lost)
+        Err(PmdError::Lost)
     };
     tokio::time::timeout(Duration::from_secs(5), wait)
         .await
-        .map_err(|_| LinkError::Bluetooth("the sensor did not answer its set-up in time".into()))?
+        .map_err(|_| PmdError::Timeout)?
 }
 
 /// Reads the features, asks for the accelerometer's settings and starts
 /// the stream at the rate that fits.
-pub(crate) async fn setup(p: &Peripheral, notes: &mut Notes) -> Result<PmdStream, LinkError> {
+pub(crate) async fn setup(p: &Peripheral, notes: &mut Notes) -> Result<PmdStream, PmdError> {
     let find = |uuid, what| {
         p.characteristics()
             .into_iter()
             .find(|c| c.uuid == uuid)
-            .ok_or(LinkError::Missing(what))
+            .ok_or(PmdError::Missing(what))
     };
     let cp = find(polar::PMD_CONTROL, "Polar measurement control point")?;
     let data = find(polar::PMD_DATA, "Polar measurement data")?;
@@ -74,7 +90,7 @@ pub(crate) async fn setup(p: &Peripheral, notes: &mut Notes) -> Result<PmdStream
             "the sensor refused to list its accelerometer settings",
         ));
     }
-    let (start, rate_hz) = polar::start_command(&offered.settings).map_err(LinkError::Setup)?;
+    let (start, rate_hz) = polar::start_command(&offered.settings).map_err(PmdError::Decode)?;
     p.subscribe(&data).await?;
     p.write(&cp, &start, WriteType::WithResponse).await?;
     let mut started = answer(notes, polar::op::START).await?;
