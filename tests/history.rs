@@ -6,6 +6,9 @@
 //! Days are local, so each test runs in a child process with `TZ` set from
 //! the start (setting it in a running process would need `unsafe`).
 
+#[path = "support/pointer.rs"]
+mod pointer;
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -501,19 +504,6 @@ fn export_the_week(h: &mut Harness<'_, SitlessApp>, dir: &std::path::Path) {
     );
 }
 
-/// A primary click at a point (a bar of a chart, not a widget's centre).
-fn click_at(h: &Harness<'_, SitlessApp>, at: egui::Pos2) {
-    h.hover_at(at);
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos: at,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
-}
-
 #[test]
 fn the_history_view_navigates_shows_figures_and_exports() {
     if in_tz(
@@ -591,7 +581,7 @@ fn the_history_view_navigates_shows_figures_and_exports() {
 
     // A click on Monday's bar opens that day.
     let rect = h.get_by_label("The week chart").rect();
-    click_at(
+    pointer::click_at(
         &h,
         egui::pos2(
             rect.min.x + rect.width() * 0.12,

@@ -8,9 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use sitless::domain::posture::Posture;
-use sitless::sources::synth::body::Renderer;
-use sitless::sources::synth::plan::realistic_day;
+use sitless::sources::synth::phone::{Written, render_day, write_sensor_logger};
 
 /// 2026-03-02 08:00 UTC, a Monday.
 const START_S: i64 = 1_772_438_400;
@@ -23,22 +21,64 @@ fn sitless(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
-/// Renders day `seed` at `rate_hz`; calls `row` with each sample (seconds
-/// from the start, x, y, z in g); returns the true sitting seconds.
-fn render(seed: u64, hours: f32, rate_hz: f32, mut row: impl FnMut(f64, [f32; 3])) -> u64 {
-    let mut plan = realistic_day(seed, hours, START_S);
-    plan.sensor.rate_hz = rate_hz;
-    let mut r = Renderer::new(plan);
-    let mut samples = Vec::new();
-    let mut sitting = 0;
-    while let Some(truth) = r.next_second(&mut samples) {
-        sitting += u64::from(truth == Posture::Sitting);
-        for s in &samples {
-            let t = (s.t_ms - START_S * 1000) as f64 / 1000.0;
-            row(t, [s.accel_g.x, s.accel_g.y, s.accel_g.z]);
+/// Renders day `seed` from `START_S` (see `synth::phone::render_day`).
+fn render(seed: u64, hours: f32, rate_hz: f32, row: impl FnMut(f64, [f32; 3])) -> u64 {
+    render_day(seed, hours, rate_hz, START_S, row)
+}
+
+/// Line ends as Windows writes them, on the way to a file.
+struct CrLf<W: Write>(W);
+
+impl<W: Write> Write for CrLf<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for line in buf.split_inclusive(|b| *b == b'\n') {
+            match line.strip_suffix(b"\n") {
+                Some(text) => {
+                    self.0.write_all(text)?;
+                    self.0.write_all(b"\r\n")?;
+                }
+                None => self.0.write_all(line)?,
+            }
         }
+        Ok(buf.len())
     }
-    sitting
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// `hours` of day `seed` as Sensor Logger's TotalAcceleration.csv in `dir`.
+fn sensor_logger_file(
+    dir: &Path,
+    seed: u64,
+    hours: f32,
+    rate_hz: f32,
+    crlf: bool,
+) -> (std::path::PathBuf, Written) {
+    let csv = dir.join("TotalAcceleration.csv");
+    let file = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+    let w = if crlf {
+        let mut out = CrLf(file);
+        let w = write_sensor_logger(&mut out, seed, hours, rate_hz, START_S).unwrap();
+        out.flush().unwrap();
+        w
+    } else {
+        let mut out = file;
+        let w = write_sensor_logger(&mut out, seed, hours, rate_hz, START_S).unwrap();
+        out.flush().unwrap();
+        w
+    };
+    (csv, w)
+}
+
+/// Sitting stored within 3 % of the recording's length of the truth.
+fn assert_agrees(stored: i64, truth: u64, hours: f64) {
+    let diff = (stored - truth as i64).abs() as f64 / (hours * 3600.0);
+    assert!(
+        diff < 0.03,
+        "sitting {stored} s stored against {truth} s true"
+    );
 }
 
 fn sitting_stored(db: &Path) -> i64 {
@@ -82,31 +122,17 @@ fn import(db: &Path, csv: &Path, extra: &[&str]) -> String {
 #[test]
 fn a_sensor_logger_day_at_100_hz_is_imported_and_agrees_with_the_truth() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("TotalAcceleration.csv");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
-    // Sensor Logger: epoch nanoseconds, seconds elapsed, z, y, x in m/s².
-    f.write_all(b"time,seconds_elapsed,z,y,x\r\n").unwrap();
-    let mut n = 0_u64;
-    // A car commute first: the day starts seated, with no walk to learn from.
-    let truth = render(0, 2.0, 100.0, |t, [x, y, z]| {
-        n += 1;
-        let g = 9.806_65;
-        let ns = i128::from(START_S) * 1_000_000_000 + (t * 1e9) as i128;
-        write!(f, "{ns},{t:.6},{:.5},{:.5},{:.5}\r\n", z * g, y * g, x * g).unwrap();
-    });
-    drop(f);
+    // A car commute first: the day starts seated, with no walk to learn
+    // from. Windows line ends.
+    let (csv, w) = sensor_logger_file(dir.path(), 0, 2.0, 100.0, true);
     let db = dir.path().join("phone.db");
     let said = import(&db, &csv, &[]);
     assert!(said.contains("Sensor Logger export, 9"), "{said}");
     assert!(said.contains(" Hz, in m/s²"), "{said}");
-    assert!(said.contains(&format!("{n} samples")), "{n}: {said}");
+    assert!(said.contains(&format!("{} samples", w.samples)), "{said}");
     let stored = sitting_stored(&db);
-    eprintln!("{said}\ntruth {truth}, stored {stored}");
-    let diff = (stored - truth as i64).abs() as f64 / (2.0 * 3600.0);
-    assert!(
-        diff < 0.03,
-        "sitting {stored} s stored against {truth} s true"
-    );
+    eprintln!("{said}\ntruth {}, stored {stored}", w.true_sitting_s);
+    assert_agrees(stored, w.true_sitting_s, 2.0);
 }
 
 #[test]
@@ -141,11 +167,7 @@ fn a_phyphox_export_with_semicolons_and_its_start_in_meta_time_csv() {
     );
     let stored = sitting_stored(&db);
     eprintln!("{said}\ntruth {truth}, stored {stored}");
-    let diff = (stored - truth as i64).abs() as f64 / (1.5 * 3600.0);
-    assert!(
-        diff < 0.03,
-        "sitting {stored} s stored against {truth} s true"
-    );
+    assert_agrees(stored, truth, 1.5);
 }
 
 #[test]
@@ -177,29 +199,7 @@ fn a_bad_cell_names_its_line_and_column_and_imports_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     // Row 321 is line 323 (the header is line 1); "9,8" splits in two there.
     assert!(err.contains("line 323"), "{err}");
-    assert!(
-        !db.exists() || sitting_stored_or_none(&db).is_none(),
-        "nothing was stored"
-    );
-}
-
-fn sitting_stored_or_none(db: &Path) -> Option<i64> {
-    let out = sitless(&[
-        "report",
-        "--date",
-        "2026-03-02",
-        "--json",
-        "--db",
-        db.to_str().unwrap(),
-    ]);
-    if !out.status.success() {
-        return None;
-    }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-    v["has_data"]
-        .as_bool()
-        .filter(|b| *b)
-        .map(|_| v["sitting_s"].as_i64().unwrap_or(0))
+    assert!(!db.exists(), "nothing was written, not even a database");
 }
 
 /// From the window: History → Import…, the file typed in, progress shown,
@@ -215,16 +215,9 @@ fn the_window_imports_a_phone_recording_with_progress() {
     use std::time::{Duration, Instant};
 
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("TotalAcceleration.csv");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
-    f.write_all(b"time,seconds_elapsed,z,y,x\n").unwrap();
     // The same car-commute morning as above, at a slower phone's rate.
-    let truth = render(0, 2.0, 25.0, |t, [x, y, z]| {
-        let g = 9.806_65;
-        let ns = i128::from(START_S) * 1_000_000_000 + (t * 1e9) as i128;
-        writeln!(f, "{ns},{t:.6},{:.5},{:.5},{:.5}", z * g, y * g, x * g).unwrap();
-    });
-    drop(f);
+    let (csv, w) = sensor_logger_file(dir.path(), 0, 2.0, 25.0, false);
+    let truth = w.true_sitting_s;
     let db = dir.path().join("window.db");
     let config = Config::default().consistent();
     let engine = Engine::start(

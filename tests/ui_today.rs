@@ -3,6 +3,9 @@
 //! fast as possible, so the data is deterministic; the loop below only waits
 //! for the worker threads, with a bound.
 
+#[path = "support/pointer.rs"]
+mod pointer;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -439,16 +442,7 @@ fn set_text(h: &mut Harness<'_, SitlessApp>, label: &str, text: &str) {
             .unwrap_or_else(|| panic!("a field labelled {label}"))
             .rect()
     };
-    let at = field(h).center();
-    h.hover_at(at);
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos: at,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
+    pointer::click_at(h, field(h).center());
     h.run_steps(1);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.run_steps(1);

@@ -86,111 +86,60 @@ pub(super) fn import(
     start: Option<&str>,
     cfg: &Config,
 ) -> anyhow::Result<()> {
-    use crate::sources::recording::{ReadOptions, inspect, phyphox_starts, read};
-    let csv = &recording_file(csv)?;
-    let mut file =
-        std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
+    use crate::engine::import::{ImportJob, check, recording_file, store};
+    let file = recording_file(csv)?;
+    let mut f =
+        std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
     // An export is known by its header line; anything else is a recording.
     let mut first_line = String::new();
-    std::io::BufRead::read_line(&mut BufReader::new(&mut file), &mut first_line)
-        .with_context(|| format!("cannot read {}", csv.display()))?;
+    std::io::BufRead::read_line(&mut BufReader::new(&mut f), &mut first_line)
+        .with_context(|| format!("cannot read {}", file.display()))?;
     if crate::transfer::export::export_kind(&first_line).is_some() {
-        return restore(db, csv, cfg);
+        return restore(db, &file, cfg);
     }
     let Some(placement) = placement else {
         bail!(
             "{} is a recording: say where it was worn with --placement thigh|back (a phone in a trouser pocket is on the thigh)",
-            csv.display()
+            file.display()
         );
     };
-    let start_s = start
-        .map(|s| {
-            chrono::DateTime::parse_from_rfc3339(s)
-                .map(|t| t.timestamp_millis() as f64 / 1000.0)
-                .map_err(|_| {
-                    anyhow::anyhow!(
-                        "--start \"{s}\" is not a date and time: write it like 2026-11-30T08:00:00+01:00"
-                    )
-                })
-        })
-        .transpose()?;
-    let opts = ReadOptions { start_s };
-    let open =
-        || std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()));
-    let bytes = std::fs::metadata(csv).map_or(0, |m| m.len());
-    let bar = super::progress_bar(1000, "checking");
-    let plan = inspect(
-        ProgressRead::new(BufReader::new(open()?), bytes, |f| {
-            bar.set_position((f * 1000.0) as u64);
-        }),
-        &opts,
-        phyphox_starts(csv),
-    )
-    .with_context(|| format!("{} was not imported", csv.display()))?;
-    let _lock = crate::store::lock::DbLock::acquire(db)?;
-    let store = Store::open(db)?;
-    let name = csv.file_name().map_or_else(
-        || "recording".to_owned(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let device_id = store.ensure_device(
-        &format!("csv:{placement}"),
-        "csv",
-        "Imported recording",
+    let start_s = crate::sources::recording::parse_start(start.unwrap_or_default())
+        .map_err(|e| anyhow::anyhow!("--start: {e}"))?;
+    let job = ImportJob {
+        path: file,
         placement,
-        plan.first_ms.div_euclid(1000),
-    )?;
-    let writer = StoreWriter::spawn_headless(store, cfg)?;
-    let mut rec = Recorder::new(
-        &[SensorInput {
-            placement,
-            device_id,
-            calibration: Calibration::default(),
-        }],
-        cfg,
-        &writer,
-    );
+        start_s,
+    };
+    let bar = super::progress_bar(1000, "checking");
+    // Checked before the database is opened: a bad file creates nothing.
+    let checked = check(&job, &mut |f| bar.set_position((f * 1000.0) as u64))?;
+    let _lock = crate::store::lock::DbLock::acquire(db)?;
+    let writer = StoreWriter::spawn_headless(Store::open(db)?, cfg)?;
     bar.set_message("importing");
-    bar.set_position(0);
-    read(
-        BufReader::new(open()?),
-        &plan,
-        10_000,
-        |samples| {
-            rec.push(placement, samples);
-        },
-        &mut |f| bar.set_position((f * 1000.0) as u64),
-    )
-    .with_context(|| format!("{} was not imported", csv.display()))?;
+    let done = store(checked, cfg, writer.sender(), &mut |f| {
+        bar.set_position((f * 1000.0) as u64);
+    });
     bar.finish_and_clear();
-    let summary = rec.finish();
+    // The writer ends either way: what it holds (nothing, after a refusal) is committed.
     let stats = finish_writer(writer, db)?;
-    say_imported(
-        &name,
-        &plan,
-        summary.raw_samples,
-        stats.rows_written,
-        summary.seconds,
-        summary.sitting_s,
-    );
+    let done = done?;
+    say_imported(&done, stats.rows_written);
     Ok(())
 }
 
-fn say_imported(
-    name: &str,
-    plan: &crate::sources::recording::Inspected,
-    raw_samples: u64,
-    new_seconds: u64,
-    seconds: u64,
-    sitting_s: u64,
-) {
+fn say_imported(done: &crate::engine::import::Imported, new_seconds: u64) {
+    let (plan, s) = (&done.plan, &done.summary);
+    let name = done
+        .file
+        .file_name()
+        .map_or_else(|| "recording".into(), |n| n.to_string_lossy().into_owned());
     let when = |ms: i64| {
         crate::domain::days::local_datetime(ms.div_euclid(1000))
             .format("%a %-d %b %Y %H:%M")
             .to_string()
     };
     println!(
-        "Imported {name} ({}, {:.0} Hz, {}, from {} to {}): {raw_samples} samples, {new_seconds} new seconds ({} already stored), sitting {}",
+        "Imported {name} ({}, {:.0} Hz, {}, from {} to {}): {} samples, {new_seconds} new seconds ({} already stored), sitting {}",
         plan.writer.label(),
         plan.rate_hz(),
         match plan.unit {
@@ -199,71 +148,15 @@ fn say_imported(
         },
         when(plan.first_ms),
         when(plan.last_ms),
-        seconds.saturating_sub(new_seconds),
-        format_duration(i64::try_from(sitting_s).unwrap_or(i64::MAX)),
+        s.raw_samples,
+        s.seconds.saturating_sub(new_seconds),
+        format_duration(i64::try_from(s.sitting_s).unwrap_or(i64::MAX)),
     );
     if plan.out_of_order > 0 {
         println!(
             "{} rows whose time went backwards were left out",
             plan.out_of_order
         );
-    }
-}
-
-/// The file to read: `csv` itself, or in a recording's folder the file
-/// with gravity in it (Sensor Logger's TotalAcceleration.csv, phyphox's
-/// "Raw Data.csv").
-fn recording_file(csv: &Path) -> anyhow::Result<std::path::PathBuf> {
-    if !csv.is_dir() {
-        return Ok(csv.to_owned());
-    }
-    for name in [
-        "TotalAcceleration.csv",
-        "AccelerometerUncalibrated.csv",
-        "Raw Data.csv",
-        "Accelerometer.csv",
-    ] {
-        let p = csv.join(name);
-        if p.is_file() {
-            return Ok(p);
-        }
-    }
-    bail!(
-        "{} is a folder without TotalAcceleration.csv, AccelerometerUncalibrated.csv, \"Raw Data.csv\" or Accelerometer.csv; give the recording's CSV file",
-        csv.display()
-    )
-}
-
-/// A reader that reports how far through the file it is.
-struct ProgressRead<R, F> {
-    inner: R,
-    total: u64,
-    read: u64,
-    last: u64,
-    on: F,
-}
-
-impl<R, F: FnMut(f64)> ProgressRead<R, F> {
-    fn new(inner: R, total: u64, on: F) -> Self {
-        Self {
-            inner,
-            total: total.max(1),
-            read: 0,
-            last: 0,
-            on,
-        }
-    }
-}
-
-impl<R: std::io::Read, F: FnMut(f64)> std::io::Read for ProgressRead<R, F> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.read - self.last > 1 << 20 {
-            self.last = self.read;
-            (self.on)(self.read as f64 / self.total as f64);
-        }
-        Ok(n)
     }
 }
 

@@ -395,7 +395,7 @@ impl Engine {
     /// progress and the outcome arrive as `UiEvent::ImportProgress` and
     /// `UiEvent::Imported`.
     pub fn import(&self, job: import::ImportJob) {
-        let (db, ui, config) = (self.db.clone(), self.ui.clone(), self.config);
+        let (ui, config) = (self.ui.clone(), self.config);
         let Some(writer) = self.writer.as_ref().map(StoreWriter::sender) else {
             self.ui
                 .send(UiEvent::Imported(Err("the database is not open".into())));
@@ -404,7 +404,16 @@ impl Engine {
         let spawned = std::thread::Builder::new()
             .name("sitless-import".into())
             .spawn(move || {
-                let result = import::run(&job, &db, &config, writer, &ui);
+                // The window's bar moves at most every 2 %.
+                let mut shown = 0.0;
+                let result = import::import_recording(&job, &config, writer, &mut |f| {
+                    if f - shown >= 0.02 {
+                        shown = f;
+                        ui.send(UiEvent::ImportProgress(f as f32));
+                    }
+                })
+                .map(|done| import::imported_words(&done))
+                .map_err(|e| e.to_string());
                 ui.send(UiEvent::Imported(result));
             });
         if let Err(e) = spawned {

@@ -1,4 +1,5 @@
-//! Changes to the `devices` table that the Bluetooth thread asks for. The
+//! Changes to the `devices` table that the Bluetooth thread (and an import)
+//! asks for. The
 //! one writer applies them at once (they are not batched with the seconds)
 //! and answers each with the paired list after the change, so the Bluetooth
 //! thread never opens a connection of its own.
@@ -45,6 +46,16 @@ pub enum DeviceWrite {
         name: String,
         reply: DeviceReply,
     },
+    /// A device that is not a paired sensor (an imported recording): its
+    /// row, made if it is new. The answer's `id` is the row.
+    Ensure {
+        address: String,
+        model: String,
+        name: String,
+        placement: Placement,
+        at_s: i64,
+        reply: DeviceReply,
+    },
     /// Where the sensor's next history fetch starts. Nobody waits for it.
     NextSeq { device_id: i64, next: u32 },
 }
@@ -62,6 +73,19 @@ impl DeviceWrite {
             } => (
                 store
                     .pair_device(&address, &model, &name, placement, at_s)
+                    .map(|id| (true, Some(id))),
+                reply,
+            ),
+            Self::Ensure {
+                address,
+                model,
+                name,
+                placement,
+                at_s,
+                reply,
+            } => (
+                store
+                    .ensure_device(&address, &model, &name, placement, at_s)
                     .map(|id| (true, Some(id))),
                 reply,
             ),

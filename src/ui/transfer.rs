@@ -178,27 +178,6 @@ impl Default for ImportDialog {
     }
 }
 
-/// "2026-11-30 08:00" or RFC 3339, local time: epoch seconds.
-pub fn parse_start(text: &str) -> Result<Option<f64>, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
-        return Ok(Some(dt.timestamp_millis() as f64 / 1000.0));
-    }
-    [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-    ]
-    .iter()
-    .find_map(|f| chrono::NaiveDateTime::parse_from_str(t, f).ok())
-    .map(|n| Some(crate::domain::days::local_to_unix(n) as f64))
-    .ok_or_else(|| format!("\"{t}\" is not a date and time: write it like 2026-11-30 08:00"))
-}
-
 /// The import dialog: the file, where it was worn, and (only for files
 /// that need it) when it started.
 pub fn import_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<TransferAction> {
@@ -242,7 +221,7 @@ pub fn import_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<Tran
                 .hint_text("2026-11-30 08:00"),
         )
         .labelled_by(l.id);
-        let start = parse_start(&dialog.start);
+        let start = crate::sources::recording::parse_start(&dialog.start);
         if let Err(e) = &start {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
@@ -273,25 +252,5 @@ fn expand_home(text: &str) -> PathBuf {
     match (text.strip_prefix("~/"), directories::UserDirs::new()) {
         (Some(rest), Some(u)) => u.home_dir().join(rest),
         _ => PathBuf::from(text),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_start;
-
-    #[test]
-    fn start_times_are_read_or_refused_with_the_form() {
-        assert_eq!(parse_start("  "), Ok(None));
-        assert_eq!(
-            parse_start("2026-11-30T08:00:00+01:00"),
-            Ok(Some(1_796_022_000.0))
-        );
-        assert!(parse_start("2026-11-30 08:00").unwrap().is_some());
-        assert!(
-            parse_start("yesterday")
-                .unwrap_err()
-                .contains("2026-11-30 08:00")
-        );
     }
 }

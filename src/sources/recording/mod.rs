@@ -217,18 +217,9 @@ fn iso_ms(text: &str) -> Option<i64> {
     let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
         .iter()
         .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())?;
-    let secs = crate::domain::days::local_to_unix(naive.with_nanosecond_zero());
+    let whole = chrono::Timelike::with_nanosecond(&naive, 0).unwrap_or(naive);
+    let secs = crate::domain::days::local_to_unix(whole);
     Some(secs * 1000 + i64::from(naive.and_utc().timestamp_subsec_millis()))
-}
-
-trait NanosZero {
-    fn with_nanosecond_zero(self) -> Self;
-}
-
-impl NanosZero for chrono::NaiveDateTime {
-    fn with_nanosecond_zero(self) -> Self {
-        chrono::Timelike::with_nanosecond(&self, 0).unwrap_or(self)
-    }
 }
 
 /// One row, checked: its time in ms (relative ones not yet placed) and the
@@ -478,7 +469,8 @@ impl Stats {
             None if (5.0..=20.0).contains(&mean) => Unit::MetresPerS2,
             None if mean < 0.3 || (2.0..5.0).contains(&mean) => {
                 return Err(RecordingError::Data(format!(
-                    "the acceleration averages {mean:.2} (g or m/s²): that is not gravity, so this looks like acceleration without gravity. Sitless needs the pull of gravity to tell sitting from standing. In phyphox use \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv (Android) or AccelerometerUncalibrated.csv (iPhone)"
+                    "the acceleration averages {mean:.2} (g or m/s²): that is not gravity, so this looks like acceleration without gravity. {}",
+                    columns::NEEDS_GRAVITY
                 )));
             }
             None => {
@@ -494,7 +486,8 @@ impl Stats {
         let mean_g = mean * scale;
         if mean_g < 0.3 {
             return Err(RecordingError::Data(format!(
-                "the acceleration averages {mean_g:.2} g: this is acceleration without gravity. Sitless needs the pull of gravity to tell sitting from standing. In phyphox use \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv (Android) or AccelerometerUncalibrated.csv (iPhone)"
+                "the acceleration averages {mean_g:.2} g: this is acceleration without gravity. {}",
+                columns::NEEDS_GRAVITY
             )));
         }
         if self.max_abs * scale > MAX_ACCEL_G {
@@ -566,6 +559,27 @@ pub fn read(
     Ok(n)
 }
 
+/// "2026-11-30 08:00" or RFC 3339, local time: epoch seconds.
+pub fn parse_start(text: &str) -> Result<Option<f64>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(Some(dt.timestamp_millis() as f64 / 1000.0));
+    }
+    [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(t, f).ok())
+    .map(|n| Some(crate::domain::days::local_to_unix(n) as f64))
+    .ok_or_else(|| format!("\"{t}\" is not a date and time: write it like 2026-11-30 08:00"))
+}
+
 /// phyphox's zip export keeps the recording's start in `meta/time.csv`
 /// beside the data: the (experiment time, system time) of each START.
 pub fn phyphox_starts(csv: &Path) -> Option<Vec<(f64, f64)>> {
@@ -596,18 +610,6 @@ pub fn phyphox_starts(csv: &Path) -> Option<Vec<(f64, f64)>> {
         })
         .collect();
     (!starts.is_empty()).then_some(starts)
-}
-
-/// A whole recording file: checked, then read into memory (tests, small
-/// files). Long ones go through `inspect` and `read` with a chunk size.
-pub fn read_all(
-    text: &[u8],
-    opts: &ReadOptions,
-) -> Result<(Inspected, Vec<RawSample>), RecordingError> {
-    let plan = inspect(text, opts, None)?;
-    let mut out = Vec::with_capacity(plan.rows as usize);
-    read(text, &plan, 4096, |s| out.extend_from_slice(s), &mut |_| {})?;
-    Ok((plan, out))
 }
 
 #[cfg(test)]

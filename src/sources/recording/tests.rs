@@ -1,5 +1,25 @@
 use super::*;
 
+/// A whole recording: checked, then read into memory (phyphox's starts
+/// as its meta/time.csv would give them).
+fn read_with(
+    text: &[u8],
+    opts: &ReadOptions,
+    starts: Option<Vec<(f64, f64)>>,
+) -> Result<(Inspected, Vec<RawSample>), RecordingError> {
+    let plan = inspect(text, opts, starts)?;
+    let mut out = Vec::new();
+    read(text, &plan, 10, |s| out.extend_from_slice(s), &mut |_| {})?;
+    Ok((plan, out))
+}
+
+fn read_all(
+    text: &[u8],
+    opts: &ReadOptions,
+) -> Result<(Inspected, Vec<RawSample>), RecordingError> {
+    read_with(text, opts, None)
+}
+
 fn opts() -> ReadOptions {
     ReadOptions::default()
 }
@@ -24,33 +44,15 @@ fn a_phyphox_export_with_its_start_time() {
                 1.000E-2,9.806E0,1.0E-1,0.0E0,9.807E0\n";
     assert!(matches!(all(text), Err(RecordingError::NoStart)));
     let start = 1_764_576_000.0; // 2025-12-01T08:00:00Z
-    let plan = inspect(text.as_bytes(), &opts(), Some(vec![(0.0, start)])).unwrap();
+    let (plan, v) = read_with(text.as_bytes(), &opts(), Some(vec![(0.0, start)])).unwrap();
     assert_eq!(plan.writer, Writer::Phyphox);
     assert_eq!(plan.unit, Unit::MetresPerS2);
-    let mut v = Vec::new();
-    read(
-        text.as_bytes(),
-        &plan,
-        10,
-        |s| v.extend_from_slice(s),
-        &mut |_| {},
-    )
-    .unwrap();
     assert_eq!(v[0].t_ms, 1_764_576_000_000);
     assert_eq!(v[1].t_ms, 1_764_576_000_010);
     assert!((v[0].accel_g.x - 1.0).abs() < 1e-3, "m/s² become g");
     // A pause: the second START maps later experiment times.
     let starts = vec![(0.0, start), (0.005, start + 100.0)];
-    let plan = inspect(text.as_bytes(), &opts(), Some(starts)).unwrap();
-    let mut v = Vec::new();
-    read(
-        text.as_bytes(),
-        &plan,
-        10,
-        |s| v.extend_from_slice(s),
-        &mut |_| {},
-    )
-    .unwrap();
+    let (_, v) = read_with(text.as_bytes(), &opts(), Some(starts)).unwrap();
     assert_eq!(v[1].t_ms, 1_764_576_100_005);
 }
 
@@ -173,4 +175,19 @@ fn phyphox_meta_time_is_found_beside_the_file() {
     let csv = dir.path().join("Raw Data.csv");
     assert_eq!(phyphox_starts(&csv), Some(vec![(0.0, 1_764_576_000.0)]));
     assert_eq!(phyphox_starts(&dir.path().join("x").join("y.csv")), None);
+}
+
+#[test]
+fn start_times_are_read_or_refused_with_the_form() {
+    assert_eq!(parse_start("  "), Ok(None));
+    assert_eq!(
+        parse_start("2026-11-30T08:00:00+01:00"),
+        Ok(Some(1_796_022_000.0))
+    );
+    assert!(parse_start("2026-11-30 08:00").unwrap().is_some());
+    assert!(
+        parse_start("yesterday")
+            .unwrap_err()
+            .contains("2026-11-30 08:00")
+    );
 }

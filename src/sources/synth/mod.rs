@@ -8,6 +8,7 @@
 //! `body.rs` renders it as raw acceleration.
 
 pub mod body;
+pub mod phone;
 pub mod plan;
 
 use crate::domain::posture::Posture;
