@@ -40,6 +40,16 @@ impl Drop for Running {
     }
 }
 
+/// The demo at `speed` started in the tray, as at login, with no Bluetooth.
+fn in_the_tray(speed: &str, db: &str, dir: &std::path::Path, session: &str) -> Command {
+    sitless(
+        &["--background", "--demo", "--demo-speed", speed, "--db", db],
+        dir,
+        session,
+        "unix:path=/nonexistent",
+    )
+}
+
 fn sitless(args: &[&str], dir: &std::path::Path, session: &str, system: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sitless"));
     c.args(args)
@@ -64,21 +74,9 @@ fn in_the_tray_the_menu_works_and_reminders_have_buttons_replace_and_close() {
     let db = any_time_db(dir.path());
     let db_arg = db.to_string_lossy().into_owned();
     let mut app = Running(
-        sitless(
-            &[
-                "--background",
-                "--demo",
-                "--demo-speed",
-                "1200",
-                "--db",
-                &db_arg,
-            ],
-            dir.path(),
-            &session.address,
-            "unix:path=/nonexistent",
-        )
-        .spawn()
-        .expect("sitless starts"),
+        in_the_tray("1200", &db_arg, dir.path(), &session.address)
+            .spawn()
+            .expect("sitless starts"),
     );
 
     let item = items
@@ -435,19 +433,7 @@ fn start_on_a_notification_or_in_the_tray_opens_the_window_with_the_player_and_c
     let db = any_time_db(dir.path());
     let db_arg = db.to_string_lossy().into_owned();
     let log = dir.path().join("sitless.log");
-    let mut cmd = sitless(
-        &[
-            "--background",
-            "--demo",
-            "--demo-speed",
-            "600",
-            "--db",
-            &db_arg,
-        ],
-        dir.path(),
-        &session.address,
-        "unix:path=/nonexistent",
-    );
+    let mut cmd = in_the_tray("600", &db_arg, dir.path(), &session.address);
     cmd.env("DISPLAY", &x.name)
         .env_remove("WAYLAND_DISPLAY")
         .stderr(std::fs::File::create(&log).unwrap());
@@ -535,21 +521,9 @@ fn at_logout_sigterm_quits_in_order_and_saves() {
     let db = any_time_db(dir.path());
     let db_arg = db.to_string_lossy().into_owned();
     let mut app = Running(
-        sitless(
-            &[
-                "--background",
-                "--demo",
-                "--demo-speed",
-                "600",
-                "--db",
-                &db_arg,
-            ],
-            dir.path(),
-            &session.address,
-            "unix:path=/nonexistent",
-        )
-        .spawn()
-        .expect("sitless starts"),
+        in_the_tray("600", &db_arg, dir.path(), &session.address)
+            .spawn()
+            .expect("sitless starts"),
     );
     items
         .recv_timeout(Duration::from_secs(30))

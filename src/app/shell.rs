@@ -53,10 +53,10 @@ pub struct Shell {
 
 /// The demo the window starts: the seeded wearer at 60× time, so a
 /// first-time user sees a streak pass the hour within a minute.
-pub const WINDOW_DEMO_SPEED: f64 = 60.0;
+const WINDOW_DEMO_SPEED: f64 = 60.0;
 
 /// The demo's database beside the real one (never the real one).
-pub fn demo_db_beside(db: &Path) -> PathBuf {
+fn demo_db_beside(db: &Path) -> PathBuf {
     db.with_file_name("demo.db")
 }
 
@@ -303,9 +303,8 @@ impl Shell {
                 }
             },
             ShellState::Switching(rx) if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) => {
-                if let Some(t) = self.stopper.take() {
-                    let _ = t.join();
-                }
+                // The stop thread has said it is done; its handle is
+                // replaced by the next stop's (the window never joins).
                 self.state = spawn_start(self.opts.clone(), None, self.waker.clone());
             }
             ShellState::Stopping(rx) if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) => {

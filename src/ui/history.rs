@@ -16,7 +16,7 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 use super::CHART_MIN_INTERVAL;
 use super::transfer::{
     ExportDialog, TransferAction, Transfers, default_export_path, export_dialog_ui,
-    import_dialog_ui,
+    import_dialog_ui, job_status_ui,
 };
 use super::widgets::calendar::calendar_button_ui;
 use super::widgets::chart_image::{chart_click_ui, chart_image_ui};
@@ -418,24 +418,19 @@ pub fn history_ui(
         {
             model.transfers.import = Some(super::transfer::ImportDialog::default());
         }
-        if let Some(f) = model.transfers.import_progress {
-            ui.add(
-                egui::ProgressBar::new(f)
-                    .desired_width(200.0)
-                    .text(format!("Importing… {:.0} %", f * 100.0)),
-            );
-        } else if let Some(m) = &model.transfers.import_message {
-            ui.weak(m);
-        }
-        if let Some(f) = model.transfers.export_progress {
-            ui.add(
-                egui::ProgressBar::new(f)
-                    .desired_width(200.0)
-                    .text(format!("Exporting… {:.0} %", f * 100.0)),
-            );
-        } else if let Some(m) = &model.transfers.export_message {
-            ui.weak(m);
-        }
+        let t = &model.transfers;
+        job_status_ui(
+            ui,
+            "Importing…",
+            t.import_progress,
+            t.import_message.as_deref(),
+        );
+        job_status_ui(
+            ui,
+            "Exporting…",
+            t.export_progress,
+            t.export_message.as_deref(),
+        );
     });
     ui.add_space(4.0);
 

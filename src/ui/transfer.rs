@@ -158,6 +158,20 @@ pub fn export_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<Tran
     action
 }
 
+/// A running export or import as a bar ("Exporting… 40 %"), else the
+/// last one's outcome.
+pub fn job_status_ui(ui: &mut egui::Ui, doing: &str, progress: Option<f32>, outcome: Option<&str>) {
+    if let Some(f) = progress {
+        ui.add(
+            egui::ProgressBar::new(f)
+                .desired_width(200.0)
+                .text(format!("{doing} {:.0} %", f * 100.0)),
+        );
+    } else if let Some(m) = outcome {
+        ui.weak(m);
+    }
+}
+
 /// The import dialog's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportDialog {
