@@ -272,9 +272,20 @@ fn the_window_imports_a_phone_recording_with_progress() {
         "{said}"
     );
     assert!(saw_progress, "the progress bar was shown");
+    // History shows the day that was imported, with its figures.
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    assert_eq!(h.state().history().date, Some(day));
+    let until = Instant::now() + Duration::from_secs(30);
+    while h
+        .query_by_label_contains("breaks per sitting hour")
+        .is_none()
+    {
+        assert!(Instant::now() < until, "the imported day's figures");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
     drop(h);
     let st = sitless::store::Store::open(&db).unwrap();
-    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
     let figures = st.days(day, day, 3600).unwrap().pop().unwrap();
     let diff = (figures.sitting_s - truth as i64).abs();
     assert!(

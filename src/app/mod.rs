@@ -186,10 +186,7 @@ impl SitlessApp {
                 UiEvent::Exported(r) => self.history.on_exported(r),
                 UiEvent::ExportProgress(f) => self.history.transfers.export_progress = Some(f),
                 UiEvent::ImportProgress(f) => self.history.transfers.import_progress = Some(f),
-                UiEvent::Imported(r) => {
-                    self.history.transfers.import_progress = None;
-                    self.history.transfers.import_message = Some(r.unwrap_or_else(|e| e));
-                }
+                UiEvent::Imported(r) => self.history.on_imported(r),
                 UiEvent::Committed { newest_s } => {
                     self.history.on_commit();
                     self.model.apply(ctx, UiEvent::Committed { newest_s });

@@ -412,7 +412,10 @@ impl Engine {
                         ui.send(UiEvent::ImportProgress(f as f32));
                     }
                 })
-                .map(|done| import::imported_words(&done))
+                .map(|done| {
+                    let day = crate::domain::days::local_date(done.plan.first_ms.div_euclid(1000));
+                    (import::imported_words(&done), day)
+                })
                 .map_err(|e| e.to_string());
                 ui.send(UiEvent::Imported(result));
             });

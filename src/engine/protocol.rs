@@ -114,7 +114,8 @@ pub enum UiEvent {
     ExportProgress(f32),
     /// How far an import from the window is (0–1), and its outcome.
     ImportProgress(f32),
-    Imported(Result<String, String>),
+    /// The outcome in words and the first day imported, or why not.
+    Imported(Result<(String, NaiveDate), String>),
     /// Bluetooth: adapter, scan list, links, pairing (not samples).
     Ble(BleEvent),
     /// The calibration wizard's result for a sensor.

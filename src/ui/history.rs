@@ -197,6 +197,19 @@ impl HistoryModel {
         self.summary = Some(v);
     }
 
+    /// An import ended: its outcome, and History shows the day it began.
+    pub fn on_imported(&mut self, result: Result<(String, NaiveDate), String>) {
+        self.transfers.import_progress = None;
+        self.transfers.import_message = Some(match result {
+            Ok((words, day)) => {
+                self.period = Period::Day;
+                self.date = Some(day);
+                words
+            }
+            Err(e) => e,
+        });
+    }
+
     pub fn on_exported(&mut self, result: Result<(PathBuf, String), String>) {
         self.transfers.export_progress = None;
         self.transfers.export_message = Some(match result {

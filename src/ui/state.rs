@@ -70,10 +70,11 @@ impl AppState {
             })
     }
 
-    /// Today: the sensor's (the demo's clock may run ahead of the wall
-    /// clock), else the wall clock's.
+    /// Today: the sensor's where it runs ahead of the wall clock (the
+    /// demo), else the wall clock's. A recording imported from the past
+    /// does not take today back with it.
     pub fn today(&self, wall_now_s: i64) -> chrono::NaiveDate {
-        local_date(self.latest_t_s.unwrap_or(wall_now_s))
+        local_date(self.latest_t_s.map_or(wall_now_s, |t| t.max(wall_now_s)))
     }
 }
 
@@ -98,6 +99,14 @@ mod tests {
             newest_s: Some(400),
         });
         assert_eq!(s.latest_t_s, Some(500), "the clock never goes back");
+        // Data older than the wall clock (an import) leaves today alone;
+        // a sensor ahead of it (the demo) moves it on.
+        let wall = 1_796_022_000;
+        assert_eq!(s.today(wall), local_date(wall));
+        s.apply(&UiEvent::Committed {
+            newest_s: Some(wall + 3 * 86_400),
+        });
+        assert_eq!(s.today(wall), local_date(wall + 3 * 86_400));
         let problem = StorageProblem {
             fault: WriteFault::Full,
             buffered_s: 3,
