@@ -128,6 +128,7 @@ pub fn store(
 ) -> Result<Imported, ImportError> {
     let Checked { job, file, plan } = checked;
     let device_id = ensure_device(&writer, job.placement, plan.first_ms.div_euclid(1000))?;
+    let writer_flush = writer.clone();
     let mut rec = Recorder::with_sender(
         &[SensorInput {
             placement: job.placement,
@@ -150,10 +151,16 @@ pub fn store(
         path: file.clone(),
         source,
     })?;
+    let summary = rec.finish();
+    // Done means in the database: whoever reads the day next sees it.
+    let (done, committed) = std::sync::mpsc::sync_channel(1);
+    if writer_flush.send(WriteOp::Flush(done)).is_ok() {
+        let _ = committed.recv();
+    }
     Ok(Imported {
         file,
         plan,
-        summary: rec.finish(),
+        summary,
     })
 }
 

@@ -202,6 +202,11 @@ impl HistoryModel {
         self.transfers.import_progress = None;
         self.transfers.import_message = Some(match result {
             Ok((words, day)) => {
+                // Past days changed: what was read of them is stale.
+                self.slots.clear();
+                self.summary = None;
+                self.summary_requested = None;
+                self.data_dates.clear();
                 self.period = Period::Day;
                 self.date = Some(day);
                 words
