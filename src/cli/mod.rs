@@ -145,7 +145,7 @@ pub enum Command {
         #[command(flatten)]
         demo: DemoArgs,
     },
-    /// Look for sensors nearby (Sitless profile, micro:bit, Thingy:52).
+    /// Look for sensors nearby (Sitless profile, micro:bit, Thingy:52, Polar H10 and Verity Sense).
     Scan {
         #[arg(long, value_name = "N", default_value_t = 10)]
         timeout_s: u64,

@@ -463,7 +463,7 @@ pub fn sensors_ui(
         .collect();
     if nearby.is_empty() && m.scanning {
         ui.weak(
-            "Looking for Sitless sensors, micro:bits, Thingy:52s and Polar H10s and Verity Senses…",
+            "Looking for Sitless sensors, micro:bits, Thingy:52s, Polar H10s and Verity Senses…",
         );
     }
     for s in nearby {
