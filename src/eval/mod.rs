@@ -3,6 +3,8 @@
 //! plan is rendered (`sources::synth`), fed through the same `Pipeline` as
 //! live data, with its relabels applied, and scored second by second.
 
+pub mod real;
+
 use crate::domain::config::Config;
 use crate::domain::posture::Posture;
 use crate::domain::sample::{Placement, RawSample};

@@ -44,10 +44,10 @@ pub struct Judged {
 
 /// Thigh roll (from forward, about the thigh's long axis) from which a
 /// horizontal thigh is lying on its side or front: crossed legs roll the
-/// thigh 30–40°, lying on the side 90°, on the front 180°.
-const LYING_ROLL_DEG: f32 = 60.0;
-/// A pedalling thigh stays above this incline; a sitting one is flatter.
-const PEDAL_MAX_INCLINE_DEG: f32 = 80.0;
+/// thigh 30–40°, lying on the side 90° (but the upper leg of real people
+/// lying on their side measured 47–59°: it rests forward on the lower
+/// one), on the front 180°.
+const LYING_ROLL_DEG: f32 = 45.0;
 
 /// What the back classifier holds between seconds: the static posture is
 /// decided once after each movement (a slouch drifts through the upright
@@ -93,24 +93,21 @@ fn thigh_state(
     f: &SecondFeatures,
     incline_deg: Option<f32>,
 ) -> Posture {
+    let energetic = f.intensity_g >= cfg.moving_intensity_g;
+    // Gait and pedalling are moving however the sensor sits: no reference
+    // is needed to see a stride.
+    if f.gait || (f.cyclic && energetic) {
+        return Posture::Moving;
+    }
     let (Some(incline), Some(upright)) = (incline_deg, refs.upright) else {
         return Posture::Unknown;
     };
-    let energetic = f.intensity_g >= cfg.moving_intensity_g;
-    if f.gait {
-        return Posture::Moving;
-    }
     if incline < cfg.thigh_sitting_deg {
         return if energetic {
             Posture::Moving
         } else {
             Posture::Standing
         };
-    }
-    if f.cyclic && energetic && incline < PEDAL_MAX_INCLINE_DEG {
-        // Pedalling: a periodic swing with no impacts, thigh well off
-        // vertical. A car's vibration is not periodic and stays sitting.
-        return Posture::Moving;
     }
     match roll_deg(refs, upright, f.gravity) {
         Some(r) if r >= LYING_ROLL_DEG => Posture::Lying,
@@ -206,6 +203,11 @@ impl SensorClassifier {
             run: (Posture::Unknown, 0),
             judged: Vec::new(),
         }
+    }
+
+    /// What the source knows of how the sensor is worn.
+    pub fn set_wearing_prior(&mut self, prior: super::reference::WearingPrior) {
+        self.learner.set_prior(prior);
     }
 
     pub fn placement(&self) -> Placement {

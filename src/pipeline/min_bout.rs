@@ -1,7 +1,9 @@
 //! Minimum bout: a run of one posture shorter than the minimum (default
 //! 10 s) is merged into the run before it, as activity monitors do so that a
-//! shift in the chair is not a "stand-up". Output is delayed by at most the
-//! minimum bout length.
+//! shift in the chair is not a "stand-up". Short runs of other postures
+//! that together last the minimum (with no more than a quarter of it back in the
+//! posture before between them) are one bout of the commonest of them.
+//! Output is delayed by at most the minimum bout plus that quarter.
 
 use crate::domain::posture::{Posture, PostureSecond};
 
@@ -9,9 +11,9 @@ use crate::domain::posture::{Posture, PostureSecond};
 pub struct MinBout<T> {
     bout_s: usize,
     confirmed: Option<Posture>,
-    /// The current run that differs from `confirmed`, not yet long enough.
+    /// The seconds since the confirmed posture was last seen, none of them
+    /// in it, not yet long enough to stand.
     pending: Vec<T>,
-    pending_state: Option<Posture>,
 }
 
 /// What the filter needs from an item: its posture, and a way to relabel it.
@@ -28,7 +30,6 @@ impl<T: HasPosture> MinBout<T> {
             bout_s: min_bout_s as usize,
             confirmed: None,
             pending: Vec::new(),
-            pending_state: None,
         }
     }
 
@@ -41,52 +42,81 @@ impl<T: HasPosture> MinBout<T> {
             .last()
             .is_some_and(|last| item.second() != last.second() + 1);
         if gap {
-            self.confirm_pending(out);
+            self.flush(out);
         }
-        match (self.confirmed, self.pending_state) {
-            (None, _) => {
-                self.confirmed = Some(p);
-                out.push(item);
+        let Some(c) = self.confirmed else {
+            self.confirmed = Some(p);
+            out.push(item);
+            return;
+        };
+        if self.pending.is_empty() && p == c {
+            out.push(item);
+            return;
+        }
+        self.pending.push(item);
+        let back = self
+            .pending
+            .iter()
+            .rev()
+            .take_while(|it| it.posture() == c)
+            .count();
+        let other = self.pending.iter().filter(|it| it.posture() != c).count();
+        if back >= self.return_s() && other < self.bout_s {
+            // Back in the confirmed posture, and what differed was short:
+            // it takes the confirmed posture.
+            for mut it in self.pending.drain(..) {
+                it.set_posture(c);
+                out.push(it);
             }
-            (Some(c), None) if c == p => out.push(item),
-            (Some(_), None) => {
-                self.pending_state = Some(p);
-                self.pending.push(item);
-            }
-            (Some(_), Some(ps)) if ps == p => {
-                self.pending.push(item);
-                if self.pending.len() >= self.bout_s {
-                    self.confirm_pending(out);
-                }
-            }
-            (Some(c), Some(_)) => {
-                // The pending run ended short: it takes the confirmed posture.
-                for mut it in self.pending.drain(..) {
-                    it.set_posture(c);
-                    out.push(it);
-                }
-                self.pending_state = None;
-                if p == c {
-                    out.push(item);
-                } else {
-                    self.pending_state = Some(p);
-                    self.pending.push(item);
-                }
+        } else if other >= self.bout_s {
+            // Other postures for the minimum bout, with at most a second or
+            // two of the confirmed one between them (stairs that flicker
+            // between moving and standing): one bout of the commonest.
+            let top = commonest(
+                self.pending
+                    .iter()
+                    .map(HasPosture::posture)
+                    .filter(|&q| q != c),
+            );
+            self.confirmed = Some(top);
+            for mut it in self.pending.drain(..) {
+                it.set_posture(top);
+                out.push(it);
             }
         }
     }
 
-    fn confirm_pending(&mut self, out: &mut Vec<T>) {
-        if let Some(ps) = self.pending_state.take() {
-            self.confirmed = Some(ps);
-            out.append(&mut self.pending);
-        }
+    /// Seconds back in the confirmed posture that end a pending stretch: a
+    /// second or two of it inside other postures is flicker.
+    fn return_s(&self) -> usize {
+        self.bout_s / 4 + 1
     }
 
-    /// End of input: a pending run is emitted as it was measured.
+    /// End of input (or a gap): what is pending is emitted as measured.
     pub fn flush(&mut self, out: &mut Vec<T>) {
-        self.confirm_pending(out);
+        if let Some(last) = self.pending.last() {
+            self.confirmed = Some(last.posture());
+        }
+        out.append(&mut self.pending);
     }
+}
+
+/// The posture seen most often (the first to reach it on a tie).
+fn commonest(postures: impl Iterator<Item = Posture>) -> Posture {
+    let mut count: Vec<(Posture, usize)> = Vec::new();
+    for q in postures {
+        match count.iter_mut().find(|(x, _)| *x == q) {
+            Some(e) => e.1 += 1,
+            None => count.push((q, 1)),
+        }
+    }
+    count
+        .iter()
+        .fold(None::<(Posture, usize)>, |best, &(q, n)| match best {
+            Some((_, b)) if b >= n => best,
+            _ => Some((q, n)),
+        })
+        .map_or(Posture::Unknown, |(q, _)| q)
 }
 
 impl HasPosture for PostureSecond {
@@ -144,11 +174,30 @@ mod tests {
     }
 
     #[test]
-    fn flicker_between_two_other_postures_is_absorbed() {
+    fn flicker_between_two_other_postures_is_absorbed_when_short() {
         let out = run(
-            &[(Si, 20), (St, 4), (Posture::Moving, 4), (St, 4), (Si, 5)],
+            &[(Si, 20), (St, 3), (Posture::Moving, 3), (St, 3), (Si, 5)],
             10,
         );
         assert!(out.iter().all(|&p| p == Si));
+    }
+
+    #[test]
+    fn flicker_that_lasts_the_minimum_is_one_bout_of_its_commonest_posture() {
+        use Posture::Moving as Mo;
+        // Stairs: moving, with a second or two that reads as standing.
+        let mut steps = vec![(St, 30)];
+        for _ in 0..10 {
+            steps.extend([(Mo, 4), (St, 2)]);
+        }
+        steps.push((St, 30));
+        let out = run(&steps, 10);
+        assert!(out[..30].iter().all(|&p| p == St));
+        let stairs = &out[30..90];
+        assert!(
+            stairs.iter().filter(|&&p| p == Mo).count() >= 50,
+            "{stairs:?}"
+        );
+        assert!(out[90..].iter().all(|&p| p == St));
     }
 }

@@ -297,6 +297,14 @@ impl Pipeline {
         }
     }
 
+    /// What the source of the sensor at `placement` knows of how it is
+    /// worn (a phone in a pocket).
+    pub fn set_wearing_prior(&mut self, placement: Placement, prior: reference::WearingPrior) {
+        if let Some(ch) = self.channels.get_mut(&placement) {
+            ch.classifier.set_wearing_prior(prior);
+        }
+    }
+
     /// Replays stored seconds into the streak tracker, so a streak that was
     /// in progress when the app closed goes on after it restarts.
     pub fn resume_from(&mut self, stored: impl IntoIterator<Item = PostureSecond>) {

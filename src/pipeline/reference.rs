@@ -23,6 +23,14 @@ pub struct Refs {
     pub forward_signed: bool,
 }
 
+/// What a source knows of how it is worn, before any clue from the
+/// wearer: a phone in a trouser pocket lies along the thigh, its long (y)
+/// axis up or down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WearingPrior {
+    PhoneInPocket,
+}
+
 /// The references changed: classify again every second from `from_s` on
 /// (`None`: every second kept).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +97,7 @@ pub struct ReferenceLearner {
     /// The gait run in progress, held until it is long enough to teach.
     run: Vec<(i64, Vec3, [[f32; 3]; 3])>,
     run_taught: bool,
+    prior: Option<WearingPrior>,
 }
 
 /// A new upright seen in gait, waiting for the wearer to stand near it
@@ -198,6 +207,7 @@ impl ReferenceLearner {
             run_taught: false,
             quiet: VecDeque::new(),
             pending: None,
+            prior: None,
         }
     }
 
@@ -210,6 +220,11 @@ impl ReferenceLearner {
 
     pub fn refs(&self) -> Refs {
         self.refs
+    }
+
+    /// What the source knows of how the sensor is worn.
+    pub fn set_prior(&mut self, prior: WearingPrior) {
+        self.prior = Some(prior);
     }
 
     /// Feeds one second and its motion; says when the references changed.
@@ -497,13 +512,13 @@ impl ReferenceLearner {
                 self.committed_axis = Some(a);
                 self.votes_axis = Some(a);
                 self.recount_votes();
-                let before = self.refs;
                 self.update_forward();
-                if self.refs.forward_signed && !before.forward_signed {
-                    return Some(RefChange {
-                        from_s: self.axis_since_s.or(self.since_s),
-                    });
-                }
+                // Even unsigned, the axis tells lying on the side from
+                // sitting: the seconds since upright was learned are
+                // classified again with it.
+                return Some(RefChange {
+                    from_s: self.axis_since_s.or(self.since_s),
+                });
             }
             (Some(a), Some(c))
                 if a.dot(self.votes_axis.unwrap_or(c)).abs()

@@ -2,7 +2,7 @@
 //! dynamic part averages out), the movement intensity (spread of the
 //! samples around that mean, which does not depend on how the sensor is
 //! mounted), ten 100 ms means (a 10 Hz signal whatever the sensor's rate,
-//! for the gait detector) and the spread inside those bins (impacts).
+//! for the gait detector).
 
 use crate::domain::sample::RawSample;
 use crate::domain::vector::Vec3;
@@ -20,17 +20,10 @@ pub struct Window {
     /// Mean acceleration of each 100 ms of the second, g; a bin without a
     /// sample holds the one before it (or the second's mean).
     pub bins: [Vec3; BINS],
-    /// Per bin, the RMS second difference of the signal resampled to
-    /// 25 Hz (40 ms means, so it does not depend on the sensor's rate), g:
-    /// jolts such as heel strikes, which a smooth swing does not have;
-    /// zero where it could not be measured (slower sensors).
-    pub jolt_g: [f32; BINS],
 }
 
 /// Bins per second.
 pub const BINS: usize = 10;
-/// 40 ms sub-bins per second (25 Hz), for the jolts.
-const SUB_BINS: usize = 25;
 
 impl Window {
     /// A window with only its mean and intensity (tests, calibration).
@@ -41,7 +34,6 @@ impl Window {
             intensity_g,
             samples: 25,
             bins: [gravity_g; BINS],
-            jolt_g: [0.0; BINS],
         }
     }
 }
@@ -57,12 +49,6 @@ pub struct Windower {
     n: u32,
     bin_sum: [[f64; 3]; BINS],
     bin_n: [u32; BINS],
-    /// Sums of the 40 ms sub-bins, for the jolts.
-    sub_sum: [[f64; 3]; SUB_BINS],
-    sub_n: [u32; SUB_BINS],
-    /// The two sub-bin means before, for the second difference (kept
-    /// across seconds; cleared at a flush or an empty sub-bin).
-    prev: [Option<Vec3>; 2],
     pub late_samples: u64,
 }
 
@@ -87,15 +73,12 @@ impl Windower {
         self.open_s = Some(t_s);
         let a = sample.accel_g;
         let bin = (sample.t_ms.rem_euclid(1000) / 100) as usize;
-        let sub = (sample.t_ms.rem_euclid(1000) / 40) as usize;
         for (i, v) in [a.x, a.y, a.z].into_iter().enumerate() {
             let v = f64::from(v);
             self.sum[i] += v;
             self.sum_sq[i] += v * v;
             self.bin_sum[bin][i] += v;
-            self.sub_sum[sub][i] += v;
         }
-        self.sub_n[sub] += 1;
         self.bin_n[bin] += 1;
         self.n += 1;
         closed
@@ -105,7 +88,6 @@ impl Windower {
     pub fn flush(&mut self) -> Option<Window> {
         let w = self.take();
         self.open_s = None;
-        self.prev = [None, None];
         w
     }
 
@@ -120,51 +102,7 @@ impl Windower {
             .map(|i| (self.sum_sq[i] / n - mean[i] * mean[i]).max(0.0))
             .sum();
         let gravity_g = Vec3::new(mean[0] as f32, mean[1] as f32, mean[2] as f32);
-        let mut jolt_sq = [0.0_f64; BINS];
-        let mut jolt_n = [0_u32; BINS];
-        // The 25 Hz signal: sub-bin means, an empty sub-bin (timing
-        // jitter, a dropped sample) filled in between its neighbours.
-        let mut sub: [Option<Vec3>; SUB_BINS] = [None; SUB_BINS];
-        for (j, v) in sub.iter_mut().enumerate() {
-            let k = self.sub_n[j];
-            if k > 0 {
-                let m = self.sub_sum[j].map(|s| s / f64::from(k));
-                *v = Some(Vec3::new(m[0] as f32, m[1] as f32, m[2] as f32));
-            }
-        }
-        let filled = sub.iter().filter(|v| v.is_some()).count();
-        // Slower than about 20 Hz there is no 25 Hz signal to speak of.
-        if filled * 2 >= SUB_BINS {
-            for j in 0..SUB_BINS {
-                if sub[j].is_some() {
-                    continue;
-                }
-                let before = (0..j).rev().find_map(|i| sub[i].map(|v| (i, v)));
-                let after = (j + 1..SUB_BINS).find_map(|i| sub[i].map(|v| (i, v)));
-                sub[j] = match (before, after) {
-                    (Some((i, a)), Some((k, b))) => {
-                        let u = (j - i) as f32 / (k - i) as f32;
-                        Some(a * (1.0 - u) + b * u)
-                    }
-                    (Some((_, a)), None) => Some(a),
-                    (None, Some((_, b))) => Some(b),
-                    (None, None) => None,
-                };
-            }
-            for (j, a) in sub.iter().enumerate() {
-                let Some(a) = *a else { continue };
-                if let [Some(p1), Some(p2)] = self.prev {
-                    let d2 = a - p1 * 2.0 + p2;
-                    jolt_sq[j * BINS / SUB_BINS] += f64::from(d2.dot(d2));
-                    jolt_n[j * BINS / SUB_BINS] += 1;
-                }
-                self.prev = [Some(a), self.prev[0]];
-            }
-        } else {
-            self.prev = [None, None];
-        }
         let mut bins = [gravity_g; BINS];
-        let mut jolt_g = [0.0_f32; BINS];
         let mut held = None;
         for b in 0..BINS {
             let k = self.bin_n[b];
@@ -175,9 +113,6 @@ impl Windower {
             } else if let Some(h) = held {
                 bins[b] = h;
             }
-            if jolt_n[b] > 0 {
-                jolt_g[b] = (jolt_sq[b] / f64::from(jolt_n[b])).sqrt() as f32;
-            }
         }
         let w = Window {
             t_s,
@@ -185,15 +120,12 @@ impl Windower {
             intensity_g: var.sqrt() as f32,
             samples: self.n,
             bins,
-            jolt_g,
         };
         self.sum = [0.0; 3];
         self.sum_sq = [0.0; 3];
         self.n = 0;
         self.bin_sum = [[0.0; 3]; BINS];
         self.bin_n = [0; BINS];
-        self.sub_sum = [[0.0; 3]; SUB_BINS];
-        self.sub_n = [0; SUB_BINS];
         Some(w)
     }
 }
@@ -225,26 +157,16 @@ mod tests {
     }
 
     #[test]
-    fn bins_follow_the_signal_and_jolts_show_where_they_are() {
+    fn bins_follow_the_signal() {
         let mut w = Windower::new();
-        // 50 Hz: the first half of the second at +x, the second at -x, and
-        // one sample of a 3 g jolt in z in bin 7.
+        // 50 Hz: the first half of the second at +x, the second at -x.
         for i in 0..50 {
             let x = if i < 25 { 1.0 } else { -1.0 };
-            let z = if i == 37 { 3.0 } else { 0.0 };
-            w.push(s(i * 20, x, 0.0, z));
+            w.push(s(i * 20, x, 0.0, 0.0));
         }
         let win = w.flush().unwrap();
         assert!((win.bins[0].x - 1.0).abs() < 1e-6);
         assert!((win.bins[9].x + 1.0).abs() < 1e-6);
-        let (top, _) = win
-            .jolt_g
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .unwrap();
-        assert_eq!(top, 7);
-        assert!(win.jolt_g[2] < 1e-6, "a steady signal has no jolt");
         // 5 Hz: every other bin is empty and holds the previous one.
         let mut w = Windower::new();
         for i in 0..5 {

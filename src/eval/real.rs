@@ -1,0 +1,700 @@
+//! Real labelled recordings through the posture pipeline: the measure of
+//! truth. The readers take the public data sets the project develops
+//! against (DSADS thigh units, `MobiFall` phones in a trouser pocket,
+//! `HuGaDB` thigh units; see `docs/posture.md` for the sources), turn them
+//! into one stream of samples in g with a label per stretch, optionally
+//! rotated (a random mounting) and resampled (another rate, irregular
+//! timestamps), run them through the same `Pipeline` as live data and
+//! score every second. The recordings themselves are test data: they are
+//! read from a folder given at run time and never shipped.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use crate::domain::calibration::Calibration;
+use crate::domain::config::Config;
+use crate::domain::posture::Posture;
+use crate::domain::sample::{Placement, RawSample};
+use crate::domain::vector::{Mat3, Vec3};
+use crate::pipeline::history::FinalSeconds;
+use crate::pipeline::{Pipeline, PipelineOutput, SensorInput};
+use crate::sources::demo::wearer::random_mounting;
+
+const G_MS2: f32 = 9.806_65;
+
+/// What a person was doing, as the data sets label it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Activity {
+    Sitting,
+    Standing,
+    /// Lying on the back: to a thigh it looks like sitting (sedentary
+    /// either way).
+    LyingBack,
+    LyingSide,
+    Walking,
+    Stairs,
+    Running,
+    /// Standing still in a lift.
+    LiftStill,
+    /// Moving about in a lift, a stepper, a cross trainer, jumping, ball
+    /// games: upright and moving, not gait as such.
+    UprightMoving,
+    /// Pedalling an exercise bike (seated, moving).
+    Cycling,
+    Rowing,
+    /// Sitting down, standing up, a fall, stepping into a car: not scored.
+    Transition,
+}
+
+impl Activity {
+    /// Sitting or lying: what the sedentary figure compares.
+    pub fn is_sedentary(self) -> bool {
+        matches!(self, Self::Sitting | Self::LyingBack | Self::LyingSide)
+    }
+
+    /// Standing or moving on the feet.
+    pub fn is_upright(self) -> bool {
+        matches!(
+            self,
+            Self::Standing
+                | Self::Walking
+                | Self::Stairs
+                | Self::Running
+                | Self::LiftStill
+                | Self::UprightMoving
+        )
+    }
+
+    /// Walking, stairs, running: should be recognised as moving.
+    pub fn is_gait(self) -> bool {
+        matches!(self, Self::Walking | Self::Stairs | Self::Running)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sitting => "sitting",
+            Self::Standing => "standing",
+            Self::LyingBack => "lying (back)",
+            Self::LyingSide => "lying (side)",
+            Self::Walking => "walking",
+            Self::Stairs => "stairs",
+            Self::Running => "running",
+            Self::LiftStill => "lift, still",
+            Self::UprightMoving => "upright moving",
+            Self::Cycling => "cycling",
+            Self::Rowing => "rowing",
+            Self::Transition => "transition",
+        }
+    }
+}
+
+/// A labelled stretch, `[start_ms, end_ms)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stretch {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub activity: Activity,
+}
+
+/// One labelled recording: samples in g and time order, and its labels.
+#[derive(Clone, Debug, Default)]
+pub struct Recording {
+    pub name: String,
+    /// What a source knows of how it is worn (a phone in a pocket).
+    pub placement_hint: Option<crate::pipeline::reference::WearingPrior>,
+    pub samples: Vec<RawSample>,
+    pub stretches: Vec<Stretch>,
+    /// Seconds either side of a join left out of the score (the joined
+    /// pieces end abruptly; a real transition takes a second or two).
+    pub margin_s: i64,
+}
+
+/// The data sets could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RealError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}, line {line}: {what}")]
+    Format {
+        path: String,
+        line: usize,
+        what: String,
+    },
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> RealError + '_ {
+    move |source| RealError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn format_err(path: &Path, line: usize, what: impl Into<String>) -> RealError {
+    RealError::Format {
+        path: path.display().to_string(),
+        line,
+        what: what.into(),
+    }
+}
+
+/// Where every recording starts: a Tuesday morning, so local-time rules
+/// see an ordinary working day.
+pub const START_MS: i64 = 1_780_041_600_000;
+
+impl Recording {
+    /// Appends `samples` (times relative to their first sample) after what
+    /// is there, one sample period on, labelled `activity`.
+    fn append(&mut self, mut part: Vec<(i64, Vec3)>, activity: Activity) {
+        if part.is_empty() {
+            return;
+        }
+        part.sort_by_key(|p| p.0);
+        let first = part[0].0;
+        let step = if part.len() > 1 {
+            ((part[part.len() - 1].0 - first) / (part.len() as i64 - 1)).max(1)
+        } else {
+            20
+        };
+        let start = self.samples.last().map_or(START_MS, |s| s.t_ms + step);
+        let mut end = start;
+        for (t, a) in part {
+            end = start + (t - first);
+            self.samples.push(RawSample {
+                t_ms: end,
+                accel_g: a,
+            });
+        }
+        self.stretches.push(Stretch {
+            start_ms: start,
+            end_ms: end + step,
+            activity,
+        });
+    }
+
+    /// The same recording turned by a mounting rotation.
+    #[must_use]
+    pub fn rotated(mut self, m: &Mat3, tag: &str) -> Self {
+        for s in &mut self.samples {
+            s.accel_g = m.apply(s.accel_g);
+        }
+        self.name = format!("{} {tag}", self.name);
+        self
+    }
+
+    /// The same recording turned by a random rotation from `seed`.
+    #[must_use]
+    pub fn randomly_rotated(self, seed: u64) -> Self {
+        let m = random_mounting(&mut fastrand::Rng::with_seed(seed));
+        // A phone's prior no longer holds once it is turned at random.
+        let mut r = self.rotated(&m, &format!("rot{seed}"));
+        r.placement_hint = None;
+        r
+    }
+
+    /// The same recording at `rate_hz`: each new sample the mean of the old
+    /// ones within its period (an anti-aliasing box), or interpolated
+    /// between its neighbours when there are none; with `jitter` (0–0.5)
+    /// each time is moved by up to that share of a period, as a phone's
+    /// irregular timestamps are.
+    #[must_use]
+    pub fn resampled(mut self, rate_hz: f32, jitter: f32, seed: u64) -> Self {
+        let Some((first, last)) = self.samples.first().zip(self.samples.last()) else {
+            return self;
+        };
+        let (t0, t1) = (first.t_ms as f64, last.t_ms as f64);
+        let period_ms = 1000.0 / f64::from(rate_hz);
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let old = std::mem::take(&mut self.samples);
+        let mut out = Vec::with_capacity(((t1 - t0) / period_ms) as usize + 1);
+        let mut j = 0_usize;
+        let mut k = 0_usize;
+        let mut t = t0;
+        let mut last_ms = i64::MIN;
+        while t <= t1 {
+            // Samples within [t - p/2, t + p/2).
+            while j < old.len() && (old[j].t_ms as f64) < t - period_ms / 2.0 {
+                j += 1;
+            }
+            k = k.max(j);
+            while k < old.len() && (old[k].t_ms as f64) < t + period_ms / 2.0 {
+                k += 1;
+            }
+            let a = if k > j {
+                old[j..k].iter().fold(Vec3::default(), |a, s| a + s.accel_g)
+                    * (1.0 / (k - j) as f32)
+            } else {
+                let i = old
+                    .partition_point(|s| (s.t_ms as f64) < t)
+                    .clamp(1, old.len() - 1);
+                let (p, q) = (old[i - 1], old[i]);
+                let span = (q.t_ms - p.t_ms).max(1) as f64;
+                let u = ((t - p.t_ms as f64) / span).clamp(0.0, 1.0) as f32;
+                p.accel_g * (1.0 - u) + q.accel_g * u
+            };
+            let shift = (f64::from(rng.f32()) * 2.0 - 1.0) * f64::from(jitter) * period_ms;
+            let t_ms = ((t + shift).round() as i64).max(last_ms + 1);
+            last_ms = t_ms;
+            out.push(RawSample { t_ms, accel_g: a });
+            t += period_ms;
+        }
+        self.samples = out;
+        self.name = format!("{} {rate_hz}Hz", self.name);
+        self
+    }
+
+    /// The activity at second `t_s`, when one stretch covers all of it
+    /// with `margin_s` to spare on both sides (the seconds around a join
+    /// belong to neither side).
+    pub fn truth_at(&self, t_s: i64, margin_s: i64) -> Option<Activity> {
+        let i = self.stretches.partition_point(|s| s.end_ms <= t_s * 1000);
+        let s = self.stretches.get(i)?;
+        let inside =
+            s.start_ms <= (t_s - margin_s) * 1000 && (t_s + 1 + margin_s) * 1000 <= s.end_ms;
+        inside.then_some(s.activity)
+    }
+}
+
+fn open(path: &Path) -> Result<Box<dyn BufRead>, RealError> {
+    let f = std::fs::File::open(path).map_err(io(path))?;
+    let r: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::GzDecoder::new(f))
+    } else {
+        Box::new(f)
+    };
+    Ok(Box::new(BufReader::new(r)))
+}
+
+fn num(path: &Path, line: usize, cell: Option<&str>) -> Result<f32, RealError> {
+    let c = cell.ok_or_else(|| format_err(path, line, "too few columns"))?;
+    let v: f32 = c
+        .trim()
+        .parse()
+        .map_err(|_| format_err(path, line, format!("not a number: {c:?}")))?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format_err(path, line, "not finite"))
+    }
+}
+
+/// DSADS activity codes (a01–a19) as activities.
+fn dsads_activity(code: &str) -> Option<Activity> {
+    use Activity as A;
+    Some(match code {
+        "a01" => A::Sitting,
+        "a02" => A::Standing,
+        "a03" => A::LyingBack,
+        "a04" => A::LyingSide,
+        "a05" | "a06" => A::Stairs,
+        "a07" => A::LiftStill,
+        "a08" | "a13" | "a14" | "a18" | "a19" => A::UprightMoving,
+        "a09" | "a10" | "a11" => A::Walking,
+        "a12" => A::Running,
+        "a15" | "a16" => A::Cycling,
+        "a17" => A::Rowing,
+        _ => return None,
+    })
+}
+
+/// Which thigh of a DSADS person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leg {
+    Right,
+    Left,
+}
+
+/// One DSADS person's thigh unit: each activity's 5 minutes, in the file's
+/// order, as `(activity code, samples in g at 25 Hz)`.
+pub fn read_dsads(
+    path: &Path,
+    leg: Leg,
+) -> Result<Vec<(String, Activity, Vec<(i64, Vec3)>)>, RealError> {
+    let mut out: Vec<(String, Activity, Vec<(i64, Vec3)>)> = Vec::new();
+    let col = match leg {
+        Leg::Right => 8,
+        Leg::Left => 11,
+    };
+    for (i, line) in open(path)?.lines().enumerate() {
+        let line = line.map_err(io(path))?;
+        if i == 0 || line.is_empty() {
+            continue;
+        }
+        let c: Vec<&str> = line.split(',').collect();
+        let code = c.get(1).copied().unwrap_or_default();
+        let activity =
+            dsads_activity(code).ok_or_else(|| format_err(path, i + 1, "unknown activity"))?;
+        let t_s = num(path, i + 1, c.get(4).copied())?;
+        let a = Vec3::new(
+            num(path, i + 1, c.get(col).copied())?,
+            num(path, i + 1, c.get(col + 1).copied())?,
+            num(path, i + 1, c.get(col + 2).copied())?,
+        ) * (1.0 / G_MS2);
+        if out.last().is_none_or(|(c, _, _)| c != code) {
+            out.push((code.to_owned(), activity, Vec::new()));
+        }
+        if let Some(last) = out.last_mut() {
+            // Pieces restart their clock: count on from the last sample.
+            let t_ms = last.2.len() as i64 * 40;
+            let _ = t_s;
+            last.2.push((t_ms, a));
+        }
+    }
+    Ok(out)
+}
+
+/// A DSADS "day": the activities of one leg joined in `order` (indexes
+/// into what `read_dsads` returned).
+pub fn dsads_day(
+    name: &str,
+    parts: &[(String, Activity, Vec<(i64, Vec3)>)],
+    order: &[usize],
+) -> Recording {
+    let mut r = Recording {
+        name: name.to_owned(),
+        margin_s: 3,
+        ..Recording::default()
+    };
+    for &i in order {
+        if let Some((_, a, s)) = parts.get(i) {
+            r.append(s.clone(), *a);
+        }
+    }
+    r
+}
+
+/// One `MobiFall` accelerometer file: `(phone ns, m/s²)` rows after `@DATA`.
+pub fn read_mobifall_file(path: &Path) -> Result<Vec<(i64, Vec3)>, RealError> {
+    let mut out = Vec::new();
+    let mut data = false;
+    for (i, line) in open(path)?.lines().enumerate() {
+        let line = line.map_err(io(path))?;
+        if !data {
+            data = line.trim() == "@DATA";
+            continue;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        let c: Vec<&str> = line.split(',').collect();
+        let ns: i64 = c
+            .first()
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| format_err(path, i + 1, "bad timestamp"))?;
+        let a = Vec3::new(
+            num(path, i + 1, c.get(1).copied())?,
+            num(path, i + 1, c.get(2).copied())?,
+            num(path, i + 1, c.get(3).copied())?,
+        ) * (1.0 / G_MS2);
+        out.push((ns / 1_000_000, a));
+    }
+    Ok(out)
+}
+
+/// One `MobiFall` person's activities of daily living as one session, in
+/// the order a person might do them: stand, walk, stairs, sit down, get
+/// up, jog, step into and out of a car. `None` when the person has none.
+pub fn mobifall_session(dir: &Path, subject: u32) -> Result<Option<Recording>, RealError> {
+    use Activity as A;
+    let adl = dir.join(format!("sub{subject}/ADL"));
+    if !adl.is_dir() {
+        return Ok(None);
+    }
+    let mut r = Recording {
+        name: format!("mobifall sub{subject}"),
+        margin_s: 3,
+        placement_hint: Some(crate::pipeline::reference::WearingPrior::PhoneInPocket),
+        ..Recording::default()
+    };
+    let plan: [(&str, A, &[u32]); 9] = [
+        ("STD", A::Standing, &[1]),
+        ("WAL", A::Walking, &[1]),
+        ("STU", A::Stairs, &[1, 2, 3]),
+        ("STN", A::Stairs, &[1, 2, 3]),
+        ("SCH", A::Transition, &[1, 2, 3, 4, 5, 6]),
+        ("JOG", A::Running, &[1, 2, 3]),
+        ("CSI", A::Transition, &[1, 2]),
+        ("STU", A::Stairs, &[4, 5, 6]),
+        ("STN", A::Stairs, &[4, 5, 6]),
+    ];
+    for (code, activity, trials) in plan {
+        for t in trials {
+            let p = adl.join(format!("{code}/{code}_acc_{subject}_{t}.txt"));
+            if p.is_file() {
+                r.append(read_mobifall_file(&p)?, activity);
+            }
+        }
+    }
+    Ok((!r.samples.is_empty()).then_some(r))
+}
+
+/// The `HuGaDB` recording: one thigh (right or left), about 58 Hz, a label
+/// per sample (5 sitting, 6 sitting down, 7 standing up, 8 standing).
+pub fn read_hugadb(path: &Path, leg: Leg) -> Result<Recording, RealError> {
+    let col = match leg {
+        Leg::Right => 12,
+        Leg::Left => 30,
+    };
+    let mut rows: Vec<(Vec3, Activity)> = Vec::new();
+    for (i, line) in open(path)?.lines().enumerate() {
+        let line = line.map_err(io(path))?;
+        if line.starts_with('#') || line.starts_with("acc_") || line.trim().is_empty() {
+            continue;
+        }
+        let c: Vec<&str> = line.split('\t').collect();
+        let a = Vec3::new(
+            num(path, i + 1, c.get(col).copied())?,
+            num(path, i + 1, c.get(col + 1).copied())?,
+            num(path, i + 1, c.get(col + 2).copied())?,
+        ) * (1.0 / 16_384.0);
+        let label = num(path, i + 1, c.last().copied())? as i32;
+        let activity = match label {
+            5 => Activity::Sitting,
+            8 => Activity::Standing,
+            _ => Activity::Transition,
+        };
+        rows.push((a, activity));
+    }
+    let mut r = Recording {
+        name: format!("hugadb {leg:?} thigh"),
+        margin_s: 1,
+        ..Recording::default()
+    };
+    let period_ms = 1000.0 / 58.0;
+    let mut i = 0;
+    while i < rows.len() {
+        let a = rows[i].1;
+        let j = (i..rows.len())
+            .find(|&j| rows[j].1 != a)
+            .unwrap_or(rows.len());
+        let part = (i..j)
+            .map(|k| (((k - i) as f64 * period_ms) as i64, rows[k].0))
+            .collect();
+        r.append(part, a);
+        i = j;
+    }
+    Ok(r)
+}
+
+/// What one recording scored, second by second.
+#[derive(Clone, Debug, Default)]
+pub struct RealScore {
+    pub name: String,
+    /// Seconds with a truth (joins and transitions left out) and a result.
+    pub scored_s: u64,
+    pub sedentary_agree_s: u64,
+    pub upright_truth_s: u64,
+    pub upright_called_upright_s: u64,
+    pub gait_truth_s: u64,
+    pub gait_called_moving_s: u64,
+    /// Scored seconds called unknown.
+    pub unknown_s: u64,
+    /// ...of them after the first 10 s of gait (about 20 steps).
+    pub unknown_after_steps_s: u64,
+    /// Truth → result, seconds.
+    pub confusion: BTreeMap<(Activity, Posture), u64>,
+}
+
+impl RealScore {
+    pub fn sedentary(&self) -> f64 {
+        super::ratio(self.sedentary_agree_s, self.scored_s)
+    }
+    pub fn upright(&self) -> f64 {
+        super::ratio(self.upright_called_upright_s, self.upright_truth_s)
+    }
+    pub fn gait(&self) -> f64 {
+        super::ratio(self.gait_called_moving_s, self.gait_truth_s)
+    }
+
+    /// The largest confusions, in words.
+    pub fn worst(&self, n: usize) -> String {
+        let mut v: Vec<_> = self
+            .confusion
+            .iter()
+            .filter(|((a, p), _)| !agrees(*a, *p))
+            .collect();
+        v.sort_by_key(|(_, s)| std::cmp::Reverse(**s));
+        v.iter()
+            .take(n)
+            .map(|((a, p), s)| format!("{} as {} {s} s", a.name(), p.label()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Whether a result is right for an activity, by the figures' rules.
+fn agrees(a: Activity, p: Posture) -> bool {
+    match a {
+        Activity::Sitting | Activity::LyingBack => p.is_sedentary(),
+        Activity::LyingSide => p == Posture::Lying,
+        x if x.is_gait() => p == Posture::Moving,
+        x if x.is_upright() => p.is_upright(),
+        Activity::Cycling | Activity::Rowing => p == Posture::Moving,
+        _ => true,
+    }
+}
+
+/// The seconds a thigh pipeline (no calibration, as out of the box, or
+/// with the recording's wearing prior) makes of a recording, relabels
+/// applied.
+pub fn classify(rec: &Recording) -> FinalSeconds {
+    classify_with_features(rec).0
+}
+
+/// The seconds, and each second's features as the sensor's channel last
+/// judged them (gait, pedalling, direction).
+pub fn classify_with_features(
+    rec: &Recording,
+) -> (
+    FinalSeconds,
+    BTreeMap<i64, crate::domain::features::SecondFeatures>,
+) {
+    let (done, features, _) = classify_traced(rec);
+    (done, features)
+}
+
+/// ...and the references in use after each second (for tracing).
+#[allow(clippy::type_complexity)]
+pub fn classify_traced(
+    rec: &Recording,
+) -> (
+    FinalSeconds,
+    BTreeMap<i64, crate::domain::features::SecondFeatures>,
+    BTreeMap<i64, crate::pipeline::reference::Refs>,
+) {
+    let mut refs = BTreeMap::new();
+    let cfg = Config::default().consistent();
+    let input = SensorInput {
+        placement: Placement::Thigh,
+        device_id: 1,
+        calibration: Calibration::default(),
+    };
+    let mut p = Pipeline::new(&[input], cfg.posture, cfg.streak, cfg.reminder);
+    if let Some(prior) = rec.placement_hint {
+        p.set_wearing_prior(Placement::Thigh, prior);
+    }
+    let mut out = PipelineOutput::default();
+    let mut done = FinalSeconds::default();
+    let mut features = BTreeMap::new();
+    for chunk in rec.samples.chunk_by(|a, b| a.t_ms / 1000 == b.t_ms / 1000) {
+        p.push(Placement::Thigh, chunk, &mut out);
+        if let Some(r) = p.refs(Placement::Thigh) {
+            refs.insert(chunk[0].t_ms.div_euclid(1000), r);
+        }
+        features.extend(out.features.drain(..).map(|(_, f)| (f.t_s, f)));
+        done.take(&mut out);
+    }
+    p.flush(&mut out);
+    features.extend(out.features.drain(..).map(|(_, f)| (f.t_s, f)));
+    done.take(&mut out);
+    (done, features, refs)
+}
+
+/// Runs a recording through the pipeline and scores it (3 s either side
+/// of a join are left out).
+pub fn score(rec: &Recording) -> RealScore {
+    let done = classify(rec);
+    score_seconds(rec, &done)
+}
+
+pub fn score_seconds(rec: &Recording, done: &FinalSeconds) -> RealScore {
+    let mut s = RealScore {
+        name: rec.name.clone(),
+        ..RealScore::default()
+    };
+    let (Some(first), Some(last)) = (rec.samples.first(), rec.samples.last()) else {
+        return s;
+    };
+    let mut gait_seen_s = 0;
+    for t_s in first.t_ms.div_euclid(1000)..=last.t_ms.div_euclid(1000) {
+        let Some(a) = rec.truth_at(t_s, rec.margin_s) else {
+            continue;
+        };
+        gait_seen_s += i64::from(a.is_gait());
+        let Some(got) = done.get(t_s).map(|g| g.state) else {
+            continue;
+        };
+        if a == Activity::Transition {
+            continue;
+        }
+        s.scored_s += 1;
+        *s.confusion.entry((a, got)).or_default() += 1;
+        let sedentary_truth = a.is_sedentary();
+        s.sedentary_agree_s += u64::from(sedentary_truth == got.is_sedentary());
+        if a.is_upright() {
+            s.upright_truth_s += 1;
+            s.upright_called_upright_s += u64::from(got.is_upright());
+        }
+        if a.is_gait() {
+            s.gait_truth_s += 1;
+            s.gait_called_moving_s += u64::from(got == Posture::Moving);
+        }
+        if got == Posture::Unknown {
+            s.unknown_s += 1;
+            s.unknown_after_steps_s += u64::from(gait_seen_s > 10);
+        }
+    }
+    s
+}
+
+/// The orders DSADS activities are joined in: as recorded, reversed, and
+/// shuffled by `seed`.
+pub fn dsads_orders(n: usize, seed: u64) -> [(String, Vec<usize>); 3] {
+    let ahead: Vec<usize> = (0..n).collect();
+    let back: Vec<usize> = (0..n).rev().collect();
+    let mut shuffled = ahead.clone();
+    fastrand::Rng::with_seed(seed).shuffle(&mut shuffled);
+    [
+        ("as recorded".to_owned(), ahead),
+        ("reversed".to_owned(), back),
+        (format!("shuffled {seed}"), shuffled),
+    ]
+}
+
+/// Writes a recording and Sitless's result for the peer script:
+/// `NAME.csv` (`t_ms,ax,ay,az`, g), `NAME.truth.csv` (`t_s,truth`) and
+/// `NAME.sitless.csv` (`t_s,state`).
+pub fn write_peer_csv(dir: &Path, rec: &Recording, done: &FinalSeconds) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let base: String = rec
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let mut raw = std::io::BufWriter::new(std::fs::File::create(dir.join(format!("{base}.csv")))?);
+    writeln!(raw, "t_ms,ax,ay,az")?;
+    for s in &rec.samples {
+        writeln!(
+            raw,
+            "{},{},{},{}",
+            s.t_ms, s.accel_g.x, s.accel_g.y, s.accel_g.z
+        )?;
+    }
+    let mut truth = std::io::BufWriter::new(std::fs::File::create(
+        dir.join(format!("{base}.truth.csv")),
+    )?);
+    let mut ours = std::io::BufWriter::new(std::fs::File::create(
+        dir.join(format!("{base}.sitless.csv")),
+    )?);
+    writeln!(truth, "t_s,truth")?;
+    writeln!(ours, "t_s,state")?;
+    let (Some(first), Some(last)) = (rec.samples.first(), rec.samples.last()) else {
+        return Ok(());
+    };
+    for t_s in first.t_ms.div_euclid(1000)..=last.t_ms.div_euclid(1000) {
+        if let Some(a) = rec
+            .truth_at(t_s, rec.margin_s)
+            .filter(|a| *a != Activity::Transition)
+        {
+            writeln!(truth, "{t_s},{}", a.name())?;
+        }
+        if let Some(s) = done.get(t_s) {
+            writeln!(ours, "{t_s},{}", s.state.label())?;
+        }
+    }
+    Ok(())
+}
