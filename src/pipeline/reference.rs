@@ -98,6 +98,8 @@ pub struct ReferenceLearner {
     run: Vec<(i64, Vec3, [[f32; 3]; 3])>,
     run_taught: bool,
     prior: Option<WearingPrior>,
+    /// Pedalling seconds of the last five minutes.
+    cyclic: VecDeque<i64>,
 }
 
 /// A new upright seen in gait, waiting for the wearer to stand near it
@@ -126,6 +128,9 @@ const SUPPORT_WINDOW_S: i64 = 120;
 const MIN_RUN_S: usize = 6;
 /// Gait seconds that agree with each other before a first reference.
 const LEARN_S: usize = 8;
+/// Coherent gait seconds that make a reference without standing or
+/// sitting to confirm it.
+const UNSUPPORTED_S: usize = 30;
 /// Disagreeing gait seconds, agreeing with each other, that replace it.
 const CHALLENGE_S: usize = 20;
 /// Challengers older than this are forgotten, s.
@@ -170,6 +175,8 @@ const NEW_WALK_GAP_S: i64 = 60;
 const VOTES_MIN: u32 = 300;
 const VOTES_RATIO: u32 = 2;
 const QUIET_G: f32 = 0.1;
+/// Standing or sitting still: real standing measured 0.003–0.02 g.
+const STILL_G: f32 = 0.04;
 
 impl ReferenceLearner {
     /// Starts from a stored upright (or none).
@@ -208,6 +215,7 @@ impl ReferenceLearner {
             quiet: VecDeque::new(),
             pending: None,
             prior: None,
+            cyclic: VecDeque::new(),
         }
     }
 
@@ -232,6 +240,16 @@ impl ReferenceLearner {
         if f.not_worn {
             return None;
         }
+        if f.cyclic {
+            self.cyclic.push_back(f.t_s);
+            while self
+                .cyclic
+                .front()
+                .is_some_and(|t| f.t_s - t > CHALLENGE_WINDOW_S)
+            {
+                self.cyclic.pop_front();
+            }
+        }
         if f.gait {
             return self.gait_second(f.t_s, f.gravity, m);
         }
@@ -239,7 +257,11 @@ impl ReferenceLearner {
         self.run_taught = false;
         let d = f.gravity;
         let quiet = f.intensity_g < QUIET_G;
-        if quiet && let Some(c) = self.quiet_second(f.t_s, d) {
+        // Only a still second supports a new reference: a slow pedal
+        // stroke can be quiet enough, and it must not confirm the
+        // direction it pedalled in.
+        let still = f.intensity_g < STILL_G && !f.cyclic;
+        if still && let Some(c) = self.quiet_second(f.t_s, d) {
             return Some(c);
         }
         let gait_mean = self.gait_mean?;
@@ -399,6 +421,14 @@ impl ReferenceLearner {
                 if self.challengers.len() < need {
                     return None;
                 }
+                // Among pedalling, a stroke now and then passes for a
+                // stride: a bicycle is a posture, never a new reference.
+                let since = self.challengers.front().map_or(t_s, |c| c.0);
+                let pedalled = self.cyclic.iter().filter(|&&c| c >= since).count();
+                if pedalled * 2 >= self.challengers.len() {
+                    self.challengers.pop_front();
+                    return None;
+                }
                 let mean = self
                     .challengers
                     .iter()
@@ -432,7 +462,13 @@ impl ReferenceLearner {
                     .iter()
                     .filter(|(_, q)| (75.0..=105.0).contains(&q.angle_deg(mean)))
                     .count() as u32;
-                if support >= SUPPORT_S || seated >= SEATED_SUPPORT_S {
+                // A long coherent walk stands on its own: pedalling was
+                // ruled out above, and a person who walks on for half a
+                // minute without stopping must not wait for standing.
+                if support >= SUPPORT_S
+                    || seated >= SEATED_SUPPORT_S
+                    || self.challengers.len() >= UNSUPPORTED_S
+                {
                     self.adopt(mean, from_s);
                     return Some(RefChange { from_s });
                 }
@@ -553,6 +589,7 @@ impl ReferenceLearner {
     }
 
     fn adopt(&mut self, upright: Vec3, since_s: Option<i64>) {
+        if std::env::var_os("SITLESS_DEBUG_REF").is_some() { eprintln!("adopt at {:?} since {since_s:?} quiet {} pending {:?} challengers {}", self.challengers.back(), self.quiet.len(), self.pending, self.challengers.len()); }
         self.refs = Refs {
             upright: Some(upright),
             ..Refs::default()
