@@ -94,13 +94,19 @@ fn thigh_state(
     incline_deg: Option<f32>,
 ) -> Posture {
     let energetic = f.intensity_g >= cfg.moving_intensity_g;
-    // Gait and pedalling are moving however the sensor sits: no reference
-    // is needed to see a stride.
-    if f.gait || (f.cyclic && energetic) {
+    // Gait, pedalling and rowing are moving however the sensor sits: no
+    // reference is needed to see a stride or a stroke (both need a swing
+    // of 0.1 g and an intensive second).
+    if f.gait || f.cyclic {
         return Posture::Moving;
     }
     let (Some(incline), Some(upright)) = (incline_deg, refs.upright) else {
-        return Posture::Unknown;
+        // Only a resting direction is known, taken as sitting (people sit
+        // most): what rests near it is probably sitting, the rest unknown.
+        return match refs.seat {
+            Some(seat) if seat.angle_deg(f.gravity) < cfg.thigh_sitting_deg => Posture::Sitting,
+            _ => Posture::Unknown,
+        };
     };
     if incline < cfg.thigh_sitting_deg {
         return if energetic {
@@ -222,9 +228,10 @@ impl SensorClassifier {
         }
     }
 
-    /// The upright reference in use, calibrated or learned from gait.
+    /// The upright reference confirmed, calibrated or learned from gait
+    /// (not the hypothesis used until then).
     pub fn upright(&self) -> Option<Vec3> {
-        self.learner.refs().upright
+        self.learner.confirmed().upright
     }
 
     pub fn refs(&self) -> Refs {
@@ -341,6 +348,7 @@ mod tests {
             upright: Some(UP),
             forward: Some(FWD),
             forward_signed: true,
+            ..Refs::default()
         };
         assert_eq!(thigh(&refs, &f(UP, 0.01)), Posture::Standing);
         assert_eq!(thigh(&refs, &f(UP, 0.3)), Posture::Moving);

@@ -68,6 +68,8 @@ impl Default for GaitConfig {
 
 /// Seconds of signal judged together.
 const SPAN_S: usize = 4;
+/// Seconds judged together for slow strokes (rowing, 2–4 s a stroke).
+const SLOW_SPAN_S: usize = 8;
 
 /// Judges each second over the four seconds around it (two before, one
 /// after), so output lags input by one second.
@@ -100,7 +102,7 @@ impl GaitDetector {
             out.push(self.judge_at(self.next));
             self.next += 1;
         }
-        while self.recent.len() > SPAN_S {
+        while self.recent.len() > SLOW_SPAN_S {
             self.recent.pop_front();
             self.next -= 1;
         }
@@ -121,7 +123,17 @@ impl GaitDetector {
         let start = end.saturating_sub(SPAN_S);
         let span: Vec<Window> = self.recent.range(start..end).copied().collect();
         let centre = self.recent[i];
-        (centre, judge(&self.cfg, &span, &centre))
+        let mut m = judge(&self.cfg, &span, &centre);
+        if !m.gait && !m.cyclic && centre.intensity_g >= self.cfg.min_intensity_g {
+            let slow_start = end.saturating_sub(SLOW_SPAN_S);
+            let bins: Vec<Vec3> = self
+                .recent
+                .range(slow_start..end)
+                .flat_map(|w| w.bins)
+                .collect();
+            m.cyclic = slow_strokes(&self.cfg, &bins);
+        }
+        (centre, m)
     }
 }
 
@@ -177,6 +189,28 @@ pub fn judge(cfg: &GaitConfig, span: &[Window], centre: &Window) -> Motion {
         scatter,
         period_s: Some(period_bins as f32 / BINS as f32),
     }
+}
+
+/// Strokes of 2–4 s that repeat (a rowing machine): the thigh swings far
+/// and regularly, slower than any stride. Judged over eight seconds, so
+/// a stand-up or a shift in the chair (once, not again) is not one.
+fn slow_strokes(cfg: &GaitConfig, bins: &[Vec3]) -> bool {
+    const MIN_LAG: usize = 20;
+    const MAX_LAG: usize = 40;
+    let n = bins.len();
+    if n < MAX_LAG + 2 * BINS {
+        return false;
+    }
+    let mean = bins.iter().fold(Vec3::default(), |a, &b| a + b) * (1.0 / n as f32);
+    let d: Vec<Vec3> = bins.iter().map(|&b| b - mean).collect();
+    let r0 = d.iter().map(|v| v.dot(*v)).sum::<f32>() / n as f32;
+    if r0.sqrt() < cfg.min_swing_g {
+        return false;
+    }
+    let r = |k: usize| (0..n - k).map(|i| d[i].dot(d[i + k])).sum::<f32>() / (n - k) as f32 / r0;
+    let dip = (MIN_LAG / 2..MIN_LAG).map(r).fold(f32::INFINITY, f32::min);
+    let peak = (MIN_LAG..=MAX_LAG).map(r).fold(f32::NEG_INFINITY, f32::max);
+    peak >= cfg.min_periodicity && peak - dip >= 0.5
 }
 
 /// The autocorrelation of the acceleration's size at half the stride:

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod fusion;
 pub mod gait;
 pub mod history;
+pub mod hypothesis;
 pub mod min_bout;
 pub mod nonwear;
 pub mod reference;

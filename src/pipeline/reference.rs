@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 
 use super::gait::{Motion, principal};
+use super::hypothesis::{Guess, Hypothesis};
 use crate::domain::features::SecondFeatures;
 use crate::domain::vector::Vec3;
 
@@ -21,6 +22,11 @@ pub struct Refs {
     /// `forward_signed` is set; otherwise only the axis is.
     pub forward: Option<Vec3>,
     pub forward_signed: bool,
+    /// Not confirmed by gait yet: the most likely hypothesis
+    /// (`hypothesis.rs`), which the window words as "probably".
+    pub tentative: bool,
+    /// With no upright at all, the direction taken as sitting (tentative).
+    pub seat: Option<Vec3>,
 }
 
 /// What a source knows of how it is worn, before any clue from the
@@ -100,6 +106,9 @@ pub struct ReferenceLearner {
     prior: Option<WearingPrior>,
     /// Pedalling seconds of the last five minutes.
     cyclic: VecDeque<i64>,
+    hypothesis: Hypothesis,
+    /// The hypothesis the stored seconds were last classified with.
+    guess: Guess,
 }
 
 /// A new upright seen in gait, waiting for the wearer to stand near it
@@ -128,6 +137,12 @@ const SUPPORT_WINDOW_S: i64 = 120;
 const MIN_RUN_S: usize = 6;
 /// Gait seconds that agree with each other before a first reference.
 const LEARN_S: usize = 8;
+/// A guess that moved this far is announced (stored seconds classified
+/// again).
+const GUESS_MOVE_DEG: f32 = 20.0;
+/// Gait this close to the source's prior axis needs no standing or
+/// sitting to confirm it.
+const PRIOR_AGREE_DEG: f32 = 35.0;
 /// Coherent gait seconds that make a reference without standing or
 /// sitting to confirm it.
 const UNSUPPORTED_S: usize = 30;
@@ -216,6 +231,8 @@ impl ReferenceLearner {
             pending: None,
             prior: None,
             cyclic: VecDeque::new(),
+            hypothesis: Hypothesis::default(),
+            guess: Guess::None,
         }
     }
 
@@ -226,13 +243,60 @@ impl ReferenceLearner {
         self
     }
 
+    /// The references to classify with: the confirmed ones, or until
+    /// there are any, the most likely hypothesis.
     pub fn refs(&self) -> Refs {
+        if self.refs.upright.is_some() {
+            return self.refs;
+        }
+        match self.guess {
+            Guess::None => self.refs,
+            Guess::Sitting(seat) => Refs {
+                seat: Some(seat),
+                tentative: true,
+                ..self.refs
+            },
+            Guess::Upright(u) => Refs {
+                upright: Some(u),
+                forward: None,
+                forward_signed: false,
+                tentative: true,
+                seat: None,
+            },
+        }
+    }
+
+    /// The references confirmed by gait (or calibration) only.
+    pub fn confirmed(&self) -> Refs {
         self.refs
     }
 
     /// What the source knows of how the sensor is worn.
     pub fn set_prior(&mut self, prior: WearingPrior) {
         self.prior = Some(prior);
+        self.hypothesis.set_prior(prior);
+        self.guess = self.hypothesis.guess();
+    }
+
+    /// Feeds the hypothesis while no reference is confirmed; a guess that
+    /// changed classifies every second kept again.
+    fn guess_second(&mut self, d: Vec3, still: bool) -> Option<RefChange> {
+        if self.refs.upright.is_some() {
+            return None;
+        }
+        self.hypothesis.push(d, still);
+        let g = self.hypothesis.guess();
+        let moved = match (self.guess, g) {
+            (Guess::Upright(a), Guess::Upright(b)) | (Guess::Sitting(a), Guess::Sitting(b)) => {
+                a.angle_deg(b) > GUESS_MOVE_DEG
+            }
+            (a, b) => a != b,
+        };
+        if !moved {
+            return None;
+        }
+        self.guess = g;
+        Some(RefChange { from_s: None })
     }
 
     /// Feeds one second and its motion; says when the references changed.
@@ -262,6 +326,9 @@ impl ReferenceLearner {
         // direction it pedalled in.
         let still = f.intensity_g < STILL_G && !f.cyclic;
         if still && let Some(c) = self.quiet_second(f.t_s, d) {
+            return Some(c);
+        }
+        if let Some(c) = self.guess_second(d, still) {
             return Some(c);
         }
         let gait_mean = self.gait_mean?;
@@ -465,9 +532,13 @@ impl ReferenceLearner {
                 // A long coherent walk stands on its own: pedalling was
                 // ruled out above, and a person who walks on for half a
                 // minute without stopping must not wait for standing.
+                let fits_prior = self.hypothesis.prior_axis().is_some_and(|a| {
+                    mean.angle_deg(a).min(mean.angle_deg(a * -1.0)) <= PRIOR_AGREE_DEG
+                });
                 if support >= SUPPORT_S
                     || seated >= SEATED_SUPPORT_S
                     || self.challengers.len() >= UNSUPPORTED_S
+                    || fits_prior
                 {
                     self.adopt(mean, from_s);
                     return Some(RefChange { from_s });
@@ -589,7 +660,6 @@ impl ReferenceLearner {
     }
 
     fn adopt(&mut self, upright: Vec3, since_s: Option<i64>) {
-        if std::env::var_os("SITLESS_DEBUG_REF").is_some() { eprintln!("adopt at {:?} since {since_s:?} quiet {} pending {:?} challengers {}", self.challengers.back(), self.quiet.len(), self.pending, self.challengers.len()); }
         self.refs = Refs {
             upright: Some(upright),
             ..Refs::default()
