@@ -73,6 +73,12 @@ fn recordings(a: &Args) -> anyhow::Result<Vec<Recording>> {
         }
         for leg in [Leg::Right, Leg::Left] {
             let parts = real::read_dsads(&path, leg)?;
+            base.push(real::dsads_sedentary_day(
+                &format!("dsads p{p} {leg:?} sits, walks little"),
+                &parts,
+                4.0,
+                p,
+            ));
             for (order, idx) in real::dsads_orders(parts.len(), p) {
                 base.push(real::dsads_day(
                     &format!("dsads p{p} {leg:?} {order}"),
@@ -107,7 +113,10 @@ fn recordings(a: &Args) -> anyhow::Result<Vec<Recording>> {
         for &hz in &a.rates {
             all.push(r.clone().resampled(hz, 0.3, i as u64));
         }
-        if a.rotations == 0 || r.placement_hint.is_some() {
+        if a.csv.is_some() {
+            // The peer is told how the sensor is mounted: its own axes.
+            all.push(r.in_acti_motus_axes());
+        } else if a.rotations == 0 || r.placement_hint.is_some() {
             all.push(r);
         }
     }
@@ -119,18 +128,19 @@ fn main() -> anyhow::Result<()> {
     let recs = recordings(&a)?;
     anyhow::ensure!(!recs.is_empty(), "no recordings under {}", a.dir.display());
     println!(
-        "{:<44} {:>6} {:>9} {:>8} {:>7} {:>8}  worst",
-        "recording", "s", "sedentary", "upright", "gait", "unknown"
+        "{:<44} {:>6} {:>9} {:>8} {:>7} {:>7} {:>13}  worst",
+        "recording", "s", "sedentary", "upright", "gait", "unknown", "live unk/steps"
     );
     let mut scores: Vec<RealScore> = Vec::new();
     for r in &recs {
-        let (done, features, refs) = real::classify_traced(r);
+        let traced = real::classify_traced(r);
+        let (done, features, refs) = (&traced.done, &traced.features, &traced.refs);
         if a.roll
             && let Some(rf) = refs.values().last()
             && let (Some(u), Some(fw)) = (rf.upright, rf.forward)
         {
             let mut by: std::collections::BTreeMap<&str, Vec<f32>> = Default::default();
-            for (t, f) in &features {
+            for (t, f) in features {
                 if let Some(act) = r.truth_at(*t, 3)
                     && let Some(x) = (f.gravity - u * f.gravity.dot(u)).normalized()
                 {
@@ -176,7 +186,7 @@ fn main() -> anyhow::Result<()> {
                 })
                 .normalized();
             let mut last = None;
-            for (t, f) in &features {
+            for (t, f) in features {
                 let truth = r.truth_at(*t, 0).map_or("-", |a| a.name());
                 let got = done.get(*t).map_or("-", |s| s.state.label());
                 let key = (truth, got);
@@ -214,7 +224,7 @@ fn main() -> anyhow::Result<()> {
         }
         if a.gait {
             let mut by: std::collections::BTreeMap<&str, (u32, u32, u32)> = Default::default();
-            for (t, f) in &features {
+            for (t, f) in features {
                 if let Some(act) = r.truth_at(*t, r.margin_s) {
                     let e = by.entry(act.name()).or_default();
                     e.0 += u32::from(f.gait);
@@ -227,18 +237,19 @@ fn main() -> anyhow::Result<()> {
             }
         }
         if let Some(dir) = &a.csv {
-            real::write_peer_csv(dir, r, &done)?;
+            real::write_peer_csv(dir, r, done)?;
         }
-        let s = real::score_seconds(r, &done);
+        let s = real::score_traced(r, &traced);
         println!(
-            "{:<44} {:>6} {:>8.2}% {:>7.2}% {:>6.1}% {:>5}/{:<3}  {}",
+            "{:<44} {:>6} {:>8.2}% {:>7.2}% {:>6.1}% {:>7} {:>6}/{:<6}  {}",
             s.name,
             s.scored_s,
             s.sedentary() * 100.0,
             s.upright() * 100.0,
             s.gait() * 100.0,
             s.unknown_s,
-            s.unknown_after_steps_s,
+            s.live_unknown_s,
+            s.live_unknown_after_steps_s,
             s.worst(3)
         );
         if a.confusion {
@@ -258,7 +269,7 @@ fn main() -> anyhow::Result<()> {
         sitless::eval::ratio(a, b) * 100.0
     };
     println!(
-        "\n{} recordings: sedentary median {:.2} %, worst {:.2} %, {} of {} ≥ 99 %; upright {:.2} %; gait as moving {:.2} %; unknown {} s ({} after the first steps)",
+        "\n{} recordings: sedentary median {:.2} %, worst {:.2} %, {} of {} ≥ 99 %; upright {:.2} %; gait as moving {:.2} %; unknown {} s; live unknown {} s ({} after the first steps)",
         scores.len(),
         sed[sed.len() / 2] * 100.0,
         sed[0] * 100.0,
@@ -267,7 +278,11 @@ fn main() -> anyhow::Result<()> {
         total(|s| (s.upright_called_upright_s, s.upright_truth_s)),
         total(|s| (s.gait_called_moving_s, s.gait_truth_s)),
         scores.iter().map(|s| s.unknown_s).sum::<u64>(),
-        scores.iter().map(|s| s.unknown_after_steps_s).sum::<u64>(),
+        scores.iter().map(|s| s.live_unknown_s).sum::<u64>(),
+        scores
+            .iter()
+            .map(|s| s.live_unknown_after_steps_s)
+            .sum::<u64>(),
     );
     Ok(())
 }

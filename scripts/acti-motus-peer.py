@@ -45,7 +45,7 @@ def peer_day(path):
 def main(folder):
     logging.disable(logging.WARNING)
     rows = []
-    for raw in sorted(glob.glob(os.path.join(folder, "day-*.csv"))):
+    for raw in sorted(glob.glob(os.path.join(folder, "*.csv"))):
         if raw.endswith(".truth.csv") or raw.endswith(".sitless.csv"):
             continue
         base = raw[: -len(".csv")]

@@ -80,7 +80,7 @@ impl Activity {
             Self::Walking => "walking",
             Self::Stairs => "stairs",
             Self::Running => "running",
-            Self::LiftStill => "lift, still",
+            Self::LiftStill => "lift (still)",
             Self::UprightMoving => "upright moving",
             Self::Cycling => "cycling",
             Self::Rowing => "rowing",
@@ -183,6 +183,35 @@ impl Recording {
         }
         self.name = format!("{} {tag}", self.name);
         self
+    }
+
+    /// The recording in Acti-Motus's thigh axes (x along the thigh towards
+    /// the hip, z into the thigh), for the peer side by side: DSADS units
+    /// point x down the thigh; a phone in a pocket has its long (y) axis
+    /// up the thigh.
+    #[must_use]
+    pub fn in_acti_motus_axes(self) -> Self {
+        let m = if self.placement_hint.is_some() {
+            Mat3 {
+                rows: [
+                    Vec3::new(0.0, 1.0, 0.0),
+                    Vec3::new(-1.0, 0.0, 0.0),
+                    Vec3::new(0.0, 0.0, 1.0),
+                ],
+            }
+        } else {
+            Mat3 {
+                rows: [
+                    Vec3::new(-1.0, 0.0, 0.0),
+                    Vec3::new(0.0, 1.0, 0.0),
+                    Vec3::new(0.0, 0.0, -1.0),
+                ],
+            }
+        };
+        let mut r = self.rotated(&m, "acti-motus axes");
+        // The phone's prior names its own y axis, which is x now.
+        r.placement_hint = None;
+        r
     }
 
     /// The same recording turned by a random rotation from `seed`.
@@ -490,10 +519,12 @@ pub struct RealScore {
     pub upright_called_upright_s: u64,
     pub gait_truth_s: u64,
     pub gait_called_moving_s: u64,
-    /// Scored seconds called unknown.
+    /// Scored seconds called unknown in the end.
     pub unknown_s: u64,
+    /// Scored seconds the live view showed as unknown...
+    pub live_unknown_s: u64,
     /// ...of them after the first 10 s of gait (about 20 steps).
-    pub unknown_after_steps_s: u64,
+    pub live_unknown_after_steps_s: u64,
     /// Truth → result, seconds.
     pub confusion: BTreeMap<(Activity, Posture), u64>,
 }
@@ -541,31 +572,25 @@ fn agrees(a: Activity, p: Posture) -> bool {
 /// with the recording's wearing prior) makes of a recording, relabels
 /// applied.
 pub fn classify(rec: &Recording) -> FinalSeconds {
-    classify_with_features(rec).0
+    classify_traced(rec).done
 }
 
-/// The seconds, and each second's features as the sensor's channel last
-/// judged them (gait, pedalling, direction).
-pub fn classify_with_features(
-    rec: &Recording,
-) -> (
-    FinalSeconds,
-    BTreeMap<i64, crate::domain::features::SecondFeatures>,
-) {
-    let (done, features, _) = classify_traced(rec);
-    (done, features)
+/// Everything a run of a recording gave.
+#[derive(Debug, Default)]
+pub struct Traced {
+    /// The seconds as stored, relabels applied.
+    pub done: FinalSeconds,
+    /// Each second's features as the channel last judged them.
+    pub features: BTreeMap<i64, crate::domain::features::SecondFeatures>,
+    /// The references in use after each batch (one second).
+    pub refs: BTreeMap<i64, crate::pipeline::reference::Refs>,
+    /// Seconds first handed on as unknown (what the live view showed).
+    pub live_unknown: std::collections::BTreeSet<i64>,
 }
 
-/// ...and the references in use after each second (for tracing).
-#[allow(clippy::type_complexity)]
-pub fn classify_traced(
-    rec: &Recording,
-) -> (
-    FinalSeconds,
-    BTreeMap<i64, crate::domain::features::SecondFeatures>,
-    BTreeMap<i64, crate::pipeline::reference::Refs>,
-) {
-    let mut refs = BTreeMap::new();
+/// Runs a recording through a thigh pipeline, keeping what it did.
+pub fn classify_traced(rec: &Recording) -> Traced {
+    let mut t = Traced::default();
     let cfg = Config::default().consistent();
     let input = SensorInput {
         placement: Placement::Thigh,
@@ -577,30 +602,38 @@ pub fn classify_traced(
         p.set_wearing_prior(Placement::Thigh, prior);
     }
     let mut out = PipelineOutput::default();
-    let mut done = FinalSeconds::default();
-    let mut features = BTreeMap::new();
+    let take = |out: &mut PipelineOutput, t: &mut Traced| {
+        t.features
+            .extend(out.features.drain(..).map(|(_, f)| (f.t_s, f)));
+        t.live_unknown.extend(
+            out.seconds
+                .iter()
+                .filter(|s| s.state == Posture::Unknown)
+                .map(|s| s.t_s),
+        );
+        t.done.take(out);
+    };
     for chunk in rec.samples.chunk_by(|a, b| a.t_ms / 1000 == b.t_ms / 1000) {
         p.push(Placement::Thigh, chunk, &mut out);
         if let Some(r) = p.refs(Placement::Thigh) {
-            refs.insert(chunk[0].t_ms.div_euclid(1000), r);
+            t.refs.insert(chunk[0].t_ms.div_euclid(1000), r);
         }
-        features.extend(out.features.drain(..).map(|(_, f)| (f.t_s, f)));
-        done.take(&mut out);
+        take(&mut out, &mut t);
     }
     p.flush(&mut out);
-    features.extend(out.features.drain(..).map(|(_, f)| (f.t_s, f)));
-    done.take(&mut out);
-    (done, features, refs)
+    take(&mut out, &mut t);
+    t
 }
 
 /// Runs a recording through the pipeline and scores it (3 s either side
 /// of a join are left out).
 pub fn score(rec: &Recording) -> RealScore {
-    let done = classify(rec);
-    score_seconds(rec, &done)
+    score_traced(rec, &classify_traced(rec))
 }
 
-pub fn score_seconds(rec: &Recording, done: &FinalSeconds) -> RealScore {
+/// Scores what a run gave against the recording's labels.
+pub fn score_traced(rec: &Recording, traced: &Traced) -> RealScore {
+    let done = &traced.done;
     let mut s = RealScore {
         name: rec.name.clone(),
         ..RealScore::default()
@@ -634,7 +667,10 @@ pub fn score_seconds(rec: &Recording, done: &FinalSeconds) -> RealScore {
         }
         if got == Posture::Unknown {
             s.unknown_s += 1;
-            s.unknown_after_steps_s += u64::from(gait_seen_s > 10);
+        }
+        if traced.live_unknown.contains(&t_s) {
+            s.live_unknown_s += 1;
+            s.live_unknown_after_steps_s += u64::from(gait_seen_s > 10);
         }
     }
     s
@@ -690,11 +726,83 @@ pub fn write_peer_csv(dir: &Path, rec: &Recording, done: &FinalSeconds) -> std::
             .truth_at(t_s, rec.margin_s)
             .filter(|a| *a != Activity::Transition)
         {
-            writeln!(truth, "{t_s},{}", a.name())?;
+            let word = match a {
+                Activity::Sitting => "Sitting",
+                Activity::LyingBack | Activity::LyingSide => "Lying",
+                Activity::Standing | Activity::LiftStill => "Standing",
+                _ => "Moving",
+            };
+            writeln!(truth, "{t_s},{word}")?;
         }
         if let Some(s) = done.get(t_s) {
             writeln!(ours, "{t_s},{}", s.state.label())?;
         }
     }
     Ok(())
+}
+
+/// A day of someone who sits most and walks little, from one DSADS leg:
+/// sitting for 20–50 minutes at a time, then a few seconds of standing, a
+/// short walk of 4–12 s and standing again, for `hours`. The pieces are the
+/// person's own recordings (sitting looped, a walk cut from the car park
+/// walk); the timing is the point: about a minute of steps in two hours.
+pub fn dsads_sedentary_day(
+    name: &str,
+    parts: &[(String, Activity, Vec<(i64, Vec3)>)],
+    hours: f32,
+    seed: u64,
+) -> Recording {
+    let find = |code: &str| parts.iter().find(|p| p.0 == code).map(|p| &p.2);
+    let mut r = Recording {
+        name: name.to_owned(),
+        margin_s: 3,
+        ..Recording::default()
+    };
+    let (Some(sit), Some(stand), Some(walk)) = (find("a01"), find("a02"), find("a09")) else {
+        return r;
+    };
+    let mut rng = fastrand::Rng::with_seed(seed);
+    // 25 Hz: samples per second.
+    let per_s = 25_usize;
+    let piece = |src: &Vec<(i64, Vec3)>, start_s: usize, len_s: usize| -> Vec<(i64, Vec3)> {
+        let n = src.len();
+        (0..len_s * per_s)
+            .map(|i| {
+                let (_, a) = src[(start_s * per_s + i) % n];
+                (i as i64 * 40, a)
+            })
+            .collect()
+    };
+    let end_ms = START_MS + (f64::from(hours) * 3_600_000.0) as i64;
+    while r.samples.last().is_none_or(|s| s.t_ms < end_ms) {
+        let sit_s = rng.usize(20 * 60..50 * 60);
+        let mut seated = piece(sit, rng.usize(0..300), sit_s);
+        // The five recorded minutes are looped; each time round the
+        // wearer shifts in the chair by 1–4°, as people do every few
+        // minutes (left out, a loop would be the same still minutes over
+        // and over, which only a sensor on a desk does).
+        for lap in seated.chunks_mut(300 * per_s).skip(1) {
+            let axis = Vec3::new(rng.f32() - 0.5, rng.f32() - 0.5, rng.f32() - 0.5)
+                .normalized()
+                .unwrap_or(Vec3::new(1.0, 0.0, 0.0));
+            let m = Mat3::from_axis_angle(axis, (1.0 + 3.0 * rng.f32()).to_radians());
+            for (_, a) in lap {
+                *a = m.apply(*a);
+            }
+        }
+        r.append(seated, Activity::Sitting);
+        r.append(
+            piece(stand, rng.usize(0..270), rng.usize(5..30)),
+            Activity::Standing,
+        );
+        r.append(
+            piece(walk, rng.usize(0..280), rng.usize(4..13)),
+            Activity::Walking,
+        );
+        r.append(
+            piece(stand, rng.usize(0..280), rng.usize(5..20)),
+            Activity::Standing,
+        );
+    }
+    r
 }
