@@ -289,3 +289,141 @@ fn an_export_into_a_missing_folder_and_a_day_without_data_say_so() {
         "no figures for a day without data: {text}"
     );
 }
+
+/// The database files, to check that nothing touched them.
+fn db_bytes(db: &std::path::Path) -> Vec<u8> {
+    std::fs::read(db).expect("the database is there")
+}
+
+#[test]
+fn an_export_or_chart_never_writes_over_the_database_a_folder_a_device_or_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("my.db");
+    let dbs = db.to_str().unwrap();
+    assert!(simulate(dbs, 2, 1, &[]).status.success());
+    let before = db_bytes(&db);
+    let export = |out: &std::path::Path| {
+        sitless(&[
+            "export",
+            "--what",
+            "days",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-03",
+            "--out",
+            out.to_str().unwrap(),
+            "--db",
+            dbs,
+        ])
+    };
+    let chart = |out: &std::path::Path| {
+        sitless(&[
+            "chart",
+            "--kind",
+            "day",
+            "--date",
+            "2026-03-02",
+            "--out",
+            out.to_str().unwrap(),
+            "--db",
+            dbs,
+        ])
+    };
+    // The database itself, its side files (by name, even before they
+    // exist), and the database under another path or a hard link.
+    let other_path = dir.path().join(".").join("my.db");
+    let hard = dir.path().join("hard.db");
+    std::fs::hard_link(&db, &hard).unwrap();
+    for target in [
+        db.clone(),
+        dir.path().join("my.db-wal"),
+        dir.path().join("my.db-shm"),
+        other_path,
+        hard,
+    ] {
+        let o = export(&target);
+        assert!(
+            !o.status.success(),
+            "export onto {} was allowed",
+            target.display()
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("is the Sitless database"), "{err}");
+    }
+    let png = dir.path().join("my.db-wal.png");
+    assert!(chart(&png).status.success(), "a chart beside it is fine");
+    assert_eq!(db_bytes(&db), before, "the database is untouched");
+    // A folder, a device node, a link: refused, and no `.part` left.
+    let folder = dir.path().join("folder.csv");
+    std::fs::create_dir(&folder).unwrap();
+    let link = dir.path().join("link.png");
+    let aim = dir.path().join("aim.txt");
+    std::fs::write(&aim, b"keep me").unwrap();
+    std::os::unix::fs::symlink(&aim, &link).unwrap();
+    // A named pipe stands for a device node: not a regular file either
+    // (a test must never risk a real device).
+    let fifo = dir.path().join("pipe.csv");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for target in [folder.clone(), fifo.clone()] {
+        let o = export(&target);
+        assert!(!o.status.success(), "{}", target.display());
+        assert!(String::from_utf8_lossy(&o.stderr).contains("not a file"));
+    }
+    let o = chart(&link);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a file"));
+    assert_eq!(
+        std::fs::read(&aim).unwrap(),
+        b"keep me",
+        "nothing written through the link"
+    );
+    assert!(
+        std::fs::symlink_metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device_like()
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // Replacing a file says so; charts are private like exports.
+    let csv = dir.path().join("days.csv");
+    std::fs::write(&csv, b"old").unwrap();
+    let o = export(&csv);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("replaced"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&png).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn gen_history_writes_only_into_a_new_file_it_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = sitless(&["gen-history", "--days", "2"]);
+    assert!(!o.status.success(), "no --db: refused");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs a new file"));
+    let db = dir.path().join("real.db");
+    let dbs = db.to_str().unwrap();
+    assert!(simulate(dbs, 1, 1, &[]).status.success());
+    let before = db_bytes(&db);
+    let o = sitless(&["gen-history", "--days", "2", "--db", dbs]);
+    assert!(!o.status.success(), "an existing database: refused");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    assert_eq!(db_bytes(&db), before);
+    let new = dir.path().join("try.db");
+    let o = sitless(&["gen-history", "--days", "2", "--db", new.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::NaiveDate;
 
 use super::{open_existing, threshold_s};
@@ -33,6 +33,8 @@ pub(super) fn chart(
         Some("png") => false,
         _ => bail!("--out must end in .png or .svg, got {}", out.display()),
     };
+    // A wrong target is refused before anything is drawn.
+    crate::transfer::file::check_target(out, Some(db))?;
     let store = open_existing(db)?;
     // Without --date: the last period with data, not an empty one.
     let date = match date {
@@ -70,13 +72,19 @@ pub(super) fn chart(
         _ => format!("{}, {}", kind.title(), period.label(date)),
     };
     let bytes = render_file(kind, src, width, height, style, &title, svg)?;
-    std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    // Private like the database and the exports, never through a link.
+    let written = crate::transfer::file::write_private(out, Some(db), |w| w.write_all(&bytes))?;
     println!(
-        "{} chart of {} → {} ({width}×{height}, {} bytes)",
+        "{} chart of {} → {} ({width}×{height}, {} bytes){}",
         kind.title(),
         period.label(date),
         out.display(),
-        bytes.len()
+        bytes.len(),
+        if written.replaced {
+            "; the file that was there is replaced"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

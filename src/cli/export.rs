@@ -21,14 +21,19 @@ pub(super) fn export(
     }
     drop(open_existing(db)?);
     let bar = super::progress_bar(1000, "exporting");
-    let rows = crate::transfer::file::export_file(db, what, from, to, cfg, out, &mut |f| {
+    let written = crate::transfer::file::export_file(db, what, from, to, cfg, out, &mut |f| {
         bar.set_position((f * 1000.0) as u64);
     })?;
     bar.finish_and_clear();
     println!(
-        "Exported {} ({from} to {to}) to {}",
-        what.count_words(rows),
-        out.display()
+        "Exported {} ({from} to {to}) to {}{}",
+        what.count_words(written.value),
+        out.display(),
+        if written.replaced {
+            " (the file that was there is replaced)"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

@@ -156,6 +156,13 @@ pub fn gen_history(
 }
 
 pub fn gen_history_cmd(db: &Path, days: u32, seed: u64, cfg: &Config) -> anyhow::Result<()> {
+    // Generated days mixed into recorded ones could never be told apart.
+    if std::fs::symlink_metadata(db).is_ok() {
+        bail!(
+            "{} already exists; gen-history writes made-up data only into a new file, so that it never mixes with recorded days",
+            db.display()
+        );
+    }
     let today = local_date(chrono::Utc::now().timestamp());
     let started = std::time::Instant::now();
     let bar = super::progress_bar(u64::from(days), "generating");

@@ -94,9 +94,10 @@ pub enum Command {
         #[arg(long, value_name = "TIME")]
         start: Option<String>,
     },
-    /// Fill the database with N days of realistic history (a seeded
-    /// wearer with thigh and back sensors, weekdays and weekends), through
-    /// the same pipeline as live data; the last day is yesterday.
+    /// Fill a new database (--db, a file that does not exist yet) with N
+    /// days of realistic history (a seeded wearer with thigh and back
+    /// sensors, weekdays and weekends), through the same pipeline as live
+    /// data; the last day is yesterday.
     GenHistory {
         #[arg(long)]
         days: u32,
@@ -228,7 +229,13 @@ pub fn main() -> anyhow::Result<()> {
             &cfg,
         ),
         Some(Command::GenHistory { days, seed }) => {
-            crate::cli::gen_history::gen_history_cmd(&db_path(cli.db, false)?, days, seed, &cfg)
+            // Made-up days never go into the real database by default.
+            let Some(db) = cli.db else {
+                bail!(
+                    "gen-history writes made-up data, so it needs a new file named with --db (for example --db try.db); it never writes into your own database"
+                );
+            };
+            crate::cli::gen_history::gen_history_cmd(&db, days, seed, &cfg)
         }
         Some(Command::Chart {
             kind,

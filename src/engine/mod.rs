@@ -451,7 +451,15 @@ impl Engine {
                     &path,
                     &mut progress,
                 )
-                .map(|rows| (path, what.count_words(rows)))
+                .map(|w| {
+                    let words = what.count_words(w.value);
+                    let words = if w.replaced {
+                        format!("{words}, replacing the file that was there,")
+                    } else {
+                        words
+                    };
+                    (path, words)
+                })
                 .map_err(|e| format!("{e:#}"));
                 ui.send(UiEvent::Exported(result));
             });
