@@ -78,7 +78,9 @@ pub enum LiveNote {
 impl LiveNote {
     pub fn words(self) -> &'static str {
         match self {
-            Self::LearningReference => "Walk a few steps so Sitless can learn how the sensor sits.",
+            Self::LearningReference => {
+                "Not sure yet: walk a few steps so Sitless can learn how the sensor sits."
+            }
             Self::SeemsNotWorn => "The sensor seems not to be worn.",
         }
     }

@@ -730,6 +730,9 @@ pub fn write_peer_csv(dir: &Path, rec: &Recording, done: &FinalSeconds) -> std::
                 Activity::Sitting => "Sitting",
                 Activity::LyingBack | Activity::LyingSide => "Lying",
                 Activity::Standing | Activity::LiftStill => "Standing",
+                // Moving, but named: the peer's figure is also given
+                // without them (Acti-Motus calls pedalling "sit" here).
+                Activity::Cycling | Activity::Rowing => "Cycling",
                 _ => "Moving",
             };
             writeln!(truth, "{t_s},{word}")?;

@@ -529,15 +529,17 @@ impl ReferenceLearner {
                     .iter()
                     .filter(|(_, q)| (75.0..=105.0).contains(&q.angle_deg(mean)))
                     .count() as u32;
-                // A long coherent walk stands on its own: pedalling was
-                // ruled out above, and a person who walks on for half a
-                // minute without stopping must not wait for standing.
+                // A long coherent first walk stands on its own: pedalling
+                // was ruled out above, and a person who walks on for half
+                // a minute without stopping must not wait for standing. A
+                // replacement still needs standing or sitting near it (a
+                // ride whose every stroke passed for a stride must not).
                 let fits_prior = self.hypothesis.prior_axis().is_some_and(|a| {
                     mean.angle_deg(a).min(mean.angle_deg(a * -1.0)) <= PRIOR_AGREE_DEG
                 });
                 if support >= SUPPORT_S
                     || seated >= SEATED_SUPPORT_S
-                    || self.challengers.len() >= UNSUPPORTED_S
+                    || (self.gait_mean.is_none() && self.challengers.len() >= UNSUPPORTED_S)
                     || fits_prior
                 {
                     self.adopt(mean, from_s);
