@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example real_eval -- [DATA_DIR] [--rates 25,50,100] [--rotations N] [--only TEXT] [--confusion]`
 //!
-//! DATA_DIR holds `dsads/`, `mobifall/` and `hugadb/` as the project's
+//! `DATA_DIR` holds `dsads/`, `mobifall/` and `hugadb/` as the project's
 //! shared test data lays them out (default `../shared/data/real`). Every
 //! DSADS leg is joined into days in three orders and turned by random
 //! rotations; phones and the other recordings are run as recorded, turned,
@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use sitless::eval::real::{self, Leg, RealScore, Recording};
 
+#[allow(clippy::struct_excessive_bools)] // one per command-line flag
 struct Args {
     dir: PathBuf,
     rates: Vec<f32>,
@@ -134,110 +135,17 @@ fn main() -> anyhow::Result<()> {
     let mut scores: Vec<RealScore> = Vec::new();
     for r in &recs {
         let traced = real::classify_traced(r);
-        let (done, features, refs) = (&traced.done, &traced.features, &traced.refs);
-        if a.roll
-            && let Some(rf) = refs.values().last()
-            && let (Some(u), Some(fw)) = (rf.upright, rf.forward)
-        {
-            let mut by: std::collections::BTreeMap<&str, Vec<f32>> = Default::default();
-            for (t, f) in features {
-                if let Some(act) = r.truth_at(*t, 3)
-                    && let Some(x) = (f.gravity - u * f.gravity.dot(u)).normalized()
-                {
-                    let ro = x.angle_deg(fw);
-                    by.entry(act.name())
-                        .or_default()
-                        .push(if rf.forward_signed {
-                            ro
-                        } else {
-                            ro.min(180.0 - ro)
-                        });
-                }
-            }
-            for (k, mut v) in by {
-                if !k.contains("lying") && k != "sitting" {
-                    continue;
-                }
-                v.sort_by(f32::total_cmp);
-                let q = |p: f32| v[((v.len() - 1) as f32 * p) as usize];
-                println!(
-                    "    roll {k:<14} signed {} p10 {:.0} p50 {:.0} p90 {:.0}",
-                    rf.forward_signed,
-                    q(0.1),
-                    q(0.5),
-                    q(0.9)
-                );
-            }
+        if a.roll {
+            print_roll(r, &traced);
         }
         if a.trace {
-            // The true upright: the mean direction while standing.
-            let up = features
-                .iter()
-                .filter(|(t, _)| r.truth_at(**t, 3) == Some(real::Activity::Standing))
-                .fold(sitless::domain::vector::Vec3::default(), |a, (_, f)| {
-                    a + f.gravity
-                })
-                .normalized();
-            let sit = features
-                .iter()
-                .filter(|(t, _)| r.truth_at(**t, 3) == Some(real::Activity::Sitting))
-                .fold(sitless::domain::vector::Vec3::default(), |a, (_, f)| {
-                    a + f.gravity
-                })
-                .normalized();
-            let mut last = None;
-            for (t, f) in features {
-                let truth = r.truth_at(*t, 0).map_or("-", |a| a.name());
-                let got = done.get(*t).map_or("-", |s| s.state.label());
-                let key = (truth, got);
-                if last != Some(key) || t % 60 == 0 {
-                    let rf = refs.get(t).copied().unwrap_or_default();
-                    let err = up.zip(rf.upright).map(|(u, v)| u.angle_deg(v));
-                    let inc = rf.upright.map(|v| v.angle_deg(f.gravity));
-                    let fwd_err = match (sit, rf.upright, rf.forward) {
-                        (Some(s), Some(u), Some(fw)) => (s - u * s.dot(u))
-                            .normalized()
-                            .map(|s| s.angle_deg(fw).round()),
-                        _ => None,
-                    };
-                    let roll = match (rf.upright, rf.forward) {
-                        (Some(u), Some(fw)) => (f.gravity - u * f.gravity.dot(u))
-                            .normalized()
-                            .map(|a| a.angle_deg(fw).round()),
-                        _ => None,
-                    };
-                    println!(
-                        "  roll {roll:?} {:>6} {truth:<16} {got:<9} gait {} cyc {} int {:.3} ref err {:?} incl {:?} fwd {:?}/{} err {:?}",
-                        t - real::START_MS / 1000,
-                        u8::from(f.gait),
-                        u8::from(f.cyclic),
-                        f.intensity_g,
-                        err.map(|e| e.round()),
-                        inc.map(|e| e.round()),
-                        rf.forward.is_some(),
-                        rf.forward_signed,
-                        fwd_err
-                    );
-                    last = Some(key);
-                }
-            }
+            print_trace(r, &traced);
         }
         if a.gait {
-            let mut by: std::collections::BTreeMap<&str, (u32, u32, u32)> = Default::default();
-            for (t, f) in features {
-                if let Some(act) = r.truth_at(*t, r.margin_s) {
-                    let e = by.entry(act.name()).or_default();
-                    e.0 += u32::from(f.gait);
-                    e.1 += u32::from(f.cyclic);
-                    e.2 += 1;
-                }
-            }
-            for (k, (g, c, n)) in by {
-                println!("    {k:<16} gait {g:>4} cyclic {c:>4} of {n}");
-            }
+            print_gait(r, &traced);
         }
         if let Some(dir) = &a.csv {
-            real::write_peer_csv(dir, r, done)?;
+            real::write_peer_csv(dir, r, &traced.done)?;
         }
         let s = real::score_traced(r, &traced);
         println!(
@@ -285,4 +193,124 @@ fn main() -> anyhow::Result<()> {
             .sum::<u64>(),
     );
     Ok(())
+}
+
+/// Per activity: the roll of the thigh from forward with the day's last
+/// references (to set the lying line).
+fn print_roll(r: &Recording, traced: &real::Traced) {
+    let features = &traced.features;
+    if let Some(rf) = traced.refs.values().last()
+        && let (Some(u), Some(fw)) = (rf.upright, rf.forward)
+    {
+        let mut by: std::collections::BTreeMap<&str, Vec<f32>> =
+            std::collections::BTreeMap::default();
+        for (t, f) in features {
+            if let Some(act) = r.truth_at(*t, 3)
+                && let Some(x) = (f.gravity - u * f.gravity.dot(u)).normalized()
+            {
+                let ro = x.angle_deg(fw);
+                by.entry(act.name())
+                    .or_default()
+                    .push(if rf.forward_signed {
+                        ro
+                    } else {
+                        ro.min(180.0 - ro)
+                    });
+            }
+        }
+        for (k, mut v) in by {
+            if !k.contains("lying") && k != "sitting" {
+                continue;
+            }
+            v.sort_by(f32::total_cmp);
+            let q = |p: f32| v[((v.len() - 1) as f32 * p) as usize];
+            println!(
+                "    roll {k:<14} signed {} p10 {:.0} p50 {:.0} p90 {:.0}",
+                rf.forward_signed,
+                q(0.1),
+                q(0.5),
+                q(0.9)
+            );
+        }
+    }
+}
+
+/// Second by second where the posture or the truth changes (and once a
+/// minute): the references' errors against the recording's own standing
+/// and sitting.
+fn print_trace(r: &Recording, traced: &real::Traced) {
+    let (done, features, ref_trace) = (&traced.done, &traced.features, &traced.refs);
+    {
+        // The true upright: the mean direction while standing.
+        let up = features
+            .iter()
+            .filter(|(t, _)| r.truth_at(**t, 3) == Some(real::Activity::Standing))
+            .fold(sitless::domain::vector::Vec3::default(), |a, (_, f)| {
+                a + f.gravity
+            })
+            .normalized();
+        let sit = features
+            .iter()
+            .filter(|(t, _)| r.truth_at(**t, 3) == Some(real::Activity::Sitting))
+            .fold(sitless::domain::vector::Vec3::default(), |a, (_, f)| {
+                a + f.gravity
+            })
+            .normalized();
+        let mut last = None;
+        for (t, f) in features {
+            let truth = r.truth_at(*t, 0).map_or("-", |a| a.name());
+            let got = done.get(*t).map_or("-", |s| s.state.label());
+            let key = (truth, got);
+            if last != Some(key) || t % 60 == 0 {
+                let rf = ref_trace.get(t).copied().unwrap_or_default();
+                let err = up.zip(rf.upright).map(|(u, v)| u.angle_deg(v));
+                let inc = rf.upright.map(|v| v.angle_deg(f.gravity));
+                let fwd_err = match (sit, rf.upright, rf.forward) {
+                    (Some(s), Some(u), Some(fw)) => (s - u * s.dot(u))
+                        .normalized()
+                        .map(|s| s.angle_deg(fw).round()),
+                    _ => None,
+                };
+                let roll = match (rf.upright, rf.forward) {
+                    (Some(u), Some(fw)) => (f.gravity - u * f.gravity.dot(u))
+                        .normalized()
+                        .map(|a| a.angle_deg(fw).round()),
+                    _ => None,
+                };
+                println!(
+                    "  roll {roll:?} {:>6} {truth:<16} {got:<9} gait {} cyc {} int {:.3} ref err {:?} incl {:?} fwd {:?}/{} err {:?}",
+                    t - real::START_MS / 1000,
+                    u8::from(f.gait),
+                    u8::from(f.cyclic),
+                    f.intensity_g,
+                    err.map(f32::round),
+                    inc.map(f32::round),
+                    rf.forward.is_some(),
+                    rf.forward_signed,
+                    fwd_err
+                );
+                last = Some(key);
+            }
+        }
+    }
+}
+
+/// Per activity: seconds judged gait and pedalling.
+fn print_gait(r: &Recording, traced: &real::Traced) {
+    let features = &traced.features;
+    {
+        let mut by: std::collections::BTreeMap<&str, (u32, u32, u32)> =
+            std::collections::BTreeMap::default();
+        for (t, f) in features {
+            if let Some(act) = r.truth_at(*t, r.margin_s) {
+                let e = by.entry(act.name()).or_default();
+                e.0 += u32::from(f.gait);
+                e.1 += u32::from(f.cyclic);
+                e.2 += 1;
+            }
+        }
+        for (k, (g, c, n)) in by {
+            println!("    {k:<16} gait {g:>4} cyclic {c:>4} of {n}");
+        }
+    }
 }

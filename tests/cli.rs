@@ -295,66 +295,82 @@ fn db_bytes(db: &std::path::Path) -> Vec<u8> {
     std::fs::read(db).expect("the database is there")
 }
 
-#[test]
-fn an_export_or_chart_never_writes_over_the_database_a_folder_a_device_or_a_link() {
+/// A temporary folder with an hour recorded into `my.db`.
+fn recorded() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("my.db");
-    let dbs = db.to_str().unwrap();
-    assert!(simulate(dbs, 2, 1, &[]).status.success());
+    assert!(simulate(db.to_str().unwrap(), 2, 1, &[]).status.success());
+    (dir, db)
+}
+
+fn export_to(db: &std::path::Path, out: &std::path::Path) -> std::process::Output {
+    sitless(&[
+        "export",
+        "--what",
+        "days",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-03",
+        "--out",
+        out.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ])
+}
+
+fn chart_to(db: &std::path::Path, out: &std::path::Path) -> std::process::Output {
+    sitless(&[
+        "chart",
+        "--kind",
+        "timeline",
+        "--date",
+        "2026-03-02",
+        "--out",
+        out.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn an_export_never_writes_over_the_database_or_its_files_by_any_name() {
+    let (dir, db) = recorded();
     let before = db_bytes(&db);
-    let export = |out: &std::path::Path| {
-        sitless(&[
-            "export",
-            "--what",
-            "days",
-            "--from",
-            "2026-03-01",
-            "--to",
-            "2026-03-03",
-            "--out",
-            out.to_str().unwrap(),
-            "--db",
-            dbs,
-        ])
-    };
-    let chart = |out: &std::path::Path| {
-        sitless(&[
-            "chart",
-            "--kind",
-            "day",
-            "--date",
-            "2026-03-02",
-            "--out",
-            out.to_str().unwrap(),
-            "--db",
-            dbs,
-        ])
-    };
     // The database itself, its side files (by name, even before they
     // exist), and the database under another path or a hard link.
-    let other_path = dir.path().join(".").join("my.db");
     let hard = dir.path().join("hard.db");
     std::fs::hard_link(&db, &hard).unwrap();
     for target in [
         db.clone(),
         dir.path().join("my.db-wal"),
         dir.path().join("my.db-shm"),
-        other_path,
+        dir.path().join(".").join("my.db"),
         hard,
     ] {
-        let o = export(&target);
-        assert!(
-            !o.status.success(),
-            "export onto {} was allowed",
-            target.display()
-        );
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("is the Sitless database"), "{err}");
+        for o in [export_to(&db, &target), chart_to(&db, &target)] {
+            assert!(
+                !o.status.success(),
+                "writing onto {} was allowed",
+                target.display()
+            );
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains("is the Sitless database"), "{err}");
+        }
     }
-    let png = dir.path().join("my.db-wal.png");
-    assert!(chart(&png).status.success(), "a chart beside it is fine");
+    assert!(
+        chart_to(&db, &dir.path().join("my.db-wal.png"))
+            .status
+            .success(),
+        "beside it is fine"
+    );
     assert_eq!(db_bytes(&db), before, "the database is untouched");
-    // A folder, a device node, a link: refused, and no `.part` left.
+}
+
+#[test]
+fn an_export_or_chart_never_replaces_a_folder_a_device_or_a_link_and_leaves_no_part() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, db) = recorded();
     let folder = dir.path().join("folder.csv");
     std::fs::create_dir(&folder).unwrap();
     let link = dir.path().join("link.png");
@@ -371,25 +387,20 @@ fn an_export_or_chart_never_writes_over_the_database_a_folder_a_device_or_a_link
             .unwrap()
             .success()
     );
-    for target in [folder.clone(), fifo.clone()] {
-        let o = export(&target);
-        assert!(!o.status.success(), "{}", target.display());
-        assert!(String::from_utf8_lossy(&o.stderr).contains("not a file"));
+    for target in [&folder, &fifo, &link] {
+        for o in [export_to(&db, target), chart_to(&db, target)] {
+            assert!(!o.status.success(), "{}", target.display());
+            assert!(String::from_utf8_lossy(&o.stderr).contains("not a file"));
+        }
     }
-    let o = chart(&link);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not a file"));
     assert_eq!(
         std::fs::read(&aim).unwrap(),
         b"keep me",
         "nothing written through the link"
     );
-    assert!(
-        std::fs::symlink_metadata("/dev/null")
-            .unwrap()
-            .file_type()
-            .is_char_device_like()
-    );
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(
+        &std::fs::symlink_metadata(&fifo).unwrap().file_type()
+    ));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(Result::ok)
@@ -399,10 +410,11 @@ fn an_export_or_chart_never_writes_over_the_database_a_folder_a_device_or_a_link
     // Replacing a file says so; charts are private like exports.
     let csv = dir.path().join("days.csv");
     std::fs::write(&csv, b"old").unwrap();
-    let o = export(&csv);
+    let o = export_to(&db, &csv);
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("replaced"));
-    use std::os::unix::fs::PermissionsExt;
+    let png = dir.path().join("day.png");
+    assert!(chart_to(&db, &png).status.success());
     assert_eq!(
         std::fs::metadata(&png).unwrap().permissions().mode() & 0o777,
         0o600

@@ -30,11 +30,7 @@ fn data_dir() -> Option<PathBuf> {
     None
 }
 
-fn dsads(
-    dir: &std::path::Path,
-    person: u32,
-    leg: Leg,
-) -> Vec<(String, Activity, Vec<(i64, sitless::domain::vector::Vec3)>)> {
+fn dsads(dir: &std::path::Path, person: u32, leg: Leg) -> Vec<real::Part> {
     real::read_dsads(&dir.join(format!("dsads/dsads_p{person}_acc.csv.gz")), leg)
         .expect("DSADS reads")
 }

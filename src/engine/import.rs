@@ -138,6 +138,12 @@ pub fn store(
         cfg,
         writer,
     );
+    // A phone on the thigh: its long axis is the first guess of upright.
+    if job.placement == Placement::Thigh
+        && let Some(prior) = plan.writer.wearing_prior()
+    {
+        rec.pipeline_mut().set_wearing_prior(job.placement, prior);
+    }
     read(
         open(&file)?,
         &plan,

@@ -208,9 +208,10 @@ fn slow_strokes(cfg: &GaitConfig, bins: &[Vec3]) -> bool {
         return false;
     }
     let r = |k: usize| (0..n - k).map(|i| d[i].dot(d[i + k])).sum::<f32>() / (n - k) as f32 / r0;
-    // A stroke is smooth at 10 Hz; a jiggling knee alternates bin to bin
+    // A stroke does not reverse from one bin to the next; a jiggling knee
+    // alternates bin to bin
     // (and its beat would pass for a slow period).
-    if r(1) < 0.5 {
+    if r(1) < 0.0 {
         return false;
     }
     let dip = (MIN_LAG / 2..MIN_LAG).map(r).fold(f32::INFINITY, f32::min);
@@ -360,7 +361,11 @@ mod tests {
             let m = motions(windows(12, rate, walk(0.9)));
             let inner = &m[3..m.len() - 2];
             // At 10 Hz a landing is one sample or none: most seconds.
-            let need = if rate == 10 { inner.len() - 1 } else { inner.len() };
+            let need = if rate == 10 {
+                inner.len() - 1
+            } else {
+                inner.len()
+            };
             let gait = inner.iter().filter(|m| m.gait).count();
             assert!(gait >= need, "{rate} Hz: {inner:?}");
             let p = inner[2].period_s.unwrap();
@@ -368,9 +373,9 @@ mod tests {
             // The swing, once the vertical (bounce, landings) is taken
             // out as the reference learner does, is along x.
             let mut c = inner[2].scatter;
-            for i in 0..3 {
-                c[2][i] = 0.0;
-                c[i][2] = 0.0;
+            c[2] = [0.0; 3];
+            for row in &mut c {
+                row[2] = 0.0;
             }
             let axis = principal(&c).unwrap();
             assert!(axis.x.abs() > 0.9, "{axis:?}");

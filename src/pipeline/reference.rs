@@ -13,6 +13,7 @@ use super::gait::{Motion, principal};
 use super::hypothesis::{Guess, Hypothesis};
 use crate::domain::features::SecondFeatures;
 use crate::domain::vector::Vec3;
+use forward::{add_projected, jump_since};
 
 /// The references in use.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -29,13 +30,7 @@ pub struct Refs {
     pub seat: Option<Vec3>,
 }
 
-/// What a source knows of how it is worn, before any clue from the
-/// wearer: a phone in a trouser pocket lies along the thigh, its long (y)
-/// axis up or down.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WearingPrior {
-    PhoneInPocket,
-}
+pub use super::hypothesis::WearingPrior;
 
 /// The references changed: classify again every second from `from_s` on
 /// (`None`: every second kept).
@@ -106,6 +101,8 @@ pub struct ReferenceLearner {
     prior: Option<WearingPrior>,
     /// Pedalling seconds of the last five minutes.
     cyclic: VecDeque<i64>,
+    /// Quiet standing seconds in a row that fit the reference.
+    stand_run: u32,
     hypothesis: Hypothesis,
     /// The hypothesis the stored seconds were last classified with.
     guess: Guess,
@@ -137,6 +134,8 @@ const SUPPORT_WINDOW_S: i64 = 120;
 const MIN_RUN_S: usize = 6;
 /// Gait seconds that agree with each other before a first reference.
 const LEARN_S: usize = 8;
+/// Quiet standing seconds in a row that prove the reference still fits.
+const STAND_FITS_S: u32 = 5;
 /// A guess that moved this far is announced (stored seconds classified
 /// again).
 const GUESS_MOVE_DEG: f32 = 20.0;
@@ -231,6 +230,7 @@ impl ReferenceLearner {
             pending: None,
             prior: None,
             cyclic: VecDeque::new(),
+            stand_run: 0,
             hypothesis: Hypothesis::default(),
             guess: Guess::None,
         }
@@ -317,8 +317,12 @@ impl ReferenceLearner {
         if f.gait {
             return self.gait_second(f.t_s, f.gravity, m);
         }
-        self.run.clear();
-        self.run_taught = false;
+        // One second without a stride inside a walk keeps the run; two end
+        // it.
+        if self.run.last().is_some_and(|(t, _, _)| f.t_s > t + 1) {
+            self.run.clear();
+            self.run_taught = false;
+        }
         let d = f.gravity;
         let quiet = f.intensity_g < QUIET_G;
         // Only a still second supports a new reference: a slow pedal
@@ -333,7 +337,16 @@ impl ReferenceLearner {
         }
         let gait_mean = self.gait_mean?;
         let upright = self.refs.upright?;
-        if quiet && d.angle_deg(gait_mean) <= STAND_DEG {
+        let standing = quiet && d.angle_deg(gait_mean) <= STAND_DEG;
+        self.stand_run = if standing { self.stand_run + 1 } else { 0 };
+        if self.stand_run >= STAND_FITS_S && self.pending.is_none() {
+            // Standing where the reference says upright is proves it as
+            // well as a walk does: a slip found later happened after this
+            // (short walks can miss the stride test now and then).
+            self.last_agree_s = Some(f.t_s);
+            self.horizontal_jump_s = None;
+        }
+        if standing {
             // The standing of the last minute or two counts most, so
             // standing after a small slip (one gait still fits) moves
             // upright to where the sensor now sits; after a bicycle ride
@@ -365,7 +378,9 @@ impl ReferenceLearner {
     /// A gait second: held until its run is long enough to teach (a
     /// second or two of fidgeting can look like a stride), then taught.
     fn gait_second(&mut self, t_s: i64, d: Vec3, m: &Motion) -> Option<RefChange> {
-        let contiguous = self.run.last().is_some_and(|(t, _, _)| t_s == t + 1);
+        // A second that missed the stride test inside a walk (a turn, an
+        // uneven step) does not end the run.
+        let contiguous = self.run.last().is_some_and(|(t, _, _)| t_s <= t + 2);
         if !contiguous {
             self.run.clear();
             self.run_taught = false;
@@ -403,7 +418,10 @@ impl ReferenceLearner {
         let p = self.pending.as_mut()?;
         let a = d.angle_deg(p.upright);
         p.support += u32::from(a <= SUPPORT_DEG);
-        p.seated += u32::from((75.0..=105.0).contains(&a));
+        // Standing that fits the reference in use is not sitting square
+        // to a new one (a horizontal candidate is square to standing).
+        let stands_now = self.gait_mean.is_some_and(|g| d.angle_deg(g) <= STAND_DEG);
+        p.seated += u32::from((75.0..=105.0).contains(&a) && !stands_now);
         if p.support < SUPPORT_S && p.seated < SEATED_SUPPORT_S {
             return None;
         }
@@ -527,7 +545,10 @@ impl ReferenceLearner {
                 let seated = self
                     .quiet
                     .iter()
-                    .filter(|(_, q)| (75.0..=105.0).contains(&q.angle_deg(mean)))
+                    .filter(|(_, q)| {
+                        (75.0..=105.0).contains(&q.angle_deg(mean))
+                            && self.gait_mean.is_none_or(|g| q.angle_deg(g) > STAND_DEG)
+                    })
                     .count() as u32;
                 // A long coherent first walk stands on its own: pedalling
                 // was ruled out above, and a person who walks on for half
@@ -689,89 +710,10 @@ impl ReferenceLearner {
         self.votes = (0, 0);
         self.votes_axis = None;
     }
-
-    fn forward_axis(&self) -> Option<Vec3> {
-        if self.swing_n < SWING_MIN_N {
-            return None;
-        }
-        let u = self.refs.upright?;
-        let a = principal(&self.swing)?;
-        let a = (a - u * a.dot(u)).normalized()?;
-        // An eigenvector's sign is arbitrary: keep the one the votes were
-        // counted against.
-        Some(match self.committed_axis {
-            Some(c) if a.dot(c) < 0.0 => a * -1.0,
-            _ => a,
-        })
-    }
-
-    /// Votes of the kept horizontal seconds (one in five, so each counts
-    /// five) against the committed axis.
-    fn recount_votes(&mut self) {
-        let (Some(axis), Some(u)) = (self.committed_axis, self.refs.upright) else {
-            return;
-        };
-        let mut votes = (0, 0);
-        for d in &self.horizontal {
-            let Some(across) = (*d - u * d.dot(u)).normalized() else {
-                continue;
-            };
-            let c = across.dot(axis);
-            if c >= 35_f32.to_radians().cos() {
-                votes.0 += HORIZONTAL_EVERY;
-            } else if c <= -(35_f32.to_radians().cos()) {
-                votes.1 += HORIZONTAL_EVERY;
-            }
-        }
-        self.votes = votes;
-    }
-
-    fn update_forward(&mut self) {
-        let Some(axis) = self.committed_axis.or_else(|| self.forward_axis()) else {
-            return;
-        };
-        let (pos, neg) = self.votes;
-        let sign = if neg > pos { -1.0 } else { 1.0 };
-        // Signed once one side wins clearly; it stays signed while that
-        // side keeps the majority (a night on the front does not undo a
-        // day of sitting).
-        let same_side = self.refs.forward.is_some_and(|f| f.dot(axis * sign) > 0.0);
-        let signed = pos + neg >= VOTES_MIN
-            && (pos >= VOTES_RATIO * neg
-                || neg >= VOTES_RATIO * pos
-                || self.refs.forward_signed && same_side && pos != neg);
-        self.refs.forward = Some(axis * sign);
-        self.refs.forward_signed = signed;
-    }
 }
 
-/// Where a change found now began: at the jump that looks like the slip,
-/// if there was one after `walk_before` (the last walk that fitted the old
-/// references); else from that walk.
-fn jump_since(jump: Option<i64>, walk_before: Option<i64>) -> Option<i64> {
-    match (jump, walk_before) {
-        (Some(j), Some(w)) if j > w => Some(j),
-        (Some(j), None) => Some(j),
-        _ => walk_before,
-    }
-}
-
-/// Adds `P·S·P` to `m`, with `P` the projection off `u`.
-fn add_projected(m: &mut [[f32; 3]; 3], scatter: &[[f32; 3]; 3], u: Vec3) {
-    let uu = [u.x, u.y, u.z];
-    let p = |i: usize, j: usize| f32::from(u8::from(i == j)) - uu[i] * uu[j];
-    for (i, row) in m.iter_mut().enumerate() {
-        for (j, x) in row.iter_mut().enumerate() {
-            let mut v = 0.0;
-            for (k, srow) in scatter.iter().enumerate() {
-                for (l, s) in srow.iter().enumerate() {
-                    v += p(i, k) * s * p(l, j);
-                }
-            }
-            *x += v;
-        }
-    }
-}
+#[path = "reference_forward.rs"]
+mod forward;
 
 #[cfg(test)]
 #[path = "reference_tests.rs"]

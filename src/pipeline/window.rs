@@ -104,14 +104,13 @@ impl Windower {
         let gravity_g = Vec3::new(mean[0] as f32, mean[1] as f32, mean[2] as f32);
         let mut bins = [gravity_g; BINS];
         let mut held = None;
-        for b in 0..BINS {
-            let k = self.bin_n[b];
+        for ((bin, &k), sum) in bins.iter_mut().zip(&self.bin_n).zip(&self.bin_sum) {
             if k > 0 {
-                let m = self.bin_sum[b].map(|s| s / f64::from(k));
-                bins[b] = Vec3::new(m[0] as f32, m[1] as f32, m[2] as f32);
-                held = Some(bins[b]);
+                let m = sum.map(|s| s / f64::from(k));
+                *bin = Vec3::new(m[0] as f32, m[1] as f32, m[2] as f32);
+                held = Some(*bin);
             } else if let Some(h) = held {
-                bins[b] = h;
+                *bin = h;
             }
         }
         let w = Window {

@@ -27,6 +27,18 @@ impl Writer {
             Self::Other => "accelerometer recording",
         }
     }
+
+    /// What the writer says of how the sensor was worn: the phone apps'
+    /// files come from a phone, which in a trouser pocket lies along the
+    /// thigh (`docs/posture.md`, "Before gait").
+    pub fn wearing_prior(self) -> Option<crate::pipeline::reference::WearingPrior> {
+        match self {
+            Self::Phyphox | Self::SensorLogger => {
+                Some(crate::pipeline::reference::WearingPrior::PhoneInPocket)
+            }
+            Self::Sitless | Self::Other => None,
+        }
+    }
 }
 
 /// The columns found.

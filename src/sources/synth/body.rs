@@ -47,6 +47,15 @@ fn ring(since_s: f32, hz: f32, decay_s: f32) -> f32 {
     }
 }
 
+/// The jolt of a foot landing, `since_s` after it: one-signed, some 25 ms.
+fn impact(since_s: f32) -> f32 {
+    if (0.0..0.15).contains(&since_s) {
+        (-since_s / 0.025).exp()
+    } else {
+        0.0
+    }
+}
+
 /// Slow random state carried from second to second.
 #[derive(Clone, Debug, Default)]
 struct Slow {
@@ -398,8 +407,11 @@ impl Renderer {
                 if seg.act != Act::Cycle {
                     let own = (cycles - 0.25).rem_euclid(1.0) / st.hz;
                     let other = (cycles - 0.75).rem_euclid(1.0) / st.hz;
-                    let strike = st.strike_g * ring(own, st.ring_hz, 0.04)
-                        + 0.5 * st.strike_g * ring(other, st.ring_hz, 0.04);
+                    // Each landing: a one-signed jolt of some 25 ms (the
+                    // heel stops), then the tissue rings. Real walking at
+                    // 25–90 Hz keeps the jolt's jag in 100 ms means.
+                    let land = |since: f32| ring(since, st.ring_hz, 0.04) + impact(since);
+                    let strike = st.strike_g * land(own) + 0.5 * st.strike_g * land(other);
                     accel = accel
                         + Vec3::new(0.1 * (2.0 * th).cos(), 0.0, st.bounce_g * (2.0 * th).sin())
                         + Vec3::new(0.3, 0.0, 1.0) * strike;
