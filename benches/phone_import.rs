@@ -15,7 +15,15 @@ fn import(c: &mut Criterion) {
     g.throughput(Throughput::Elements(w.samples));
     g.bench_function("sensor logger 1 h at 100 Hz", |b| {
         b.iter(|| {
-            let plan = inspect(text.as_slice(), &ReadOptions::default(), None).unwrap();
+            let plan = inspect(
+                text.as_slice(),
+                &ReadOptions {
+                    start_s: None,
+                    latest_ms: i64::MAX,
+                },
+                None,
+            )
+            .unwrap();
             let mut got = 0;
             read(
                 text.as_slice(),

@@ -102,9 +102,7 @@ pub fn check(job: &ImportJob, progress: &mut dyn FnMut(f64)) -> Result<Checked, 
     let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
     let plan = inspect(
         ProgressRead::new(open(&file)?, bytes, progress),
-        &ReadOptions {
-            start_s: job.start_s,
-        },
+        &ReadOptions::now(job.start_s),
         phyphox_starts(&file),
     )
     .map_err(|source| ImportError::Recording {

@@ -303,7 +303,7 @@ fn run(
                 && pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_INTERVAL)
             {
                 pruned_at = Some(Instant::now());
-                prune(&store, days);
+                prune(&store, days, chrono::Utc::now().timestamp());
             }
         } else if p.failing && p.seconds.len() > opts.max_buffered_rows {
             bound(&mut p, &mut stats, opts.max_buffered_rows);
@@ -330,18 +330,25 @@ const PRUNE_INTERVAL: Duration = Duration::from_hours(1);
 /// not hold the write lock for long.
 const PRUNE_CHUNK_ROWS: i64 = 20_000;
 
-/// Deletes per-second detail older than `days` before the newest second.
-/// The rollups were written with the seconds, so nothing shown is lost.
-fn prune(store: &Store, days: u32) {
+/// A stored second this far past the wall clock is not trusted as "the
+/// newest" (a bad row from outside, a sensor clock gone wrong): retention
+/// counts from the wall clock then. A running demo is ahead by less.
+const TRUSTED_AHEAD_S: i64 = 86_400;
+
+/// Deletes per-second detail older than `days` before the newest second
+/// (but never counting from beyond `now_s` + a day: one far-future row must
+/// not cost a month of detail). The rollups were written with the seconds,
+/// so nothing shown is lost.
+fn prune(store: &Store, days: u32, now_s: i64) {
     let newest = match store.last_second() {
-        Ok(Some(t)) => t,
+        Ok(Some(t)) => t.min(now_s.saturating_add(TRUSTED_AHEAD_S)),
         Ok(None) => return,
         Err(e) => {
             tracing::warn!("retention skipped: {e}");
             return;
         }
     };
-    let before_s = newest - i64::from(days) * 86_400;
+    let before_s = newest.saturating_sub(i64::from(days) * 86_400);
     let mut total = 0;
     loop {
         match store.prune_samples(before_s, PRUNE_CHUNK_ROWS) {
@@ -597,5 +604,43 @@ mod tests {
             .query_row("SELECT sum(sitting_s) FROM minutes", [], |r| r.get(0))
             .unwrap();
         assert_eq!(sitting, 1000, "rollups of all ten days stay");
+    }
+
+    /// One far-future second (a bad import, a sensor clock gone wrong)
+    /// must not make a month of real detail look old.
+    #[test]
+    fn a_far_future_second_does_not_move_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("future.db");
+        let store = Store::open(&path).unwrap();
+        let device = store
+            .ensure_device("demo:thigh", "demo", "Demo", Placement::Thigh, 0)
+            .unwrap();
+        let writer = StoreWriter::spawn_with(store, WriterOptions::default(), |_| {}).unwrap();
+        let send = writer.sender();
+        let now_s = 1_780_000_000;
+        for day in 0..10 {
+            let t0 = now_s - day * 86_400 - 100;
+            send.send(WriteOp::Seconds(seconds(device, t0..t0 + 100)))
+                .unwrap();
+        }
+        let far = now_s + 50 * 365 * 86_400;
+        send.send(WriteOp::Seconds(seconds(device, far..far + 1)))
+            .unwrap();
+        drop(send);
+        writer.finish().unwrap();
+        let st = Store::open(&path).unwrap();
+        prune(&st, 30, now_s);
+        assert_eq!(
+            st.seconds_between(0, now_s + 1).unwrap().len(),
+            1000,
+            "ten days of detail within 30 days of now are kept"
+        );
+        // Counted from the wall clock and its day of margin, not from the
+        // far-future row (which would delete everything): seven days back
+        // from tomorrow keep the last six days here.
+        prune(&st, 7, now_s);
+        let kept = st.seconds_between(0, now_s + 1).unwrap();
+        assert_eq!(kept.len(), 600);
     }
 }

@@ -37,6 +37,10 @@ pub enum RecordingError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the recording's times run to {at}, which is in the future: is the time column right? Nothing was imported"
+    )]
+    Future { at: String },
     #[error("the file is empty; expected a header line naming the columns")]
     Empty,
     #[error("line 1: {0}")]
@@ -134,10 +138,26 @@ impl Inspected {
 }
 
 /// Options of a read.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadOptions {
     /// When the recording started (epoch seconds), for relative times.
     pub start_s: Option<f64>,
+    /// The latest time a sample may have (epoch ms): the wall clock and a
+    /// day. A later one is a bad row or a wrong time column, and one such
+    /// row would make every stored second look a month old.
+    pub latest_ms: i64,
+}
+
+impl ReadOptions {
+    /// Options for a recording read now (the wall clock bounds its times).
+    pub fn now(start_s: Option<f64>) -> Self {
+        Self {
+            start_s,
+            latest_ms: chrono::Utc::now()
+                .timestamp_millis()
+                .saturating_add(86_400_000),
+        }
+    }
 }
 
 fn sniff_delimiter(first_line: &str) -> u8 {
@@ -413,7 +433,16 @@ pub fn inspect(
     } else {
         TimeBase::Absolute
     };
+    // `as` saturates: a time of 1e308 becomes i64::MAX, never wraps.
     let to_ms = |t: f64| (time_base.epoch_s(t / 1000.0) * 1000.0).round() as i64;
+    let (first_ms, last_ms) = (to_ms(stats.first_t), to_ms(stats.last_t));
+    if last_ms > opts.latest_ms {
+        return Err(RecordingError::Future {
+            at: crate::domain::days::local_datetime(last_ms.div_euclid(1000).min(MAX_SHOWN_S))
+                .format("%a %-d %b %Y")
+                .to_string(),
+        });
+    }
     Ok(Inspected {
         writer: cols.writer,
         delimiter,
@@ -423,13 +452,16 @@ pub fn inspect(
         axes: layout.axes,
         scale_g,
         unit,
-        first_ms: to_ms(stats.first_t),
-        last_ms: to_ms(stats.last_t),
+        first_ms,
+        last_ms,
         time_base,
         rows: stats.rows,
         out_of_order,
     })
 }
+
+/// The latest date a message shows (9999-12-31), whatever a file says.
+const MAX_SHOWN_S: i64 = 253_402_300_799;
 
 /// What pass one learns from the values.
 #[derive(Default)]

@@ -20,8 +20,12 @@ fn read_all(
     read_with(text, opts, None)
 }
 
+/// No bound on the times: these files date from anywhere.
 fn opts() -> ReadOptions {
-    ReadOptions::default()
+    ReadOptions {
+        start_s: None,
+        latest_ms: i64::MAX,
+    }
 }
 
 fn all(text: &str) -> Result<(Inspected, Vec<RawSample>), RecordingError> {
@@ -63,6 +67,7 @@ fn phyphox_with_semicolons_and_decimal_commas() {
                 0,02;0,1;0,0;9,79\r\n";
     let o = ReadOptions {
         start_s: Some(1_000_000.0),
+        latest_ms: i64::MAX,
     };
     let (_, v) = read_all(text.as_bytes(), &o).unwrap();
     assert_eq!(v.len(), 2);
@@ -117,7 +122,14 @@ fn acceleration_without_gravity_is_refused_with_what_to_export() {
 #[test]
 fn errors_name_the_line_and_the_column_and_nothing_is_read() {
     let text = "\"Time (s)\",\"Acceleration x (m/s^2)\",\"Acceleration y (m/s^2)\",\"Acceleration z (m/s^2)\"\n0,0,0,9.8\n0.01,0,abc,9.8\n";
-    let e = read_all(text.as_bytes(), &ReadOptions { start_s: Some(0.0) }).unwrap_err();
+    let e = read_all(
+        text.as_bytes(),
+        &ReadOptions {
+            start_s: Some(0.0),
+            latest_ms: i64::MAX,
+        },
+    )
+    .unwrap_err();
     assert_eq!(
         e.to_string(),
         "line 3, column \"Acceleration y (m/s^2)\": \"abc\" is not a number"
@@ -189,5 +201,30 @@ fn start_times_are_read_or_refused_with_the_form() {
         parse_start("yesterday")
             .unwrap_err()
             .contains("2026-11-30 08:00")
+    );
+}
+
+#[test]
+fn a_time_in_the_future_imports_nothing_and_says_when() {
+    // Normal rows, then one 50 years ahead; and a time of 1e308.
+    let now_ms = 1_780_000_000_000_i64;
+    let bound = ReadOptions {
+        start_s: None,
+        latest_ms: now_ms + 86_400_000,
+    };
+    let mut text = String::from("t_ms,ax,ay,az\n");
+    for i in 0..50 {
+        text += &format!("{},0,0,1\n", now_ms - 60_000 + i * 40);
+    }
+    let far = format!("{text}{},0,0,1\n", now_ms + 50 * 365 * 86_400_000);
+    let e = read_all(far.as_bytes(), &bound).unwrap_err();
+    assert!(matches!(e, RecordingError::Future { .. }), "{e}");
+    assert!(e.to_string().contains("2076"), "{e}");
+    let huge = format!("{text}1e308,0,0,1\n");
+    let e = read_all(huge.as_bytes(), &bound).unwrap_err();
+    assert!(e.to_string().contains("in the future"), "{e}");
+    assert!(
+        read_all(text.as_bytes(), &bound).is_ok(),
+        "the rows before are fine"
     );
 }
