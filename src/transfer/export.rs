@@ -210,7 +210,9 @@ pub fn export_kind(first_line: &str) -> Option<ExportKind> {
 
 /// Parses a whole export; the first bad line fails it all. Read by the
 /// `csv` crate: quoted fields, CRLF and a byte-order mark are fine.
-pub fn parse(reader: impl Read) -> Result<Restorable, ExportError> {
+/// Rows dated after `latest_s` (the wall clock and a day, from the caller)
+/// are refused: one such row would make every stored second look old.
+pub fn parse(reader: impl Read, latest_s: i64) -> Result<Restorable, ExportError> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -234,6 +236,9 @@ pub fn parse(reader: impl Read) -> Result<Restorable, ExportError> {
                 let t_s: i64 = f[0]
                     .parse()
                     .map_err(|_| bad(n, format!("t_s {:?} is not a whole number", f[0])))?;
+                if t_s > latest_s {
+                    return Err(bad(n, format!("t_s {t_s} is in the future")));
+                }
                 let placement = Placement::parse(f[3])
                     .ok_or_else(|| bad(n, format!("unknown placement {:?}", f[3])))?;
                 let state =
@@ -282,6 +287,12 @@ pub fn parse(reader: impl Read) -> Result<Restorable, ExportError> {
                     if nums[k] < 0 {
                         return Err(bad(n, format!("field {} is negative", idx + 1)));
                     }
+                }
+                if nums[0] > latest_s {
+                    return Err(bad(
+                        n,
+                        format!("minute_start_s {} is in the future", nums[0]),
+                    ));
                 }
                 if nums[0] % 60 != 0 {
                     return Err(bad(n, "minute_start_s is not on a minute".into()));
@@ -346,34 +357,47 @@ mod tests {
         let csv = format!(
             "{SAMPLES_HEADER}\n100,x,demo:thigh,thigh,sitting,12.5\n101,x,demo:thigh,thigh,dancing,\n"
         );
-        let e = parse(csv.as_bytes()).unwrap_err();
+        let e = parse(csv.as_bytes(), i64::MAX).unwrap_err();
         assert_eq!(e.to_string(), "line 3: unknown state \"dancing\"");
+        // One row 50 years ahead: refused, so nothing is restored.
+        let csv = format!(
+            "{SAMPLES_HEADER}\n100,x,demo:thigh,thigh,sitting,\n1577836800,x,demo:thigh,thigh,sitting,\n"
+        );
+        let e = parse(csv.as_bytes(), 1000).unwrap_err();
+        assert_eq!(e.to_string(), "line 3: t_s 1577836800 is in the future");
+        let csv = format!("{MINUTES_HEADER}\n1577836800,x,60,0,0,0,0,0,0,0,0,0,0\n");
+        assert!(
+            parse(csv.as_bytes(), 1000)
+                .unwrap_err()
+                .to_string()
+                .contains("in the future")
+        );
         let csv = format!("{SAMPLES_HEADER}\n100,x,demo:thigh,thigh,sitting,NaN\n");
         assert!(
-            parse(csv.as_bytes())
+            parse(csv.as_bytes(), i64::MAX)
                 .unwrap_err()
                 .to_string()
                 .starts_with("line 2")
         );
         let csv = format!("{DAYS_HEADER}\n");
         assert!(matches!(
-            parse(csv.as_bytes()),
+            parse(csv.as_bytes(), i64::MAX),
             Err(ExportError::DaysCannotBeRestored)
         ));
         let csv = format!("{MINUTES_HEADER}\n120,x,61,0,0,0,0,0,0,0,0,0,0\n");
         assert_eq!(
-            parse(csv.as_bytes()).unwrap_err().to_string(),
+            parse(csv.as_bytes(), i64::MAX).unwrap_err().to_string(),
             "line 2: more than a minute of seconds"
         );
         let csv = format!("{MINUTES_HEADER}\n120,x,30,0,0,0,0,0,0,0,0,0,31\n");
         assert_eq!(
-            parse(csv.as_bytes()).unwrap_err().to_string(),
+            parse(csv.as_bytes(), i64::MAX).unwrap_err().to_string(),
             "line 2: more than a minute of seconds",
             "not-worn seconds count too"
         );
         // A minutes export from before non-wear was a state still restores.
         let csv = format!("{MINUTES_HEADER_V1}\n120,x,30,0,0,0,0,0,0,0,0,0\n");
-        match parse(csv.as_bytes()) {
+        match parse(csv.as_bytes(), i64::MAX) {
             Ok(Restorable::Minutes(m)) => {
                 assert_eq!((m[0].sitting_s, m[0].not_worn_s), (30, 0));
             }
