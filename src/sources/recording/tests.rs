@@ -212,10 +212,10 @@ fn a_time_in_the_future_imports_nothing_and_says_when() {
         start_s: None,
         latest_ms: now_ms + 86_400_000,
     };
-    let mut text = String::from("t_ms,ax,ay,az\n");
-    for i in 0..50 {
-        text += &format!("{},0,0,1\n", now_ms - 60_000 + i * 40);
-    }
+    let rows: String = (0..50)
+        .map(|i| format!("{},0,0,1\n", now_ms - 60_000 + i * 40))
+        .collect();
+    let text = format!("t_ms,ax,ay,az\n{rows}");
     let far = format!("{text}{},0,0,1\n", now_ms + 50 * 365 * 86_400_000);
     let e = read_all(far.as_bytes(), &bound).unwrap_err();
     assert!(matches!(e, RecordingError::Future { .. }), "{e}");
