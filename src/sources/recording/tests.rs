@@ -206,16 +206,17 @@ fn start_times_are_read_or_refused_with_the_form() {
 
 #[test]
 fn a_time_in_the_future_imports_nothing_and_says_when() {
+    use std::fmt::Write;
     // Normal rows, then one 50 years ahead; and a time of 1e308.
     let now_ms = 1_780_000_000_000_i64;
     let bound = ReadOptions {
         start_s: None,
         latest_ms: now_ms + 86_400_000,
     };
-    let rows: String = (0..50)
-        .map(|i| format!("{},0,0,1\n", now_ms - 60_000 + i * 40))
-        .collect();
-    let text = format!("t_ms,ax,ay,az\n{rows}");
+    let mut text = String::from("t_ms,ax,ay,az\n");
+    for i in 0..50 {
+        writeln!(text, "{},0,0,1", now_ms - 60_000 + i * 40).unwrap();
+    }
     let far = format!("{text}{},0,0,1\n", now_ms + 50 * 365 * 86_400_000);
     let e = read_all(far.as_bytes(), &bound).unwrap_err();
     assert!(matches!(e, RecordingError::Future { .. }), "{e}");
