@@ -85,8 +85,12 @@ fn a_long_demo_streak_shows_the_card_and_dismiss_removes_it() {
     let script = DemoScript::from_segments(vec![
         still(Activity::Stand, 10),
         still(Activity::Sit, 10),
-        Segment::new(Activity::Walk, 120),
-        Segment::new(Activity::Sit, 65 * 60),
+        // Three minutes: clearly a break (two minutes would be on the
+        // line, decided by a second or two of the transitions).
+        Segment::new(Activity::Walk, 180),
+        // Half a minute more than the streak shown: the streak is the
+        // sitting alone, give or take a second or two of its transition.
+        Segment::new(Activity::Sit, 65 * 60 + 30),
     ]);
     let app = app_with(script, &db);
     let mut h = Harness::builder()
@@ -133,7 +137,7 @@ fn a_long_demo_streak_shows_the_card_and_dismiss_removes_it() {
     let n: i64 = conn
         .query_row("SELECT count(*) FROM samples", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(n, 10 + 10 + 120 + 65 * 60, "every second stored once");
+    assert_eq!(n, 10 + 10 + 180 + 65 * 60 + 30, "every second stored once");
 }
 
 #[test]

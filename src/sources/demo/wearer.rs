@@ -163,9 +163,10 @@ pub fn gauss(rng: &mut fastrand::Rng) -> f32 {
     (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
 }
 
-/// The jolt of the heel strikes at `cycles` strides into a walk: a damped
-/// ring of the soft tissue when this leg lands (the thigh forward), and a
-/// weaker one when the other leg does half a stride later, in g.
+/// The jolt of the heel strikes at `cycles` strides into a walk: the
+/// landing and a damped ring of the soft tissue when this leg lands (the
+/// thigh forward), and weaker ones when the other leg does half a stride
+/// later, in g.
 pub fn heel_strikes(cycles: f32, stride_hz: f32) -> f32 {
     let ring = |since_s: f32| {
         if since_s < 0.2 {
@@ -174,9 +175,22 @@ pub fn heel_strikes(cycles: f32, stride_hz: f32) -> f32 {
             0.0
         }
     };
+    let land = |since_s: f32| ring(since_s) + landing_jolt(since_s);
     let own = (cycles - 0.25).rem_euclid(1.0) / stride_hz;
     let other = (cycles - 0.75).rem_euclid(1.0) / stride_hz;
-    0.9 * ring(own) + 0.5 * ring(other)
+    0.9 * land(own) + 0.5 * land(other)
+}
+
+/// The jolt of a foot landing, `since_s` after it: one-signed, some 25 ms
+/// (the heel stops), before the tissue rings. Real walking at 25–90 Hz
+/// keeps its jag in 100 ms means (`docs/posture.md`, "Gait"); a ring
+/// alone averages away.
+pub fn landing_jolt(since_s: f32) -> f32 {
+    if (0.0..0.15).contains(&since_s) {
+        (-since_s / 0.025).exp()
+    } else {
+        0.0
+    }
 }
 
 /// World axes: x forward, y left, z up. Pitch is about y, forward positive.

@@ -16,7 +16,7 @@ use super::{Act, DayPlan, Gait, Segment, Vehicle};
 use crate::domain::posture::Posture;
 use crate::domain::sample::RawSample;
 use crate::domain::vector::{Mat3, Vec3};
-use crate::sources::demo::wearer::{gauss, random_mounting};
+use crate::sources::demo::wearer::{gauss, landing_jolt, random_mounting};
 
 /// Acti-Motus's thigh convention: x along the thigh towards the hip, z
 /// into the thigh (front of the thigh along -z), y to the wearer's left.
@@ -42,15 +42,6 @@ fn rot(axis: Vec3, deg: f32) -> Mat3 {
 fn ring(since_s: f32, hz: f32, decay_s: f32) -> f32 {
     if (0.0..decay_s * 6.0).contains(&since_s) {
         (TAU * hz * since_s).sin() * (-since_s / decay_s).exp()
-    } else {
-        0.0
-    }
-}
-
-/// The jolt of a foot landing, `since_s` after it: one-signed, some 25 ms.
-fn impact(since_s: f32) -> f32 {
-    if (0.0..0.15).contains(&since_s) {
-        (-since_s / 0.025).exp()
     } else {
         0.0
     }
@@ -407,10 +398,8 @@ impl Renderer {
                 if seg.act != Act::Cycle {
                     let own = (cycles - 0.25).rem_euclid(1.0) / st.hz;
                     let other = (cycles - 0.75).rem_euclid(1.0) / st.hz;
-                    // Each landing: a one-signed jolt of some 25 ms (the
-                    // heel stops), then the tissue rings. Real walking at
-                    // 25–90 Hz keeps the jolt's jag in 100 ms means.
-                    let land = |since: f32| ring(since, st.ring_hz, 0.04) + impact(since);
+                    // Each landing: the jolt, then the tissue rings.
+                    let land = |since: f32| ring(since, st.ring_hz, 0.04) + landing_jolt(since);
                     let strike = st.strike_g * land(own) + 0.5 * st.strike_g * land(other);
                     accel = accel
                         + Vec3::new(0.1 * (2.0 * th).cos(), 0.0, st.bounce_g * (2.0 * th).sin())
