@@ -263,19 +263,7 @@ fn an_export_into_a_missing_folder_and_a_day_without_data_say_so() {
         String::from_utf8_lossy(&ok.stderr)
     );
     let missing = dir.path().join("no-such-folder").join("a.csv");
-    let out = sitless(&[
-        "export",
-        "--what",
-        "days",
-        "--from",
-        "2026-03-01",
-        "--to",
-        "2026-03-03",
-        "--db",
-        db_s,
-        "--out",
-        missing.to_str().unwrap(),
-    ]);
+    let out = export_to(&db, &missing);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no-such-folder does not exist"), "{err}");

@@ -37,27 +37,19 @@ fn dsads(dir: &std::path::Path, person: u32, leg: Leg) -> Vec<real::Part> {
 
 fn check(s: &RealScore, sedentary: f64) {
     assert!(s.scored_s > 0, "{}: nothing scored", s.name);
-    assert!(
-        s.sedentary() >= sedentary,
-        "{}: sedentary {:.2} % ({})",
-        s.name,
-        s.sedentary() * 100.0,
-        s.worst(4)
-    );
-    assert!(
-        s.upright() >= 0.98,
-        "{}: upright {:.2} % ({})",
-        s.name,
-        s.upright() * 100.0,
-        s.worst(4)
-    );
-    assert!(
-        s.gait() >= 0.95,
-        "{}: gait {:.2} % ({})",
-        s.name,
-        s.gait() * 100.0,
-        s.worst(4)
-    );
+    for (what, got, need) in [
+        ("sedentary", s.sedentary(), sedentary),
+        ("upright", s.upright(), 0.98),
+        ("gait", s.gait(), 0.95),
+    ] {
+        assert!(
+            got >= need,
+            "{}: {what} {:.2} % ({})",
+            s.name,
+            got * 100.0,
+            s.worst(4)
+        );
+    }
     assert!(
         s.live_unknown_after_steps_s <= 120,
         "{}: {} s unknown after the first steps",
