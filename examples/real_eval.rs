@@ -117,7 +117,7 @@ fn recordings(a: &Args) -> anyhow::Result<Vec<Recording>> {
         if a.csv.is_some() {
             // The peer is told how the sensor is mounted: its own axes.
             all.push(r.in_acti_motus_axes());
-        } else if a.rotations == 0 || r.placement_hint.is_some() {
+        } else if a.rotations == 0 || r.wearing_prior.is_some() {
             all.push(r);
         }
     }

@@ -103,7 +103,7 @@ pub struct Stretch {
 pub struct Recording {
     pub name: String,
     /// What a source knows of how it is worn (a phone in a pocket).
-    pub placement_hint: Option<crate::pipeline::reference::WearingPrior>,
+    pub wearing_prior: Option<crate::pipeline::reference::WearingPrior>,
     pub samples: Vec<RawSample>,
     pub stretches: Vec<Stretch>,
     /// Seconds either side of a join left out of the score (the joined
@@ -192,7 +192,7 @@ impl Recording {
     /// up the thigh.
     #[must_use]
     pub fn in_acti_motus_axes(self) -> Self {
-        let m = if self.placement_hint.is_some() {
+        let m = if self.wearing_prior.is_some() {
             Mat3 {
                 rows: [
                     Vec3::new(0.0, 1.0, 0.0),
@@ -211,7 +211,7 @@ impl Recording {
         };
         let mut r = self.rotated(&m, "acti-motus axes");
         // The phone's prior names its own y axis, which is x now.
-        r.placement_hint = None;
+        r.wearing_prior = None;
         r
     }
 
@@ -221,7 +221,7 @@ impl Recording {
         let m = random_mounting(&mut fastrand::Rng::with_seed(seed));
         // A phone's prior no longer holds once it is turned at random.
         let mut r = self.rotated(&m, &format!("rot{seed}"));
-        r.placement_hint = None;
+        r.wearing_prior = None;
         r
     }
 
@@ -378,7 +378,7 @@ pub fn classify_traced(rec: &Recording) -> Traced {
         calibration: Calibration::default(),
     };
     let mut p = Pipeline::new(&[input], cfg.posture, cfg.streak, cfg.reminder);
-    if let Some(prior) = rec.placement_hint {
+    if let Some(prior) = rec.wearing_prior {
         p.set_wearing_prior(Placement::Thigh, prior);
     }
     let mut out = PipelineOutput::default();
