@@ -98,7 +98,6 @@ pub struct ReferenceLearner {
     /// The gait run in progress, held until it is long enough to teach.
     run: Vec<(i64, Vec3, [[f32; 3]; 3])>,
     run_taught: bool,
-    prior: Option<WearingPrior>,
     /// Pedalling seconds of the last five minutes.
     cyclic: VecDeque<i64>,
     /// Quiet standing seconds in a row that fit the reference.
@@ -228,7 +227,6 @@ impl ReferenceLearner {
             run_taught: false,
             quiet: VecDeque::new(),
             pending: None,
-            prior: None,
             cyclic: VecDeque::new(),
             stand_run: 0,
             hypothesis: Hypothesis::default(),
@@ -273,7 +271,6 @@ impl ReferenceLearner {
 
     /// What the source knows of how the sensor is worn.
     pub fn set_prior(&mut self, prior: WearingPrior) {
-        self.prior = Some(prior);
         self.hypothesis.set_prior(prior);
         self.guess = self.hypothesis.guess();
     }
