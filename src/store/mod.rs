@@ -272,7 +272,13 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
         source,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
+        // Folders it creates are private too (0700); existing ones are the
+        // user's and stay as they are.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(err)?;
     }
     if path.exists() {
         return Ok(());
@@ -340,13 +346,22 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn the_file_is_private_to_its_owner() {
+    fn the_file_and_the_folders_it_creates_are_private_to_its_owner() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.db");
+        let path = dir.path().join("data").join("sitless").join("p.db");
         Store::open(&path).unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&path) & 0o077, 0, "file mode {:o}", mode(&path));
+        for folder in [dir.path().join("data"), dir.path().join("data/sitless")] {
+            assert_eq!(
+                mode(&folder) & 0o077,
+                0,
+                "{} {:o}",
+                folder.display(),
+                mode(&folder)
+            );
+        }
     }
 
     #[test]
