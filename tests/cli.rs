@@ -428,3 +428,22 @@ fn gen_history_writes_only_into_a_new_file_it_is_named() {
     let o = sitless(&["gen-history", "--days", "2", "--db", new.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn a_folder_given_as_the_database_is_named_once_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    for args in [
+        vec!["report", "--db", folder],
+        vec!["record", "--demo", "--for-s", "1", "--db", folder],
+    ] {
+        let o = sitless(&args);
+        assert!(!o.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("is a folder; --db names the database file"),
+            "{err}"
+        );
+        assert_eq!(err.matches("is a folder").count(), 1, "said once: {err}");
+    }
+}

@@ -25,6 +25,10 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error(
+        "{path} is a folder; --db names the database file in it (for example {path}/sitless.db)"
+    )]
+    Folder { path: PathBuf },
     #[error("cannot create the database file {path}: {source}")]
     Create {
         path: PathBuf,
@@ -74,6 +78,7 @@ impl WriteFault {
             StoreError::Migrate { .. }
             | StoreError::Create { .. }
             | StoreError::Missing { .. }
+            | StoreError::Folder { .. }
             | StoreError::Encode(_) => None,
             StoreError::Damaged { .. } | StoreError::NotSqlite { .. } => return Self::Damaged,
             StoreError::InUse { .. } => return Self::Busy,
@@ -133,6 +138,11 @@ impl Store {
     /// Opens a database that must already exist: the reading commands
     /// (`report`, `devices`, `scan`, `export`, `chart`) never create one.
     pub fn open_existing(path: &Path) -> Result<Self, StoreError> {
+        if path.is_dir() {
+            return Err(StoreError::Folder {
+                path: path.to_owned(),
+            });
+        }
         if !path.is_file() {
             return Err(StoreError::Missing {
                 path: path.to_owned(),
@@ -143,6 +153,11 @@ impl Store {
 
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if path.is_dir() {
+            return Err(StoreError::Folder {
+                path: path.to_owned(),
+            });
+        }
         create_private(path)?;
         check_header(path)?;
         match Self::open_with(path, false) {
