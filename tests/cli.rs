@@ -208,6 +208,11 @@ fn import_replays_a_recording_and_a_bad_line_imports_nothing() {
     .sum();
     assert_eq!(total, 90 * 60);
     assert!(r["sitting_s"].as_i64().unwrap() > 30 * 60);
+    // A recording is not a sensor: it is not listed as paired.
+    let devices = sitless(&["devices", "--db", db]);
+    assert!(devices.status.success());
+    let listed = String::from_utf8_lossy(&devices.stdout);
+    assert!(!listed.contains("csv:"), "{listed}");
 }
 
 #[test]

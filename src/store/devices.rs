@@ -85,11 +85,12 @@ impl Store {
         Ok(id)
     }
 
-    /// Paired Bluetooth sensors (not the demo, not forgotten), oldest first.
+    /// Paired Bluetooth sensors (not the demo, not the row that holds an
+    /// imported recording, not forgotten), oldest first.
     pub fn paired_devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT id, address, model, name, placement, added_at_s, next_seq FROM devices
-             WHERE model <> 'demo' AND forgotten_at_s IS NULL ORDER BY id",
+             WHERE model NOT IN ('demo', 'csv') AND forgotten_at_s IS NULL ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
             Ok((
