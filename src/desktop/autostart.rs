@@ -21,8 +21,10 @@ pub fn entry(exe: &Path) -> String {
 }
 
 /// Quotes a path for an `Exec=` line (Desktop Entry spec: quote when it
-/// has reserved characters; inside quotes escape `"`, `` ` ``, `$`, `\`).
-fn exec_quoted(exe: &Path) -> String {
+/// has reserved characters; inside quotes escape `"`, `` ` ``, `$`, `\`;
+/// a literal `%` is `%%`, or it would read as a field code). The one rule
+/// for the autostart entry and the installed one.
+pub(crate) fn exec_quoted(exe: &Path) -> String {
     let s = exe.to_string_lossy();
     if s.chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
@@ -33,6 +35,9 @@ fn exec_quoted(exe: &Path) -> String {
     for c in s.chars() {
         if matches!(c, '"' | '`' | '$' | '\\') {
             q.push('\\');
+        }
+        if c == '%' {
+            q.push('%');
         }
         q.push(c);
     }

@@ -26,6 +26,7 @@ pub enum InstallError {
 /// The entry with `Exec=` pointing at `exe` (a desktop session's PATH
 /// often lacks `~/.cargo/bin`).
 pub fn desktop_entry(exe: &str) -> String {
+    let exe = super::autostart::exec_quoted(std::path::Path::new(exe));
     DESKTOP_ENTRY
         .lines()
         .map(|l| match l.strip_prefix("Exec=sitless") {
@@ -121,6 +122,12 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains("Exec=sitless"));
+        // A space, a `%` or a `$` in the path is quoted, as in autostart.
+        let e = desktop_entry("/opt/my apps/100%/$x/sitless");
+        assert!(
+            e.contains("\nExec=\"/opt/my apps/100%%/\\$x/sitless\" --background\n"),
+            "{e}"
+        );
     }
 
     #[test]
