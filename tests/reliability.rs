@@ -480,6 +480,45 @@ fn a_full_disk_shows_the_banner_keeps_the_data_and_frames_stay_short() {
     );
 }
 
+/// A stop while the disk is full: the seconds the database refused to the
+/// end are counted and reported, never "stopped" as if saved (`record`
+/// fails with the count).
+#[test]
+fn a_stop_on_a_full_disk_says_how_many_seconds_were_not_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stop-full.db");
+    let pages = {
+        let store = Store::open(&db).unwrap();
+        for p in [Placement::Thigh, Placement::Back] {
+            sitless::engine::recorder::register_demo_device(&store, p, START_S).unwrap();
+        }
+        store.page_count().unwrap()
+    };
+    let mut opts = demo_options(&db, 300.0);
+    opts.page_limit = Some(Arc::new(std::sync::atomic::AtomicU64::new(pages)));
+    let mut engine = Engine::start(&opts, Arc::new(|| {})).expect("engine starts");
+    // Until the writer has said it cannot write and holds data.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut waiting = 0;
+    while waiting == 0 {
+        assert!(Instant::now() < deadline, "the writer never failed");
+        while let Some(e) = engine.try_recv() {
+            if let sitless::engine::protocol::UiEvent::Storage(Some(p)) = e {
+                waiting = p.buffered_s;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    match engine.stop() {
+        Err(sitless::engine::StopError::NotSaved { seconds }) => {
+            assert!(seconds as usize >= waiting, "{seconds} < {waiting}");
+            eprintln!("FIGURE stop on a full disk: {seconds} seconds reported not saved");
+        }
+        other => panic!("a stop on a full disk said {other:?}"),
+    }
+    assert_eq!(stored_seconds(&db).2, 0, "and indeed none was saved");
+}
+
 // ---- Time: DST days and a time zone change between sessions ----
 
 /// Seconds in the day's report, all postures together.

@@ -590,7 +590,7 @@ impl SitlessApp {
 
     /// Records a routine still playing, then stops the engine and waits for
     /// its last commit (on the shell's stop thread, never the window's).
-    pub fn shutdown(&mut self) -> Result<(), crate::store::writer::WriterPanicked> {
+    pub fn shutdown(&mut self) -> Result<(), crate::engine::StopError> {
         self.close_player();
         self.engine.stop()
     }

@@ -52,6 +52,18 @@ use crate::store::writer::{
 use crate::store::{Store, StoreError};
 use crate::transfer::export::ExportKind;
 
+/// Stopping found data lost: the writer died, or the database refused
+/// rows to the end (a full disk).
+#[derive(Debug, thiserror::Error)]
+pub enum StopError {
+    #[error(transparent)]
+    Writer(#[from] WriterPanicked),
+    #[error(
+        "{seconds} seconds could not be saved: the database refused them to the end (is the disk full?)"
+    )]
+    NotSaved { seconds: u64 },
+}
+
 #[derive(Clone)]
 pub struct EngineOptions {
     pub db: PathBuf,
@@ -476,10 +488,16 @@ impl Engine {
     /// an error if the writer had died (the window's shell calls this on
     /// its stop thread, `record` before it exits).
     /// A second call does nothing.
-    pub fn stop(&mut self) -> Result<(), WriterPanicked> {
-        self.stop_workers()
-            .unwrap_or(Ok(WriterStats::default()))
-            .map(|_| ())
+    pub fn stop(&mut self) -> Result<(), StopError> {
+        let stats = self.stop_workers().unwrap_or(Ok(WriterStats::default()))?;
+        // "Stopped" must not read as "saved" when the database refused
+        // rows (a full disk): the count reaches whoever stopped it.
+        if stats.rows_dropped > 0 {
+            return Err(StopError::NotSaved {
+                seconds: stats.rows_dropped,
+            });
+        }
+        Ok(())
     }
 
     fn stop_workers(&mut self) -> Option<Result<WriterStats, WriterPanicked>> {
