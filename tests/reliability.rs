@@ -422,6 +422,22 @@ fn a_database_in_use_says_so_and_try_again_starts_once_it_is_free() {
     assert_eq!(h.state().as_ref().unwrap().db(), db);
 }
 
+/// A demo at 300× into `db` whose disk is full from the start: the page
+/// limit is the pages the empty database holds (set it to 0 for room).
+fn full_disk_demo(db: &Path) -> (EngineOptions, Arc<std::sync::atomic::AtomicU64>) {
+    let pages = {
+        let store = Store::open(db).unwrap();
+        for p in [Placement::Thigh, Placement::Back] {
+            sitless::engine::recorder::register_demo_device(&store, p, START_S).unwrap();
+        }
+        store.page_count().unwrap()
+    };
+    let limit = Arc::new(std::sync::atomic::AtomicU64::new(pages));
+    let mut opts = demo_options(db, 300.0);
+    opts.page_limit = Some(limit.clone());
+    (opts, limit)
+}
+
 /// A full disk (`SQLite`'s `max_page_count`) while the demo records at 300×:
 /// the banner says so and counts what waits; when there is room again,
 /// everything kept is written and the banner goes. Frames stay short.
@@ -429,16 +445,7 @@ fn a_database_in_use_says_so_and_try_again_starts_once_it_is_free() {
 fn a_full_disk_shows_the_banner_keeps_the_data_and_frames_stay_short() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("full.db");
-    let pages = {
-        let store = Store::open(&db).unwrap();
-        for p in [Placement::Thigh, Placement::Back] {
-            sitless::engine::recorder::register_demo_device(&store, p, START_S).unwrap();
-        }
-        store.page_count().unwrap()
-    };
-    let limit = Arc::new(std::sync::atomic::AtomicU64::new(pages));
-    let mut opts = demo_options(&db, 300.0);
-    opts.page_limit = Some(limit.clone());
+    let (mut opts, limit) = full_disk_demo(&db);
     let config = opts.config;
     let engine = Engine::start(&opts, Arc::new(|| {})).expect("engine starts");
     let app = SitlessApp::new(engine, &config, Box::new(|| START_S));
@@ -487,15 +494,7 @@ fn a_full_disk_shows_the_banner_keeps_the_data_and_frames_stay_short() {
 fn a_stop_on_a_full_disk_says_how_many_seconds_were_not_saved() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("stop-full.db");
-    let pages = {
-        let store = Store::open(&db).unwrap();
-        for p in [Placement::Thigh, Placement::Back] {
-            sitless::engine::recorder::register_demo_device(&store, p, START_S).unwrap();
-        }
-        store.page_count().unwrap()
-    };
-    let mut opts = demo_options(&db, 300.0);
-    opts.page_limit = Some(Arc::new(std::sync::atomic::AtomicU64::new(pages)));
+    let (opts, _limit) = full_disk_demo(&db);
     let mut engine = Engine::start(&opts, Arc::new(|| {})).expect("engine starts");
     // Until the writer has said it cannot write and holds data.
     let deadline = Instant::now() + Duration::from_secs(20);
