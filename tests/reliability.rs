@@ -445,7 +445,7 @@ fn full_disk_demo(db: &Path) -> (EngineOptions, Arc<std::sync::atomic::AtomicU64
 fn a_full_disk_shows_the_banner_keeps_the_data_and_frames_stay_short() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("full.db");
-    let (mut opts, limit) = full_disk_demo(&db);
+    let (opts, limit) = full_disk_demo(&db);
     let config = opts.config;
     let engine = Engine::start(&opts, Arc::new(|| {})).expect("engine starts");
     let app = SitlessApp::new(engine, &config, Box::new(|| START_S));
