@@ -327,7 +327,7 @@ mod tests {
     }
 
     /// A thigh swinging ±20° at `stride_hz` in the x–z plane, bouncing at
-    /// each step, with a heel strike once a stride.
+    /// each step, with a foot landing every half stride.
     fn walk(stride_hz: f32) -> impl Fn(f32) -> Vec3 {
         move |t| {
             let phase = std::f32::consts::TAU * stride_hz * t;

@@ -392,10 +392,10 @@ impl Pipeline {
         // Only once it is called not worn: two minutes of sitting very
         // still (a back sensor, a film) is not worth a word yet.
         let still = self.channels.values().any(|c| c.not_worn);
-        let learning = self
-            .channels
-            .iter()
-            .any(|(p, c)| *p == Placement::Thigh && c.classifier.upright().is_none());
+        let learning = self.channels.iter().any(|(p, c)| {
+            let refs = c.classifier.refs();
+            *p == Placement::Thigh && (refs.upright.is_none() || refs.tentative)
+        });
         if still {
             Some(LiveNote::SeemsNotWorn)
         } else if learning {

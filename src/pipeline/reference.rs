@@ -24,7 +24,7 @@ pub struct Refs {
     pub forward: Option<Vec3>,
     pub forward_signed: bool,
     /// Not confirmed by gait yet: the most likely hypothesis
-    /// (`hypothesis.rs`), which the window words as "probably".
+    /// (`hypothesis.rs`); the live note says "Not sure yet" while it is.
     pub tentative: bool,
     /// With no upright at all, the direction taken as sitting (tentative).
     pub seat: Option<Vec3>,
