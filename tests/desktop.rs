@@ -266,6 +266,93 @@ fn a_locked_screen_holds_reminders_until_it_is_unlocked() {
     );
 }
 
+/// `sitless record` on the demo at 2400× with both buses, for 12 s.
+fn record_on_buses(dir: &std::path::Path, session: &str, system: &str) -> Running {
+    let db = any_time_db(dir);
+    let db_arg = db.to_string_lossy().into_owned();
+    Running(
+        sitless(
+            &[
+                "record",
+                "--demo",
+                "--demo-speed",
+                "2400",
+                "--for-s",
+                "12",
+                "--db",
+                &db_arg,
+            ],
+            dir,
+            session,
+            system,
+        )
+        .spawn()
+        .expect("sitless starts"),
+    )
+}
+
+/// Emits with `emit` every 100 ms until the returned flag is set.
+fn keep_emitting(
+    emit: impl Fn() + Send + 'static,
+) -> (
+    Arc<std::sync::atomic::AtomicBool>,
+    std::thread::JoinHandle<()>,
+) {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s = stop.clone();
+    let t = std::thread::spawn(move || {
+        while !s.load(std::sync::atomic::Ordering::Relaxed) {
+            emit();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    (stop, t)
+}
+
+#[test]
+fn lock_signals_from_a_client_that_owns_no_such_service_are_ignored() {
+    let session = start_bus();
+    let system = start_bus();
+    let (_server, calls) = fakes::notification_server(&session.address);
+    // logind is there and says "unlocked"; a stranger on each bus says
+    // "locked", over and over, from before the app starts.
+    let _login = fakes::logind(&system.address, false);
+    let on_system = fakes::stranger(&system.address);
+    let on_session = fakes::stranger(&session.address);
+    let (stop, forger) = keep_emitting(move || {
+        fakes::emit_locked_hint(&on_system);
+        fakes::emit_screensaver_active(&on_session);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let _app = record_on_buses(dir.path(), &session.address, &system.address);
+    let shown = next_notify(&calls, Duration::from_secs(8));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    forger.join().unwrap();
+    assert!(
+        shown.is_some(),
+        "forged lock signals silenced the reminders"
+    );
+}
+
+#[test]
+fn the_screensaver_that_owns_its_name_does_hold_reminders() {
+    let session = start_bus();
+    let system = start_bus();
+    let (_server, calls) = fakes::notification_server(&session.address);
+    let _login = fakes::logind(&system.address, false);
+    let saver = fakes::screensaver(&session.address);
+    let (stop, emitter) = keep_emitting(move || fakes::emit_screensaver_active(&saver));
+    let dir = tempfile::tempdir().unwrap();
+    let _app = record_on_buses(dir.path(), &session.address, &system.address);
+    let shown = next_notify(&calls, Duration::from_secs(8));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    emitter.join().unwrap();
+    assert!(
+        shown.is_none(),
+        "a reminder was shown while the screensaver was active"
+    );
+}
+
 #[test]
 fn no_reminder_while_a_routine_plays() {
     let dir = tempfile::tempdir().unwrap();

@@ -98,3 +98,31 @@ fn with_do_not_disturb_on_no_notification_is_sent() {
         "a notification went out with do not disturb on"
     );
 }
+
+#[test]
+fn a_button_click_counts_only_from_the_notification_server() {
+    let ok = bus::in_child_with_session_bus(|address| {
+        let (server, _calls) = fakes::notification_server(address);
+        let stranger = fakes::stranger(address);
+        let client = sitless::desktop::notifications::Client::connect().expect("client");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = client.listen(|s| tx.send(s).is_ok());
+        });
+        // Let the listener subscribe; then a forged click, then a real one.
+        std::thread::sleep(Duration::from_millis(300));
+        fakes::invoke_action(&stranger, 7, "forged");
+        std::thread::sleep(Duration::from_millis(200));
+        fakes::invoke_action(&server, 8, "start");
+        let first = rx.recv_timeout(Duration::from_secs(3));
+        assert_eq!(
+            first,
+            Ok(sitless::desktop::notifications::Signal::Action {
+                id: 8,
+                key: "start".into()
+            })
+        );
+        assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+    });
+    assert!(ok, "the child's checks failed (its output is above)");
+}

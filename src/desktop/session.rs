@@ -4,11 +4,17 @@
 //! `PrepareForSleep`). Each source is watched on a thread of its own; a
 //! source that is missing (no logind in a container, no screensaver
 //! service) is skipped with a debug line, never an error for the user.
+//!
+//! Anyone on a bus may emit any signal, so a signal counts only when its
+//! sender is the current owner of the service's well-known name: a client
+//! that owns no screensaver name cannot silence reminders by saying the
+//! screen is locked.
 
 use std::sync::Arc;
 
 use zbus::MatchRule;
-use zbus::blocking::{Connection, MessageIterator, Proxy};
+use zbus::blocking::{Connection, MessageIterator, Proxy, fdo::DBusProxy};
+use zbus::message::Message;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue};
 
 const LOGIN1: &str = "org.freedesktop.login1";
@@ -38,6 +44,24 @@ pub fn watch(on: impl Fn(SessionEvent) + Send + Sync + 'static) {
             tracing::debug!("screensaver not watched: {e}");
         }
     });
+}
+
+/// Whether `m` was sent by the process that owns `name` now. Asked of the
+/// bus at each signal: locks and sleeps are rare, and an owner that was
+/// replaced (a restarted screensaver) is then followed without bookkeeping.
+fn from_owner(conn: &Connection, m: &Message, name: &str) -> bool {
+    let Some(sender) = m.header().sender().map(ToString::to_string) else {
+        return false;
+    };
+    let owner =
+        DBusProxy::new(conn).and_then(|bus| Ok(bus.get_name_owner(name.try_into()?)?.to_string()));
+    match owner {
+        Ok(owner) if owner == sender => true,
+        Ok(_) | Err(_) => {
+            tracing::debug!("ignored a signal from {sender}: it does not own {name}");
+            false
+        }
+    }
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) {
@@ -97,8 +121,9 @@ fn watch_logind(sink: &Sink) -> zbus::Result<()> {
     // Sleep signals on this thread, lock changes on a second one.
     if let Some(it) = props.take() {
         let s = sink.clone();
+        let c = conn.clone();
         spawn("sitless-logind-lock", move || {
-            for m in it.flatten() {
+            for m in it.flatten().filter(|m| from_owner(&c, m, LOGIN1)) {
                 type Changed = (
                     String,
                     std::collections::HashMap<String, OwnedValue>,
@@ -113,7 +138,11 @@ fn watch_logind(sink: &Sink) -> zbus::Result<()> {
             }
         });
     }
-    for m in sleeps.by_ref().flatten() {
+    for m in sleeps
+        .by_ref()
+        .flatten()
+        .filter(|m| from_owner(&conn, m, LOGIN1))
+    {
         if let Ok(going) = m.body().deserialize::<bool>() {
             sink(SessionEvent::Sleeping(going));
         }
@@ -130,10 +159,12 @@ fn watch_screensaver(sink: &Sink) -> zbus::Result<()> {
         .member("ActiveChanged")?
         .build();
     for m in MessageIterator::for_match_rule(rule, &conn, Some(8))?.flatten() {
+        // Each service owns the bus name its interface is called by.
         let iface = m.header().interface().map(ToString::to_string);
-        let ours = iface
-            .as_deref()
-            .is_some_and(|i| i == "org.freedesktop.ScreenSaver" || i == "org.gnome.ScreenSaver");
+        let ours = iface.as_deref().is_some_and(|i| {
+            (i == "org.freedesktop.ScreenSaver" || i == "org.gnome.ScreenSaver")
+                && from_owner(&conn, &m, i)
+        });
         if ours && let Ok(active) = m.body().deserialize::<bool>() {
             sink(SessionEvent::Locked(active));
         }

@@ -40,24 +40,50 @@ pub fn start_bus() -> Bus {
 /// `DBUS_SYSTEM_BUS_ADDRESS` points at a private bus. btleplug reads the
 /// address from the environment, and setting it in a running process
 /// would need `unsafe`; a child gets it from the start. In the parent it
-/// returns whether the child succeeded; the child runs `body` and exits.
+/// returns whether the child ran `body` to its end; the child runs it and exits.
 pub fn in_child_with_system_bus(body: impl FnOnce(&str)) -> bool {
+    // Reminder notifications would look for a session bus: none here.
+    in_child_with_bus(
+        "DBUS_SYSTEM_BUS_ADDRESS",
+        ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent"),
+        body,
+    )
+}
+
+/// As [`in_child_with_system_bus`], for the session bus.
+pub fn in_child_with_session_bus(body: impl FnOnce(&str)) -> bool {
+    in_child_with_bus(
+        "DBUS_SESSION_BUS_ADDRESS",
+        ("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent"),
+        body,
+    )
+}
+
+fn in_child_with_bus(var: &str, other: (&str, &str), body: impl FnOnce(&str)) -> bool {
     const CHILD: &str = "SITLESS_PRIVATE_BUS_CHILD";
     if std::env::var_os(CHILD).is_some() {
-        let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS").expect("set by the parent");
+        let address = std::env::var(var).expect("set by the parent");
         body(&address);
-        std::process::exit(0);
+        std::process::exit(BODY_RAN);
     }
     let bus = start_bus();
+    // Only the calling test runs in the child (libtest names the thread
+    // after the test).
+    let test = std::thread::current().name().unwrap_or_default().to_owned();
     Command::new(std::env::current_exe().expect("own path"))
+        .args([test.as_str(), "--exact", "--test-threads=1"])
         .env(CHILD, "1")
-        .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
-        // Reminder notifications would look for a session bus: none here.
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .env(var, &bus.address)
+        .env(other.0, other.1)
         .status()
         .expect("the child runs")
-        .success()
+        .code()
+        == Some(BODY_RAN)
 }
+
+/// The child's exit code when `body` ran to its end: not 0, so a child
+/// whose test filter matched nothing cannot pass for one that succeeded.
+const BODY_RAN: i32 = 42;
 
 /// `(first, last, count)` of the stored seconds.
 pub fn stored_seconds(db: &std::path::Path) -> (i64, i64, i64) {

@@ -360,3 +360,55 @@ pub fn prepare_for_sleep(conn: &zbus::Connection, going: bool) {
     ))
     .expect("PrepareForSleep is emitted");
 }
+
+/// A client on `address` that owns no service name: whatever it emits is
+/// a forgery the app must ignore.
+pub fn stranger(address: &str) -> zbus::Connection {
+    zbus::block_on(async { zbus::connection::Builder::address(address)?.build().await })
+        .expect("a client on the bus")
+}
+
+/// Emits, as `conn`, logind's "the session is locked" signal for the fake
+/// session (a forgery unless `conn` owns org.freedesktop.login1).
+pub fn emit_locked_hint(conn: &zbus::Connection) {
+    let changed: std::collections::HashMap<&str, zbus::zvariant::Value<'_>> =
+        [("LockedHint", zbus::zvariant::Value::from(true))].into();
+    zbus::block_on(conn.emit_signal(
+        None::<&str>,
+        SESSION_PATH,
+        "org.freedesktop.DBus.Properties",
+        "PropertiesChanged",
+        &(
+            "org.freedesktop.login1.Session",
+            changed,
+            Vec::<String>::new(),
+        ),
+    ))
+    .expect("PropertiesChanged is emitted");
+}
+
+/// Emits, as `conn`, `ActiveChanged(true)` in both screensaver dialects
+/// (KDE/Xfce and GNOME).
+pub fn emit_screensaver_active(conn: &zbus::Connection) {
+    for (path, iface) in [
+        (
+            "/org/freedesktop/ScreenSaver",
+            "org.freedesktop.ScreenSaver",
+        ),
+        ("/org/gnome/ScreenSaver", "org.gnome.ScreenSaver"),
+    ] {
+        zbus::block_on(conn.emit_signal(None::<&str>, path, iface, "ActiveChanged", &(true,)))
+            .expect("ActiveChanged is emitted");
+    }
+}
+
+/// A screensaver service: owns org.freedesktop.ScreenSaver on `address`.
+pub fn screensaver(address: &str) -> zbus::Connection {
+    zbus::block_on(async {
+        zbus::connection::Builder::address(address)?
+            .name("org.freedesktop.ScreenSaver")?
+            .build()
+            .await
+    })
+    .expect("the screensaver is on the bus")
+}
