@@ -304,6 +304,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sitless::app::{Shell, SitlessApp};
 use sitless::domain::config::Config;
+use sitless::domain::posture::{Posture, PostureSecond};
 use sitless::domain::sample::Placement;
 use sitless::engine::{Engine, EngineOptions};
 use sitless::sources::demo::pacer::DemoOptions;
@@ -516,6 +517,61 @@ fn a_stop_on_a_full_disk_says_how_many_seconds_were_not_saved() {
         other => panic!("a stop on a full disk said {other:?}"),
     }
     assert_eq!(stored_seconds(&db).2, 0, "and indeed none was saved");
+}
+
+/// A second stored 50 years ahead (a bad row from before imports refused
+/// them) must not move recording there: the demo records on from where it
+/// stopped, not in 2076.
+#[test]
+fn a_far_future_stored_second_does_not_move_recording_into_the_future() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("far.db");
+    let far_s = chrono::Utc::now().timestamp() + 50 * 365 * 86_400;
+    {
+        let mut store = Store::open(&db).unwrap();
+        let d = store
+            .ensure_device(
+                "csv:thigh",
+                "csv",
+                "Imported recording",
+                Placement::Thigh,
+                0,
+            )
+            .unwrap();
+        store
+            .insert_seconds(&[PostureSecond {
+                t_s: far_s,
+                state: Posture::Sitting,
+                tilt_deg: None,
+                device_id: d,
+            }])
+            .unwrap();
+    }
+    let mut engine =
+        Engine::start(&demo_options(&db, 600.0), Arc::new(|| {})).expect("engine starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut newest = None;
+    while newest.is_none() {
+        assert!(Instant::now() < deadline, "nothing was committed");
+        if let Some(sitless::engine::protocol::UiEvent::Committed { newest_s }) =
+            engine.recv_timeout(Duration::from_millis(100))
+        {
+            newest = newest_s;
+        }
+    }
+    engine.stop().expect("stopped");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let demo_rows: (i64, i64) = c
+        .query_row(
+            "SELECT MIN(t_s), MAX(t_s) FROM samples WHERE t_s < ?1",
+            [far_s],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        demo_rows.0 >= START_S && demo_rows.1 < START_S + 86_400,
+        "the demo recorded at {demo_rows:?}, not from {START_S}"
+    );
 }
 
 // ---- Time: DST days and a time zone change between sessions ----

@@ -167,7 +167,7 @@ pub(super) fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()>
     use crate::transfer::export::{Restorable, parse};
     let file =
         std::fs::File::open(csv).with_context(|| format!("cannot open {}", csv.display()))?;
-    let latest_s = chrono::Utc::now().timestamp().saturating_add(86_400);
+    let latest_s = crate::domain::days::latest_trusted_s(chrono::Utc::now().timestamp());
     let data = parse(BufReader::new(file), latest_s)
         .with_context(|| format!("{} was not imported", csv.display()))?;
     let _lock = crate::store::lock::DbLock::acquire(db)?;

@@ -16,6 +16,18 @@ pub fn local_to_unix(dt: NaiveDateTime) -> i64 {
     dt.and_utc().timestamp()
 }
 
+/// How far past the wall clock a time from outside (a row of an import, a
+/// stored second) is still believed: clocks differ by minutes and time
+/// zones by hours, never by more than a day. Later rows are refused on
+/// import, and a stored second beyond it is not "the newest" (one bad row
+/// must not cost a month of detail or move recording into the future).
+const TRUSTED_AHEAD_S: i64 = 86_400;
+
+/// The latest second believed at wall-clock second `now_s`.
+pub fn latest_trusted_s(now_s: i64) -> i64 {
+    now_s.saturating_add(TRUSTED_AHEAD_S)
+}
+
 /// `[start, end)` of a local day in Unix seconds.
 pub fn day_bounds(date: NaiveDate) -> (i64, i64) {
     let start = local_to_unix(date.and_time(NaiveTime::MIN));

@@ -124,12 +124,26 @@ impl Engine {
 
         let mut inputs = Vec::new();
         let mut demo = None;
+        // A stored second beyond what is believed now (a bad row from
+        // before imports refused them) must not move recording, or today's
+        // replay, into the future.
+        let wall_s = chrono::Utc::now().timestamp();
+        let stored_last_s = store.last_second()?;
+        let mut demo_start_s = None;
         if let Some(d) = &opts.demo {
-            let start_s = match store.last_second()? {
-                // Continue the demo day where the last run stopped.
-                Some(last) if last + 1 >= opts.demo_start_s => last + 1,
+            // Continue the demo day where the last run stopped: at high
+            // speed the demo runs days ahead of the clock, never months.
+            let ahead_of = wall_s.max(opts.demo_start_s);
+            let start_s = match stored_last_s {
+                Some(last)
+                    if last + 1 >= opts.demo_start_s
+                        && last <= ahead_of.saturating_add(DEMO_AHEAD_S) =>
+                {
+                    last + 1
+                }
                 _ => opts.demo_start_s,
             };
+            demo_start_s = Some(start_s);
             let script = d
                 .script
                 .clone()
@@ -163,7 +177,11 @@ impl Engine {
         }
         // One indexed row each; the day's replay happens on the posture
         // thread, so the window never waits for it.
-        let last_s = store.last_second()?;
+        let last_s = match demo_start_s {
+            // The day the demo goes on with (or starts) is today.
+            Some(start_s) => Some(start_s - 1),
+            None => stored_last_s.map(|t| t.min(crate::domain::days::latest_trusted_s(wall_s))),
+        };
         let now_s = last_s.unwrap_or(opts.demo_start_s);
         let newest_stored_s = Arc::new(AtomicI64::new(last_s.unwrap_or(i64::MIN)));
         let store_settings = store.settings()?;
@@ -582,6 +600,10 @@ fn watch_session(posture: &SessionSender, ble: Option<&Ble>) {
         }
     });
 }
+
+/// How far ahead of the clock a stored second may be for the demo to go on
+/// from it: at high speed it runs days ahead, never months.
+const DEMO_AHEAD_S: i64 = 30 * 86_400;
 
 /// What the Bluetooth thread is connected to.
 struct BleLinks {

@@ -39,6 +39,14 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite_migration::Error,
     },
+    #[error(
+        "{path} was written by a newer Sitless (data version {found}; this one knows up to {known}); it was left untouched: update Sitless to open it"
+    )]
+    Newer {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("the database holds a value it should not: {0}")]
@@ -76,6 +84,7 @@ impl WriteFault {
         let code = match e {
             StoreError::Sql(e) | StoreError::Open { source: e, .. } => e.sqlite_error_code(),
             StoreError::Migrate { .. }
+            | StoreError::Newer { .. }
             | StoreError::Create { .. }
             | StoreError::Missing { .. }
             | StoreError::Folder { .. }
@@ -202,6 +211,18 @@ impl Store {
             )
         }
         .map_err(open_err)?;
+        // Checked before anything is written: the migration library's own error for
+        // this says "migration number that is too high", three times over.
+        let found: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(open_err)?;
+        if found > schema::LATEST {
+            return Err(StoreError::Newer {
+                path: path.to_owned(),
+                found,
+                known: schema::LATEST,
+            });
+        }
         if !immutable {
             // WAL lets the UI's reader run while the writer commits; NORMAL
             // sync in WAL mode is still crash-safe for the database file.
@@ -431,6 +452,24 @@ mod tests {
         assert!(Store::open(&path).is_ok());
         drop(first);
         assert!(DbLock::acquire(&path).is_ok());
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_once_in_plain_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        Store::open(&path).unwrap();
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", schema::LATEST + 3)
+            .unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let e = Store::open(&path).err().expect("refused");
+        assert!(matches!(e, StoreError::Newer { .. }), "{e}");
+        let words = e.to_string();
+        assert!(words.contains("newer Sitless"), "{words}");
+        assert_eq!(words.matches("data version").count(), 1, "{words}");
+        assert_eq!(std::fs::read(&path).unwrap(), before, "left untouched");
     }
 
     #[test]

@@ -127,8 +127,13 @@ CREATE TABLE features (
 ) WITHOUT ROWID;
 ";
 
+const STEPS: [&str; 4] = [V1, V2, V3, V4];
+
+/// The schema version this build writes (`user_version` after the last step).
+pub(crate) const LATEST: i64 = STEPS.len() as i64;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(STEPS.iter().map(|s| M::up(s)).collect())
 }
 
 #[cfg(test)]

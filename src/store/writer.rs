@@ -330,18 +330,13 @@ const PRUNE_INTERVAL: Duration = Duration::from_hours(1);
 /// not hold the write lock for long.
 const PRUNE_CHUNK_ROWS: i64 = 20_000;
 
-/// A stored second this far past the wall clock is not trusted as "the
-/// newest" (a bad row from outside, a sensor clock gone wrong): retention
-/// counts from the wall clock then. A running demo is ahead by less.
-const TRUSTED_AHEAD_S: i64 = 86_400;
-
 /// Deletes per-second detail older than `days` before the newest second
 /// (but never counting from beyond `now_s` + a day: one far-future row must
 /// not cost a month of detail). The rollups were written with the seconds,
 /// so nothing shown is lost.
 fn prune(store: &Store, days: u32, now_s: i64) {
     let newest = match store.last_second() {
-        Ok(Some(t)) => t.min(now_s.saturating_add(TRUSTED_AHEAD_S)),
+        Ok(Some(t)) => t.min(crate::domain::days::latest_trusted_s(now_s)),
         Ok(None) => return,
         Err(e) => {
             tracing::warn!("retention skipped: {e}");

@@ -261,6 +261,10 @@ fn characteristic(
         .ok_or(LinkError::Missing(what))
 }
 
+/// How far past the clock the newest stored second may lie and still be
+/// the floor for arrival stamps (a sensor's clock a little ahead).
+const FLOOR_AHEAD_MS: i64 = 60_000;
+
 /// What the model's set-up found: the sample period the sensor runs at
 /// (as read back from it) and how its packets are decoded.
 struct Decoding {
@@ -453,9 +457,15 @@ async fn session(
     if let Some(s) = &mut link.stamper {
         s.restart(decoding.period_ms);
     } else {
+        // A stored second far past the clock (a bad row) is no floor:
+        // stamps would follow it into the future.
+        let now_ms = (shared.clock)();
         let floor_ms = match shared.newest_stored_s.load(Ordering::Relaxed) {
             i64::MIN => i64::MIN,
-            t => (t + 1) * 1000,
+            t => t
+                .saturating_add(1)
+                .saturating_mul(1000)
+                .min(now_ms.saturating_add(FLOOR_AHEAD_MS)),
         };
         link.stamper = Some(ArrivalStamper::with_floor(decoding.period_ms, floor_ms));
     }

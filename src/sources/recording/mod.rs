@@ -153,9 +153,8 @@ impl ReadOptions {
     pub fn now(start_s: Option<f64>) -> Self {
         Self {
             start_s,
-            latest_ms: chrono::Utc::now()
-                .timestamp_millis()
-                .saturating_add(86_400_000),
+            latest_ms: crate::domain::days::latest_trusted_s(chrono::Utc::now().timestamp())
+                .saturating_mul(1000),
         }
     }
 }
