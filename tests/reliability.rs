@@ -519,6 +519,33 @@ fn a_stop_on_a_full_disk_says_how_many_seconds_were_not_saved() {
     assert_eq!(stored_seconds(&db).2, 0, "and indeed none was saved");
 }
 
+/// The same stop from the window: before it closes, the window says in
+/// words how much was not saved, and closes when the user has read it.
+#[test]
+fn quitting_the_window_on_a_full_disk_says_what_was_not_saved_before_it_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quit-full.db");
+    let (opts, _limit) = full_disk_demo(&db);
+    let mut h = shell_harness(opts);
+    step_until(&mut h, "the banner", |h| {
+        h.query_by_label("Not saving: the disk is full.").is_some()
+    });
+    let ctx = h.ctx.clone();
+    h.state_mut().as_mut().unwrap().quit(&ctx);
+    step_until(&mut h, "the words of the loss", |h| {
+        h.query_by_label("Not everything was saved").is_some()
+    });
+    h.get_by_label_contains("seconds could not be saved");
+    assert!(
+        h.state().as_ref().unwrap().stopped(),
+        "the engine has stopped"
+    );
+    h.get_by_label("Quit").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Not everything was saved").is_none());
+}
+
 /// A second stored 50 years ahead (a bad row from before imports refused
 /// them) must not move recording there: the demo records on from where it
 /// stopped, not in 2076.

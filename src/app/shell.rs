@@ -27,11 +27,15 @@ enum ShellState {
     Starting(Receiver<Started>),
     Running(Box<SitlessApp>),
     Problem(StartupProblem),
-    /// The engine is stopping; the window closes when it is done.
-    Stopping(Receiver<()>),
+    /// The engine is stopping; the window closes when it is done. The
+    /// stop thread answers with the words of a stop that lost data.
+    Stopping(Receiver<Option<String>>),
     /// The engine is stopping to start again with other options (the
     /// demo switched on or off); then `Starting`.
-    Switching(Receiver<()>),
+    Switching(Receiver<Option<String>>),
+    /// The stop could not save everything: the window says so, in words,
+    /// and closes when the user has read it.
+    NotSaved(String),
     /// Everything is saved; the window may close.
     Stopped,
 }
@@ -112,11 +116,7 @@ impl Shell {
             if on { "on" } else { "off" },
             self.opts.db.display()
         );
-        self.state = match self.spawn_stopper(ctx, move || {
-            if let Err(e) = app.shutdown() {
-                tracing::error!("{e}");
-            }
-        }) {
+        self.state = match self.spawn_stopper(ctx, move || stop_words(app.shutdown())) {
             ShellState::Stopping(rx) => ShellState::Switching(rx),
             _ => spawn_start(self.opts.clone(), None, self.waker.clone()),
         };
@@ -148,7 +148,7 @@ impl Shell {
             ShellState::Stopping(rx) | ShellState::Switching(rx) => {
                 let _ = rx.recv();
             }
-            ShellState::Problem(_) | ShellState::Stopped => {}
+            ShellState::Problem(_) | ShellState::NotSaved(_) | ShellState::Stopped => {}
         }
         if let Some(t) = self.stopper.take() {
             let _ = t.join();
@@ -180,32 +180,30 @@ impl Shell {
         &self.opts.db
     }
 
-    /// True once the engine has stopped and everything is saved.
+    /// True once the engine has stopped (everything saved, or the window
+    /// says what was not).
     pub fn stopped(&self) -> bool {
-        matches!(self.state, ShellState::Stopped)
+        matches!(self.state, ShellState::Stopped | ShellState::NotSaved(_))
     }
 
     /// Stops the engine on the `sitless-stop` thread: the links hand on
     /// what they hold, the posture thread settles, the writer commits.
     pub fn quit(&mut self, ctx: &egui::Context) {
         self.state = match std::mem::replace(&mut self.state, ShellState::Stopped) {
-            ShellState::Running(mut app) => self.spawn_stopper(ctx, move || {
-                if let Err(e) = app.shutdown() {
-                    tracing::error!("{e}");
-                }
-            }),
+            ShellState::Running(mut app) => {
+                self.spawn_stopper(ctx, move || stop_words(app.shutdown()))
+            }
             // Still starting: wait for the start there, then stop it.
-            ShellState::Starting(rx) => self.spawn_stopper(ctx, move || {
-                if let Ok((_, Ok(mut engine))) = rx.recv()
-                    && let Err(e) = engine.stop()
-                {
-                    tracing::error!("{e}");
-                }
+            ShellState::Starting(rx) => self.spawn_stopper(ctx, move || match rx.recv() {
+                Ok((_, Ok(mut engine))) => stop_words(engine.stop()),
+                _ => None,
             }),
             stopping @ ShellState::Stopping(_) => stopping,
             // Stopping already; what would have started is not wanted.
             ShellState::Switching(rx) => ShellState::Stopping(rx),
-            ShellState::Problem(_) | ShellState::Stopped => ShellState::Stopped,
+            ShellState::Problem(_) | ShellState::NotSaved(_) | ShellState::Stopped => {
+                ShellState::Stopped
+            }
         };
     }
 
@@ -219,7 +217,7 @@ impl Shell {
                 true
             }
             ShellState::Stopping(_) => true,
-            ShellState::Problem(_) | ShellState::Stopped => false,
+            ShellState::Problem(_) | ShellState::NotSaved(_) | ShellState::Stopped => false,
         }
     }
 
@@ -255,15 +253,14 @@ impl Shell {
     fn spawn_stopper(
         &mut self,
         ctx: &egui::Context,
-        work: impl FnOnce() + Send + 'static,
+        work: impl FnOnce() -> Option<String> + Send + 'static,
     ) -> ShellState {
         let (tx, rx) = sync_channel(1);
         let ctx = ctx.clone();
         let spawned = std::thread::Builder::new()
             .name("sitless-stop".into())
             .spawn(move || {
-                work();
-                let _ = tx.send(());
+                let _ = tx.send(work());
                 ctx.request_repaint();
             });
         match spawned {
@@ -307,12 +304,18 @@ impl Shell {
                 // replaced by the next stop's (the window never joins).
                 self.state = spawn_start(self.opts.clone(), None, self.waker.clone());
             }
-            ShellState::Stopping(rx) if !matches!(rx.try_recv(), Err(TryRecvError::Empty)) => {
-                self.state = ShellState::Stopped;
-                if let Some(ctx) = ctx {
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            ShellState::Stopping(rx) => match rx.try_recv() {
+                Err(TryRecvError::Empty) => {}
+                // Data was lost: say so before the window goes (without a
+                // window, the log and the tray's quit have said it).
+                Ok(Some(words)) if ctx.is_some() => self.state = ShellState::NotSaved(words),
+                Ok(_) | Err(TryRecvError::Disconnected) => {
+                    self.state = ShellState::Stopped;
+                    if let Some(ctx) = ctx {
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    }
                 }
-            }
+            },
             _ => {}
         }
     }
@@ -356,6 +359,13 @@ impl Shell {
             }
             ShellState::Stopping(_) | ShellState::Stopped => {
                 waiting_ui(ui, "Saving…");
+                return;
+            }
+            ShellState::NotSaved(words) => {
+                if not_saved_ui(ui, words) {
+                    self.state = ShellState::Stopped;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
                 return;
             }
         };
@@ -420,6 +430,34 @@ fn spawn_start(mut opts: EngineOptions, new_db_stamp: Option<String>, waker: Wak
             &anyhow::anyhow!("cannot start a thread: {e}"),
         )),
     }
+}
+
+/// A stop's outcome for the window: the words of what was lost, if any
+/// (logged as well, for the tray's quit, which has no window).
+fn stop_words(result: Result<(), crate::engine::StopError>) -> Option<String> {
+    let e = result.err()?;
+    tracing::error!("{e}");
+    Some(e.to_string())
+}
+
+/// What a stop lost, before the window closes; true when read (Quit).
+fn not_saved_ui(ui: &mut egui::Ui, words: &str) -> bool {
+    egui::CentralPanel::default()
+        .show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() / 4.0);
+                ui.heading("Not everything was saved");
+                ui.add_space(8.0);
+                ui.colored_label(ui.visuals().error_fg_color, words);
+                ui.label(
+                    "What was saved before is safe. Free some space on the disk before recording again.",
+                );
+                ui.add_space(12.0);
+                ui.button("Quit").clicked()
+            })
+            .inner
+        })
+        .inner
 }
 
 fn waiting_ui(ui: &mut egui::Ui, what: &str) {
