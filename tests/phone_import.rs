@@ -294,3 +294,100 @@ fn the_window_imports_a_phone_recording_with_progress() {
         figures.sitting_s
     );
 }
+
+/// Seconds stored so far, 0 while there is no database yet.
+fn stored_so_far(db: &Path) -> i64 {
+    if !db.exists() {
+        return 0;
+    }
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("SELECT COUNT(*) FROM samples", [], |r| r.get(0)))
+        .unwrap_or(0)
+}
+
+/// A kill in the middle of `import` (after some seconds are in): the next
+/// run of `report` and of `import` says the import did not finish, and
+/// importing again completes it, counting nothing twice.
+#[test]
+fn an_import_killed_halfway_is_reported_next_time_and_completed_by_a_rerun() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, _) = sensor_logger_file(dir.path(), 2, 2.0, 100.0, false);
+    let db = dir.path().join("killed.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitless"))
+        .args([
+            "import",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--placement",
+            "thigh",
+        ])
+        .arg("--db")
+        .arg(&db)
+        .env("TZ", "UTC")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
+    while stored_so_far(&db) == 0 {
+        assert!(std::time::Instant::now() < deadline, "nothing was stored");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended first"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = stored_so_far(&db);
+    assert!(partial > 0 && partial < 2 * 3600, "{partial} seconds in");
+
+    let report = sitless(&[
+        "report",
+        "--date",
+        "2026-03-02",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let note = String::from_utf8_lossy(&report.stderr);
+    assert!(note.contains("did not finish"), "{note}");
+    assert!(note.contains("TotalAcceleration.csv"), "{note}");
+
+    let out = sitless(&[
+        "import",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--placement",
+        "thigh",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did not finish"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("({partial} already stored)")),
+        "{said}"
+    );
+    let whole = dir.path().join("whole.db");
+    import(&whole, &csv, &[]);
+    assert_eq!(
+        stored_so_far(&db),
+        stored_so_far(&whole),
+        "every second once, as an import never cut short"
+    );
+
+    let report = sitless(&[
+        "report",
+        "--date",
+        "2026-03-02",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let note = String::from_utf8_lossy(&report.stderr);
+    assert!(!note.contains("did not finish"), "{note}");
+}

@@ -31,6 +31,8 @@ pub(super) fn report(
     cfg: &Config,
 ) -> anyhow::Result<()> {
     let store = open_existing(db)?;
+    // On stderr: `--json` readers get only the JSON on stdout.
+    super::simulate::say_unfinished(&store);
     let date = date.unwrap_or_else(|| local_date(chrono::Utc::now().timestamp()));
     let threshold_s = threshold_s(&store, cfg);
     let (start, end) = day_bounds(date);

@@ -114,7 +114,9 @@ pub(super) fn import(
     // Checked before the database is opened: a bad file creates nothing.
     let checked = check(&job, &mut |f| bar.set_position((f * 1000.0) as u64))?;
     let _lock = crate::store::lock::DbLock::acquire(db)?;
-    let writer = StoreWriter::spawn_headless(Store::open(db)?, cfg)?;
+    let target = Store::open(db)?;
+    say_unfinished(&target);
+    let writer = StoreWriter::spawn_headless(target, cfg)?;
     bar.set_message("importing");
     let done = store(checked, cfg, writer.sender(), &mut |f| {
         bar.set_position((f * 1000.0) as u64);
@@ -125,6 +127,16 @@ pub(super) fn import(
     let done = done?;
     say_imported(&done, stats.rows_written);
     Ok(())
+}
+
+/// Tells of an import that a kill cut short (this run may be the one that
+/// completes it).
+pub(super) fn say_unfinished(store: &Store) {
+    match store.unfinished_import() {
+        Ok(Some(u)) => eprintln!("note: {}", u.words()),
+        Ok(None) => {}
+        Err(e) => tracing::warn!("cannot read the import mark: {e}"),
+    }
 }
 
 fn say_imported(done: &crate::engine::import::Imported, new_seconds: u64) {
@@ -163,6 +175,7 @@ fn say_imported(done: &crate::engine::import::Imported, new_seconds: u64) {
 /// Restores a samples or minutes export. Samples go through the writer, so
 /// the rollups are rebuilt exactly as for live data.
 pub(super) fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()> {
+    use crate::store::settings::UnfinishedImport;
     use crate::store::writer::WriteOp;
     use crate::transfer::export::{Restorable, parse};
     let file =
@@ -172,6 +185,7 @@ pub(super) fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()>
         .with_context(|| format!("{} was not imported", csv.display()))?;
     let _lock = crate::store::lock::DbLock::acquire(db)?;
     let store = Store::open(db)?;
+    say_unfinished(&store);
     match data {
         Restorable::Minutes(m) => {
             let total = m.len();
@@ -214,10 +228,15 @@ pub(super) fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()>
             let total = seconds.len();
             let writer = StoreWriter::spawn_headless(store, cfg)?;
             let tx = writer.sender();
+            let mark = UnfinishedImport::new(csv, chrono::Utc::now().timestamp());
+            tx.send(WriteOp::ImportMark(Some(mark)))
+                .context("the database writer stopped")?;
             for chunk in seconds.chunks(50_000) {
                 tx.send(WriteOp::Seconds(chunk.to_vec()))
                     .context("the database writer stopped")?;
             }
+            tx.send(WriteOp::ImportMark(None))
+                .context("the database writer stopped")?;
             drop(tx);
             let stats = finish_writer(writer, db)?;
             println!(

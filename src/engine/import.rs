@@ -16,6 +16,7 @@ use crate::sources::recording::{
     Inspected, ReadOptions, RecordingError, inspect, phyphox_starts, read,
 };
 use crate::store::device_write::DeviceWrite;
+use crate::store::settings::UnfinishedImport;
 use crate::store::writer::WriteOp;
 
 /// What to import.
@@ -126,6 +127,8 @@ pub fn store(
 ) -> Result<Imported, ImportError> {
     let Checked { job, file, plan } = checked;
     let device_id = ensure_device(&writer, job.placement, plan.first_ms.div_euclid(1000))?;
+    let mark = UnfinishedImport::new(&file, chrono::Utc::now().timestamp());
+    let _ = writer.send(WriteOp::ImportMark(Some(mark)));
     let writer_flush = writer.clone();
     let mut rec = Recorder::with_sender(
         &[SensorInput {
@@ -156,6 +159,7 @@ pub fn store(
         source,
     })?;
     let summary = rec.finish();
+    let _ = writer_flush.send(WriteOp::ImportMark(None));
     // Done means in the database: whoever reads the day next sees it.
     let (done, committed) = std::sync::mpsc::sync_channel(1);
     if writer_flush.send(WriteOp::Flush(done)).is_ok() {

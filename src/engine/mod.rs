@@ -185,6 +185,9 @@ impl Engine {
         let now_s = last_s.unwrap_or(opts.demo_start_s);
         let newest_stored_s = Arc::new(AtomicI64::new(last_s.unwrap_or(i64::MIN)));
         let store_settings = store.settings()?;
+        if let Ok(Some(u)) = store.unfinished_import() {
+            ui.send(UiEvent::UnfinishedImport(u.words()));
+        }
 
         let writer = spawn_writer(store, opts, &store_settings, &newest_stored_s, &ui)?;
 

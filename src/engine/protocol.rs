@@ -116,6 +116,9 @@ pub enum UiEvent {
     ImportProgress(f32),
     /// The outcome in words and the first day imported, or why not.
     Imported(Result<(String, NaiveDate), String>),
+    /// An import was cut short in an earlier run (the words say which and
+    /// what to do); gone when an import completes.
+    UnfinishedImport(String),
     /// Bluetooth: adapter, scan list, links, pairing (not samples).
     Ble(BleEvent),
     /// The calibration wizard's result for a sensor.

@@ -1,11 +1,73 @@
-//! The user's settings, one row per key.
+//! The user's settings, one row per key; and the mark of an import under
+//! way, which outlives a killed import so the next run can say so.
 
 use rusqlite::OptionalExtension;
 
 use super::{Store, StoreError};
 use crate::domain::settings::Settings;
 
+/// An import that started and has not said it finished: the file and
+/// when (wall clock). Written in the same commit as the import's first
+/// seconds and cleared in the same commit as its last ones.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnfinishedImport {
+    pub file: String,
+    pub started_s: i64,
+}
+
+impl UnfinishedImport {
+    pub fn new(file: &std::path::Path, started_s: i64) -> Self {
+        Self {
+            file: file.to_string_lossy().into_owned(),
+            started_s,
+        }
+    }
+
+    /// What the user is told, by the window, `import` and `report`.
+    pub fn words(&self) -> String {
+        format!(
+            "The import of {} started {} did not finish (Sitless was stopped during it), so only part of it is in. Import the file again to complete it: nothing is counted twice.",
+            self.file,
+            crate::domain::days::local_datetime(self.started_s).format("%a %-d %b %Y %H:%M"),
+        )
+    }
+}
+
+const IMPORT_KEY: &str = "import_unfinished";
+
 impl Store {
+    /// The import that was under way when its process ended, if any.
+    pub fn unfinished_import(&self) -> Result<Option<UnfinishedImport>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [IMPORT_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    pub(crate) fn mark_import_tx(
+        tx: &rusqlite::Transaction<'_>,
+        mark: Option<&UnfinishedImport>,
+    ) -> Result<(), StoreError> {
+        match mark {
+            Some(m) => {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [IMPORT_KEY, &serde_json::to_string(m)?],
+                )?;
+            }
+            None => {
+                tx.execute("DELETE FROM settings WHERE key = ?1", [IMPORT_KEY])?;
+            }
+        }
+        Ok(())
+    }
+
     /// The stored reminder settings, defaults if none; a value that does
     /// not parse is reported and replaced by defaults, never trusted.
     pub fn settings(&self) -> Result<Settings, StoreError> {

@@ -95,6 +95,10 @@ pub enum WriteOp {
         minutes: Vec<crate::domain::figures::MinuteRollup>,
         reply: SyncSender<Result<usize, StoreError>>,
     },
+    /// An import begins (`Some`) or has sent its last seconds (`None`):
+    /// committed with the seconds around it, so a kill in between leaves
+    /// the mark for the next run to report.
+    ImportMark(Option<super::settings::UnfinishedImport>),
     /// Commit now and answer when done.
     Flush(SyncSender<()>),
 }
@@ -189,6 +193,17 @@ impl StoreWriter {
 #[error("the database writer stopped unexpectedly ({0}); data since its last commit was not saved")]
 pub struct WriterPanicked(pub String);
 
+enum ImportMark {
+    Set(super::settings::UnfinishedImport),
+    Clear,
+}
+
+impl From<Option<super::settings::UnfinishedImport>> for ImportMark {
+    fn from(m: Option<super::settings::UnfinishedImport>) -> Self {
+        m.map_or(Self::Clear, Self::Set)
+    }
+}
+
 #[derive(Default)]
 struct Pending {
     seconds: Vec<PostureSecond>,
@@ -199,6 +214,8 @@ struct Pending {
     calibrations: Vec<(i64, Calibration)>,
     sessions: Vec<crate::domain::session::RoutineSession>,
     settings: Option<crate::domain::settings::Settings>,
+    /// The import mark to write, if it changed.
+    import_mark: Option<ImportMark>,
     since: Option<Instant>,
     /// The last commit failed: wait `RETRY_INTERVAL`, on a new connection.
     failing: bool,
@@ -214,6 +231,7 @@ impl Pending {
             && self.calibrations.is_empty()
             && self.sessions.is_empty()
             && self.settings.is_none()
+            && self.import_mark.is_none()
     }
 }
 
@@ -266,6 +284,7 @@ fn run(
                     WriteOp::RestoreMinutes { minutes, reply } => {
                         let _ = reply.send(store.restore_minutes(&minutes));
                     }
+                    WriteOp::ImportMark(m) => p.import_mark = Some(m.into()),
                     WriteOp::Flush(reply) => flush_reply = Some(reply),
                 }
                 if !p.is_empty() && p.since.is_none() {
@@ -402,6 +421,7 @@ fn commit(
             p.calibrations.clear();
             p.sessions.clear();
             p.settings = None;
+            p.import_mark = None;
             p.since = None;
             p.failing = false;
             tracing::debug!(rows, newest_s, "committed");
@@ -454,6 +474,11 @@ fn write_all(store: &mut Store, p: &Pending, rollups: &mut Rollups) -> Result<us
     }
     if let Some(s) = &p.settings {
         Store::save_settings_tx(&tx, s)?;
+    }
+    match &p.import_mark {
+        Some(ImportMark::Set(m)) => Store::mark_import_tx(&tx, Some(m))?,
+        Some(ImportMark::Clear) => Store::mark_import_tx(&tx, None)?,
+        None => {}
     }
     tx.commit()?;
     Ok(rows)

@@ -155,6 +155,7 @@ impl TodayModel {
             | UiEvent::Settings(_)
             | UiEvent::Storage(_)
             | UiEvent::Error(_)
+            | UiEvent::UnfinishedImport(_)
             | UiEvent::Ble(_)
             | UiEvent::Calibrated { .. }
             | UiEvent::HistoryChart(..)

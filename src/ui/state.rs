@@ -16,6 +16,8 @@ pub struct AppState {
     /// Saving works again after a failure (a one-line note until dismissed).
     pub saved_again: bool,
     pub error: Option<String>,
+    /// An import cut short in an earlier run, until one completes.
+    pub unfinished_import: Option<String>,
     /// Newest second seen, in the sensor's time (the demo runs ahead).
     pub latest_t_s: Option<i64>,
     /// Reminders are paused from the tray until this second (sensor time).
@@ -48,6 +50,8 @@ impl AppState {
                 self.storage = *p;
             }
             UiEvent::Error(e) => self.error = Some(e.clone()),
+            UiEvent::UnfinishedImport(words) => self.unfinished_import = Some(words.clone()),
+            UiEvent::Imported(Ok(_)) => self.unfinished_import = None,
             UiEvent::Paused(until) => self.paused_until_s = *until,
             UiEvent::DoNotDisturb(on) => self.do_not_disturb = *on,
             UiEvent::Notified { buttons, .. } => self.notification_buttons = Some(*buttons),
@@ -116,5 +120,20 @@ mod tests {
         assert!(s.storage.is_some() && !s.saved_again);
         s.apply(&UiEvent::Storage(None));
         assert!(s.storage.is_none() && s.saved_again);
+    }
+
+    #[test]
+    fn an_unfinished_import_is_said_until_an_import_completes() {
+        let mut s = AppState::new(3600);
+        s.apply(&UiEvent::UnfinishedImport("The import of a.csv …".into()));
+        assert!(s.unfinished_import.is_some());
+        s.apply(&UiEvent::Imported(Err("a bad row".into())));
+        assert!(
+            s.unfinished_import.is_some(),
+            "a failed import completes nothing"
+        );
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        s.apply(&UiEvent::Imported(Ok(("Imported a.csv".into(), day))));
+        assert!(s.unfinished_import.is_none());
     }
 }

@@ -39,7 +39,10 @@ pub fn today_ui(
         first_run_ui(ui, f, &mut actions);
         ui.add_space(12.0);
     }
-    if let Some(err) = &state.error {
+    for err in [&state.error, &state.unfinished_import]
+        .into_iter()
+        .flatten()
+    {
         ui.colored_label(ui.visuals().error_fg_color, err);
         ui.add_space(6.0);
     }
