@@ -1,7 +1,8 @@
 //! Decoder throughput: payloads per second for each sensor model.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sitless::sources::ble::model::{microbit, polar, sitless as profile, thingy};
+use sitless::sources::ble::model::{microbit, sitless as profile, thingy};
+use sitless::sources::ble::pmd::codec as polar;
 
 fn payloads(len: usize, n: usize) -> Vec<Vec<u8>> {
     let mut rng = fastrand::Rng::with_seed(9);

@@ -99,7 +99,7 @@ fn scan_lists_sensors_of_each_model_and_marks_a_lookalike() {
         models,
         [
             (SITLESS, "sitless"),
-            (MICROBIT, "micro-bit"),
+            (MICROBIT, "microbit"),
             (THINGY, "thingy52")
         ]
     );

@@ -4,10 +4,9 @@
 //! or rejected with a counted reason.
 
 use ::sitless::domain::vector::Vec3;
-use ::sitless::sources::ble::model::sitless as profile;
-use ::sitless::sources::ble::model::{
-    DecodeError, MAX_ABS_G, decode_battery, microbit, polar, thingy,
-};
+use ::sitless::sources::ble::decode::{DecodeError, MAX_ABS_G, decode_battery};
+use ::sitless::sources::ble::model::{microbit, sitless as profile, thingy};
+use ::sitless::sources::ble::pmd::codec as polar;
 
 const N: usize = 1_000_000;
 

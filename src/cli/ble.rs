@@ -161,10 +161,8 @@ fn pair_with(
                         p.address,
                         p.placement
                     );
-                    if p.model == crate::sources::ble::SensorModel::MicroBit {
-                        println!(
-                            "if the micro:bit's firmware asks for bonding, pair it once in the system's Bluetooth settings too"
-                        );
+                    if let Some(note) = p.model.note() {
+                        println!("note: {note}");
                     }
                     return Ok(());
                 }

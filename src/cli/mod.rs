@@ -146,7 +146,7 @@ pub enum Command {
         #[command(flatten)]
         demo: DemoArgs,
     },
-    /// Look for sensors nearby (Sitless profile, micro:bit, Thingy:52, Polar H10 and Verity Sense).
+    /// Look for sensors nearby, of every model Sitless can use.
     Scan {
         #[arg(long, value_name = "N", default_value_t = 10)]
         timeout_s: u64,
@@ -382,10 +382,4 @@ fn db_path(explicit: Option<PathBuf>, demo: bool) -> anyhow::Result<PathBuf> {
 /// one (an empty new file would answer every question with zeros).
 pub(crate) fn open_existing(db: &Path) -> anyhow::Result<Store> {
     Ok(Store::open_existing(db)?)
-}
-
-pub(crate) fn threshold_s(store: &Store, cfg: &Config) -> i64 {
-    store
-        .settings()
-        .map_or(cfg.streak.threshold_s, |s| s.apply(*cfg).streak.threshold_s)
 }

@@ -8,11 +8,14 @@ use std::collections::BTreeMap;
 
 use egui::{Color32, RichText, Ui};
 
+use super::widgets::color;
+use crate::domain::palette;
 use crate::domain::sample::Placement;
 use crate::engine::protocol::{Pose, SensorState, SensorStatus};
 use crate::sources::ble::{
     AdapterStatus, BleCommand, BleEvent, LinkState, LinkStats, PairedSensor, Seen, SensorModel,
 };
+use crate::sources::demo::{WINDOW_DEMO_SPEED, speed_words};
 
 /// How long the wearer holds each calibration pose.
 pub const POSE_S: f64 = 5.0;
@@ -149,31 +152,6 @@ impl SensorsModel {
     }
 }
 
-/// Where a model is usually worn: the H10 sits on its chest strap (a
-/// trunk sensor); the others go in a pocket first.
-pub fn default_placement(model: SensorModel) -> Placement {
-    match model {
-        SensorModel::PolarH10 => Placement::Back,
-        _ => Placement::Thigh,
-    }
-}
-
-/// What a person should know about a model before pairing it.
-pub fn model_note(model: SensorModel) -> Option<&'static str> {
-    match model {
-        SensorModel::MicroBit => Some(
-            "Needs the Sitless MakeCode program (see the user guide). If it asks for bonding, pair it once in your system's Bluetooth settings first.",
-        ),
-        SensorModel::PolarH10 => Some(
-            "Worn on its chest strap it measures your trunk (tilt and slouch), so choose Back. It only runs on the strap: taken off, it switches itself off within a minute.",
-        ),
-        SensorModel::PolarVeritySense => Some(
-            "Wear it where you choose: in a trouser pocket or clipped at the thigh for sitting and standing, or held on the upper back for trunk tilt; then say where. (On its arm band it follows the arm, not your posture.)",
-        ),
-        _ => None,
-    }
-}
-
 /// A Bluetooth problem in plain words: a headline and what to do.
 pub fn bluetooth_help(reason: &str) -> (&'static str, &'static str) {
     let has = |s: &str| reason.contains(s);
@@ -228,9 +206,9 @@ pub fn coverage_note(placements: &[Placement]) -> Option<&'static str> {
 
 fn state_colour(s: &LinkState) -> Color32 {
     match s {
-        LinkState::Streaming => Color32::from_rgb(0, 158, 115),
-        LinkState::Failed(_) => Color32::from_rgb(213, 94, 0),
-        _ => Color32::from_rgb(230, 159, 0),
+        LinkState::Streaming => color(palette::GREEN),
+        LinkState::Failed(_) => color(palette::VERMILION),
+        _ => color(palette::ORANGE),
     }
 }
 
@@ -283,7 +261,7 @@ pub fn sensors_ui(
     }
     if let Some(msg) = &m.message {
         ui.horizontal(|ui| {
-            ui.colored_label(Color32::from_rgb(213, 94, 0), msg);
+            ui.colored_label(color(palette::VERMILION), msg);
         });
     }
 
@@ -402,7 +380,7 @@ pub fn sensors_ui(
     ui.add_space(6.0);
     ui.group(|ui| {
         let (state, colour) = match demo.map(|d| &d.state) {
-            Some(SensorState::Streaming) => ("streaming", Color32::from_rgb(0, 158, 115)),
+            Some(SensorState::Streaming) => ("streaming", color(palette::GREEN)),
             Some(SensorState::Finished) => ("finished", Color32::GRAY),
             _ => ("off", Color32::GRAY),
         };
@@ -412,7 +390,10 @@ pub fn sensors_ui(
             ui.colored_label(colour, state);
         });
         if demo_running {
-            ui.weak("A simulated wearer at 60× time, recording into its own demo database.");
+            ui.weak(format!(
+                "A simulated wearer {}, recording into its own demo database.",
+                speed_words(demo.and_then(|d| d.speed))
+            ));
             if ui
                 .button("Leave the demo")
                 .on_hover_text("Back to your paired sensors and your own database")
@@ -421,7 +402,10 @@ pub fn sensors_ui(
                 actions.push(SensorAction::Demo(false));
             }
         } else {
-            ui.weak("Try Sitless without a sensor: a simulated wearer at 60× time, in its own database.");
+            ui.weak(format!(
+                "Try Sitless without a sensor: a simulated wearer {}, in its own database.",
+                speed_words(Some(WINDOW_DEMO_SPEED))
+            ));
             if ui.button("Try the demo").clicked() {
                 actions.push(SensorAction::Demo(true));
             }
@@ -462,9 +446,10 @@ pub fn sensors_ui(
         .cloned()
         .collect();
     if nearby.is_empty() && m.scanning {
-        ui.weak(
-            "Looking for Sitless sensors, micro:bits, Thingy:52s, Polar H10s and Verity Senses…",
-        );
+        ui.weak(format!(
+            "Looking for a {}…",
+            SensorModel::labels_in_words("or")
+        ));
     }
     for s in nearby {
         ui.group(|ui| {
@@ -480,18 +465,18 @@ pub fn sensors_ui(
             });
             if s.lookalike {
                 ui.colored_label(
-                    Color32::from_rgb(213, 94, 0),
+                    color(palette::VERMILION),
                     "Look-alike: same name as a paired sensor, but a different device. Sitless will not use it unless you pair it.",
                 );
             }
-            if let Some(note) = model_note(s.model) {
+            if let Some(note) = s.model.note() {
                 ui.weak(note);
             }
             ui.horizontal(|ui| {
                 let choice = m
                     .placement
                     .entry(s.address.clone())
-                    .or_insert_with(|| default_placement(s.model));
+                    .or_insert_with(|| s.model.placement());
                 ui.label("Worn on the");
                 ui.radio_value(choice, Placement::Thigh, "Thigh");
                 ui.radio_value(choice, Placement::Back, "Back");
@@ -625,7 +610,7 @@ fn wizard_ui(ui: &mut Ui, m: &mut SensorsModel, now: f64, actions: &mut Vec<Sens
         }
         WizardStep::Done(Err(reason)) => {
             ui.colored_label(
-                Color32::from_rgb(213, 94, 0),
+                color(palette::VERMILION),
                 format!("Not calibrated: {reason}"),
             );
             ui.label("Hold each pose still for the whole count; for the thigh, sit with the thigh level.");

@@ -5,7 +5,6 @@ use egui::{Color32, RichText, Ui};
 
 use super::state::AppState;
 use super::{TodayModel, UiAction};
-use crate::charts::posture_color;
 use crate::domain::days::{format_duration, local_datetime};
 use crate::domain::posture::Posture;
 use crate::engine::protocol::{ChartRequest, SensorState};
@@ -14,8 +13,7 @@ use crate::routines::catalog::Catalog;
 const TIMELINE_HEIGHT_PT: f32 = 220.0;
 
 fn color32(p: Posture) -> Color32 {
-    let c = posture_color(p);
-    Color32::from_rgb(c.0, c.1, c.2)
+    super::widgets::color(crate::domain::palette::posture(p))
 }
 
 /// What the first-run guide needs to know.
@@ -73,7 +71,10 @@ pub fn sensor_status_ui(ui: &mut Ui, state: &AppState) {
         return;
     };
     let (dot, link) = match s.state {
-        SensorState::Streaming => (Color32::from_rgb(0, 158, 115), "streaming"),
+        SensorState::Streaming => (
+            super::widgets::color(crate::domain::palette::GREEN),
+            "streaming",
+        ),
         SensorState::Finished => (Color32::GRAY, "finished"),
         SensorState::NoSensor => (Color32::GRAY, "not connected"),
     };
@@ -107,12 +108,12 @@ fn first_run_ui(ui: &mut Ui, f: FirstRun, actions: &mut Vec<UiAction>) {
             );
             ui.add_space(6.0);
             ui.label(RichText::new("1. Pair a sensor").strong());
-            ui.label(
-                "A BBC micro:bit, a Polar H10 or Verity Sense, a board with the Sitless \
-                 firmware or a Nordic Thingy:52, over Bluetooth: open Sensors, press Scan, \
-                 choose where you wear it, then Pair. No sensor? Record a day with your \
-                 phone in your pocket and import it (History, then Import…).",
-            );
+            ui.label(format!(
+                "A {} over Bluetooth: open Sensors, press Scan, choose where you wear it, \
+                 then Pair. No sensor? Record a day with your phone in your pocket and import \
+                 it (History, then Import…).",
+                crate::sources::ble::SensorModel::labels_in_words("or"),
+            ));
             ui.horizontal(|ui| {
                 let b = ui
                     .add_enabled(f.bluetooth, egui::Button::new("Open Sensors"))

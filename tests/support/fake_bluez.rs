@@ -16,7 +16,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use sitless::sources::ble::model::{self, microbit, polar, sitless as profile, thingy};
+use sitless::sources::ble::decode as model;
+use sitless::sources::ble::model::polar::HEART_RATE_SERVICE;
+use sitless::sources::ble::model::{microbit, sitless as profile, thingy};
+use sitless::sources::ble::pmd::codec as polar;
 use uuid::Uuid;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue};
@@ -357,7 +360,7 @@ impl DeviceIface {
                 model::BATTERY_SERVICE.to_string(),
             ],
             Kind::Thingy => vec![thingy::ADVERTISED_SERVICE.to_string()],
-            Kind::PolarH10 | Kind::VeritySense => vec![polar::HEART_RATE_SERVICE.to_string()],
+            Kind::PolarH10 | Kind::VeritySense => vec![HEART_RATE_SERVICE.to_string()],
             // The micro:bit advertises no service.
             Kind::MicroBit => Vec::new(),
         })
@@ -603,7 +606,7 @@ fn gatt(kind: Kind) -> Vec<GattService> {
         ],
         Kind::PolarH10 | Kind::VeritySense => vec![
             (
-                polar::HEART_RATE_SERVICE,
+                HEART_RATE_SERVICE,
                 vec![(model::sig_uuid(0x2A37), &["notify"][..])],
             ),
             (

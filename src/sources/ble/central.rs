@@ -17,7 +17,8 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 
 use super::Shared;
-use super::link::{self, find_peripheral, plain_error};
+use super::gatt::plain_error;
+use super::link::{self, find_peripheral};
 use super::{
     AdapterStatus, BleCommand, BleEvent, Clock, ForPipeline, PairedSensor, Seen, SensorModel,
 };
@@ -427,8 +428,8 @@ impl Central {
             // Where the sensor advertises its battery (Battery Service data).
             battery_pct: props
                 .service_data
-                .get(&super::model::BATTERY_SERVICE)
-                .and_then(|b| super::model::decode_battery(b).ok())
+                .get(&super::decode::BATTERY_SERVICE)
+                .and_then(|b| super::decode::decode_battery(b).ok())
                 .or_else(|| self.seen.get(&address).and_then(|s| s.battery_pct)),
             paired: is_paired,
             lookalike,
@@ -554,23 +555,16 @@ impl Central {
         let Some(s) = self.paired.iter().find(|s| s.address == address) else {
             return Ok(());
         };
-        if s.model != SensorModel::Sitless {
+        let Some(cue) = s.model.spec().cue_pose else {
             return Ok(());
-        }
+        };
+        let (uuid, command) = cue(pose);
         if let Some(p) = find_peripheral(&self.adapter, address).await? {
             // A fresh handle knows no characteristics until it looks.
             p.discover_services().await?;
-            if let Some(c) = p
-                .characteristics()
-                .into_iter()
-                .find(|c| c.uuid == super::model::sitless::CONTROL)
-            {
-                p.write(
-                    &c,
-                    &[super::model::sitless::op::CALIBRATE, pose],
-                    btleplug::api::WriteType::WithResponse,
-                )
-                .await?;
+            if let Some(c) = p.characteristics().into_iter().find(|c| c.uuid == uuid) {
+                p.write(&c, &command, btleplug::api::WriteType::WithResponse)
+                    .await?;
             }
         }
         Ok(())

@@ -7,82 +7,18 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use btleplug::api::{Central, CentralEvent, Characteristic, Peripheral as _, WriteType};
+use btleplug::api::{Central, CentralEvent, Peripheral as _, WriteType};
 use btleplug::platform::{Adapter, Peripheral};
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use super::model::{self, DecodeError, SensorModel, microbit, polar, sitless, thingy};
+use super::decode::{self, BATTERY_LEVEL};
+use super::gatt::{DecodingKind, LinkError, SetupCtx, characteristic};
+use super::model::{SensorModel, sitless};
+use super::pmd::codec as polar;
 use super::stamp::{ArrivalStamper, LinkStats, SeqTracker};
 use super::stream::{HistoryFetch, LinkData, on_sitless, persist_seq};
-use super::{BleEvent, Clock, LinkState, PairedSensor, Shared};
-
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum LinkError {
-    #[error("the sensor is not in range")]
-    NotFound,
-    #[error("the connection was lost")]
-    Lost,
-    #[error("{0}")]
-    Bluetooth(String),
-    #[error("the sensor has no {0} characteristic; is it running the expected firmware?")]
-    Missing(&'static str),
-    #[error("the sensor answered its set-up with an invalid value ({0})")]
-    Setup(DecodeError),
-    #[error("stopped")]
-    Stopped,
-}
-
-impl From<super::pmd::PmdError> for LinkError {
-    fn from(e: super::pmd::PmdError) -> Self {
-        use super::pmd::PmdError;
-        match e {
-            PmdError::Missing(what) => Self::Missing(what),
-            PmdError::Refused(what) => Self::Setup(DecodeError::Frame(what)),
-            PmdError::Decode(d) => Self::Setup(d),
-            PmdError::Timeout => {
-                Self::Bluetooth("the sensor did not answer its set-up in time".into())
-            }
-            PmdError::Lost => Self::Lost,
-            PmdError::Ble(b) => b.into(),
-        }
-    }
-}
-
-impl From<btleplug::Error> for LinkError {
-    fn from(e: btleplug::Error) -> Self {
-        Self::Bluetooth(plain_error(&e))
-    }
-}
-
-/// A btleplug/BlueZ error in words a wearer can act on.
-pub(crate) fn plain_error(e: &btleplug::Error) -> String {
-    let text = e.to_string();
-    let has = |s: &str| text.contains(s);
-    if has("ServiceUnknown") || has("org.bluez was not provided") {
-        "the Bluetooth service (BlueZ) is not running".into()
-    } else if has("NotReady") || has("Not Powered") {
-        "Bluetooth is off".into()
-    } else if has("NoServer")
-        || has("FileNotFound")
-        || has("Failed to connect to socket")
-        || has("system bus")
-        || has("D-Bus")
-    {
-        "cannot reach the system's Bluetooth service (no system D-Bus)".into()
-    } else if has("NotAuthorized") || has("AuthenticationFailed") || has("Permission") {
-        "the sensor refused the connection; pair (bond) it in the system's Bluetooth settings first"
-            .into()
-    } else if matches!(e, btleplug::Error::TimedOut(_)) || has("Timeout") || has("timed out") {
-        "the sensor did not answer in time".into()
-    } else if matches!(e, btleplug::Error::NotConnected) {
-        "the connection was lost".into()
-    } else if matches!(e, btleplug::Error::DeviceNotFound) {
-        "the sensor is not in range".into()
-    } else {
-        format!("Bluetooth error: {text}")
-    }
-}
+use super::{BleEvent, LinkState, PairedSensor, Shared};
 
 pub(crate) async fn find_peripheral(
     adapter: &Adapter,
@@ -250,38 +186,9 @@ async fn wait_or_seen(adapter: &Adapter, address: &str, delay: Duration) {
     }
 }
 
-fn characteristic(
-    p: &Peripheral,
-    uuid: uuid::Uuid,
-    what: &'static str,
-) -> Result<Characteristic, LinkError> {
-    p.characteristics()
-        .into_iter()
-        .find(|c| c.uuid == uuid)
-        .ok_or(LinkError::Missing(what))
-}
-
 /// How far past the clock the newest stored second may lie and still be
 /// the floor for arrival stamps (a sensor's clock a little ahead).
 const FLOOR_AHEAD_MS: i64 = 60_000;
-
-/// What the model's set-up found: the sample period the sensor runs at
-/// (as read back from it) and how its packets are decoded.
-struct Decoding {
-    period_ms: u16,
-    kind: DecodingKind,
-}
-
-enum DecodingKind {
-    Sitless,
-    /// One sample per notification of `data`, stamped on arrival.
-    Arrival {
-        data: uuid::Uuid,
-        decode: fn(&[u8]) -> Result<crate::domain::vector::Vec3, DecodeError>,
-    },
-    /// Frames of samples dated by the sensor's clock (Polar PMD).
-    Pmd(super::pmd::PmdStream),
-}
 
 /// Connects (if needed) and checks that the sensor offers its model's data.
 pub(crate) async fn connect(p: &Peripheral, model: SensorModel) -> Result<(), LinkError> {
@@ -291,100 +198,8 @@ pub(crate) async fn connect(p: &Peripheral, model: SensorModel) -> Result<(), Li
             .map_err(|_| LinkError::Bluetooth("the sensor did not answer in time".into()))??;
     }
     p.discover_services().await?;
-    let (uuid, what) = match model {
-        SensorModel::Sitless => (sitless::SAMPLES, "Sitless samples"),
-        SensorModel::MicroBit => (microbit::DATA, "micro:bit accelerometer data"),
-        SensorModel::Thingy52 => (thingy::RAW_DATA, "Thingy:52 raw motion data"),
-        SensorModel::PolarH10 | SensorModel::PolarVeritySense => {
-            (polar::PMD_DATA, "Polar measurement data")
-        }
-    };
+    let (uuid, what) = model.spec().data;
     characteristic(p, uuid, what).map(|_| ())
-}
-
-async fn setup(
-    p: &Peripheral,
-    sensor: &PairedSensor,
-    clock: &Clock,
-    notes: &mut super::pmd::Notes,
-) -> Result<Decoding, LinkError> {
-    match sensor.model {
-        SensorModel::PolarH10 | SensorModel::PolarVeritySense => {
-            let stream = super::pmd::setup(p, notes).await?;
-            Ok(Decoding {
-                period_ms: 1000 / stream.rate_hz.max(1),
-                kind: DecodingKind::Pmd(stream),
-            })
-        }
-        SensorModel::Sitless => {
-            let sampling = characteristic(p, sitless::SAMPLING, "Sitless sampling")?;
-            let period_ms =
-                sitless::decode_period(&p.read(&sampling).await?).map_err(LinkError::Setup)?;
-            let control = characteristic(p, sitless::CONTROL, "Sitless control point")?;
-            p.write(
-                &control,
-                &sitless::set_time_command(clock()),
-                WriteType::WithResponse,
-            )
-            .await?;
-            for (uuid, what) in [
-                (sitless::SAMPLES, "Sitless samples"),
-                (sitless::HISTORY, "Sitless history"),
-            ] {
-                p.subscribe(&characteristic(p, uuid, what)?).await?;
-            }
-            Ok(Decoding {
-                period_ms,
-                kind: DecodingKind::Sitless,
-            })
-        }
-        SensorModel::MicroBit => {
-            let period = characteristic(p, microbit::PERIOD, "micro:bit accelerometer period")?;
-            // Never write 0: the board would stop sampling.
-            p.write(
-                &period,
-                &microbit::WANTED_PERIOD_MS.to_le_bytes(),
-                WriteType::WithResponse,
-            )
-            .await?;
-            let chosen =
-                microbit::decode_period(&p.read(&period).await?).map_err(LinkError::Setup)?;
-            p.subscribe(&characteristic(
-                p,
-                microbit::DATA,
-                "micro:bit accelerometer data",
-            )?)
-            .await?;
-            // The board rounds to a period it supports: stamp with that one.
-            Ok(Decoding {
-                period_ms: chosen,
-                kind: DecodingKind::Arrival {
-                    data: microbit::DATA,
-                    decode: microbit::decode_data,
-                },
-            })
-        }
-        SensorModel::Thingy52 => {
-            let cfg = characteristic(p, thingy::MOTION_CONFIG, "Thingy:52 motion configuration")?;
-            let current = p.read(&cfg).await?;
-            let wanted = thingy::with_hz(&current, thingy::WANTED_HZ).map_err(LinkError::Setup)?;
-            p.write(&cfg, &wanted, WriteType::WithResponse).await?;
-            let hz = thingy::config_hz(&p.read(&cfg).await?).map_err(LinkError::Setup)?;
-            p.subscribe(&characteristic(
-                p,
-                thingy::RAW_DATA,
-                "Thingy:52 raw motion data",
-            )?)
-            .await?;
-            Ok(Decoding {
-                period_ms: 1000 / hz,
-                kind: DecodingKind::Arrival {
-                    data: thingy::RAW_DATA,
-                    decode: thingy::decode_raw,
-                },
-            })
-        }
-    }
 }
 
 /// One connection, from finding the sensor to losing it.
@@ -416,14 +231,19 @@ async fn session(
     let id = p.id();
     connect(&p, sensor.model).await?;
     let mut notes = p.notifications().await?;
-    let decoding = setup(&p, sensor, &shared.clock, &mut notes).await?;
+    let decoding = (sensor.model.spec().setup)(SetupCtx {
+        peripheral: &p,
+        now_ms: (shared.clock)(),
+        notes: &mut notes,
+    })
+    .await?;
     let mut sensor_clock = super::pmd::SensorClock::default();
     if let Some(battery) = p
         .characteristics()
         .into_iter()
-        .find(|c| c.uuid == model::BATTERY_LEVEL)
+        .find(|c| c.uuid == BATTERY_LEVEL)
     {
-        match p.read(&battery).await.map(|b| model::decode_battery(&b)) {
+        match p.read(&battery).await.map(|b| decode::decode_battery(&b)) {
             Ok(Ok(pct)) => sink(BleEvent::Battery {
                 address: sensor.address.clone(),
                 pct,
@@ -478,8 +298,8 @@ async fn session(
             note = notes.next() => {
                 let Some(note) = note else { return Err(LinkError::Lost) };
                 let now_ms = (shared.clock)();
-                if note.uuid == model::BATTERY_LEVEL {
-                    match model::decode_battery(&note.value) {
+                if note.uuid == BATTERY_LEVEL {
+                    match decode::decode_battery(&note.value) {
                         Ok(pct) => sink(BleEvent::Battery { address: sensor.address.clone(), pct }),
                         Err(e) => link.stats.count_error(e),
                     }
@@ -548,27 +368,6 @@ async fn session(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn errors_in_plain_words() {
-        let e = |s: &str| plain_error(&btleplug::Error::Other(s.to_owned().into()));
-        assert_eq!(
-            e("Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory"),
-            "cannot reach the system's Bluetooth service (no system D-Bus)"
-        );
-        assert_eq!(
-            e("D-Bus error: org.freedesktop.DBus.Error.ServiceUnknown"),
-            "the Bluetooth service (BlueZ) is not running"
-        );
-        assert_eq!(
-            e("org.bluez.Error.NotReady: Resource Not Ready"),
-            "Bluetooth is off"
-        );
-        assert_eq!(
-            plain_error(&btleplug::Error::TimedOut(Duration::from_secs(10))),
-            "the sensor did not answer in time"
-        );
-    }
 
     #[test]
     fn backoff_doubles_to_thirty_seconds_and_resets() {

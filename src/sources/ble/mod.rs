@@ -13,9 +13,11 @@
 //! listed as a look-alike and never used.
 
 pub mod central;
+pub mod decode;
+pub(crate) mod gatt;
 mod link;
 pub mod model;
-mod pmd;
+pub mod pmd;
 pub mod stamp;
 mod stream;
 

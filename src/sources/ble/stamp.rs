@@ -5,7 +5,7 @@
 use crate::domain::sample::RawSample;
 use crate::domain::vector::Vec3;
 
-use super::model::DecodeError;
+use super::decode::DecodeError;
 
 /// Counts of one link, shown in the Sensors view and printed by `record`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]

@@ -2,10 +2,54 @@
 //! The board advertises no service UUID, only its name, and its packets
 //! carry no time: the link stamps them on arrival.
 
+use btleplug::api::{Peripheral as _, WriteType};
 use uuid::Uuid;
 
-use super::{DecodeError, i16_at, milli_g, u16_at};
+use super::Model;
+use crate::domain::sample::Placement;
 use crate::domain::vector::Vec3;
+use crate::sources::ble::decode::{DecodeError, i16_at, milli_g, u16_at};
+use crate::sources::ble::gatt::{
+    Decoding, DecodingKind, LinkError, SetupCtx, SetupFuture, characteristic,
+};
+
+pub static MODEL: Model = Model {
+    id: "microbit",
+    label: "BBC micro:bit",
+    // It advertises no service UUID, only its name.
+    recognise: |name, _| name.is_some_and(name_matches),
+    placement: Placement::Thigh,
+    note: Some(
+        "Needs the Sitless MakeCode program (see the user guide). If it asks for bonding, pair it once in your system's Bluetooth settings first.",
+    ),
+    data: (DATA, "micro:bit accelerometer data"),
+    has_history: false,
+    setup,
+    cue_pose: None,
+};
+
+fn setup(SetupCtx { peripheral: p, .. }: SetupCtx<'_>) -> SetupFuture<'_> {
+    Box::pin(async move {
+        let period = characteristic(p, PERIOD, "micro:bit accelerometer period")?;
+        // Never write 0: the board would stop sampling.
+        p.write(
+            &period,
+            &WANTED_PERIOD_MS.to_le_bytes(),
+            WriteType::WithResponse,
+        )
+        .await?;
+        let chosen = decode_period(&p.read(&period).await?).map_err(LinkError::Setup)?;
+        p.subscribe(&characteristic(p, DATA, MODEL.data.1)?).await?;
+        // The board rounds to a period it supports: stamp with that one.
+        Ok(Decoding {
+            period_ms: chosen,
+            kind: DecodingKind::Arrival {
+                data: DATA,
+                decode: decode_data,
+            },
+        })
+    })
+}
 
 pub const SERVICE: Uuid = Uuid::from_u128(0xE95D_0753_251D_470A_A062_FA19_22DF_A9A8);
 /// 3 × i16 LE, milli-g (notify).

@@ -1,8 +1,10 @@
-//! One coordinator per sensor model (as Gadgetbridge does): what the model
-//! is, how to recognise it in a scan, which characteristics carry its data
-//! and how to decode them. Decoders are pure functions over bytes, checked
-//! for length before they read anything, so every model is tested with
-//! golden bytes and fuzzed without a radio.
+//! One coordinator per sensor model (as Gadgetbridge has one per device):
+//! each model's file holds everything Sitless knows of it — its names, how
+//! a scan recognises it, where it is usually worn, what a person should
+//! know before pairing it, which characteristic carries its data, its
+//! set-up over GATT and its decoders — as one [`Model`]. [`MODELS`] lists
+//! them once; the links, the Sensors view and the CLI ask a model, never
+//! match on one. Adding a model is a new file here and a line in the list.
 
 pub mod microbit;
 pub mod polar;
@@ -11,235 +13,203 @@ pub mod thingy;
 
 use uuid::Uuid;
 
-use crate::domain::vector::Vec3;
+use super::gatt::{SetupCtx, SetupFuture};
+use crate::domain::sample::Placement;
 
-/// The largest acceleration a body-worn sensor can honestly report. The
-/// parts these models use measure at most ±16 g; a value beyond is a
-/// corrupt packet, not a jump.
-pub const MAX_ABS_G: f32 = 16.0;
-
-/// Sensor models Sitless can use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SensorModel {
-    /// The open Sitless profile (`docs/gatt-profile.md`) for DIY firmware.
-    Sitless,
-    /// BBC micro:bit with the Bluetooth Accelerometer Service.
-    MicroBit,
-    /// Nordic Thingy:52, Motion Service.
-    Thingy52,
-    /// Polar H10 chest strap, Measurement Data (PMD) accelerometer.
-    PolarH10,
-    /// Polar Verity Sense, Measurement Data (PMD) accelerometer.
-    PolarVeritySense,
+/// Everything Sitless knows of one sensor model.
+pub struct Model {
+    /// The name stored in the database and printed by the CLI.
+    pub id: &'static str,
+    /// What people call it.
+    pub label: &'static str,
+    /// Whether a scan result (advertised name, advertised services) is this
+    /// model. `BlueZ` merges the scan filters of every client on the
+    /// machine, so the app filters itself.
+    pub recognise: fn(Option<&str>, &[Uuid]) -> bool,
+    /// Where it is usually worn (the pairing dialog's first choice).
+    pub placement: Placement,
+    /// What a person should know before pairing it.
+    pub note: Option<&'static str>,
+    /// The characteristic that carries its data, and its name for errors:
+    /// a sensor without it is not running the expected firmware.
+    pub data: (Uuid, &'static str),
+    /// Its packets carry the sensor's own time and sequence numbers (so a
+    /// gap is filled from its history).
+    pub has_history: bool,
+    /// Writes the set-up, subscribes, and says how packets are decoded.
+    pub(crate) setup: for<'a> fn(SetupCtx<'a>) -> SetupFuture<'a>,
+    /// The calibration wizard's cue to the sensor (the pose it should mark),
+    /// where the firmware takes one: the characteristic and the bytes.
+    pub(crate) cue_pose: Option<PoseCue>,
 }
 
+/// The characteristic to write and the bytes that tell the sensor a pose.
+pub(crate) type PoseCue = fn(u8) -> (Uuid, Vec<u8>);
+
+/// The models Sitless can use, in the order a scan tries them (a model
+/// known by its advertised service before one known only by its name).
+pub static MODELS: [&Model; 5] = [
+    &sitless::MODEL,
+    &thingy::MODEL,
+    &polar::H10,
+    &polar::VERITY_SENSE,
+    &microbit::MODEL,
+];
+
+/// A model, as the rest of the app holds it: a copyable handle to its
+/// [`Model`], equal by id, stored and printed by id.
+#[derive(Clone, Copy)]
+pub struct SensorModel(&'static Model);
+
 impl SensorModel {
-    pub const ALL: [Self; 5] = [
-        Self::Sitless,
-        Self::MicroBit,
-        Self::Thingy52,
-        Self::PolarH10,
-        Self::PolarVeritySense,
-    ];
+    pub fn all() -> impl Iterator<Item = Self> {
+        MODELS.iter().map(|m| Self(m))
+    }
 
     /// The name stored in the database and printed by the CLI.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sitless => "sitless",
-            Self::MicroBit => "microbit",
-            Self::Thingy52 => "thingy52",
-            Self::PolarH10 => "polar-h10",
-            Self::PolarVeritySense => "polar-verity-sense",
-        }
+        self.0.id
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s)
+        Self::all().find(|m| m.as_str() == s)
     }
 
     /// What people call it.
     pub fn label(self) -> &'static str {
-        match self {
-            Self::Sitless => "Sitless sensor",
-            Self::MicroBit => "BBC micro:bit",
-            Self::Thingy52 => "Nordic Thingy:52",
-            Self::PolarH10 => "Polar H10",
-            Self::PolarVeritySense => "Polar Verity Sense",
-        }
+        self.0.label
     }
 
-    /// Recognises a model from what a scan shows. `BlueZ` merges the scan
-    /// filters of every client on the machine, so the app filters itself.
+    /// The model a scan result is, if any.
     pub fn recognise(name: Option<&str>, services: &[Uuid]) -> Option<Self> {
-        if services.contains(&sitless::SERVICE) {
-            Some(Self::Sitless)
-        } else if services.contains(&thingy::ADVERTISED_SERVICE)
-            || services.contains(&thingy::MOTION_SERVICE)
-        {
-            Some(Self::Thingy52)
-        } else if let Some(kind) = name.and_then(polar::kind_of) {
-            // Polar sensors advertise their name and the heart rate service;
-            // the PMD service is found after connecting.
-            Some(match kind {
-                polar::PolarKind::H10 => Self::PolarH10,
-                polar::PolarKind::VeritySense => Self::PolarVeritySense,
-            })
-        } else if name.is_some_and(microbit::name_matches) {
-            // The micro:bit advertises no service UUID, only its name.
-            Some(Self::MicroBit)
-        } else {
-            None
-        }
+        Self::all().find(|m| (m.0.recognise)(name, services))
     }
 
-    /// Whether the model's packets carry the sensor's own time and sequence
-    /// numbers (and so can fill gaps from history).
+    /// Where it is usually worn.
+    pub fn placement(self) -> Placement {
+        self.0.placement
+    }
+
+    /// What a person should know about it before pairing it.
+    pub fn note(self) -> Option<&'static str> {
+        self.0.note
+    }
+
+    /// Whether its packets carry the sensor's own time and sequence numbers
+    /// (and so can fill gaps from history).
     pub fn has_history(self) -> bool {
-        self == Self::Sitless
+        self.0.has_history
+    }
+
+    pub(crate) fn spec(self) -> &'static Model {
+        self.0
+    }
+
+    /// "a, b or c": the models' labels in a sentence, the last joined by
+    /// `last_joined_by` ("and", "or").
+    pub fn labels_in_words(last_joined_by: &str) -> String {
+        let labels: Vec<&str> = Self::all().map(Self::label).collect();
+        match labels.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                format!("{} {last_joined_by} {last}", rest.join(", "))
+            }
+            Some((last, _)) => (*last).to_owned(),
+            None => String::new(),
+        }
+    }
+}
+
+impl PartialEq for SensorModel {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+impl Eq for SensorModel {}
+
+impl std::hash::Hash for SensorModel {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.id.hash(state);
+    }
+}
+
+impl PartialOrd for SensorModel {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SensorModel {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.id.cmp(other.0.id)
+    }
+}
+
+impl std::fmt::Debug for SensorModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.id)
     }
 }
 
 impl std::fmt::Display for SensorModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.0.id)
     }
 }
 
-/// Why a payload was rejected. Every rejection is counted per link and
-/// shown in the Sensors view, never dropped silently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    #[error("payload of {got} bytes; expected {expected}")]
-    Length { got: usize, expected: &'static str },
-    #[error("acceleration beyond ±16 g")]
-    Implausible,
-    #[error("sample period {0} ms is out of range")]
-    Period(u32),
-    #[error("motion processing rate {0} Hz is out of range")]
-    Rate(u16),
-    #[error("{0}")]
-    Frame(&'static str),
-}
-
-/// Acceleration from three milli-g readings, rejecting impossible values.
-pub(crate) fn milli_g(x: i16, y: i16, z: i16) -> Result<Vec3, DecodeError> {
-    scaled(x, y, z, 1000.0)
-}
-
-/// Acceleration from three fixed-point readings with `per_g` counts per g.
-pub(crate) fn scaled(x: i16, y: i16, z: i16, per_g: f32) -> Result<Vec3, DecodeError> {
-    let v = Vec3::new(
-        f32::from(x) / per_g,
-        f32::from(y) / per_g,
-        f32::from(z) / per_g,
-    );
-    if [v.x, v.y, v.z].iter().any(|c| c.abs() > MAX_ABS_G) {
-        return Err(DecodeError::Implausible);
-    }
-    Ok(v)
-}
-
-pub(crate) fn i16_at(b: &[u8], at: usize) -> i16 {
-    i16::from_le_bytes([b[at], b[at + 1]])
-}
-
-pub(crate) fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-pub(crate) fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-/// The 128-bit form of a 16-bit Bluetooth SIG UUID.
-pub const fn sig_uuid(short: u16) -> Uuid {
-    Uuid::from_u128(0x0000_0000_0000_1000_8000_0080_5f9b_34fb | ((short as u128) << 96))
-}
-
-pub const BATTERY_SERVICE: Uuid = sig_uuid(0x180F);
-pub const BATTERY_LEVEL: Uuid = sig_uuid(0x2A19);
-pub const DEVICE_INFORMATION: Uuid = sig_uuid(0x180A);
-pub const MANUFACTURER_NAME: Uuid = sig_uuid(0x2A29);
-pub const MODEL_NUMBER: Uuid = sig_uuid(0x2A24);
-pub const FIRMWARE_REVISION: Uuid = sig_uuid(0x2A26);
-
-/// Battery level in percent from the standard characteristic.
-pub fn decode_battery(b: &[u8]) -> Result<u8, DecodeError> {
-    match b {
-        [pct] if *pct <= 100 => Ok(*pct),
-        [_] => Err(DecodeError::Implausible),
-        _ => Err(DecodeError::Length {
-            got: b.len(),
-            expected: "1",
-        }),
+impl serde::Serialize for SensorModel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.id)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::ble::decode::BATTERY_SERVICE;
 
-    #[test]
-    fn sig_uuids_expand_to_the_base_uuid() {
-        assert_eq!(
-            BATTERY_LEVEL.to_string(),
-            "00002a19-0000-1000-8000-00805f9b34fb"
-        );
-        assert_eq!(
-            DEVICE_INFORMATION.to_string(),
-            "0000180a-0000-1000-8000-00805f9b34fb"
-        );
+    fn seen(name: Option<&str>, services: &[Uuid]) -> Option<&'static str> {
+        SensorModel::recognise(name, services).map(SensorModel::as_str)
     }
 
     #[test]
     fn recognises_each_model_and_nothing_else() {
+        assert_eq!(seen(Some("whatever"), &[sitless::SERVICE]), Some("sitless"));
         assert_eq!(
-            SensorModel::recognise(Some("whatever"), &[sitless::SERVICE]),
-            Some(SensorModel::Sitless)
+            seen(Some("Thingy"), &[thingy::ADVERTISED_SERVICE]),
+            Some("thingy52")
+        );
+        assert_eq!(seen(Some("BBC micro:bit [zavit]"), &[]), Some("microbit"));
+        assert_eq!(seen(Some("Headphones"), &[BATTERY_SERVICE]), None);
+        assert_eq!(seen(None, &[]), None);
+        assert_eq!(
+            seen(Some("Polar H10 A1B2C3D4"), &[polar::HEART_RATE_SERVICE]),
+            Some("polar-h10")
         );
         assert_eq!(
-            SensorModel::recognise(Some("Thingy"), &[thingy::ADVERTISED_SERVICE]),
-            Some(SensorModel::Thingy52)
+            seen(Some("Polar Sense 0A1B2C3D"), &[]),
+            Some("polar-verity-sense")
         );
-        assert_eq!(
-            SensorModel::recognise(Some("BBC micro:bit [zavit]"), &[]),
-            Some(SensorModel::MicroBit)
-        );
-        assert_eq!(
-            SensorModel::recognise(Some("Headphones"), &[BATTERY_SERVICE]),
-            None
-        );
-        assert_eq!(SensorModel::recognise(None, &[]), None);
-        assert_eq!(
-            SensorModel::recognise(Some("Polar H10 A1B2C3D4"), &[polar::HEART_RATE_SERVICE]),
-            Some(SensorModel::PolarH10)
-        );
-        assert_eq!(
-            SensorModel::recognise(Some("Polar Sense 0A1B2C3D"), &[]),
-            Some(SensorModel::PolarVeritySense)
-        );
+        assert_eq!(seen(Some("Polar Ignite"), &[]), None);
     }
 
     #[test]
-    fn battery_level_is_checked() {
-        assert_eq!(decode_battery(&[87]), Ok(87));
-        assert_eq!(decode_battery(&[101]), Err(DecodeError::Implausible));
-        assert!(matches!(
-            decode_battery(&[]),
-            Err(DecodeError::Length { got: 0, .. })
-        ));
-        assert!(matches!(
-            decode_battery(&[1, 2]),
-            Err(DecodeError::Length { got: 2, .. })
-        ));
-    }
-
-    #[test]
-    fn model_names_round_trip() {
-        for m in SensorModel::ALL {
+    fn model_names_round_trip_and_are_unique() {
+        for m in SensorModel::all() {
             assert_eq!(SensorModel::parse(m.as_str()), Some(m));
         }
         assert_eq!(SensorModel::parse("demo"), None);
+        let mut ids: Vec<&str> = SensorModel::all().map(SensorModel::as_str).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), MODELS.len());
+    }
+
+    #[test]
+    fn the_labels_read_as_a_sentence() {
+        assert_eq!(
+            SensorModel::labels_in_words("or"),
+            "Sitless sensor, Nordic Thingy:52, Polar H10, Polar Verity Sense or BBC micro:bit"
+        );
     }
 }

@@ -2,10 +2,51 @@
 //! the sensor's own sequence numbers and clock, a history characteristic
 //! for what was recorded while the app was away, and a control point.
 
+use btleplug::api::{Peripheral as _, WriteType};
 use uuid::Uuid;
 
-use super::{DecodeError, i16_at, milli_g, u16_at, u32_at};
+use super::Model;
+use crate::domain::sample::Placement;
 use crate::domain::vector::Vec3;
+use crate::sources::ble::decode::{DecodeError, i16_at, milli_g, u16_at, u32_at};
+use crate::sources::ble::gatt::{
+    Decoding, DecodingKind, LinkError, SetupCtx, SetupFuture, characteristic,
+};
+
+pub static MODEL: Model = Model {
+    id: "sitless",
+    label: "Sitless sensor",
+    recognise: |_, services| services.contains(&SERVICE),
+    placement: Placement::Thigh,
+    note: None,
+    data: (SAMPLES, "Sitless samples"),
+    has_history: true,
+    setup,
+    cue_pose: Some(|pose| (CONTROL, vec![op::CALIBRATE, pose])),
+};
+
+fn setup(
+    SetupCtx {
+        peripheral: p,
+        now_ms,
+        ..
+    }: SetupCtx<'_>,
+) -> SetupFuture<'_> {
+    Box::pin(async move {
+        let sampling = characteristic(p, SAMPLING, "Sitless sampling")?;
+        let period_ms = decode_period(&p.read(&sampling).await?).map_err(LinkError::Setup)?;
+        let control = characteristic(p, CONTROL, "Sitless control point")?;
+        p.write(&control, &set_time_command(now_ms), WriteType::WithResponse)
+            .await?;
+        for (uuid, what) in [(SAMPLES, MODEL.data.1), (HISTORY, "Sitless history")] {
+            p.subscribe(&characteristic(p, uuid, what)?).await?;
+        }
+        Ok(Decoding {
+            period_ms,
+            kind: DecodingKind::Sitless,
+        })
+    })
+}
 
 pub const SERVICE: Uuid = Uuid::from_u128(0x403e_0100_1557_41ca_9b10_c433_eefd_e792);
 /// Live samples (notify).

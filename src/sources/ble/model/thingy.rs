@@ -1,10 +1,49 @@
 //! Nordic Thingy:52, Motion Service. The raw data characteristic carries
 //! accelerometer, gyroscope and compass; Sitless reads the accelerometer.
 
+use btleplug::api::{Peripheral as _, WriteType};
 use uuid::Uuid;
 
-use super::{DecodeError, i16_at, scaled, u16_at};
+use super::Model;
+use crate::domain::sample::Placement;
 use crate::domain::vector::Vec3;
+use crate::sources::ble::decode::{DecodeError, i16_at, scaled, u16_at};
+use crate::sources::ble::gatt::{
+    Decoding, DecodingKind, LinkError, SetupCtx, SetupFuture, characteristic,
+};
+
+pub static MODEL: Model = Model {
+    id: "thingy52",
+    label: "Nordic Thingy:52",
+    recognise: |_, services| {
+        services.contains(&ADVERTISED_SERVICE) || services.contains(&MOTION_SERVICE)
+    },
+    placement: Placement::Thigh,
+    note: None,
+    data: (RAW_DATA, "Thingy:52 raw motion data"),
+    has_history: false,
+    setup,
+    cue_pose: None,
+};
+
+fn setup(SetupCtx { peripheral: p, .. }: SetupCtx<'_>) -> SetupFuture<'_> {
+    Box::pin(async move {
+        let cfg = characteristic(p, MOTION_CONFIG, "Thingy:52 motion configuration")?;
+        let current = p.read(&cfg).await?;
+        let wanted = with_hz(&current, WANTED_HZ).map_err(LinkError::Setup)?;
+        p.write(&cfg, &wanted, WriteType::WithResponse).await?;
+        let hz = config_hz(&p.read(&cfg).await?).map_err(LinkError::Setup)?;
+        p.subscribe(&characteristic(p, RAW_DATA, MODEL.data.1)?)
+            .await?;
+        Ok(Decoding {
+            period_ms: 1000 / hz,
+            kind: DecodingKind::Arrival {
+                data: RAW_DATA,
+                decode: decode_raw,
+            },
+        })
+    })
+}
 
 const fn thingy_uuid(short: u16) -> Uuid {
     Uuid::from_u128(0xEF68_0000_9B35_4933_9B10_52FF_A974_0042 | ((short as u128) << 96))

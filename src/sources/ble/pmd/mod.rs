@@ -2,6 +2,8 @@
 //! (features, settings, start) and the sensor clock that dates each frame's
 //! samples.
 
+pub mod codec;
+
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -9,8 +11,8 @@ use btleplug::api::{Peripheral as _, ValueNotification, WriteType};
 use btleplug::platform::Peripheral;
 use futures::{Stream, StreamExt};
 
-use super::model::DecodeError;
-use super::model::polar::{self, Frame};
+use self::codec::{self as polar, Frame};
+use super::decode::DecodeError;
 
 pub(crate) type Notes = Pin<Box<dyn Stream<Item = ValueNotification> + Send>>;
 
