@@ -18,11 +18,12 @@ pub mod notify;
 mod posture;
 pub mod protocol;
 pub mod recorder;
+mod ui_queue;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -83,7 +84,7 @@ pub struct EngineOptions {
 }
 
 pub struct Engine {
-    events: Receiver<UiEvent>,
+    events: ui_queue::UiReceiver,
     ble: Option<Ble>,
     posture_tx: Option<SyncSender<PostureMsg>>,
     chart_tx: Option<SyncSender<ChartJob>>,
@@ -112,8 +113,7 @@ impl Engine {
         reason = "starts the workers in the order they depend on each other"
     )]
     pub fn start(opts: &EngineOptions, waker: Waker) -> anyhow::Result<Self> {
-        let (ui_tx, events) = sync_channel(256);
-        let ui = UiSender { tx: ui_tx, waker };
+        let (ui, events) = ui_queue::ui_queue(256, waker);
         let stop = Arc::new(AtomicBool::new(false));
         // One recording process per database: two would interleave their
         // streams into one timeline.
@@ -352,13 +352,13 @@ impl Engine {
 
     /// The next event, if one is waiting. Never blocks.
     pub fn try_recv(&self) -> Option<UiEvent> {
-        self.events.try_recv().ok()
+        self.events.try_recv()
     }
 
     /// Waits up to `timeout` for the next event (headless use; the UI
     /// never waits).
     pub fn recv_timeout(&self, timeout: Duration) -> Option<UiEvent> {
-        self.events.recv_timeout(timeout).ok()
+        self.events.recv_timeout(timeout)
     }
 
     /// Sends a command; false if the engine is busy or gone.

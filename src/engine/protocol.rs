@@ -14,7 +14,6 @@ use crate::sources::ble::ForPipeline;
 use chrono::NaiveDate;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
 /// Wakes the UI (egui's `request_repaint`) after an event was sent.
@@ -247,20 +246,4 @@ pub(crate) enum PostureMsg {
     SourceDone,
 }
 
-/// Sends an event without ever blocking; a full queue drops it (the UI is
-/// behind and a newer event will follow).
-#[derive(Clone)]
-pub(crate) struct UiSender {
-    pub(crate) tx: SyncSender<UiEvent>,
-    pub(crate) waker: Waker,
-}
-
-impl UiSender {
-    pub(crate) fn send(&self, e: UiEvent) {
-        match self.tx.try_send(e) {
-            Ok(()) => (self.waker)(),
-            Err(TrySendError::Full(_)) => tracing::debug!("UI queue full; event dropped"),
-            Err(TrySendError::Disconnected(_)) => {}
-        }
-    }
-}
+pub(crate) use super::ui_queue::UiSender;
