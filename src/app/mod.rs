@@ -361,7 +361,12 @@ impl SitlessApp {
                     && !(self.view == View::Today && self.first_run().is_some())
                     && ui
                         .button("Try the demo")
-                        .on_hover_text("A simulated wearer at 60× time, in its own database")
+                        .on_hover_text(format!(
+                            "A simulated wearer {}, in its own database",
+                            crate::sources::demo::speed_words(Some(
+                                crate::sources::demo::WINDOW_DEMO_SPEED
+                            ))
+                        ))
                         .clicked()
                 {
                     self.demo_switch = Some(true);

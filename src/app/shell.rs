@@ -55,10 +55,6 @@ pub struct Shell {
     real_db: PathBuf,
 }
 
-/// The demo the window starts: the seeded wearer at 60× time, so a
-/// first-time user sees a streak pass the hour within a minute.
-const WINDOW_DEMO_SPEED: f64 = 60.0;
-
 /// The demo's database beside the real one (never the real one).
 fn demo_db_beside(db: &Path) -> PathBuf {
     db.with_file_name("demo.db")
@@ -101,7 +97,7 @@ impl Shell {
         };
         if on {
             self.opts.demo = Some(crate::sources::demo::pacer::DemoOptions {
-                speed: WINDOW_DEMO_SPEED,
+                speed: crate::sources::demo::WINDOW_DEMO_SPEED,
                 seed: 1,
                 script: None,
                 pace: None,

@@ -1,6 +1,9 @@
 //! The exercise illustrations: SVG drawings in `assets/figures/`, made for
-//! the project, rasterised by resvg in the theme's colours. A per-side step
-//! shows the figure mirrored for the second side.
+//! the project, rasterised in the theme's colours. A per-side step shows
+//! the figure mirrored for the second side. The catalog names a figure per
+//! exercise; a test here checks every one is drawn.
+
+use super::raster::{self, Fit, RasterError};
 
 /// The drawing placeholders, replaced by the theme's colours.
 const INK: &str = "#101010";
@@ -38,11 +41,6 @@ const FIGURES: [(&str, &str); 7] = [
         include_str!("../../assets/figures/bird-dog.svg"),
     ),
 ];
-
-/// Whether a drawing exists for `id` (the catalog checks its exercises).
-pub fn exists(id: &str) -> bool {
-    FIGURES.iter().any(|(k, _)| *k == id)
-}
 
 /// The colours to draw in, as RGB.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -91,31 +89,22 @@ pub fn rasterise(
         .replace(INK, &hex(palette.ink))
         .replace(FLOOR, &hex(palette.floor))
         .replace(ACCENT, &hex(palette.accent));
-    let tree = resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default())
-        .map_err(|e| IllustrationError::Svg(id.to_owned(), e.to_string()))?;
     let height_px = (width_px as f32 / ASPECT).round() as u32;
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(width_px, height_px)
-        .ok_or(IllustrationError::Size(width_px, height_px))?;
-    let size = tree.size();
-    let sx = width_px as f32 / size.width();
-    let sy = height_px as f32 / size.height();
-    let transform = if mirrored {
-        resvg::tiny_skia::Transform::from_row(-sx, 0.0, 0.0, sy, width_px as f32, 0.0)
-    } else {
-        resvg::tiny_skia::Transform::from_scale(sx, sy)
-    };
-    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    let pixels = raster::rasterise(
+        &svg,
+        &resvg::usvg::Options::default(),
+        (width_px, height_px),
+        Fit::Scaled { mirrored },
+        None,
+    )
+    .map_err(|e| match e {
+        RasterError::Svg(e) => IllustrationError::Svg(id.to_owned(), e),
+        RasterError::Size(w, h) => IllustrationError::Size(w, h),
+    })?;
     Ok(Rgba {
         width: width_px,
         height: height_px,
-        pixels: pixmap
-            .pixels()
-            .iter()
-            .flat_map(|p| {
-                let c = p.demultiply();
-                [c.red(), c.green(), c.blue(), c.alpha()]
-            })
-            .collect(),
+        pixels: pixels.into_iter().flatten().collect(),
     })
 }
 
@@ -149,6 +138,19 @@ mod tests {
             .map(|(x, y)| f64::from((x - y).abs()))
             .sum::<f64>()
             / a.len() as f64
+    }
+
+    #[test]
+    fn every_exercise_of_the_catalog_has_its_drawing() {
+        let c = crate::routines::catalog::Catalog::builtin();
+        for e in &c.exercises {
+            assert!(
+                FIGURES.iter().any(|(k, _)| *k == e.figure),
+                "exercise `{}` has no figure `{}`",
+                e.id,
+                e.figure
+            );
+        }
     }
 
     #[test]

@@ -4,13 +4,16 @@
 
 pub mod day;
 pub mod frame;
+pub mod illustration;
 pub mod period;
+pub mod raster;
 pub mod render;
 
 use std::sync::Once;
 
 use plotters::style::{FontStyle, RGBColor, register_font};
 
+use crate::domain::palette::{self, Rgb};
 use crate::domain::posture::Posture;
 
 /// The family name charts ask for; registered once from embedded bytes.
@@ -193,28 +196,20 @@ impl ChartTheme {
     }
 }
 
-/// Sitting in bouts < 30 min, 30–60 min, > 60 min: one hue from light to
-/// dark, so the classes differ in lightness too (readable without hue).
+/// A palette colour as plotters takes it.
+pub(crate) const fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+/// Sitting bouts by length (`palette::BOUTS`).
 pub const BOUT_COLORS: [RGBColor; 3] = [
-    RGBColor(250, 209, 120),
-    RGBColor(230, 140, 0),
-    RGBColor(140, 70, 0),
+    rgb(palette::BOUTS[0]),
+    rgb(palette::BOUTS[1]),
+    rgb(palette::BOUTS[2]),
 ];
+pub const SECOND_COLOR: RGBColor = rgb(palette::BLUE);
+pub const ALERT_COLOR: RGBColor = rgb(palette::VERMILION);
 
-/// Okabe–Ito blue and vermilion for the second series of a chart.
-pub const SECOND_COLOR: RGBColor = RGBColor(0, 114, 178);
-pub const ALERT_COLOR: RGBColor = RGBColor(213, 94, 0);
-
-/// State colours from the Okabe–Ito palette, distinguishable with the
-/// common forms of colour blindness; every chart also labels them.
 pub fn posture_color(p: Posture) -> RGBColor {
-    match p {
-        Posture::Sitting => RGBColor(230, 159, 0),
-        Posture::Standing => RGBColor(86, 180, 233),
-        Posture::Moving => RGBColor(0, 158, 115),
-        Posture::Lying => RGBColor(204, 121, 167),
-        Posture::Unknown => RGBColor(150, 150, 150),
-        // Pale grey: time with no wearer reads as absence, not as a state.
-        Posture::NotWorn => RGBColor(215, 215, 215),
-    }
+    rgb(palette::posture(p))
 }

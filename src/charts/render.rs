@@ -6,6 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::frame::{DrawResult, Style};
+use super::raster::{self, Fit, RasterError};
 use super::{Chart, ChartError, ChartKind, Hover, RgbImage, register_fonts};
 use crate::domain::figures::{DayDetail, PeriodData};
 
@@ -83,28 +84,15 @@ fn rasterise(
         &format!("font-family=\"{}\"", super::FONT),
         &format!("font-family=\"{family}\""),
     );
-    let tree = resvg::usvg::Tree::from_str(&svg, opts)
-        .map_err(|e| ChartError::Draw(format!("the chart's SVG: {e}")))?;
-    let mut pixmap =
-        resvg::tiny_skia::Pixmap::new(width, height).ok_or(ChartError::Size(width, height))?;
-    pixmap.fill(resvg::tiny_skia::Color::from_rgba8(
-        background.0,
-        background.1,
-        background.2,
-        255,
-    ));
-    resvg::render(
-        &tree,
-        resvg::tiny_skia::Transform::identity(),
-        &mut pixmap.as_mut(),
-    );
-    Ok(pixmap
-        .pixels()
-        .iter()
-        .flat_map(|p| {
-            let c = p.demultiply();
-            [c.red(), c.green(), c.blue()]
-        })
+    let background = [background.0, background.1, background.2];
+    let pixels = raster::rasterise(&svg, opts, (width, height), Fit::AsIs, Some(background))
+        .map_err(|e| match e {
+            RasterError::Size(w, h) => ChartError::Size(w, h),
+            RasterError::Svg(e) => ChartError::Draw(format!("the chart's SVG: {e}")),
+        })?;
+    Ok(pixels
+        .into_iter()
+        .flat_map(|[r, g, b, _]| [r, g, b])
         .collect())
 }
 

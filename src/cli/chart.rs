@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::bail;
 use chrono::NaiveDate;
 
-use super::{open_existing, threshold_s};
+use super::open_existing;
 use crate::domain::config::Config;
 use crate::domain::days::local_date;
 
@@ -47,7 +47,7 @@ pub(super) fn chart(
         ChartKind::Week | ChartKind::Month => width * 3 / 4,
         _ => width / 3,
     });
-    let threshold_s = threshold_s(&store, cfg);
+    let threshold_s = store.threshold_s(cfg);
     let style = Style {
         theme: if dark {
             ChartTheme::Dark

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::{open_existing, threshold_s};
+use super::open_existing;
 use crate::domain::config::Config;
 use crate::domain::days::{day_bounds, format_duration, local_date};
 use crate::domain::figures::DayFigures;
@@ -34,7 +34,7 @@ pub(super) fn report(
     // On stderr: `--json` readers get only the JSON on stdout.
     super::simulate::say_unfinished(&store);
     let date = date.unwrap_or_else(|| local_date(chrono::Utc::now().timestamp()));
-    let threshold_s = threshold_s(&store, cfg);
+    let threshold_s = store.threshold_s(cfg);
     let (start, end) = day_bounds(date);
     let figures = store
         .days(date, date, threshold_s)?

@@ -2,15 +2,14 @@
 //! sizes of the icon theme, the notification icon, and the tray's state
 //! icons (the same drawing in the state's colour).
 
-use resvg::{tiny_skia, usvg};
+use crate::charts::raster::{Fit, RasterError, rasterise};
+
+use crate::domain::palette;
 
 pub const SVG: &str = include_str!("../../assets/icons/org.sitless.Sitless.svg");
 
 /// The sizes the hicolor theme looks for first (48 is the one it must have).
 pub const THEME_SIZES_PX: [u32; 8] = [16, 22, 24, 32, 48, 64, 128, 256];
-
-/// The tile's colour in the drawing; the tray swaps it per state.
-const TILE: &str = "#1f8a78";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Look {
@@ -27,46 +26,38 @@ pub enum Look {
 }
 
 impl Look {
-    fn tile(self) -> &'static str {
+    /// The tile's colour: the drawing's own while recording, the
+    /// palette's for what needs attention, greys when nothing records.
+    fn tile(self) -> palette::Rgb {
         match self {
-            Look::Recording => TILE,
-            Look::Due => "#d9480f",
-            Look::NotWorn => "#8a94a6",
-            Look::Reconnecting => "#b7791f",
-            Look::Idle => "#4a5160",
+            Look::Recording => palette::ICON_TILE,
+            Look::Due => palette::VERMILION,
+            Look::NotWorn => palette::ICON_NOT_WORN,
+            Look::Reconnecting => palette::ORANGE,
+            Look::Idle => palette::ICON_IDLE,
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum IconError {
-    #[error("the icon's SVG does not parse: {0}")]
-    Svg(#[from] usvg::Error),
-    #[error("cannot make a {0} px image")]
-    Size(u32),
+    #[error("the icon could not be drawn: {0}")]
+    Draw(#[from] RasterError),
     #[error("cannot encode the PNG: {0}")]
     Png(#[from] png::EncodingError),
 }
 
 /// Straight (not premultiplied) RGBA, `size_px` square.
 pub fn rgba(look: Look, size_px: u32) -> Result<Vec<u8>, IconError> {
-    let svg = SVG.replace(TILE, look.tile());
-    let tree = usvg::Tree::from_str(&svg, &usvg::Options::default())?;
-    let mut pixmap = tiny_skia::Pixmap::new(size_px, size_px).ok_or(IconError::Size(size_px))?;
-    let scale = size_px as f32 / tree.size().width();
-    resvg::render(
-        &tree,
-        tiny_skia::Transform::from_scale(scale, scale),
-        &mut pixmap.as_mut(),
-    );
-    Ok(pixmap
-        .pixels()
-        .iter()
-        .flat_map(|p| {
-            let c = p.demultiply();
-            [c.red(), c.green(), c.blue(), c.alpha()]
-        })
-        .collect())
+    let svg = SVG.replace(&palette::ICON_TILE.hex(), &look.tile().hex());
+    let pixels = rasterise(
+        &svg,
+        &resvg::usvg::Options::default(),
+        (size_px, size_px),
+        Fit::Scaled { mirrored: false },
+        None,
+    )?;
+    Ok(pixels.into_iter().flatten().collect())
 }
 
 /// ARGB in network byte order, as `StatusNotifierItem` pixmaps are.

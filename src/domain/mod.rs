@@ -6,6 +6,7 @@ pub mod config;
 pub mod days;
 pub mod features;
 pub mod figures;
+pub mod palette;
 pub mod posture;
 pub mod reminder;
 pub mod sample;

@@ -92,10 +92,15 @@ impl Settings {
         self
     }
 
+    /// The streak threshold these settings set.
+    pub fn threshold_s(&self) -> i64 {
+        i64::from(self.threshold_min) * 60
+    }
+
     /// The pipeline's rules with these settings applied.
     pub fn apply(&self, base: Config) -> Config {
         let mut c = base;
-        c.streak.threshold_s = i64::from(self.threshold_min) * 60;
+        c.streak.threshold_s = self.threshold_s();
         c.streak.break_s = i64::from(self.break_min) * 60;
         c.reminder.repeat_s = i64::from(self.repeat_min) * 60;
         c.consistent()

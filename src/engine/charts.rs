@@ -52,9 +52,7 @@ pub(super) fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, u
             }
         }
         // Settings may have moved the streak threshold the charts mark.
-        let threshold_s = store
-            .settings()
-            .map_or(cfg.streak.threshold_s, |s| s.apply(*cfg).streak.threshold_s);
+        let threshold_s = store.threshold_s(cfg);
         if let Some(req) = today {
             today_view(store, req, threshold_s, ui);
         }

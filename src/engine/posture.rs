@@ -273,10 +273,7 @@ pub(super) fn calibration_pose(
                 });
                 return;
             };
-            let min_deg = match placement {
-                Placement::Thigh => 45.0,
-                Placement::Back => 8.0,
-            };
+            let min_deg = crate::pipeline::calibration::min_separation_deg(placement);
             let result = crate::pipeline::calibration::calibrate(&stand, &windows, min_deg)
                 .map(|cal| {
                     recorder

@@ -189,10 +189,7 @@ pub fn demo_calibration(
             .copied()
             .collect()
     };
-    let min_deg = match placement {
-        Placement::Thigh => 45.0,
-        Placement::Back => 8.0,
-    };
+    let min_deg = crate::pipeline::calibration::min_separation_deg(placement);
     calibrate(&pick(CALIBRATION_STAND), &pick(CALIBRATION_SIT), min_deg)
 }
 

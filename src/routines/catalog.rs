@@ -108,9 +108,6 @@ impl Catalog {
     fn validate(&self) -> Result<(), CatalogError> {
         let bad = |m: String| Err(CatalogError::Invalid(m));
         for e in &self.exercises {
-            if !super::illustration::exists(&e.figure) {
-                return bad(format!("exercise `{}` has no figure `{}`", e.id, e.figure));
-            }
             if e.cues.is_empty() {
                 return bad(format!("exercise `{}` has no cues", e.id));
             }
@@ -172,8 +169,7 @@ mod tests {
             "straight-leg-raise",
             "bird-dog",
         ] {
-            let e = c.exercise(id).unwrap_or_else(|| panic!("exercise {id}"));
-            assert!(super::super::illustration::exists(&e.figure));
+            assert!(c.exercise(id).is_some(), "exercise {id}");
         }
         assert_eq!(c.tips.len(), 5);
         assert!(c.safety.contains("not medical advice"));

@@ -2,6 +2,5 @@
 //! one for the moment, and the player that guides through it.
 
 pub mod catalog;
-pub mod illustration;
 pub mod player;
 pub mod recommend;

@@ -91,6 +91,13 @@ impl Store {
         })
     }
 
+    /// The streak threshold in force: the stored settings', or the base
+    /// rules' when they cannot be read.
+    pub fn threshold_s(&self, base: &crate::domain::config::Config) -> i64 {
+        self.settings()
+            .map_or(base.streak.threshold_s, |s| s.threshold_s())
+    }
+
     pub fn save_settings(&mut self, s: &Settings) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         Self::save_settings_tx(&tx, s)?;

@@ -167,7 +167,7 @@ pub fn export_file(
     // Checked before the database is opened: a wrong target costs nothing.
     check_target(path, Some(db))?;
     let store = Store::open_existing(db)?;
-    let threshold_s = store.settings()?.apply(*base).streak.threshold_s;
+    let threshold_s = store.threshold_s(base);
     write_private(path, Some(db), |out| {
         let mut out = out;
         export(&store, what, first, last, threshold_s, &mut out, progress)

@@ -74,7 +74,7 @@ impl ActivePlayer {
 /// 110 px, 1.1 ms at 260 px, 4 ms at 520 px on a 2× screen; once, so it
 /// stays on the window's thread rather than a worker round trip).
 pub fn figure_ui(ui: &mut Ui, figure: &str, width: f32, mirrored: bool, alt: &str) {
-    use crate::routines::illustration::{ASPECT, Palette, rasterise};
+    use crate::charts::illustration::{ASPECT, Palette, rasterise};
     let ppp = ui.ctx().pixels_per_point();
     let width_px = (width * ppp).round().max(16.0) as u32;
     let v = ui.visuals();
@@ -83,10 +83,11 @@ pub fn figure_ui(ui: &mut Ui, figure: &str, width: f32, mirrored: bool, alt: &st
         ink: rgb(v.strong_text_color()),
         floor: rgb(v.weak_text_color()),
         accent: if v.dark_mode {
-            [240, 140, 60]
+            crate::domain::palette::ACCENT_DARK
         } else {
-            [213, 94, 0]
-        },
+            crate::domain::palette::VERMILION
+        }
+        .into(),
     };
     let key = egui::Id::unique(("figure", figure, width_px, palette));
     let tex = ui
@@ -224,9 +225,9 @@ pub fn player_ui(
     // One line kept for announcements whether or not there is one, so
     // "Switch sides" or "Next: …" appearing does not move the buttons.
     let announce_color = if ui.visuals().dark_mode {
-        Color32::from_rgb(80, 200, 160)
+        super::widgets::color(crate::domain::palette::ANNOUNCE_DARK)
     } else {
-        Color32::from_rgb(0, 120, 88)
+        super::widgets::color(crate::domain::palette::ANNOUNCE_LIGHT)
     };
     ui.add(
         egui::Label::new(

@@ -69,9 +69,7 @@ impl AppState {
     pub fn threshold_s(&self) -> i64 {
         self.settings
             .as_ref()
-            .map_or(self.default_threshold_s, |s| {
-                i64::from(s.threshold_min) * 60
-            })
+            .map_or(self.default_threshold_s, Settings::threshold_s)
     }
 
     /// Today: the sensor's where it runs ahead of the wall clock (the
