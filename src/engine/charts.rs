@@ -3,8 +3,9 @@
 
 use super::protocol::{
     ChartJob, ChartRequest, DatesRequest, DayView, HistoryChartRequest, SummaryRequest,
-    SummaryView, UiEvent, UiSender,
+    SummaryView, UiEvent,
 };
+use super::ui_queue::UiSender;
 use crate::charts::frame::Style;
 use crate::charts::render::{ChartSource, render_rgb};
 use crate::charts::{Chart, ChartKind};

@@ -18,12 +18,16 @@ pub mod notify;
 mod posture;
 pub mod protocol;
 pub mod recorder;
+mod spawn;
 mod ui_queue;
+
+use spawn::{BleLinks, open_limited, spawn_ble, spawn_writer};
+use ui_queue::UiSender;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -33,7 +37,7 @@ use charts::chart_loop;
 use posture::{PostureState, posture_loop, resume_today, sensor_inputs};
 use protocol::{
     ChartJob, ChartRequest, Command, DatesRequest, HistoryChartRequest, PostureMsg, SensorState,
-    SensorStatus, StorageProblem, SummaryRequest, UiEvent, UiSender, Waker,
+    SensorStatus, SummaryRequest, UiEvent, Waker,
 };
 
 use crate::domain::calibration::Calibration;
@@ -42,15 +46,13 @@ use crate::domain::sample::Placement;
 use crate::engine::notify::{Notifier, NotifierHandle, Report};
 use crate::engine::recorder::{Recorder, demo_calibration, register_demo_device};
 use crate::pipeline::SensorInput;
-use crate::sources::ble::central::{Ble, BleOptions};
+use crate::sources::ble::central::Ble;
 use crate::sources::ble::{BleCommand, PairedSensor};
 use crate::sources::demo::pacer::{self, DemoOptions, Paced};
 use crate::sources::demo::wearer::{DemoScript, DemoWearer};
+use crate::store::Store;
 use crate::store::lock::DbLock;
-use crate::store::writer::{
-    CommitInfo, StoreWriter, WriteOp, WriterOptions, WriterPanicked, WriterStats,
-};
-use crate::store::{Store, StoreError};
+use crate::store::writer::{StoreWriter, WriterPanicked, WriterStats};
 use crate::transfer::export::ExportKind;
 
 /// Stopping found data lost: the writer died, or the database refused
@@ -552,19 +554,6 @@ impl Drop for Engine {
     }
 }
 
-/// The writer's connection, under the simulated size ceiling if any.
-fn open_limited(
-    db: &std::path::Path,
-    limit: Option<&Arc<std::sync::atomic::AtomicU64>>,
-) -> Result<Store, StoreError> {
-    let store = Store::open(db)?;
-    match limit.map(|l| l.load(Ordering::Relaxed)) {
-        Some(pages) if pages > 0 => store.set_max_pages(pages)?,
-        _ => {}
-    }
-    Ok(store)
-}
-
 /// The session's lock holds reminders; waking from sleep reconnects the
 /// sensors at once (the profile's history fills the gap).
 type SessionSender = Arc<std::sync::Mutex<Option<SyncSender<PostureMsg>>>>;
@@ -607,101 +596,3 @@ fn watch_session(posture: &SessionSender, ble: Option<&Ble>) {
 /// How far ahead of the clock a stored second may be for the demo to go on
 /// from it: at high speed it runs days ahead, never months.
 const DEMO_AHEAD_S: i64 = 30 * 86_400;
-
-/// What the Bluetooth thread is connected to.
-struct BleLinks {
-    writes: SyncSender<WriteOp>,
-    newest_stored_s: Arc<AtomicI64>,
-    posture_tx: SyncSender<PostureMsg>,
-}
-
-/// Starts the Bluetooth thread: samples and sensor changes go to the
-/// posture thread (unless the demo runs: the demo and real sensors never
-/// feed one stream), device rows to the writer, the rest to the UI.
-fn spawn_ble(
-    opts: &EngineOptions,
-    clock: &crate::sources::ble::Clock,
-    paired: Vec<PairedSensor>,
-    links: BleLinks,
-    ui: &UiSender,
-) -> std::io::Result<Ble> {
-    let ui_b = ui.clone();
-    let demo_running = opts.demo.is_some();
-    let tx = links.posture_tx;
-    Ble::spawn(
-        BleOptions {
-            clock: clock.clone(),
-            paired,
-            writes: Some(links.writes),
-            newest_stored_s: links.newest_stored_s,
-            connect_paired: !demo_running,
-        },
-        move |ev| ui_b.send(UiEvent::Ble(ev)),
-        move |msg| {
-            if demo_running {
-                return None;
-            }
-            match tx.try_send(PostureMsg::Ble(msg)) {
-                Err(TrySendError::Full(PostureMsg::Ble(back))) => Some(back),
-                // Taken, or the posture thread is gone (shutting down).
-                _ => None,
-            }
-        },
-    )
-}
-
-/// Starts the one writer on the start-up connection, under the stored
-/// settings; commits and saving faults become UI events.
-fn spawn_writer(
-    store: Store,
-    opts: &EngineOptions,
-    store_settings: &crate::domain::settings::Settings,
-    newest_stored_s: &Arc<AtomicI64>,
-    ui: &UiSender,
-) -> std::io::Result<StoreWriter> {
-    let newest = newest_stored_s.clone();
-    let ui_for_writer = ui.clone();
-    // Totals are shown to the minute: tell the UI about a commit only
-    // when the data crossed into a new minute, so a second of data does
-    // not cost a frame.
-    let mut last_minute = None;
-    let mut failing = false;
-    let (db, limit) = (opts.db.clone(), opts.page_limit.clone());
-    let writer_opts = WriterOptions {
-        reopen: Some(Box::new(move || open_limited(&db, limit.as_ref()))),
-        // Settings overwrite the fields they own, so the stored ones can
-        // be applied to the base here and again at each change.
-        base_config: store_settings.apply(opts.config),
-        detail_keep_days: store_settings.detail_keep_days,
-        ..WriterOptions::default()
-    };
-    StoreWriter::spawn_with(store, writer_opts, move |info| match info {
-        CommitInfo::Committed { newest_s, .. } => {
-            if let Some(t) = newest_s {
-                newest.fetch_max(t, Ordering::Relaxed);
-            }
-            let minute = newest_s.map(|t| t.div_euclid(60));
-            if failing {
-                failing = false;
-                ui_for_writer.send(UiEvent::Storage(None));
-            }
-            if minute != last_minute {
-                last_minute = minute;
-                ui_for_writer.send(UiEvent::Committed { newest_s });
-            }
-        }
-        CommitInfo::Failed {
-            fault,
-            buffered_rows,
-            dropped_rows,
-            ..
-        } => {
-            failing = true;
-            ui_for_writer.send(UiEvent::Storage(Some(StorageProblem {
-                fault,
-                buffered_s: buffered_rows,
-                dropped_s: dropped_rows,
-            })));
-        }
-    })
-}

@@ -2,7 +2,8 @@
 //! the writer, live state and reminders to the UI, and the commands that
 //! change what the pipeline does (snooze, settings, calibration).
 
-use super::protocol::{Command, Live, Pose, PostureMsg, UiEvent, UiSender};
+use super::protocol::{Command, Live, Pose, PostureMsg, UiEvent};
+use super::ui_queue::UiSender;
 use crate::domain::config::Config;
 use crate::domain::days::{day_bounds, local_date};
 use crate::domain::posture::Posture;

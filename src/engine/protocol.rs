@@ -245,5 +245,3 @@ pub(crate) enum PostureMsg {
     Command(Command),
     SourceDone,
 }
-
-pub(crate) use super::ui_queue::UiSender;

@@ -119,77 +119,15 @@ struct Pending {
     seated: u32,
 }
 
-/// Quiet seconds near a new direction that confirm it: people stand
-/// before or after they walk (a door, a crossing, a desk), while after a
-/// bicycle ride the thigh stands far from where it pedalled.
-const SUPPORT_S: u32 = 5;
-/// ...or this many quiet seconds 75–105° from it: half a minute of sitting,
-/// which a pedalling direction (35° from sitting) never gets.
-const SEATED_SUPPORT_S: u32 = 30;
-const SUPPORT_DEG: f32 = 20.0;
-const SUPPORT_WINDOW_S: i64 = 120;
+#[path = "reference_tuning.rs"]
+mod tuning;
+#[allow(clippy::wildcard_imports, reason = "the learner reads every one of its tuning figures")]
+use tuning::*;
 
-/// Consecutive gait seconds before a run teaches anything.
-const MIN_RUN_S: usize = 6;
-/// Gait seconds that agree with each other before a first reference.
-const LEARN_S: usize = 8;
-/// Quiet standing seconds in a row that prove the reference still fits.
-const STAND_FITS_S: u32 = 5;
-/// A guess that moved this far is announced (stored seconds classified
-/// again).
-const GUESS_MOVE_DEG: f32 = 20.0;
-/// Gait this close to the source's prior axis needs no standing or
-/// sitting to confirm it.
-const PRIOR_AGREE_DEG: f32 = 35.0;
-/// Coherent gait seconds that make a reference without standing or
-/// sitting to confirm it.
-const UNSUPPORTED_S: usize = 30;
-/// Disagreeing gait seconds, agreeing with each other, that replace it.
-const CHALLENGE_S: usize = 20;
-/// Challengers older than this are forgotten, s.
-const CHALLENGE_WINDOW_S: i64 = 300;
-/// Gait within this of the reference agrees with it.
-const AGREE_DEG: f32 = 30.0;
-/// A group of gait directions is coherent when all are this close to
-/// their mean.
-const COHERENT_DEG: f32 = 20.0;
-/// Still seconds this close to the walking direction are standing and
-/// refine upright (walking leans the thigh forward a little).
-const STAND_DEG: f32 = 20.0;
-const STAND_MIN_N: u32 = 20;
-/// One horizontal quiet second in this many is kept to vote later, for
-/// up to a day of them.
-const HORIZONTAL_EVERY: u32 = 5;
-const HORIZONTAL_KEEP: usize = 86_400 / HORIZONTAL_EVERY as usize;
-
-/// Weight left of the swing seen so far at each new gait second.
-const SWING_FADE: f32 = 0.97;
-/// A forward axis this far from the one in use replaces it.
-const AXIS_AGREE_DEG: f32 = 30.0;
-/// Swing axes needed for a forward direction.
-const SWING_MIN_N: u32 = 10;
-/// Agreeing gait seconds in a row that clear the evidence against the
-/// reference.
-const AGREE_RUN_S: u32 = 5;
 /// Weight left of the standing seen so far at each standing second, on a
 /// thigh (its pocket slips); a back sensor keeps all of it, so its tilt is
 /// measured from the wearer's usual stance, not their last one.
 pub const THIGH_STAND_FADE: f32 = 0.98;
-/// An upright that moved this far without a challenge is announced as a
-/// change (the stored seconds are classified again).
-const ANNOUNCE_DEG: f32 = 12.0;
-/// A quiet horizontal thigh whose direction moves this much from one such
-/// second to the next turned about itself (crossed legs: 30–40°).
-const ROLL_JUMP_DEG: f32 = 50.0;
-/// Gait this long after the last gait second starts a new walk, s.
-const NEW_WALK_GAP_S: i64 = 60;
-/// Sitting-like seconds needed to sign the forward direction, and by how
-/// much one side must win.
-const VOTES_MIN: u32 = 300;
-const VOTES_RATIO: u32 = 2;
-const QUIET_G: f32 = 0.1;
-/// Standing or sitting still: real standing measured 0.003–0.02 g.
-const STILL_G: f32 = 0.04;
 
 impl ReferenceLearner {
     /// Starts from a stored upright (or none).

@@ -1,0 +1,126 @@
+//! Starting the two workers with the most wiring: the one writer (its
+//! commits and faults become UI events) and the Bluetooth thread (its
+//! samples go to the posture thread, device rows to the writer).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+
+use super::EngineOptions;
+use super::protocol::{PostureMsg, StorageProblem, UiEvent};
+use super::ui_queue::UiSender;
+use crate::sources::ble::PairedSensor;
+use crate::sources::ble::central::{Ble, BleOptions};
+use crate::store::writer::{CommitInfo, StoreWriter, WriteOp, WriterOptions};
+use crate::store::{Store, StoreError};
+
+/// The writer's connection, under the simulated size ceiling if any.
+pub(super) fn open_limited(
+    db: &std::path::Path,
+    limit: Option<&Arc<std::sync::atomic::AtomicU64>>,
+) -> Result<Store, StoreError> {
+    let store = Store::open(db)?;
+    match limit.map(|l| l.load(Ordering::Relaxed)) {
+        Some(pages) if pages > 0 => store.set_max_pages(pages)?,
+        _ => {}
+    }
+    Ok(store)
+}
+
+/// What the Bluetooth thread is connected to.
+pub(super) struct BleLinks {
+    pub writes: SyncSender<WriteOp>,
+    pub newest_stored_s: Arc<AtomicI64>,
+    pub posture_tx: SyncSender<PostureMsg>,
+}
+
+/// Starts the Bluetooth thread: samples and sensor changes go to the
+/// posture thread (unless the demo runs: the demo and real sensors never
+/// feed one stream), device rows to the writer, the rest to the UI.
+pub(super) fn spawn_ble(
+    opts: &EngineOptions,
+    clock: &crate::sources::ble::Clock,
+    paired: Vec<PairedSensor>,
+    links: BleLinks,
+    ui: &UiSender,
+) -> std::io::Result<Ble> {
+    let ui_b = ui.clone();
+    let demo_running = opts.demo.is_some();
+    let tx = links.posture_tx;
+    Ble::spawn(
+        BleOptions {
+            clock: clock.clone(),
+            paired,
+            writes: Some(links.writes),
+            newest_stored_s: links.newest_stored_s,
+            connect_paired: !demo_running,
+        },
+        move |ev| ui_b.send(UiEvent::Ble(ev)),
+        move |msg| {
+            if demo_running {
+                return None;
+            }
+            match tx.try_send(PostureMsg::Ble(msg)) {
+                Err(TrySendError::Full(PostureMsg::Ble(back))) => Some(back),
+                // Taken, or the posture thread is gone (shutting down).
+                _ => None,
+            }
+        },
+    )
+}
+
+/// Starts the one writer on the start-up connection, under the stored
+/// settings; commits and saving faults become UI events.
+pub(super) fn spawn_writer(
+    store: Store,
+    opts: &EngineOptions,
+    store_settings: &crate::domain::settings::Settings,
+    newest_stored_s: &Arc<AtomicI64>,
+    ui: &UiSender,
+) -> std::io::Result<StoreWriter> {
+    let newest = newest_stored_s.clone();
+    let ui_for_writer = ui.clone();
+    // Totals are shown to the minute: tell the UI about a commit only
+    // when the data crossed into a new minute, so a second of data does
+    // not cost a frame.
+    let mut last_minute = None;
+    let mut failing = false;
+    let (db, limit) = (opts.db.clone(), opts.page_limit.clone());
+    let writer_opts = WriterOptions {
+        reopen: Some(Box::new(move || open_limited(&db, limit.as_ref()))),
+        // Settings overwrite the fields they own, so the stored ones can
+        // be applied to the base here and again at each change.
+        base_config: store_settings.apply(opts.config),
+        detail_keep_days: store_settings.detail_keep_days,
+        ..WriterOptions::default()
+    };
+    StoreWriter::spawn_with(store, writer_opts, move |info| match info {
+        CommitInfo::Committed { newest_s, .. } => {
+            if let Some(t) = newest_s {
+                newest.fetch_max(t, Ordering::Relaxed);
+            }
+            let minute = newest_s.map(|t| t.div_euclid(60));
+            if failing {
+                failing = false;
+                ui_for_writer.send(UiEvent::Storage(None));
+            }
+            if minute != last_minute {
+                last_minute = minute;
+                ui_for_writer.send(UiEvent::Committed { newest_s });
+            }
+        }
+        CommitInfo::Failed {
+            fault,
+            buffered_rows,
+            dropped_rows,
+            ..
+        } => {
+            failing = true;
+            ui_for_writer.send(UiEvent::Storage(Some(StorageProblem {
+                fault,
+                buffered_s: buffered_rows,
+                dropped_s: dropped_rows,
+            })));
+        }
+    })
+}
