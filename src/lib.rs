@@ -13,6 +13,7 @@ pub mod cli;
 pub mod desktop;
 pub mod domain;
 pub mod engine;
+#[cfg(feature = "eval")]
 pub mod eval;
 pub mod pipeline;
 pub mod routines;

@@ -5,4 +5,5 @@
 pub mod ble;
 pub mod demo;
 pub mod recording;
+#[cfg(feature = "eval")]
 pub mod synth;
