@@ -1,5 +1,5 @@
 //! Link figures through the real `btleplug` stack and the fake `BlueZ` on a
-//! private D-Bus (the same fixture as `tests/ble.rs`):
+//! private D-Bus (the same fixture as `tests/app/ble.rs`):
 //! - time from a paired sensor appearing to its first sample handed on and
 //!   to its first stored second;
 //! - time to stream again after the sensor returns from a link loss;

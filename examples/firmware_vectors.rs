@@ -1,6 +1,6 @@
 //! Writes the app encoder's golden vectors for the firmware's protocol core
 //! (assets/firmware/circuitpython/vectors/app.json): samples packets and
-//! control point commands as the app makes them. `tests/firmware_core.rs`
+//! control point commands as the app makes them. `tests/posture/firmware_core.rs`
 //! checks the committed file is what this writes; the core's `CPython` tests
 //! decode it.
 //!

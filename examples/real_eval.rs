@@ -1,5 +1,5 @@
 //! The posture pipeline on real labelled recordings (not in CI; CI runs a
-//! small subset in `tests/posture_real.rs`). `scripts/real-eval` runs it;
+//! small subset in `tests/posture/posture_real.rs`). `scripts/real-eval` runs it;
 //! `docs/posture.md` reports it.
 //!
 //! `cargo run --release --example real_eval -- [DATA_DIR] [--rates 25,50,100] [--rotations N] [--only TEXT] [--confusion]`

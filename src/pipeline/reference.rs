@@ -121,7 +121,10 @@ struct Pending {
 
 #[path = "reference_tuning.rs"]
 mod tuning;
-#[allow(clippy::wildcard_imports, reason = "the learner reads every one of its tuning figures")]
+#[allow(
+    clippy::wildcard_imports,
+    reason = "the learner reads every one of its tuning figures"
+)]
 use tuning::*;
 
 /// Weight left of the standing seen so far at each standing second, on a

@@ -3,8 +3,7 @@
 //! fast as possible, so the data is deterministic; the loop below only waits
 //! for the worker threads, with a bound.
 
-#[path = "support/pointer.rs"]
-mod pointer;
+use crate::support::pointer;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,9 +53,7 @@ fn app_paced(script: DemoScript, db: &std::path::Path, pace: Option<PaceClock>) 
             }),
             config,
             demo_start_s: START_S,
-            ble: None,
-            page_limit: None,
-            desktop_session: false,
+            ..crate::support::engine_options(db)
         },
         Arc::new(|| {}),
     )

@@ -10,10 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[path = "support/bus.rs"]
-mod bus;
-#[path = "support/desktop_fakes.rs"]
-mod fakes;
+use crate::support::bus;
+use crate::support::desktop_fakes as fakes;
 
 use bus::start_bus;
 use fakes::{NoteCall, click, invoke_action, next_notify, read_menu, tooltip};
@@ -21,7 +19,6 @@ use sitless::domain::config::Config;
 use sitless::domain::settings::Settings;
 use sitless::engine::protocol::{Command as EngineCommand, UiEvent};
 use sitless::engine::{Engine, EngineOptions};
-use sitless::sources::demo::pacer::DemoOptions;
 use sitless::store::Store;
 
 fn any_time_db(dir: &std::path::Path) -> std::path::PathBuf {
@@ -360,18 +357,8 @@ fn no_reminder_while_a_routine_plays() {
     let config = Config::default().consistent();
     let engine = Engine::start(
         &EngineOptions {
-            db: db.clone(),
-            demo: Some(DemoOptions {
-                speed: 3600.0,
-                seed: 2,
-                script: None,
-                pace: None,
-            }),
             config,
-            demo_start_s: 1_772_438_400,
-            ble: None,
-            page_limit: None,
-            desktop_session: false,
+            ..crate::support::demo_engine_options(&db, 3600.0, 2)
         },
         Arc::new(|| {}),
     )

@@ -6,8 +6,7 @@
 //! Days are local, so each test runs in a child process with `TZ` set from
 //! the start (setting it in a running process would need `unsafe`).
 
-#[path = "support/pointer.rs"]
-mod pointer;
+use crate::support::pointer;
 
 use std::path::Path;
 use std::process::Command;
@@ -437,13 +436,9 @@ fn history_app(db: &Path) -> SitlessApp {
     let config = Config::default().consistent();
     let engine = Engine::start(
         &EngineOptions {
-            db: db.to_owned(),
-            demo: None,
             config,
             demo_start_s: START_S,
-            ble: None,
-            page_limit: None,
-            desktop_session: false,
+            ..crate::support::engine_options(db)
         },
         Arc::new(|| {}),
     )

@@ -3,8 +3,7 @@
 //! second instance on the same database, a database that cannot be
 //! written for a while. Rows are checked with `SQLite` itself.
 
-#[path = "support/bus.rs"]
-mod bus;
+use crate::support::bus;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -303,11 +302,9 @@ fn a_read_only_database_or_folder_keeps_recording_in_memory_and_saves_once_writa
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sitless::app::{Shell, SitlessApp};
-use sitless::domain::config::Config;
 use sitless::domain::posture::{Posture, PostureSecond};
 use sitless::domain::sample::Placement;
 use sitless::engine::{Engine, EngineOptions};
-use sitless::sources::demo::pacer::DemoOptions;
 use sitless::store::Store;
 use sitless::store::lock::DbLock;
 
@@ -315,18 +312,8 @@ const START_S: i64 = 1_772_438_400;
 
 fn demo_options(db: &Path, speed: f64) -> EngineOptions {
     EngineOptions {
-        db: db.to_owned(),
-        demo: Some(DemoOptions {
-            speed,
-            seed: 4,
-            script: None,
-            pace: None,
-        }),
-        config: Config::default().consistent(),
         demo_start_s: START_S,
-        ble: None,
-        page_limit: None,
-        desktop_session: false,
+        ..crate::support::demo_engine_options(db, speed, 4)
     }
 }
 

@@ -222,13 +222,9 @@ fn the_window_imports_a_phone_recording_with_progress() {
     let config = Config::default().consistent();
     let engine = Engine::start(
         &EngineOptions {
-            db: db.clone(),
-            demo: None,
             config,
             demo_start_s: START_S,
-            ble: None,
-            page_limit: None,
-            desktop_session: false,
+            ..crate::support::engine_options(&db)
         },
         Arc::new(|| {}),
     )

@@ -2,13 +2,11 @@
 //! accessibility tree: scan, pair on the thigh, watch it stream, calibrate
 //! with the wizard, rename, forget. The app's own btleplug code runs
 //! in-process; btleplug reads the bus address from the environment, so this
-//! test binary (no libtest harness) re-runs itself with
-//! `DBUS_SYSTEM_BUS_ADDRESS` set, rather than set it with `unsafe`.
+//! test re-runs itself in a child process with `DBUS_SYSTEM_BUS_ADDRESS`
+//! set, rather than set it with `unsafe`.
 
-#[path = "support/bus.rs"]
-mod bus;
-#[path = "support/fake_bluez.rs"]
-mod fake_bluez;
+use crate::support::bus;
+use crate::support::fake_bluez;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,10 +22,13 @@ const ADDRESS: &str = "C0:FF:EE:00:00:07";
 const STANDING_MG: [i16; 3] = [20, 990, -40];
 const SITTING_MG: [i16; 3] = [980, 30, 120];
 
-fn main() {
+#[test]
+fn scan_pair_stream_calibrate_rename_and_forget_in_the_sensors_view() {
     let ok = bus::in_child_with_system_bus(sensors_view_flow);
-    assert!(ok, "the Sensors view flow failed");
-    println!("test sensors_view_flow ... ok");
+    assert!(
+        ok,
+        "the Sensors view flow failed (the child's output is above)"
+    );
 }
 
 fn step_until(
@@ -55,13 +56,9 @@ fn sensors_view_flow(bus_address: &str) {
     let config = Config::default().consistent();
     let engine = Engine::start(
         &EngineOptions {
-            db: db.clone(),
-            demo: None,
             config,
-            demo_start_s: 0,
             ble: Some(sitless::sources::ble::system_clock()),
-            page_limit: None,
-            desktop_session: false,
+            ..crate::support::engine_options(&db)
         },
         Arc::new(|| {}),
     )

@@ -5,10 +5,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-#[path = "support/bus.rs"]
-mod bus;
-#[path = "support/desktop_fakes.rs"]
-mod fakes;
+use crate::support::bus;
+use crate::support::desktop_fakes as fakes;
 
 use bus::start_bus;
 use fakes::NoteCall;

@@ -2,12 +2,9 @@
 //! talking over a private D-Bus daemon to a fake `BlueZ` (`support/fake_bluez.rs`)
 //! with simulated sensors of each model. Rows are checked in `SQLite`.
 
-#[path = "support/bus.rs"]
-mod bus;
-#[path = "support/desktop_fakes.rs"]
-mod desktop_fakes;
-#[path = "support/fake_bluez.rs"]
-mod fake_bluez;
+use crate::support::bus;
+use crate::support::desktop_fakes;
+use crate::support::fake_bluez;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
