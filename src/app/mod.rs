@@ -1,6 +1,7 @@
 //! The eframe application: owns the engine, folds its events into the
 //! model, shows the views and sends what they ask for.
 
+mod commands;
 pub mod desk;
 mod shell;
 mod window;
@@ -10,6 +11,8 @@ use std::path::PathBuf;
 pub use shell::{PROCESS_START, Shell};
 pub use window::run_window;
 
+use commands::AppCommand;
+
 use crate::desktop::DeskRequest;
 use crate::desktop::tray::TrayView;
 use crate::domain::config::Config;
@@ -18,16 +21,14 @@ use crate::engine::Engine;
 use crate::engine::notify::Action as NotifyAction;
 use crate::engine::protocol::{Command, UiEvent};
 use crate::routines::catalog::Catalog;
-use crate::routines::player::Player;
 use crate::sources::demo::pacer::DemoOptions;
-use crate::ui::history::{HistoryAction, HistoryModel, history_ui};
+use crate::ui::history::{HistoryPage, history_ui};
 use crate::ui::routines::{ActivePlayer, PlayerAction, player_ui, routines_ui};
-use crate::ui::sensors::{SensorAction, SensorsModel, sensors_ui};
+use crate::ui::sensors::{SensorsPage, sensors_ui};
 use crate::ui::settings::{DeskStatus, settings_ui};
 use crate::ui::state::AppState;
 use crate::ui::today::{sensor_status_ui, today_ui};
-use crate::ui::transfer::TransferAction;
-use crate::ui::{TodayModel, UiAction};
+use crate::ui::{TodayPage, UiAction};
 
 pub struct WindowOptions {
     pub db: PathBuf,
@@ -43,9 +44,9 @@ pub struct SitlessApp {
     engine: Engine,
     /// What every view shares (sensor, clock, settings, saving, errors).
     state: AppState,
-    model: TodayModel,
-    history: HistoryModel,
-    sensors: SensorsModel,
+    model: TodayPage,
+    history: HistoryPage,
+    sensors: SensorsPage,
     view: View,
     player: Option<ActivePlayer>,
     /// Settings being edited; filled from the engine's settings.
@@ -54,9 +55,10 @@ pub struct SitlessApp {
     wall_clock: Box<dyn Fn() -> i64 + Send + Sync>,
     /// The window's clock at its last frame (kept while in the tray).
     ui_time_s: f64,
-    /// A routine asked for from the tray or a notification, started at
-    /// the next frame (the player runs on the window's clock).
-    pending_start: Option<UiAction>,
+    /// What the user asked for, applied in one place (`commands`): after
+    /// each frame's drawing, at once from the tray; a command that needs
+    /// the window (a routine's player) waits here for its next frame.
+    commands: Vec<AppCommand>,
     /// The autostart entry, where there is a home folder.
     autostart: Option<crate::desktop::autostart::Autostart>,
     /// A write or removal of it in progress: its result.
@@ -86,18 +88,18 @@ impl SitlessApp {
         Self {
             engine,
             state: AppState::new(config.streak.threshold_s),
-            model: TodayModel::default(),
-            history: HistoryModel::default(),
-            sensors: SensorsModel {
+            model: TodayPage::default(),
+            history: HistoryPage::default(),
+            sensors: SensorsPage {
                 adapter: has_ble.then_some(crate::sources::ble::AdapterStatus::Starting),
-                ..SensorsModel::default()
+                ..SensorsPage::default()
             },
             view: View::Today,
             player: None,
             settings_draft: None,
             wall_clock: Box::new(wall_clock),
             ui_time_s: 0.0,
-            pending_start: None,
+            commands: Vec::new(),
             autostart: None,
             autostart_job: None,
             desk_status: DeskStatus::default(),
@@ -138,19 +140,19 @@ impl SitlessApp {
         self.demo_switch.take()
     }
 
-    pub fn model(&self) -> &TodayModel {
+    pub fn model(&self) -> &TodayPage {
         &self.model
     }
 
-    pub fn history(&self) -> &HistoryModel {
+    pub fn history(&self) -> &HistoryPage {
         &self.history
     }
 
-    pub fn history_mut(&mut self) -> &mut HistoryModel {
+    pub fn history_mut(&mut self) -> &mut HistoryPage {
         &mut self.history
     }
 
-    pub fn sensors(&self) -> &SensorsModel {
+    pub fn sensors(&self) -> &SensorsPage {
         &self.sensors
     }
 
@@ -204,16 +206,20 @@ impl SitlessApp {
     fn on_notification_action(&mut self, shown_at_s: i64, action: NotifyAction) -> bool {
         match action {
             NotifyAction::Snooze { minutes } => {
-                self.model.card = None;
-                self.engine.send(Command::Snooze {
-                    shown_at_s,
-                    minutes,
-                });
+                self.apply(
+                    UiAction::Snooze {
+                        shown_at_s,
+                        minutes,
+                    }
+                    .into(),
+                    None,
+                );
                 false
             }
             NotifyAction::Start { routine } => {
                 let card = self.model.card.clone().filter(|c| c.at_s == shown_at_s);
-                self.pending_start = Some(UiAction::StartRoutine { routine, card });
+                self.commands
+                    .push(UiAction::StartRoutine { routine, card }.into());
                 true
             }
             NotifyAction::Open => true,
@@ -230,23 +236,25 @@ impl SitlessApp {
                 let routine = card
                     .as_ref()
                     .map_or_else(|| MOVEMENT_BREAK.to_owned(), |c| c.routine.clone());
-                self.pending_start = Some(UiAction::StartRoutine { routine, card });
+                self.commands
+                    .push(UiAction::StartRoutine { routine, card }.into());
                 DeskOutcome::ShowWindow
             }
             DeskRequest::Snooze { minutes } => {
-                let shown_at_s = self.model.card.take().map_or(self.now_s(), |c| c.at_s);
-                self.engine.send(Command::Snooze {
+                let shown_at_s = self.model.card.as_ref().map_or(self.now_s(), |c| c.at_s);
+                let snooze = UiAction::Snooze {
                     shown_at_s,
                     minutes: *minutes,
-                });
+                };
+                self.apply(snooze.into(), None);
                 DeskOutcome::Done
             }
             DeskRequest::Pause(p) => {
-                self.engine.send(Command::PauseReminders(Some(*p)));
+                self.apply(AppCommand::PauseReminders(Some(*p)), None);
                 DeskOutcome::Done
             }
             DeskRequest::Resume => {
-                self.engine.send(Command::PauseReminders(None));
+                self.apply(AppCommand::PauseReminders(None), None);
                 DeskOutcome::Done
             }
             DeskRequest::Quit => DeskOutcome::Quit,
@@ -303,9 +311,6 @@ impl SitlessApp {
         if self.pump(Some(&ctx)) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
         }
-        if let Some(start) = self.pending_start.take() {
-            self.act(start, &ctx);
-        }
         self.desk_status.do_not_disturb = self.state.do_not_disturb;
         self.desk_status.notification_buttons = self.state.notification_buttons;
         if let Some(job) = &self.autostart_job
@@ -353,7 +358,7 @@ impl SitlessApp {
                         .on_hover_text("Back to your own sensors and database")
                         .clicked()
                     {
-                        self.demo_switch = Some(false);
+                        self.commands.push(UiAction::Demo(false).into());
                     }
                 } else if self.sensors.paired.is_empty()
                     // The first-run guide and the Sensors view have their own.
@@ -369,7 +374,7 @@ impl SitlessApp {
                         ))
                         .clicked()
                 {
-                    self.demo_switch = Some(true);
+                    self.commands.push(UiAction::Demo(true).into());
                 }
             });
         });
@@ -382,124 +387,62 @@ impl SitlessApp {
                 ui.horizontal(|ui| {
                     ui.label("Saving works again; everything kept in memory is in the database.");
                     if ui.small_button("OK").clicked() {
-                        self.state.saved_again = false;
+                        self.commands.push(AppCommand::DismissSavedAgain);
                     }
                 });
             });
         }
         let wall_now_s = (self.wall_clock)();
-        let mut close_player = false;
-        let actions = egui::CentralPanel::default()
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .show(ui, |ui| {
-                        if let Some(active) = self.player.as_mut() {
-                            close_player = matches!(
-                                player_ui(ui, active, catalog, now),
-                                Some(PlayerAction::Close)
-                            );
-                            return Vec::new();
-                        }
-                        match self.view {
-                            View::Today => {
-                                let first_run = self.first_run();
-                                today_ui(ui, &self.state, &mut self.model, wall_now_s, first_run)
-                            }
-                            View::History => {
-                                let today = self.state.today(wall_now_s);
-                                for a in history_ui(ui, &mut self.history, today, now) {
-                                    self.act_history(a);
-                                }
-                                Vec::new()
-                            }
-                            View::Sensors => {
-                                let acts = sensors_ui(
-                                    ui,
-                                    &mut self.sensors,
-                                    self.state.sensor.as_ref(),
-                                    now,
-                                );
-                                for a in acts {
-                                    match a {
-                                        SensorAction::Ble(cmd) => {
-                                            if !self.engine.send_ble(cmd) {
-                                                self.sensors.message = Some(
-                                                    "Bluetooth is busy; try again in a moment."
-                                                        .into(),
-                                                );
-                                            }
-                                        }
-                                        SensorAction::Demo(on) => self.demo_switch = Some(on),
-                                        SensorAction::CalibrationPose {
-                                            placement,
-                                            pose,
-                                            seconds,
-                                        } => {
-                                            self.engine.send(Command::CalibrationPose {
-                                                placement,
-                                                pose,
-                                                seconds,
-                                            });
-                                        }
-                                    }
-                                }
-                                Vec::new()
-                            }
-                            View::Routines => routines_ui(ui, catalog, &self.model.sessions),
-                            View::Settings => {
-                                let saved = self.state.settings.as_ref();
-                                let draft = self
-                                    .settings_draft
-                                    .get_or_insert_with(|| saved.cloned().unwrap_or_default());
-                                settings_ui(ui, draft, saved, &self.desk_status)
-                            }
-                        }
-                    })
-                    .inner
-            })
-            .inner;
-        if close_player {
-            self.close_player();
-        }
-        for a in actions {
-            self.act(a, &ctx);
-        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.view_ui(ui, wall_now_s, now));
+        });
+        // Everything asked for during the frame, in the order asked.
+        self.apply_queued(Some(&ctx));
     }
 
-    fn act_history(&mut self, action: HistoryAction) {
-        match action {
-            HistoryAction::Chart(req) => {
-                // A full queue: the slot's timeout asks again.
-                let _ = self.engine.request_chart(req);
+    /// The player, or the chosen view; what they ask for goes on the queue.
+    fn view_ui(&mut self, ui: &mut egui::Ui, wall_now_s: i64, now: f64) {
+        let catalog = Catalog::builtin();
+        if let Some(active) = self.player.as_mut() {
+            if matches!(
+                player_ui(ui, active, catalog, now),
+                Some(PlayerAction::Close)
+            ) {
+                self.commands.push(AppCommand::ClosePlayer);
             }
-            HistoryAction::Summary(req) => {
-                let _ = self.engine.request_summary(req);
+            return;
+        }
+        match self.view {
+            View::Today => {
+                let first_run = self.first_run();
+                let asked = today_ui(ui, &self.state, &mut self.model, wall_now_s, first_run);
+                self.commands
+                    .extend(asked.into_iter().map(AppCommand::from));
             }
-            HistoryAction::Dates(req) => {
-                let _ = self.engine.request_dates(req);
+            View::History => {
+                let today = self.state.today(wall_now_s);
+                let asked = history_ui(ui, &mut self.history, today, now);
+                self.commands
+                    .extend(asked.into_iter().map(AppCommand::from));
             }
-            HistoryAction::Transfer(TransferAction::Export {
-                what,
-                first,
-                last,
-                path,
-            }) => {
-                self.history.transfers.export_progress = Some(0.0);
-                self.history.transfers.export_message = None;
-                self.engine.export(what, first, last, path);
+            View::Sensors => {
+                let asked = sensors_ui(ui, &mut self.sensors, self.state.sensor.as_ref(), now);
+                self.commands
+                    .extend(asked.into_iter().map(AppCommand::from));
             }
-            HistoryAction::Transfer(TransferAction::Import {
-                path,
-                placement,
-                start_s,
-            }) => {
-                self.history.transfers.import_progress = Some(0.0);
-                self.history.transfers.import_message = None;
-                self.engine.import(crate::engine::import::ImportJob {
-                    path,
-                    placement,
-                    start_s,
-                });
+            View::Routines => {
+                let asked = routines_ui(ui, catalog, &self.model.sessions);
+                self.commands
+                    .extend(asked.into_iter().map(AppCommand::from));
+            }
+            View::Settings => {
+                let saved = self.state.settings.as_ref();
+                let draft = self
+                    .settings_draft
+                    .get_or_insert_with(|| saved.cloned().unwrap_or_default());
+                let asked = settings_ui(ui, draft, saved, &self.desk_status);
+                self.commands
+                    .extend(asked.into_iter().map(AppCommand::from));
             }
         }
     }
@@ -513,86 +456,9 @@ impl SitlessApp {
             self.engine.send(Command::RoutinePlaying(false));
         }
     }
-
-    fn act(&mut self, action: UiAction, ctx: &egui::Context) {
-        match action {
-            UiAction::Snooze {
-                shown_at_s,
-                minutes,
-            } => {
-                self.model.card = None;
-                self.engine.send(Command::Snooze {
-                    shown_at_s,
-                    minutes,
-                });
-            }
-            UiAction::Dismiss { shown_at_s } => {
-                self.model.card = None;
-                self.engine.send(Command::Dismiss { shown_at_s });
-            }
-            UiAction::RequestDay(req) => {
-                if self.engine.request_day(req) {
-                    self.model.requested(req, ctx.input(|i| i.time));
-                } else {
-                    ctx.request_repaint_after(crate::ui::CHART_MIN_INTERVAL);
-                }
-            }
-            UiAction::SaveSettings(s) => {
-                self.engine.send(Command::Settings(s));
-            }
-            UiAction::SetAutostart(on) => self.set_autostart(on, ctx),
-            UiAction::Demo(on) => self.demo_switch = Some(on),
-            UiAction::Show(view) => self.view = view,
-            UiAction::StartRoutine { routine, card } => {
-                let Some(r) = Catalog::builtin().routine(&routine) else {
-                    return;
-                };
-                if let Some(c) = &card {
-                    self.model.card = None;
-                    self.engine.send(Command::Started { shown_at_s: c.at_s });
-                }
-                tracing::info!("playing {}", r.name);
-                // A routine already playing is recorded before the new one.
-                self.close_player();
-                self.engine.send(Command::RoutinePlaying(true));
-                self.player = Some(ActivePlayer {
-                    player: Player::new(r, ctx.input(|i| i.time)),
-                    started_at_s: self.now_s(),
-                    reason: card.as_ref().map(|c| c.reason.clone()),
-                    recommended_at_s: card.as_ref().map(|c| c.at_s),
-                    announcement: None,
-                });
-            }
-        }
-    }
 }
 
 impl SitlessApp {
-    /// Writes or removes the autostart entry on a thread of its own (a
-    /// home folder on a network share can be slow); the switch follows
-    /// when it is done.
-    fn set_autostart(&mut self, on: bool, ctx: &egui::Context) {
-        let Some(a) = self.autostart.clone() else {
-            return;
-        };
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("sitless-autostart".into())
-            .spawn(move || {
-                let r = std::env::current_exe()
-                    .and_then(|exe| a.set(on, &exe))
-                    .map(|()| on)
-                    .map_err(|e| format!("Could not change {}: {e}", a.file().display()));
-                let _ = tx.send(r);
-                ctx.request_repaint();
-            });
-        match spawned {
-            Ok(_) => self.autostart_job = Some(rx),
-            Err(e) => self.desk_status.autostart_error = Some(format!("Could not start: {e}")),
-        }
-    }
-
     /// Records a routine still playing, then stops the engine and waits for
     /// its last commit (on the shell's stop thread, never the window's).
     pub fn shutdown(&mut self) -> Result<(), crate::engine::StopError> {

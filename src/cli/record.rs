@@ -79,7 +79,7 @@ pub(super) fn record(
     while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
         match engine.recv_timeout(Duration::from_millis(100)) {
             Some(UiEvent::Live(l)) => latest = Some(l),
-            Some(UiEvent::Recommendation(r, since)) => println!(
+            Some(UiEvent::Reminder(r, since)) => println!(
                 "{} reminder ({}): {} [card event {} ms after the threshold second arrived]",
                 clock(r.at_s),
                 r.routine,

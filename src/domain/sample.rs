@@ -12,6 +12,14 @@ pub struct RawSample {
     pub accel_g: Vec3,
 }
 
+/// What a source knows of how it is worn, before any clue from the
+/// wearer: a phone in a trouser pocket lies along the thigh, its long (y)
+/// axis up or down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WearingPrior {
+    PhoneInPocket,
+}
+
 /// Where the sensor is worn. It decides what can be measured: the thigh
 /// tells sitting from standing, the back measures trunk tilt.
 #[derive(

@@ -373,7 +373,7 @@ pub(super) fn forward_events(
     ui: &UiSender,
 ) {
     for r in &out.reminders {
-        ui.send(UiEvent::Recommendation(r.clone(), since));
+        ui.send(UiEvent::Reminder(r.clone(), since));
         if settings.notifications {
             notifier.notify(Request {
                 due: r.clone(),

@@ -73,7 +73,7 @@ pub enum UiEvent {
     Live(Live),
     /// A reminder, with when the samples that completed its threshold
     /// second arrived (for the latency figure).
-    Recommendation(ReminderDue, Instant),
+    Reminder(ReminderDue, Instant),
     /// The desktop notification for the reminder shown at `shown_at_s`
     /// went out, `latency` after its samples arrived.
     Notified {

@@ -104,7 +104,7 @@ impl Recorder {
             let _ = self.writer.send(WriteOp::Features(o.features.clone()));
         }
         for r in &o.reminders {
-            let _ = self.writer.send(WriteOp::Recommendation(r.clone()));
+            let _ = self.writer.send(WriteOp::Reminder(r.clone()));
         }
         // A reference learned from walking is kept with the device, so the
         // next start does not have to wait for a walk.

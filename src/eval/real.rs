@@ -103,7 +103,7 @@ pub struct Stretch {
 pub struct Recording {
     pub name: String,
     /// What a source knows of how it is worn (a phone in a pocket).
-    pub wearing_prior: Option<crate::pipeline::reference::WearingPrior>,
+    pub wearing_prior: Option<crate::domain::sample::WearingPrior>,
     pub samples: Vec<RawSample>,
     pub stretches: Vec<Stretch>,
     /// Seconds either side of a join left out of the score (the joined

@@ -152,7 +152,7 @@ pub fn mobifall_session(dir: &Path, subject: u32) -> Result<Option<Recording>, R
     let mut r = Recording {
         name: format!("mobifall sub{subject}"),
         margin_s: 3,
-        wearing_prior: Some(crate::pipeline::reference::WearingPrior::PhoneInPocket),
+        wearing_prior: Some(crate::domain::sample::WearingPrior::PhoneInPocket),
         ..Recording::default()
     };
     let plan: [(&str, A, &[u32]); 9] = [

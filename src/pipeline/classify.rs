@@ -216,7 +216,7 @@ impl SensorClassifier {
     }
 
     /// What the source knows of how the sensor is worn.
-    pub fn set_wearing_prior(&mut self, prior: super::reference::WearingPrior) {
+    pub fn set_wearing_prior(&mut self, prior: crate::domain::sample::WearingPrior) {
         self.learner.set_prior(prior);
     }
 

@@ -14,15 +14,8 @@
 //! and the window says it is not sure yet; when gait comes, every stored
 //! second is classified again with the confirmed reference.
 
+use crate::domain::sample::WearingPrior;
 use crate::domain::vector::Vec3;
-
-/// What a source knows of how it is worn, before any clue from the
-/// wearer: a phone in a trouser pocket lies along the thigh, its long (y)
-/// axis up or down.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WearingPrior {
-    PhoneInPocket,
-}
 
 /// A direction the thigh rests in, and how often it did.
 #[derive(Clone, Copy, Debug)]

@@ -300,7 +300,11 @@ impl Pipeline {
 
     /// What the source of the sensor at `placement` knows of how it is
     /// worn (a phone in a pocket).
-    pub fn set_wearing_prior(&mut self, placement: Placement, prior: reference::WearingPrior) {
+    pub fn set_wearing_prior(
+        &mut self,
+        placement: Placement,
+        prior: crate::domain::sample::WearingPrior,
+    ) {
         if let Some(ch) = self.channels.get_mut(&placement) {
             ch.classifier.set_wearing_prior(prior);
         }

@@ -30,7 +30,7 @@ pub struct Refs {
     pub seat: Option<Vec3>,
 }
 
-pub use super::hypothesis::WearingPrior;
+use crate::domain::sample::WearingPrior;
 
 /// The references changed: classify again every second from `from_s` on
 /// (`None`: every second kept).

@@ -70,7 +70,7 @@ impl Outcome {
 #[derive(Debug)]
 pub enum WriteOp {
     Seconds(Vec<PostureSecond>),
-    Recommendation(ReminderDue),
+    Reminder(ReminderDue),
     Outcome {
         shown_at_s: i64,
         outcome: Outcome,
@@ -261,7 +261,7 @@ fn run(
                     WriteOp::Seconds(mut s) => p.seconds.append(&mut s),
                     WriteOp::Relabel(mut s) => p.relabels.append(&mut s),
                     WriteOp::Features(mut f) => p.features.append(&mut f),
-                    WriteOp::Recommendation(r) => p.recommendations.push(r),
+                    WriteOp::Reminder(r) => p.recommendations.push(r),
                     WriteOp::Outcome {
                         shown_at_s,
                         outcome,

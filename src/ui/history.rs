@@ -81,7 +81,7 @@ pub enum HistoryAction {
 }
 
 #[derive(Default)]
-pub struct HistoryModel {
+pub struct HistoryPage {
     pub period: Period,
     /// The date shown (any date of the period); `None` until first shown
     /// (then today).
@@ -102,7 +102,7 @@ pub struct HistoryModel {
     dates_requested: Option<(DatesRequest, f64)>,
 }
 
-impl HistoryModel {
+impl HistoryPage {
     /// New data was committed: live periods are redrawn (throttled).
     pub fn on_commit(&mut self) {
         self.data_version += 1;
@@ -289,7 +289,7 @@ impl HistoryModel {
 )]
 pub fn history_ui(
     ui: &mut egui::Ui,
-    model: &mut HistoryModel,
+    model: &mut HistoryPage,
     today: NaiveDate,
     now: f64,
 ) -> Vec<HistoryAction> {
@@ -573,7 +573,7 @@ mod tests {
     #[test]
     fn charts_are_cached_and_redrawn_at_most_twice_a_second() {
         let ctx = egui::Context::default();
-        let mut m = HistoryModel::default();
+        let mut m = HistoryPage::default();
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         let last_week = NaiveDate::from_ymd_opt(2026, 11, 17).unwrap();
         m.on_commit();

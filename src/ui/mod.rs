@@ -1,4 +1,4 @@
-//! Views. No SQL and no sensor here: a view reads the `TodayModel` (built
+//! Views. No SQL and no sensor here: a view reads the `TodayPage` (built
 //! from engine events) and returns `UiAction`s for the app to send.
 
 pub mod history;
@@ -64,7 +64,7 @@ pub const CHART_MIN_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Everything the Today view shows, folded from engine events.
 #[derive(Default)]
-pub struct TodayModel {
+pub struct TodayPage {
     pub live: Option<Live>,
     pub card: Option<ReminderDue>,
     pub figures: Option<DayFigures>,
@@ -84,7 +84,7 @@ pub struct TodayModel {
     pub whole_day: bool,
 }
 
-impl TodayModel {
+impl TodayPage {
     /// A routine just ended: in "Done today" now, not after the next read.
     pub fn add_session(&mut self, s: RoutineSession) {
         self.pending_sessions.push(s.clone());
@@ -98,7 +98,7 @@ impl TodayModel {
     pub fn apply(&mut self, ctx: Option<&egui::Context>, event: UiEvent) {
         match event {
             UiEvent::Live(l) => self.live = Some(l),
-            UiEvent::Recommendation(r, since) => {
+            UiEvent::Reminder(r, since) => {
                 tracing::info!(
                     "reminder card at {} ms after its threshold second arrived",
                     since.elapsed().as_millis()

@@ -1,6 +1,6 @@
 //! The Sensors view: Bluetooth state, paired sensors with their links,
 //! sensors nearby, pairing, the calibration wizard, rename and forget. It
-//! reads `SensorsModel` (folded from engine events) and returns actions.
+//! reads `SensorsPage` (folded from engine events) and returns actions.
 
 use std::fmt::Write as _;
 
@@ -39,7 +39,7 @@ pub struct Wizard {
 
 /// Everything the Sensors view shows.
 #[derive(Default)]
-pub struct SensorsModel {
+pub struct SensorsPage {
     /// `None`: the app runs without Bluetooth.
     pub adapter: Option<AdapterStatus>,
     pub scanning: bool,
@@ -71,7 +71,7 @@ pub enum SensorAction {
     },
 }
 
-impl SensorsModel {
+impl SensorsPage {
     pub fn apply(&mut self, ev: BleEvent, now: f64) {
         match ev {
             BleEvent::Adapter(a) => self.adapter = Some(a),
@@ -218,7 +218,7 @@ fn state_colour(s: &LinkState) -> Color32 {
 )]
 pub fn sensors_ui(
     ui: &mut Ui,
-    m: &mut SensorsModel,
+    m: &mut SensorsPage,
     demo: Option<&SensorStatus>,
     now: f64,
 ) -> Vec<SensorAction> {
@@ -519,7 +519,7 @@ fn capitalise(s: &str) -> String {
     clippy::too_many_lines,
     reason = "a view is its widgets in layout order"
 )]
-fn wizard_ui(ui: &mut Ui, m: &mut SensorsModel, now: f64, actions: &mut Vec<SensorAction>) {
+fn wizard_ui(ui: &mut Ui, m: &mut SensorsPage, now: f64, actions: &mut Vec<SensorAction>) {
     let Some(w) = m.wizard.as_mut() else {
         return;
     };
@@ -645,9 +645,9 @@ mod tests {
 
     #[test]
     fn a_failed_pairing_ends_the_spinner_with_the_reason() {
-        let mut m = SensorsModel {
+        let mut m = SensorsPage {
             pairing: Some("AA".into()),
-            ..SensorsModel::default()
+            ..SensorsPage::default()
         };
         m.apply(
             BleEvent::Failed {

@@ -4,7 +4,7 @@
 use egui::{Color32, RichText, Ui};
 
 use super::state::AppState;
-use super::{TodayModel, UiAction};
+use super::{TodayPage, UiAction};
 use crate::domain::days::{format_duration, local_datetime};
 use crate::domain::posture::Posture;
 use crate::engine::protocol::{ChartRequest, SensorState};
@@ -28,7 +28,7 @@ pub struct FirstRun {
 pub fn today_ui(
     ui: &mut Ui,
     state: &AppState,
-    model: &mut TodayModel,
+    model: &mut TodayPage,
     wall_now_s: i64,
     first_run: Option<FirstRun>,
 ) -> Vec<UiAction> {
@@ -236,7 +236,7 @@ pub fn tile_layout(avail_pt: f32, spacing_pt: f32) -> (usize, f32) {
     (cols, w.max(MIN_TILE_PT.min(avail_pt)))
 }
 
-fn live_tiles_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
+fn live_tiles_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
     let live = model.live;
     let (_, w) = tile_layout(ui.available_width(), ui.spacing().item_spacing.x);
     ui.horizontal_wrapped(|ui| {
@@ -283,7 +283,7 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
     });
 }
 
-fn totals_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
+fn totals_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
     ui.heading("Today");
     let Some(r) = &model.figures else {
         ui.weak("No data yet today.");
@@ -340,7 +340,7 @@ fn totals_ui(ui: &mut Ui, model: &TodayModel, threshold_s: i64) {
 
 fn timeline_ui(
     ui: &mut Ui,
-    model: &mut TodayModel,
+    model: &mut TodayPage,
     today: chrono::NaiveDate,
     threshold_s: i64,
     actions: &mut Vec<UiAction>,
@@ -357,7 +357,7 @@ fn timeline_ui(
         date: today,
         width_px: (width_pt * ppp).round() as u32,
         height_px: (TIMELINE_HEIGHT_PT * ppp).round() as u32,
-        theme: TodayModel::theme(ui.visuals().dark_mode),
+        theme: TodayPage::theme(ui.visuals().dark_mode),
         scale_centi: (ppp * 100.0).round() as u32,
         whole_day: model.whole_day,
         data_version: 0,

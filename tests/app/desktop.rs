@@ -367,7 +367,7 @@ fn no_reminder_while_a_routine_plays() {
     let recommended = |for_s: u64| {
         let end = Instant::now() + Duration::from_secs(for_s);
         while let Some(left) = end.checked_duration_since(Instant::now()) {
-            if let Some(UiEvent::Recommendation(..)) = engine.recv_timeout(left) {
+            if let Some(UiEvent::Reminder(..)) = engine.recv_timeout(left) {
                 return true;
             }
         }

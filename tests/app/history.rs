@@ -34,19 +34,30 @@ const START_S: i64 = 1_772_438_400;
 const HOUR_S: i64 = 3600;
 
 /// Runs the calling test again in a child with `TZ` set; `true` in the
-/// parent (whose work is then done), `false` in the child.
-fn in_tz(tz: &str, test: &str) -> bool {
+/// parent (whose work is then done), `false` in the child. The child must
+/// have run exactly that test: a filter that matches nothing fails.
+fn in_tz(tz: &str) -> bool {
     const CHILD: &str = "SITLESS_TZ_CHILD";
     if std::env::var_os(CHILD).is_some() {
         return false;
     }
-    let status = Command::new(std::env::current_exe().unwrap())
-        .args([test, "--exact", "--nocapture", "--test-threads", "1"])
+    // libtest names each test's thread after the test.
+    let test = std::thread::current()
+        .name()
+        .expect("a test thread")
+        .to_owned();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([test.as_str(), "--exact", "--test-threads", "1"])
         .env(CHILD, "1")
         .env("TZ", tz)
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success(), "{test} failed in TZ={tz}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{test} failed in TZ={tz}:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     true
 }
 
@@ -115,7 +126,7 @@ fn style() -> Style {
 
 #[test]
 fn a_known_day_gives_the_figures_worked_out_by_hand() {
-    if in_tz("UTC", "a_known_day_gives_the_figures_worked_out_by_hand") {
+    if in_tz("UTC") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -197,10 +208,7 @@ fn a_known_day_gives_the_figures_worked_out_by_hand() {
 
 #[test]
 fn dst_days_have_23_and_25_hourly_bars_with_the_clock_hours() {
-    if in_tz(
-        BERLIN,
-        "dst_days_have_23_and_25_hourly_bars_with_the_clock_hours",
-    ) {
+    if in_tz(BERLIN) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -244,7 +252,7 @@ fn dst_days_have_23_and_25_hourly_bars_with_the_clock_hours() {
 
 #[test]
 fn an_empty_day_has_zero_figures_and_still_draws() {
-    if in_tz("UTC", "an_empty_day_has_zero_figures_and_still_draws") {
+    if in_tz("UTC") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -501,10 +509,7 @@ fn export_the_week(h: &mut Harness<'_, SitlessApp>, dir: &std::path::Path) {
 
 #[test]
 fn the_history_view_navigates_shows_figures_and_exports() {
-    if in_tz(
-        "UTC",
-        "the_history_view_navigates_shows_figures_and_exports",
-    ) {
+    if in_tz("UTC") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -591,7 +596,7 @@ fn the_history_view_navigates_shows_figures_and_exports() {
 
 #[test]
 fn routines_appear_in_the_day_figures() {
-    if in_tz("UTC", "routines_appear_in_the_day_figures") {
+    if in_tz("UTC") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

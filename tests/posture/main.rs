@@ -5,5 +5,6 @@
 mod classification;
 mod decoders_fuzz;
 mod firmware_core;
+mod layering;
 mod posture_days;
 mod posture_real;

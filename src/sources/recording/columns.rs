@@ -31,10 +31,10 @@ impl Writer {
     /// What the writer says of how the sensor was worn: the phone apps'
     /// files come from a phone, which in a trouser pocket lies along the
     /// thigh (`docs/posture.md`, "Before gait").
-    pub fn wearing_prior(self) -> Option<crate::pipeline::reference::WearingPrior> {
+    pub fn wearing_prior(self) -> Option<crate::domain::sample::WearingPrior> {
         match self {
             Self::Phyphox | Self::SensorLogger => {
-                Some(crate::pipeline::reference::WearingPrior::PhoneInPocket)
+                Some(crate::domain::sample::WearingPrior::PhoneInPocket)
             }
             Self::Sitless | Self::Other => None,
         }
