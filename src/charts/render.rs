@@ -96,17 +96,6 @@ fn rasterise(
         .collect())
 }
 
-/// Draws `kind` as an SVG document.
-pub fn render_svg(
-    kind: ChartKind,
-    src: ChartSource<'_>,
-    width: u32,
-    height: u32,
-    style: Style,
-) -> Result<String, ChartError> {
-    render_svg_with_hover(kind, src, width, height, style, None).map(|(svg, _)| svg)
-}
-
 /// A chart file for use outside the app: the same drawing under a title
 /// line (what and which period), as SVG or PNG bytes.
 pub fn render_file(

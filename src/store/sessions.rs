@@ -85,13 +85,4 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-
-    pub fn count_routines_completed(&self, start_s: i64, end_s: i64) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM routine_sessions
-             WHERE completed = 1 AND started_at_s >= ?1 AND started_at_s < ?2",
-            [start_s, end_s],
-            |r| r.get(0),
-        )?)
-    }
 }

@@ -68,8 +68,6 @@ pub const BATTERY_SERVICE: Uuid = sig_uuid(0x180F);
 pub const BATTERY_LEVEL: Uuid = sig_uuid(0x2A19);
 pub const DEVICE_INFORMATION: Uuid = sig_uuid(0x180A);
 pub const MANUFACTURER_NAME: Uuid = sig_uuid(0x2A29);
-pub const MODEL_NUMBER: Uuid = sig_uuid(0x2A24);
-pub const FIRMWARE_REVISION: Uuid = sig_uuid(0x2A26);
 
 /// Battery level in percent from the standard characteristic.
 pub fn decode_battery(b: &[u8]) -> Result<u8, DecodeError> {

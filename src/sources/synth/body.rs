@@ -140,12 +140,6 @@ impl Renderer {
         &self.plan
     }
 
-    /// The reading of sitting (the front of the thigh up): the forward
-    /// direction a classifier should have learned.
-    pub fn true_forward(&self) -> Vec3 {
-        self.mount.transpose().apply(Vec3::new(1.0, 0.0, 0.0))
-    }
-
     /// The reading of standing upright in the current mounting: the
     /// reference a classifier should have learned.
     pub fn true_upright(&self) -> Vec3 {

@@ -43,8 +43,6 @@ pub const RESPONSE: u8 = 0xF0;
 /// The first byte of the control point's feature read.
 pub const FEATURES: u8 = 0x0F;
 
-/// Nanoseconds from the Unix epoch to Polar's (2000-01-01T00:00:00Z).
-pub const POLAR_EPOCH_NS: u64 = 946_684_800_000_000_000;
 /// The most samples a frame may claim (a 512-byte MTU holds far fewer):
 /// a bound on what one notification can make the app allocate.
 pub const MAX_FRAME_SAMPLES: usize = 1024;
