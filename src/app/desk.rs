@@ -18,24 +18,24 @@ use crate::sources::ble::LinkState;
 
 /// Wakes the window (a repaint) when there is one, else the tray loop.
 #[derive(Default)]
-pub struct Doorbell {
+pub(crate) struct Doorbell {
     ctx: Mutex<Option<egui::Context>>,
     rung: Mutex<bool>,
     cv: Condvar,
 }
 
 impl Doorbell {
-    pub fn new() -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(Self::default())
     }
 
     /// The engine's and the tray's waker.
-    pub fn waker(self: &Arc<Self>) -> Waker {
+    pub(crate) fn waker(self: &Arc<Self>) -> Waker {
         let bell = self.clone();
         Arc::new(move || bell.ring())
     }
 
-    pub fn ring(&self) {
+    pub(crate) fn ring(&self) {
         if let Some(ctx) = lock(&self.ctx).as_ref() {
             ctx.request_repaint();
         }
@@ -44,16 +44,16 @@ impl Doorbell {
     }
 
     /// A window opened: it is the one to wake.
-    pub fn attach(&self, ctx: egui::Context) {
+    pub(crate) fn attach(&self, ctx: egui::Context) {
         *lock(&self.ctx) = Some(ctx);
     }
 
-    pub fn detach(&self) {
+    pub(crate) fn detach(&self) {
         *lock(&self.ctx) = None;
     }
 
     /// Waits until rung or `timeout`; true if rung.
-    pub fn wait(&self, timeout: Duration) -> bool {
+    pub(crate) fn wait(&self, timeout: Duration) -> bool {
         let guard = lock(&self.rung);
         let (mut rung, _) = self
             .cv
@@ -68,7 +68,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The tray icon and the requests it (and notifications) send.
-pub struct Desk {
+pub(crate) struct Desk {
     pub tray: Option<Tray>,
     pub requests: Receiver<DeskRequest>,
     pub bell: Arc<Doorbell>,
@@ -76,7 +76,7 @@ pub struct Desk {
 
 impl Desk {
     /// Shows the app's state in the tray (a D-Bus signal only on change).
-    pub fn show(&mut self, app: &SitlessApp) {
+    pub(crate) fn show(&mut self, app: &SitlessApp) {
         if let Some(t) = self.tray.as_mut() {
             t.show(&app.tray_view());
         }
@@ -85,7 +85,7 @@ impl Desk {
 
 /// What ended the tray loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Background {
+pub(crate) enum Background {
     Reopen,
     Quit,
 }
@@ -93,7 +93,7 @@ pub enum Background {
 /// Runs with the window closed: folds engine events in (so a reopened
 /// window shows the present at once), answers the tray and the
 /// notifications' buttons. Sleeps until something arrives.
-pub fn background_loop(app: &mut SitlessApp, desk: &mut Desk) -> Background {
+pub(crate) fn background_loop(app: &mut SitlessApp, desk: &mut Desk) -> Background {
     loop {
         if app.pump(None) {
             return Background::Reopen;
@@ -112,7 +112,7 @@ pub fn background_loop(app: &mut SitlessApp, desk: &mut Desk) -> Background {
 }
 
 /// The tray's icon, tooltip and menu for the app's state.
-pub fn tray_view(app: &SitlessApp) -> TrayView {
+pub(crate) fn tray_view(app: &SitlessApp) -> TrayView {
     let state = app.state();
     let model = app.model();
     let live = model.live.as_ref();

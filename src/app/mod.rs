@@ -8,8 +8,9 @@ mod window;
 
 use std::path::PathBuf;
 
-pub use shell::{PROCESS_START, Shell};
-pub use window::run_window;
+pub(crate) use shell::PROCESS_START;
+pub use shell::Shell;
+pub(crate) use window::run_window;
 
 use commands::AppCommand;
 
@@ -30,7 +31,7 @@ use crate::ui::state::AppState;
 use crate::ui::today::{sensor_status_ui, today_ui};
 use crate::ui::{TodayPage, UiAction};
 
-pub struct WindowOptions {
+pub(crate) struct WindowOptions {
     pub db: PathBuf,
     pub demo: Option<DemoOptions>,
     pub config: Config,
@@ -38,7 +39,7 @@ pub struct WindowOptions {
     pub background: bool,
 }
 
-pub use crate::ui::View;
+pub(crate) use crate::ui::View;
 
 pub struct SitlessApp {
     engine: Engine,
@@ -72,7 +73,7 @@ pub struct SitlessApp {
 
 /// What the app does with a tray or notification request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeskOutcome {
+pub(crate) enum DeskOutcome {
     Done,
     ShowWindow,
     Quit,
@@ -136,7 +137,7 @@ impl SitlessApp {
     }
 
     /// A switch to or from the demo the user asked for, once.
-    pub fn take_demo_switch(&mut self) -> Option<bool> {
+    pub(crate) fn take_demo_switch(&mut self) -> Option<bool> {
         self.demo_switch.take()
     }
 
@@ -168,7 +169,7 @@ impl SitlessApp {
     /// Folds every waiting engine event into the models, never blocking.
     /// `ctx` is the window's (`None` in the tray: charts are not kept).
     /// Returns true when a notification's button asks for the window.
-    pub fn pump(&mut self, ctx: Option<&egui::Context>) -> bool {
+    pub(crate) fn pump(&mut self, ctx: Option<&egui::Context>) -> bool {
         let now = self.ui_time_s;
         let mut wants_window = false;
         while let Some(event) = self.engine.try_recv() {
@@ -228,7 +229,7 @@ impl SitlessApp {
 
     /// What the tray or a notification asks. Snoozing and pausing act at
     /// once; Start is played as soon as the window's first frame runs.
-    pub fn on_desk(&mut self, req: &DeskRequest) -> DeskOutcome {
+    pub(crate) fn on_desk(&mut self, req: &DeskRequest) -> DeskOutcome {
         match req {
             DeskRequest::Open => DeskOutcome::ShowWindow,
             DeskRequest::StartRecommended => {
@@ -262,13 +263,16 @@ impl SitlessApp {
     }
 
     /// What the tray shows now.
-    pub fn tray_view(&self) -> TrayView {
+    pub(crate) fn tray_view(&self) -> TrayView {
         desk::tray_view(self)
     }
 
     /// Where the autostart entry is (a test's folder, or none).
     #[must_use]
-    pub fn with_autostart(mut self, a: Option<crate::desktop::autostart::Autostart>) -> Self {
+    pub(crate) fn with_autostart(
+        mut self,
+        a: Option<crate::desktop::autostart::Autostart>,
+    ) -> Self {
         self.desk_status.autostart = a
             .as_ref()
             .map(crate::desktop::autostart::Autostart::enabled);
@@ -277,7 +281,7 @@ impl SitlessApp {
     }
 
     /// A tray icon is up (the Settings view offers "keep running").
-    pub fn set_tray_available(&mut self, on: bool) {
+    pub(crate) fn set_tray_available(&mut self, on: bool) {
         self.desk_status.tray = on;
     }
 
@@ -288,7 +292,7 @@ impl SitlessApp {
 
     /// A new window: the old one's textures went with it.
     /// Its clock starts at zero again: link states count from now.
-    pub fn forget_textures(&mut self) {
+    pub(crate) fn forget_textures(&mut self) {
         self.model.forget_textures();
         self.history.forget_textures();
         for (_, at) in self.sensors.links.values_mut() {
@@ -461,7 +465,7 @@ impl SitlessApp {
 impl SitlessApp {
     /// Records a routine still playing, then stops the engine and waits for
     /// its last commit (on the shell's stop thread, never the window's).
-    pub fn shutdown(&mut self) -> Result<(), crate::engine::StopError> {
+    pub(crate) fn shutdown(&mut self) -> Result<(), crate::engine::StopError> {
         self.close_player();
         self.engine.stop()
     }

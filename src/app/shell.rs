@@ -15,7 +15,8 @@ use crate::engine::{Engine, EngineOptions};
 use crate::ui::startup::{StartupAction, StartupProblem, path_beside, startup_problem_ui};
 
 /// When the process started (set by `cli::main`), for the start-up figure.
-pub static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+pub(crate) static PROCESS_START: std::sync::OnceLock<std::time::Instant> =
+    std::sync::OnceLock::new();
 
 type WallClock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
@@ -118,7 +119,7 @@ impl Shell {
         };
     }
 
-    pub fn app_mut(&mut self) -> Option<&mut SitlessApp> {
+    pub(crate) fn app_mut(&mut self) -> Option<&mut SitlessApp> {
         match &mut self.state {
             ShellState::Running(app) => Some(app),
             _ => None,
@@ -127,7 +128,7 @@ impl Shell {
 
     /// Quits from the tray, with no window: stops the engine here, on the
     /// main thread, which has nothing else to do.
-    pub fn quit_now(&mut self) {
+    pub(crate) fn quit_now(&mut self) {
         match std::mem::replace(&mut self.state, ShellState::Stopped) {
             ShellState::Running(mut app) => {
                 if let Err(e) = app.shutdown() {
@@ -153,7 +154,7 @@ impl Shell {
 
     /// The engine started (or failed) meanwhile: picks it up without a
     /// window (the tray loop).
-    pub fn poll_background(&mut self) {
+    pub(crate) fn poll_background(&mut self) {
         self.poll(None);
     }
 

@@ -13,7 +13,7 @@ use crate::engine::EngineOptions;
 /// reminders) running where a tray exists; the tray's Open makes a new
 /// window (eframe returns from `run_native` when a window closes and keeps
 /// its event loop for the next one).
-pub fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
+pub(crate) fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
     let engine_opts = EngineOptions {
         db: opts.db.clone(),
         demo: opts.demo.clone(),

@@ -20,21 +20,21 @@ pub struct Style {
 impl Style {
     /// Labels: 13.5 px at 1×, small text 12 px (nothing below that), both
     /// scaled with the display, so text on a high-density screen gets its own pixels.
-    pub fn label_px(&self) -> f64 {
+    pub(crate) fn label_px(&self) -> f64 {
         (13.5 * self.scale).clamp(13.5, 48.0)
     }
 
-    pub fn small_px(&self) -> f64 {
+    pub(crate) fn small_px(&self) -> f64 {
         (12.0 * self.scale).clamp(12.0, 44.0)
     }
 
-    pub fn font(&self) -> TextStyle<'static> {
+    pub(crate) fn font(&self) -> TextStyle<'static> {
         (FONT, self.label_px())
             .into_font()
             .color(&self.theme.foreground())
     }
 
-    pub fn small_font(&self) -> TextStyle<'static> {
+    pub(crate) fn small_font(&self) -> TextStyle<'static> {
         (FONT, self.small_px())
             .into_font()
             .color(&self.theme.foreground())
@@ -42,7 +42,7 @@ impl Style {
 }
 
 /// Every drawing step fails with a `ChartError`.
-pub type DrawResult<T> = Result<T, ChartError>;
+pub(crate) type DrawResult<T> = Result<T, ChartError>;
 
 /// How a legend entry shows its colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,7 +116,7 @@ fn legend_layout<DB: DrawingBackend>(
 }
 
 /// The height in pixels a legend of `items` takes above a chart.
-pub fn legend_height_px<DB: DrawingBackend>(
+pub(crate) fn legend_height_px<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     items: &[(Key, &str)],
     style: Style,
@@ -167,7 +167,7 @@ where
 }
 
 /// The pixel ranges of a chart's plotting area, for hover.
-pub fn panel<DB: DrawingBackend, X, Y>(
+pub(crate) fn panel<DB: DrawingBackend, X, Y>(
     chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
     x_range: (f64, f64),
     cells: Vec<(f64, f64, String)>,
@@ -188,7 +188,7 @@ where
 /// Category labels centred under the bars `[i, i + 1)` of a chart whose x
 /// axis runs over bar indices (plotters would put them at nice numbers).
 /// Every `step`-th label is drawn, so narrow charts stay readable.
-pub fn bar_labels<DB: DrawingBackend, Y>(
+pub(crate) fn bar_labels<DB: DrawingBackend, Y>(
     root: &DrawingArea<DB, Shift>,
     chart: &ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
     labels: &[String],
@@ -219,7 +219,7 @@ where
 }
 
 /// The Day charts' frame: margins and label areas scaled with the text.
-pub fn day_builder<'b, DB: DrawingBackend>(
+pub(crate) fn day_builder<'b, DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     style: Style,
 ) -> ChartBuilder<'_, 'b, DB> {
@@ -235,7 +235,7 @@ pub fn day_builder<'b, DB: DrawingBackend>(
 }
 
 /// A Week/Month panel's frame, with its title.
-pub fn panel_builder<'a, 'b, DB: DrawingBackend>(
+pub(crate) fn panel_builder<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     style: Style,
     title: &str,
@@ -253,12 +253,12 @@ pub fn panel_builder<'a, 'b, DB: DrawingBackend>(
 /// The room on the right of a Week/Month panel: the last panel has a
 /// second axis there, the others a margin as wide, so the bars of all four
 /// line up under each other.
-pub fn right_axis_px(style: Style) -> f64 {
+pub(crate) fn right_axis_px(style: Style) -> f64 {
     style.label_px() * 3.0
 }
 
 /// Axis, grid and label colours of the theme, on any chart's mesh.
-pub fn themed<'m, 'a, 'b, X, Y, DB>(
+pub(crate) fn themed<'m, 'a, 'b, X, Y, DB>(
     mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
     style: Style,
     labels: TextStyle<'b>,

@@ -11,7 +11,7 @@ const FLOOR: &str = "#202020";
 const ACCENT: &str = "#303030";
 
 /// Width over height of every drawing (its viewBox is 200 × 130).
-pub const ASPECT: f32 = 200.0 / 130.0;
+pub(crate) const ASPECT: f32 = 200.0 / 130.0;
 
 /// The drawings compiled in, by the figure id the catalog names.
 const FIGURES: [(&str, &str); 7] = [
@@ -44,7 +44,7 @@ const FIGURES: [(&str, &str); 7] = [
 
 /// The colours to draw in, as RGB.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Palette {
+pub(crate) struct Palette {
     pub ink: [u8; 3],
     pub floor: [u8; 3],
     pub accent: [u8; 3],
@@ -55,7 +55,7 @@ fn hex([r, g, b]: [u8; 3]) -> String {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum IllustrationError {
+pub(crate) enum IllustrationError {
     #[error("no drawing named `{0}`")]
     Unknown(String),
     #[error("drawing `{0}` is not valid SVG: {1}")]
@@ -66,7 +66,7 @@ pub enum IllustrationError {
 
 /// Premultiplied-free RGBA pixels of a drawing `width_px` wide.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rgba {
+pub(crate) struct Rgba {
     pub width: u32,
     pub height: u32,
     pub pixels: Vec<u8>,
@@ -74,7 +74,7 @@ pub struct Rgba {
 
 /// Draws figure `id` at `width_px`, transparent around the figure;
 /// `mirrored` flips it left to right (the second side of a step).
-pub fn rasterise(
+pub(crate) fn rasterise(
     id: &str,
     width_px: u32,
     palette: Palette,

@@ -17,7 +17,7 @@ use crate::domain::palette::{self, Rgb};
 use crate::domain::posture::Posture;
 
 /// The family name charts ask for; registered once from embedded bytes.
-pub const FONT: &str = "sitless-sans";
+pub(crate) const FONT: &str = "sitless-sans";
 
 fn register_fonts() {
     static ONCE: Once = Once::new();
@@ -114,7 +114,7 @@ impl Hover {
 
     /// The panel and cell under the pixel `(x, y)`: on a Week or Month
     /// chart the cell is the day's index in the period.
-    pub fn cell_at(&self, x: f32, y: f32) -> Option<(usize, usize)> {
+    pub(crate) fn cell_at(&self, x: f32, y: f32) -> Option<(usize, usize)> {
         let (x, y) = (f64::from(x), f64::from(y));
         let (pi, p) = self.panels.iter().enumerate().find(|(_, p)| {
             (f64::from(p.x_px.0)..f64::from(p.x_px.1)).contains(&x)
@@ -157,14 +157,14 @@ impl ChartTheme {
         }
     }
 
-    pub fn foreground(self) -> RGBColor {
+    pub(crate) fn foreground(self) -> RGBColor {
         match self {
             Self::Light => RGBColor(40, 40, 40),
             Self::Dark => RGBColor(220, 220, 220),
         }
     }
 
-    pub fn grid(self) -> RGBColor {
+    pub(crate) fn grid(self) -> RGBColor {
         match self {
             Self::Light => RGBColor(215, 215, 215),
             Self::Dark => RGBColor(60, 60, 60),
@@ -172,7 +172,7 @@ impl ChartTheme {
     }
 
     /// Lines that mark limits (30 and 60 minutes).
-    pub fn limit_line(self) -> RGBColor {
+    pub(crate) fn limit_line(self) -> RGBColor {
         match self {
             Self::Light => RGBColor(120, 120, 120),
             Self::Dark => RGBColor(170, 170, 170),
@@ -181,7 +181,7 @@ impl ChartTheme {
 
     /// Routine markers: the text colour, readable on either background
     /// and unlike any posture's colour.
-    pub fn routine_mark(self) -> RGBColor {
+    pub(crate) fn routine_mark(self) -> RGBColor {
         match self {
             // Okabe–Ito blue on white; on dark grey a lighter blue, as
             // the dark one is hard to read there.
@@ -191,7 +191,7 @@ impl ChartTheme {
     }
 
     /// The tilt line: the text colour, unlike the routine marks.
-    pub fn tilt_line(self) -> RGBColor {
+    pub(crate) fn tilt_line(self) -> RGBColor {
         self.foreground()
     }
 }
@@ -202,14 +202,14 @@ pub(crate) const fn rgb(c: Rgb) -> RGBColor {
 }
 
 /// Sitting bouts by length (`palette::BOUTS`).
-pub const BOUT_COLORS: [RGBColor; 3] = [
+pub(crate) const BOUT_COLORS: [RGBColor; 3] = [
     rgb(palette::BOUTS[0]),
     rgb(palette::BOUTS[1]),
     rgb(palette::BOUTS[2]),
 ];
-pub const SECOND_COLOR: RGBColor = rgb(palette::BLUE);
-pub const ALERT_COLOR: RGBColor = rgb(palette::VERMILION);
+pub(crate) const SECOND_COLOR: RGBColor = rgb(palette::BLUE);
+pub(crate) const ALERT_COLOR: RGBColor = rgb(palette::VERMILION);
 
-pub fn posture_color(p: Posture) -> RGBColor {
+pub(crate) fn posture_color(p: Posture) -> RGBColor {
     rgb(palette::posture(p))
 }

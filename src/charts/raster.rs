@@ -14,7 +14,7 @@ pub enum RasterError {
 
 /// How the drawing fills the image.
 #[derive(Clone, Copy, Debug)]
-pub enum Fit {
+pub(crate) enum Fit {
     /// Drawn at its own size (a chart made at the image's size).
     AsIs,
     /// Scaled to the image's size, flipped left to right if `mirrored`.
@@ -23,7 +23,7 @@ pub enum Fit {
 
 /// Straight (not premultiplied) RGBA pixels of `svg` at `width`×`height`,
 /// over `background` (transparent if `None`).
-pub fn rasterise(
+pub(crate) fn rasterise(
     svg: &str,
     options: &usvg::Options<'_>,
     (width, height): (u32, u32),

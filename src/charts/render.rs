@@ -98,7 +98,7 @@ fn rasterise(
 
 /// A chart file for use outside the app: the same drawing under a title
 /// line (what and which period), as SVG or PNG bytes.
-pub fn render_file(
+pub(crate) fn render_file(
     kind: ChartKind,
     src: ChartSource<'_>,
     width: u32,
@@ -142,7 +142,7 @@ fn render_svg_with_hover(
 }
 
 /// PNG file bytes of an image.
-pub fn png_bytes(img: &RgbImage) -> Result<Vec<u8>, ChartError> {
+pub(crate) fn png_bytes(img: &RgbImage) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, img.width, img.height);

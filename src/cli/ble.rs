@@ -216,7 +216,7 @@ pub fn forget(db: &Path, id: &str) -> anyhow::Result<()> {
 }
 
 /// With one sensor, say what its placement cannot measure.
-pub fn say_what_cannot_be_measured(paired: &[DeviceRow]) {
+pub(crate) fn say_what_cannot_be_measured(paired: &[DeviceRow]) {
     let has = |p| paired.iter().any(|d| d.placement == p);
     match (has(Placement::Thigh), has(Placement::Back)) {
         (true, false) => println!(
@@ -231,13 +231,13 @@ pub fn say_what_cannot_be_measured(paired: &[DeviceRow]) {
 
 /// Prints link changes as they happen and a summary at the end.
 #[derive(Default)]
-pub struct LinkPrinter {
+pub(crate) struct LinkPrinter {
     stats: BTreeMap<String, LinkStats>,
     states: BTreeMap<String, LinkState>,
 }
 
 impl LinkPrinter {
-    pub fn event(&mut self, e: &BleEvent) {
+    pub(crate) fn event(&mut self, e: &BleEvent) {
         match e {
             BleEvent::Adapter(AdapterStatus::Unavailable(reason)) => {
                 println!("Bluetooth unavailable: {reason}");
@@ -263,7 +263,7 @@ impl LinkPrinter {
         }
     }
 
-    pub fn summary(&self) {
+    pub(crate) fn summary(&self) {
         for (address, s) in &self.stats {
             println!(
                 "link {address}: samples {}, from history {}, lost {}, repeats discarded {}, malformed {}, bad length {}, implausible {}, undated {}, drops {}, sequence jumps {}",

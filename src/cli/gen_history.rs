@@ -155,7 +155,7 @@ pub fn gen_history(
     Ok(summary)
 }
 
-pub fn gen_history_cmd(db: &Path, days: u32, seed: u64, cfg: &Config) -> anyhow::Result<()> {
+pub(crate) fn gen_history_cmd(db: &Path, days: u32, seed: u64, cfg: &Config) -> anyhow::Result<()> {
     // Generated days mixed into recorded ones could never be told apart.
     if std::fs::symlink_metadata(db).is_ok() {
         bail!(

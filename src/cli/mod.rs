@@ -26,7 +26,7 @@ use crate::store::writer::StoreWriter;
     version,
     about = "Sitting streaks, trunk tilt and hip-flexor routines from a wearable posture sensor"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Database file (default: sitless.db in the user's data directory;
     /// with --demo, demo.db beside it). Commands that record (the window,
     /// record, simulate, import, gen-history) create it and its folder;

@@ -9,7 +9,7 @@ use crate::domain::palette;
 pub const SVG: &str = include_str!("../../assets/icons/org.sitless.Sitless.svg");
 
 /// The sizes the hicolor theme looks for first (48 is the one it must have).
-pub const THEME_SIZES_PX: [u32; 8] = [16, 22, 24, 32, 48, 64, 128, 256];
+pub(crate) const THEME_SIZES_PX: [u32; 8] = [16, 22, 24, 32, 48, 64, 128, 256];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Look {
@@ -48,7 +48,7 @@ pub enum IconError {
 }
 
 /// Straight (not premultiplied) RGBA, `size_px` square.
-pub fn rgba(look: Look, size_px: u32) -> Result<Vec<u8>, IconError> {
+pub(crate) fn rgba(look: Look, size_px: u32) -> Result<Vec<u8>, IconError> {
     let svg = SVG.replace(&palette::ICON_TILE.hex(), &look.tile().hex());
     let pixels = rasterise(
         &svg,
@@ -61,7 +61,7 @@ pub fn rgba(look: Look, size_px: u32) -> Result<Vec<u8>, IconError> {
 }
 
 /// ARGB in network byte order, as `StatusNotifierItem` pixmaps are.
-pub fn argb(look: Look, size_px: u32) -> Result<Vec<u8>, IconError> {
+pub(crate) fn argb(look: Look, size_px: u32) -> Result<Vec<u8>, IconError> {
     let mut px = rgba(look, size_px)?;
     for p in px.chunks_exact_mut(4) {
         p.rotate_right(1);

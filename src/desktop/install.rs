@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use super::APP_ID;
 use super::icon::{Look, THEME_SIZES_PX, png};
 
-pub const DESKTOP_ENTRY: &str = include_str!("../../assets/org.sitless.Sitless.desktop");
-pub const METAINFO: &str = include_str!("../../assets/org.sitless.Sitless.metainfo.xml");
+pub(crate) const DESKTOP_ENTRY: &str = include_str!("../../assets/org.sitless.Sitless.desktop");
+pub(crate) const METAINFO: &str = include_str!("../../assets/org.sitless.Sitless.metainfo.xml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
@@ -25,7 +25,7 @@ pub enum InstallError {
 
 /// The entry with `Exec=` pointing at `exe` (a desktop session's PATH
 /// often lacks `~/.cargo/bin`).
-pub fn desktop_entry(exe: &str) -> String {
+pub(crate) fn desktop_entry(exe: &str) -> String {
     let exe = super::autostart::exec_quoted(std::path::Path::new(exe));
     DESKTOP_ENTRY
         .lines()
@@ -79,7 +79,7 @@ pub fn install(share: &Path, exe: &str) -> Result<Vec<PathBuf>, InstallError> {
 
 /// The installed icon for notifications: the theme name when the icon is
 /// in a theme folder the desktop reads, else our PNG written to `cache`.
-pub fn notification_icon(cache: Option<&Path>) -> String {
+pub(crate) fn notification_icon(cache: Option<&Path>) -> String {
     let data_dirs =
         std::env::var("XDG_DATA_DIRS").unwrap_or_else(|_| "/usr/local/share:/usr/share".into());
     let home = std::env::var_os("XDG_DATA_HOME")

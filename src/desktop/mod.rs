@@ -11,7 +11,7 @@ pub mod session;
 pub mod tray;
 
 /// The application's id: the desktop entry's and the icon's name.
-pub const APP_ID: &str = "org.sitless.Sitless";
+pub(crate) const APP_ID: &str = "org.sitless.Sitless";
 
 /// How long "Pause reminders" lasts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub enum Pause {
 
 /// What the tray or a notification's button asks of the app.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeskRequest {
+pub(crate) enum DeskRequest {
     /// Show the window (reopen it when it was closed to the tray).
     Open,
     /// Play the recommended routine, with the window shown.

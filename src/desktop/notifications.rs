@@ -15,9 +15,8 @@ const PATH: &str = "/org/freedesktop/Notifications";
 
 /// The `Urgency` hint's values (Desktop Notifications spec).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Urgency {
+pub(crate) enum Urgency {
     Low = 0,
-    Normal = 1,
     Critical = 2,
 }
 
@@ -31,7 +30,7 @@ pub enum NotifyError {
 
 /// One notification to show.
 #[derive(Clone, Debug, Default)]
-pub struct Card {
+pub(crate) struct Card {
     pub summary: String,
     pub body: String,
     /// Pairs of (action key, button label); sent only when the server
@@ -77,7 +76,7 @@ impl Client {
 
     /// Shows `card`, replacing notification `replaces` (0: a new one);
     /// returns the server's id for it.
-    pub fn show(&self, card: &Card, replaces: u32) -> Result<u32, NotifyError> {
+    pub(crate) fn show(&self, card: &Card, replaces: u32) -> Result<u32, NotifyError> {
         let actions: Vec<&str> = if self.has("actions") {
             card.actions
                 .iter()
@@ -181,7 +180,7 @@ fn proxy(conn: &Connection) -> zbus::Result<Proxy<'static>> {
 /// GNOME's do-not-disturb: `show-banners` off. Read through `gsettings`
 /// where it is installed (no `GLib` bindings needed); anything else reads
 /// as "not on".
-pub fn gnome_banners_off() -> bool {
+pub(crate) fn gnome_banners_off() -> bool {
     std::process::Command::new("gsettings")
         .args(["get", "org.gnome.desktop.notifications", "show-banners"])
         .stderr(std::process::Stdio::null())

@@ -11,11 +11,11 @@ use super::icon::{Look, argb};
 use super::{DeskRequest, Pause};
 
 /// Wakes whoever answers the tray's requests (the app's doorbell).
-pub type Waker = std::sync::Arc<dyn Fn() + Send + Sync>;
+pub(crate) type Waker = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// What the tray shows; the app sets it when it changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TrayView {
+pub(crate) struct TrayView {
     pub look: Look,
     /// The tooltip's line, e.g. "Sitting 48 min".
     pub status: String,
@@ -40,7 +40,7 @@ impl Default for TrayView {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TrayError {
+pub(crate) enum TrayError {
     #[error("no tray on this desktop (no StatusNotifierWatcher or host): {0}")]
     NoHost(String),
     #[error("the tray icon could not be drawn: {0}")]
@@ -170,7 +170,7 @@ impl ksni::Tray for SitlessTray {
 }
 
 /// The running tray icon.
-pub struct Tray {
+pub(crate) struct Tray {
     handle: ksni::blocking::Handle<SitlessTray>,
     shown: TrayView,
 }
@@ -178,7 +178,10 @@ pub struct Tray {
 impl Tray {
     /// Registers the icon with the desktop's tray; `NoHost` where there is
     /// none (the app then keeps its window, as without a tray).
-    pub fn start(requests: SyncSender<DeskRequest>, waker: Waker) -> Result<Self, TrayError> {
+    pub(crate) fn start(
+        requests: SyncSender<DeskRequest>,
+        waker: Waker,
+    ) -> Result<Self, TrayError> {
         let mut icons = Vec::new();
         for look in [
             Look::Recording,
@@ -212,16 +215,12 @@ impl Tray {
 
     /// Shows `view` if it differs from what is shown (each change is a
     /// D-Bus signal to the host).
-    pub fn show(&mut self, view: &TrayView) {
+    pub(crate) fn show(&mut self, view: &TrayView) {
         if *view != self.shown {
             self.shown = view.clone();
             let v = view.clone();
             self.handle.update(move |t| t.view = v);
         }
-    }
-
-    pub fn shown(&self) -> &TrayView {
-        &self.shown
     }
 }
 

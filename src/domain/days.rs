@@ -5,7 +5,7 @@ use chrono::{DateTime, Local, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, 
 
 /// The Unix second of a local wall-clock time. A time skipped by a DST jump
 /// maps to the first valid instant after it; a repeated time to the first.
-pub fn local_to_unix(dt: NaiveDateTime) -> i64 {
+pub(crate) fn local_to_unix(dt: NaiveDateTime) -> i64 {
     let mut probe = dt;
     for _ in 0..4 {
         match Local.from_local_datetime(&probe) {
@@ -24,12 +24,12 @@ pub fn local_to_unix(dt: NaiveDateTime) -> i64 {
 const TRUSTED_AHEAD_S: i64 = 86_400;
 
 /// The latest second believed at wall-clock second `now_s`.
-pub fn latest_trusted_s(now_s: i64) -> i64 {
+pub(crate) fn latest_trusted_s(now_s: i64) -> i64 {
     now_s.saturating_add(TRUSTED_AHEAD_S)
 }
 
 /// `[start, end)` of a local day in Unix seconds.
-pub fn day_bounds(date: NaiveDate) -> (i64, i64) {
+pub(crate) fn day_bounds(date: NaiveDate) -> (i64, i64) {
     let start = local_to_unix(date.and_time(NaiveTime::MIN));
     let next = date.succ_opt().unwrap_or(date);
     let end = local_to_unix(next.and_time(NaiveTime::MIN));
@@ -40,14 +40,14 @@ pub fn local_date(t_s: i64) -> NaiveDate {
     local_datetime(t_s).date_naive()
 }
 
-pub fn local_datetime(t_s: i64) -> DateTime<Local> {
+pub(crate) fn local_datetime(t_s: i64) -> DateTime<Local> {
     DateTime::from_timestamp(t_s, 0)
         .unwrap_or_default()
         .with_timezone(&Local)
 }
 
 /// "1 h 05 min", "42 min", "35 s": durations as a person reads them.
-pub fn format_duration(seconds: i64) -> String {
+pub(crate) fn format_duration(seconds: i64) -> String {
     let s = seconds.max(0);
     match s {
         0..60 => format!("{s} s"),
@@ -58,7 +58,7 @@ pub fn format_duration(seconds: i64) -> String {
 
 /// The threshold in force, as words follow it: "an hour", "20 min",
 /// "1 h 30 min", "2 hours".
-pub fn threshold_words(threshold_s: i64) -> String {
+pub(crate) fn threshold_words(threshold_s: i64) -> String {
     let min = threshold_s / 60;
     match (min / 60, min % 60) {
         (1, 0) => "an hour".to_owned(),

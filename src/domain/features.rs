@@ -21,7 +21,7 @@ pub struct SecondFeatures {
 }
 
 /// Bytes per stored second.
-pub const PACKED_LEN: usize = 6;
+pub(crate) const PACKED_LEN: usize = 6;
 const FLAG_PRESENT: u8 = 1;
 const FLAG_GAIT: u8 = 2;
 const FLAG_CYCLIC: u8 = 4;
@@ -32,7 +32,7 @@ const INTENSITY_STEP_G: f32 = 0.01;
 impl SecondFeatures {
     /// Packs the second: the direction in octahedral coordinates (two
     /// 16-bit numbers, better than 0.01°), intensity, flags.
-    pub fn pack(&self) -> [u8; PACKED_LEN] {
+    pub(crate) fn pack(&self) -> [u8; PACKED_LEN] {
         let (u, v) = octa_encode(self.gravity);
         let [u0, u1] = u.to_le_bytes();
         let [v0, v1] = v.to_le_bytes();
@@ -48,7 +48,7 @@ impl SecondFeatures {
 
     /// The second at `t_s` from its packed bytes; `None` for a slot with
     /// no second in it.
-    pub fn unpack(t_s: i64, b: [u8; PACKED_LEN]) -> Option<Self> {
+    pub(crate) fn unpack(t_s: i64, b: [u8; PACKED_LEN]) -> Option<Self> {
         let flags = b[5];
         if flags & FLAG_PRESENT == 0 {
             return None;
@@ -68,7 +68,7 @@ impl SecondFeatures {
 }
 
 /// A minute of one sensor as stored: 60 slots of `PACKED_LEN` bytes.
-pub fn pack_minute(slots: &[Option<SecondFeatures>; 60]) -> Vec<u8> {
+pub(crate) fn pack_minute(slots: &[Option<SecondFeatures>; 60]) -> Vec<u8> {
     let mut out = vec![0_u8; 60 * PACKED_LEN];
     for (i, s) in slots.iter().enumerate() {
         if let Some(s) = s {
@@ -79,7 +79,7 @@ pub fn pack_minute(slots: &[Option<SecondFeatures>; 60]) -> Vec<u8> {
 }
 
 /// The seconds of a stored minute; a blob of the wrong length is refused.
-pub fn unpack_minute(t_min: i64, data: &[u8]) -> Option<Vec<SecondFeatures>> {
+pub(crate) fn unpack_minute(t_min: i64, data: &[u8]) -> Option<Vec<SecondFeatures>> {
     if data.len() != 60 * PACKED_LEN {
         return None;
     }

@@ -15,8 +15,8 @@ use crate::domain::posture::{Posture, PostureSecond};
 use crate::domain::streak::{Streak, StreakRules};
 
 /// Bout classes, as activity-monitor research reports them.
-pub const SHORT_BOUT_S: i64 = 30 * 60;
-pub const LONG_BOUT_S: i64 = 60 * 60;
+pub(crate) const SHORT_BOUT_S: i64 = 30 * 60;
+pub(crate) const LONG_BOUT_S: i64 = 60 * 60;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Period {
@@ -96,7 +96,7 @@ impl Period {
     }
 
     /// "yesterday", "last week", "last month".
-    pub fn previous_name(self) -> &'static str {
+    pub(crate) fn previous_name(self) -> &'static str {
         match self {
             Self::Day => "the day before",
             Self::Week => "last week",
@@ -106,7 +106,7 @@ impl Period {
 }
 
 /// The dates of `[first, last]`.
-pub fn dates(first: NaiveDate, last: NaiveDate) -> Vec<NaiveDate> {
+pub(crate) fn dates(first: NaiveDate, last: NaiveDate) -> Vec<NaiveDate> {
     first
         .iter_days()
         .take_while(|d| *d <= last)
@@ -134,7 +134,7 @@ impl MinuteRollup {
     /// The sums of a minute in the order of the `minutes` table's columns
     /// after `t_min` and of the minutes export: the one place they are
     /// listed.
-    pub const SUM_COLUMNS: [&'static str; 11] = [
+    pub(crate) const SUM_COLUMNS: [&'static str; 11] = [
         "sitting_s",
         "standing_s",
         "moving_s",
@@ -149,7 +149,7 @@ impl MinuteRollup {
     ];
 
     /// The sums, in `SUM_COLUMNS` order.
-    pub fn sums(&self) -> [i64; 11] {
+    pub(crate) fn sums(&self) -> [i64; 11] {
         [
             self.sitting_s,
             self.standing_s,
@@ -166,7 +166,7 @@ impl MinuteRollup {
     }
 
     /// A minute from its sums in `SUM_COLUMNS` order.
-    pub fn from_sums(t_min: i64, v: [i64; 11]) -> Self {
+    pub(crate) fn from_sums(t_min: i64, v: [i64; 11]) -> Self {
         let [
             sitting_s,
             standing_s,
@@ -258,7 +258,7 @@ impl DayFigures {
     }
 
     /// Seconds the sensor was on the wearer (not-worn seconds excluded).
-    pub fn worn_s(&self) -> i64 {
+    pub(crate) fn worn_s(&self) -> i64 {
         self.sitting_s + self.standing_s + self.moving_s + self.lying_s + self.unknown_s
     }
 
@@ -266,13 +266,13 @@ impl DayFigures {
         self.worn_s() + self.not_worn_s > 0
     }
 
-    pub fn breaks_per_sitting_hour(&self) -> Option<f64> {
+    pub(crate) fn breaks_per_sitting_hour(&self) -> Option<f64> {
         (self.sitting_s > 0).then(|| self.breaks as f64 / (self.sitting_s as f64 / 3600.0))
     }
 
     /// A sitting bout of `whole_s`, of which `inside_s` fall in this day;
     /// `started_here` when its first second does.
-    pub fn add_bout(&mut self, whole_s: i64, inside_s: i64, started_here: bool) {
+    pub(crate) fn add_bout(&mut self, whole_s: i64, inside_s: i64, started_here: bool) {
         if started_here && whole_s >= SHORT_BOUT_S {
             self.sitting_bouts_over_30min += 1;
         }
@@ -285,32 +285,32 @@ impl DayFigures {
         }
     }
 
-    pub fn add_streak(&mut self, s: &Streak, threshold_s: i64) {
+    pub(crate) fn add_streak(&mut self, s: &Streak, threshold_s: i64) {
         self.longest_streak_s = self.longest_streak_s.max(s.duration_s());
         self.streaks_over_threshold += i64::from(s.duration_s() >= threshold_s);
     }
 }
 
 /// Local day boundaries of a run of dates, for bucketing times.
-pub struct DayIndex {
+pub(crate) struct DayIndex {
     pub dates: Vec<NaiveDate>,
     starts: Vec<i64>,
     pub end: i64,
 }
 
 impl DayIndex {
-    pub fn new(first: NaiveDate, last: NaiveDate) -> Self {
+    pub(crate) fn new(first: NaiveDate, last: NaiveDate) -> Self {
         let dates = dates(first, last);
         let starts: Vec<i64> = dates.iter().map(|d| day_bounds(*d).0).collect();
         let end = day_bounds(last).1;
         Self { dates, starts, end }
     }
 
-    pub fn start(&self) -> i64 {
+    pub(crate) fn start(&self) -> i64 {
         self.starts.first().copied().unwrap_or(self.end)
     }
 
-    pub fn bounds(&self, i: usize) -> (i64, i64) {
+    pub(crate) fn bounds(&self, i: usize) -> (i64, i64) {
         (
             self.starts[i],
             self.starts.get(i + 1).copied().unwrap_or(self.end),
@@ -318,7 +318,7 @@ impl DayIndex {
     }
 
     /// Adds the sitting bout `[start_s, end_s)` to each day it touches.
-    pub fn add_bout(&self, days: &mut [DayFigures], start_s: i64, end_s: i64) {
+    pub(crate) fn add_bout(&self, days: &mut [DayFigures], start_s: i64, end_s: i64) {
         for (i, f) in days.iter_mut().enumerate() {
             let (s, e) = self.bounds(i);
             let inside = end_s.min(e) - start_s.max(s);
@@ -328,7 +328,7 @@ impl DayIndex {
         }
     }
 
-    pub fn day_of(&self, t_s: i64) -> Option<usize> {
+    pub(crate) fn day_of(&self, t_s: i64) -> Option<usize> {
         if t_s < self.start() || t_s >= self.end {
             return None;
         }
@@ -337,7 +337,7 @@ impl DayIndex {
 }
 
 /// Rounded to a tenth, as every tilt figure is shown and exported.
-pub fn tenth(x: f64) -> f64 {
+pub(crate) fn tenth(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
@@ -491,9 +491,9 @@ pub struct DayDetail {
 }
 
 /// Width of a tilt-distribution bin.
-pub const TILT_BIN_DEG: f64 = 5.0;
+pub(crate) const TILT_BIN_DEG: f64 = 5.0;
 /// Bins up to this tilt; steeper minutes go in the last bin.
-pub const TILT_MAX_DEG: f64 = 60.0;
+pub(crate) const TILT_MAX_DEG: f64 = 60.0;
 
 impl DayDetail {
     /// Hours of the day (23, 24 or 25) since local midnight.
@@ -505,7 +505,7 @@ impl DayDetail {
     /// from the hour of the first worn minute to the end of the hour of the
     /// last, at least `MIN_SPAN_H` hours wide, so a workday fills the chart
     /// instead of a third of it. A day with nothing worn spans all of it.
-    pub fn worn_hours(&self) -> (f64, f64) {
+    pub(crate) fn worn_hours(&self) -> (f64, f64) {
         const MIN_SPAN_H: f64 = 4.0;
         let day_h = (self.end_s - self.start_s) as f64 / 3600.0;
         let worn = |m: &&MinuteRollup| m.state() != Posture::NotWorn;

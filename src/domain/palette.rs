@@ -18,32 +18,32 @@ impl Rgb {
 }
 
 /// Okabe–Ito orange: sitting, and anything waiting (a link connecting).
-pub const ORANGE: Rgb = Rgb(230, 159, 0);
+pub(crate) const ORANGE: Rgb = Rgb(230, 159, 0);
 /// Okabe–Ito sky blue: standing.
-pub const SKY_BLUE: Rgb = Rgb(86, 180, 233);
+pub(crate) const SKY_BLUE: Rgb = Rgb(86, 180, 233);
 /// Okabe–Ito bluish green: moving, and anything working (streaming).
-pub const GREEN: Rgb = Rgb(0, 158, 115);
+pub(crate) const GREEN: Rgb = Rgb(0, 158, 115);
 /// Okabe–Ito reddish purple: lying.
-pub const PURPLE: Rgb = Rgb(204, 121, 167);
+pub(crate) const PURPLE: Rgb = Rgb(204, 121, 167);
 /// Okabe–Ito blue: a chart's second series.
-pub const BLUE: Rgb = Rgb(0, 114, 178);
+pub(crate) const BLUE: Rgb = Rgb(0, 114, 178);
 /// Okabe–Ito vermilion: what needs attention (a failure, a due break).
-pub const VERMILION: Rgb = Rgb(213, 94, 0);
-pub const GREY: Rgb = Rgb(150, 150, 150);
+pub(crate) const VERMILION: Rgb = Rgb(213, 94, 0);
+pub(crate) const GREY: Rgb = Rgb(150, 150, 150);
 /// Time with no wearer: pale, so it reads as absence, not as a state.
-pub const PALE_GREY: Rgb = Rgb(215, 215, 215);
+pub(crate) const PALE_GREY: Rgb = Rgb(215, 215, 215);
 
 /// Sitting in bouts < 30 min, 30–60 min, > 60 min: one hue from light to
 /// dark, so the classes differ in lightness too (readable without hue).
-pub const BOUTS: [Rgb; 3] = [Rgb(250, 209, 120), Rgb(230, 140, 0), Rgb(140, 70, 0)];
+pub(crate) const BOUTS: [Rgb; 3] = [Rgb(250, 209, 120), Rgb(230, 140, 0), Rgb(140, 70, 0)];
 
 /// The player's announcements ("Switch sides"), on a light and a dark theme.
-pub const ANNOUNCE_LIGHT: Rgb = Rgb(0, 120, 88);
-pub const ANNOUNCE_DARK: Rgb = Rgb(80, 200, 160);
+pub(crate) const ANNOUNCE_LIGHT: Rgb = Rgb(0, 120, 88);
+pub(crate) const ANNOUNCE_DARK: Rgb = Rgb(80, 200, 160);
 
 /// The stretched or working area in a drawing, on a dark theme (on a
 /// light one: `VERMILION`).
-pub const ACCENT_DARK: Rgb = Rgb(240, 140, 60);
+pub(crate) const ACCENT_DARK: Rgb = Rgb(240, 140, 60);
 
 impl From<Rgb> for [u8; 3] {
     fn from(c: Rgb) -> Self {
@@ -52,10 +52,10 @@ impl From<Rgb> for [u8; 3] {
 }
 
 /// The icon's tile, as drawn in `assets/icons/org.sitless.Sitless.svg`.
-pub const ICON_TILE: Rgb = Rgb(0x1f, 0x8a, 0x78);
+pub(crate) const ICON_TILE: Rgb = Rgb(0x1f, 0x8a, 0x78);
 /// The tray icon when the sensor seems not to be worn, and when nothing records.
-pub const ICON_NOT_WORN: Rgb = Rgb(0x8a, 0x94, 0xa6);
-pub const ICON_IDLE: Rgb = Rgb(0x4a, 0x51, 0x60);
+pub(crate) const ICON_NOT_WORN: Rgb = Rgb(0x8a, 0x94, 0xa6);
+pub(crate) const ICON_IDLE: Rgb = Rgb(0x4a, 0x51, 0x60);
 
 /// A posture's colour.
 pub fn posture(p: Posture) -> Rgb {

@@ -28,7 +28,7 @@ impl Posture {
         Self::Unknown,
     ];
 
-    pub fn from_code(code: i64) -> Option<Self> {
+    pub(crate) fn from_code(code: i64) -> Option<Self> {
         Some(match code {
             0 => Self::Unknown,
             1 => Self::Sitting,

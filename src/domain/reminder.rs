@@ -22,7 +22,7 @@ impl Default for ReminderRules {
 
 /// The routine a reminder names until the recommender (in the pipeline)
 /// picks one for the moment.
-pub const MOVEMENT_BREAK: &str = "movement-break";
+pub(crate) const MOVEMENT_BREAK: &str = "movement-break";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReminderDue {
@@ -67,14 +67,10 @@ impl Reminder {
         }
     }
 
-    pub fn set_rules(&mut self, rules: ReminderRules) {
-        self.rules = rules;
-    }
-
     /// New rules while `current` may be running: a changed threshold
     /// measures the streak against it again; anything else (the sound, the
     /// repeat) keeps the next reminder where it was, snoozed or not.
-    pub fn change_rules(&mut self, rules: ReminderRules, current: Option<Streak>) {
+    pub(crate) fn change_rules(&mut self, rules: ReminderRules, current: Option<Streak>) {
         let threshold_changed = rules.threshold_s != self.rules.threshold_s;
         self.rules = rules;
         if let (true, Some(s)) = (threshold_changed, current) {
@@ -82,7 +78,7 @@ impl Reminder {
         }
     }
 
-    pub fn on_streak_event(&mut self, e: &StreakEvent) {
+    pub(crate) fn on_streak_event(&mut self, e: &StreakEvent) {
         match e {
             StreakEvent::Started(s) => self.resume(*s),
             StreakEvent::Ended(_) => self.next_due_s = None,
@@ -91,13 +87,13 @@ impl Reminder {
     }
 
     /// Picks up a streak that was already running (after a restart).
-    pub fn resume(&mut self, s: Streak) {
+    pub(crate) fn resume(&mut self, s: Streak) {
         self.next_due_s = Some(s.start_s + self.rules.threshold_s - 1);
     }
 
     /// Called for every stored second; returns a reminder when one is due.
     /// Reminders only fire while the wearer is actually sitting.
-    pub fn poll(&mut self, t_s: i64, current: Option<Streak>) -> Option<ReminderDue> {
+    pub(crate) fn poll(&mut self, t_s: i64, current: Option<Streak>) -> Option<ReminderDue> {
         let (due, streak) = (self.next_due_s?, current?);
         if t_s < due
             || streak.last_sitting_s != t_s
@@ -124,7 +120,7 @@ impl Reminder {
         }
     }
 
-    pub fn dismiss(&mut self, now_s: i64) {
+    pub(crate) fn dismiss(&mut self, now_s: i64) {
         if self.next_due_s.is_some() {
             self.next_due_s = Some(now_s + self.rules.repeat_s);
         }

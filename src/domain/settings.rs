@@ -56,7 +56,7 @@ impl Default for Settings {
     }
 }
 
-pub const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+pub(crate) const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 fn in_range(minute: u32, (from, to): (u32, u32)) -> bool {
     if from <= to {
@@ -81,7 +81,7 @@ impl Settings {
     /// Keeps values in ranges that make sense (a hand-edited database, an
     /// older version): nothing from storage is trusted blindly.
     #[must_use]
-    pub fn sanitized(mut self) -> Self {
+    pub(crate) fn sanitized(mut self) -> Self {
         self.threshold_min = self.threshold_min.clamp(10, 240);
         self.break_min = self.break_min.clamp(1, 30);
         self.repeat_min = self.repeat_min.clamp(5, 240);
@@ -108,7 +108,7 @@ impl Settings {
 
     /// Whether a reminder may fire at `t_s` (local time): an active day,
     /// within active hours, outside quiet hours.
-    pub fn reminders_allowed(&self, t_s: i64) -> bool {
+    pub(crate) fn reminders_allowed(&self, t_s: i64) -> bool {
         let local = local_datetime(t_s);
         let day = local.weekday().num_days_from_monday() as usize;
         let minute = local.hour() * 60 + local.minute();

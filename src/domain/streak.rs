@@ -55,7 +55,7 @@ pub enum StreakEvent {
 }
 
 #[derive(Clone, Debug)]
-pub struct StreakTracker {
+pub(crate) struct StreakTracker {
     rules: StreakRules,
     current: Option<Streak>,
     reached: bool,
@@ -69,7 +69,7 @@ pub struct StreakTracker {
 }
 
 impl StreakTracker {
-    pub fn new(rules: StreakRules) -> Self {
+    pub(crate) fn new(rules: StreakRules) -> Self {
         Self {
             rules,
             current: None,
@@ -83,22 +83,22 @@ impl StreakTracker {
     }
 
     /// New rules apply from the next second on.
-    pub fn set_rules(&mut self, rules: StreakRules) {
+    pub(crate) fn set_rules(&mut self, rules: StreakRules) {
         self.rules = rules;
     }
 
-    pub fn rules(&self) -> StreakRules {
+    pub(crate) fn rules(&self) -> StreakRules {
         self.rules
     }
 
     /// The streak in progress, if any.
-    pub fn current(&self) -> Option<Streak> {
+    pub(crate) fn current(&self) -> Option<Streak> {
         self.current
     }
 
     /// Feeds one second. Seconds must be increasing; missing seconds between
     /// two calls count as a data gap.
-    pub fn push(&mut self, t_s: i64, state: Posture, out: &mut Vec<StreakEvent>) {
+    pub(crate) fn push(&mut self, t_s: i64, state: Posture, out: &mut Vec<StreakEvent>) {
         if let Some(last) = self.last_t_s {
             if t_s <= last {
                 return; // a duplicate or older second changes nothing
@@ -185,7 +185,7 @@ impl StreakTracker {
     }
 
     /// End of the data: closes the streak in progress.
-    pub fn finish(&mut self, out: &mut Vec<StreakEvent>) {
+    pub(crate) fn finish(&mut self, out: &mut Vec<StreakEvent>) {
         self.end(out);
     }
 }

@@ -28,7 +28,7 @@ impl Vec3 {
         )
     }
 
-    pub fn norm(self) -> f32 {
+    pub(crate) fn norm(self) -> f32 {
         self.dot(self).sqrt()
     }
 
@@ -57,7 +57,7 @@ impl Vec3 {
 
     /// Rotates `self` about the unit `axis` by `angle_rad` (Rodrigues' formula).
     #[must_use]
-    pub fn rotate_about(self, axis: Self, angle_rad: f32) -> Self {
+    pub(crate) fn rotate_about(self, axis: Self, angle_rad: f32) -> Self {
         let (s, c) = angle_rad.sin_cos();
         self * c + axis.cross(self) * s + axis * (axis.dot(self) * (1.0 - c))
     }
@@ -91,7 +91,7 @@ pub struct Mat3 {
 }
 
 impl Mat3 {
-    pub const IDENTITY: Self = Self {
+    pub(crate) const IDENTITY: Self = Self {
         rows: [
             Vec3::new(1.0, 0.0, 0.0),
             Vec3::new(0.0, 1.0, 0.0),
@@ -100,7 +100,7 @@ impl Mat3 {
     };
 
     /// Rotation about a unit axis by an angle.
-    pub fn from_axis_angle(axis: Vec3, angle_rad: f32) -> Self {
+    pub(crate) fn from_axis_angle(axis: Vec3, angle_rad: f32) -> Self {
         let ex = Vec3::new(1.0, 0.0, 0.0).rotate_about(axis, angle_rad);
         let ey = Vec3::new(0.0, 1.0, 0.0).rotate_about(axis, angle_rad);
         let ez = Vec3::new(0.0, 0.0, 1.0).rotate_about(axis, angle_rad);
@@ -123,7 +123,7 @@ impl Mat3 {
     }
 
     #[must_use]
-    pub fn transpose(&self) -> Self {
+    pub(crate) fn transpose(&self) -> Self {
         let [a, b, c] = self.rows;
         Self {
             rows: [
@@ -135,7 +135,7 @@ impl Mat3 {
     }
 
     #[must_use]
-    pub fn mul(&self, o: &Self) -> Self {
+    pub(crate) fn mul(&self, o: &Self) -> Self {
         let t = o.transpose();
         let row = |r: Vec3| Vec3::new(r.dot(t.rows[0]), r.dot(t.rows[1]), r.dot(t.rows[2]));
         Self {

@@ -61,7 +61,7 @@ pub struct Imported {
 /// The file to read: `path` itself, or in a recording's folder the file
 /// with gravity in it (Sensor Logger's TotalAcceleration.csv or, on an
 /// iPhone, AccelerometerUncalibrated.csv; phyphox's "Raw Data.csv").
-pub fn recording_file(path: &Path) -> Result<PathBuf, ImportError> {
+pub(crate) fn recording_file(path: &Path) -> Result<PathBuf, ImportError> {
     if !path.is_dir() {
         return Ok(path.to_owned());
     }
@@ -174,7 +174,7 @@ pub fn store(
 
 /// Both passes into `writer`; `progress` hears 0–1, checking the first
 /// half, storing the second.
-pub fn import_recording(
+pub(crate) fn import_recording(
     job: &ImportJob,
     cfg: &Config,
     writer: SyncSender<WriteOp>,
@@ -185,7 +185,7 @@ pub fn import_recording(
 }
 
 /// The outcome in a line, for the window.
-pub fn imported_words(done: &Imported) -> String {
+pub(crate) fn imported_words(done: &Imported) -> String {
     let name = done.file.file_name().map_or_else(
         || "the recording".to_owned(),
         |n| n.to_string_lossy().into_owned(),

@@ -371,7 +371,7 @@ impl Engine {
     }
 
     /// Sends a Bluetooth command; false without Bluetooth or when busy.
-    pub fn send_ble(&self, cmd: BleCommand) -> bool {
+    pub(crate) fn send_ble(&self, cmd: BleCommand) -> bool {
         self.ble.as_ref().is_some_and(|b| b.send(cmd))
     }
 
@@ -393,34 +393,34 @@ impl Engine {
         [(Placement::Thigh, n(0)), (Placement::Back, n(1))]
     }
 
-    pub fn has_ble(&self) -> bool {
+    pub(crate) fn has_ble(&self) -> bool {
         self.ble.is_some()
     }
 
     /// Asks for a day report and chart; false if a request is already queued
     /// deep enough (try again next frame).
-    pub fn request_day(&self, req: ChartRequest) -> bool {
+    pub(crate) fn request_day(&self, req: ChartRequest) -> bool {
         self.chart_tx
             .as_ref()
             .is_some_and(|tx| tx.try_send(ChartJob::Today(req)).is_ok())
     }
 
     /// Asks for a History chart; false if the queue is full (try later).
-    pub fn request_chart(&self, req: HistoryChartRequest) -> bool {
+    pub(crate) fn request_chart(&self, req: HistoryChartRequest) -> bool {
         self.chart_tx
             .as_ref()
             .is_some_and(|tx| tx.try_send(ChartJob::History(req)).is_ok())
     }
 
     /// Asks for the days with data of a month; false if the queue is full.
-    pub fn request_dates(&self, req: DatesRequest) -> bool {
+    pub(crate) fn request_dates(&self, req: DatesRequest) -> bool {
         self.chart_tx
             .as_ref()
             .is_some_and(|tx| tx.try_send(ChartJob::Dates(req)).is_ok())
     }
 
     /// Asks for a History summary row; false if the queue is full.
-    pub fn request_summary(&self, req: SummaryRequest) -> bool {
+    pub(crate) fn request_summary(&self, req: SummaryRequest) -> bool {
         self.chart_tx
             .as_ref()
             .is_some_and(|tx| tx.try_send(ChartJob::Summary(req)).is_ok())

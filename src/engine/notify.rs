@@ -17,7 +17,7 @@ use crate::domain::reminder::ReminderDue;
 use crate::routines::catalog::Catalog;
 
 /// A reminder to show, with when its threshold second was processed.
-pub struct Request {
+pub(crate) struct Request {
     pub due: ReminderDue,
     pub since: Instant,
     pub sound: bool,
@@ -46,7 +46,7 @@ pub enum Action {
 
 /// What happened to a notification.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Report {
+pub(crate) enum Report {
     Shown {
         shown_at_s: i64,
         latency: Duration,
@@ -69,22 +69,22 @@ const DEFAULT: &str = "default";
 
 /// Cloneable: the posture thread and the app both send to it.
 #[derive(Clone)]
-pub struct NotifierHandle {
+pub(crate) struct NotifierHandle {
     tx: SyncSender<Msg>,
 }
 
 impl NotifierHandle {
     /// Queues a notification; drops it if eight are already waiting (the
     /// card in the window still shows it).
-    pub fn notify(&self, req: Request) {
+    pub(crate) fn notify(&self, req: Request) {
         self.send(Msg::Show(req));
     }
 
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.send(Msg::Close);
     }
 
-    pub fn notice(&self, text: &str) {
+    pub(crate) fn notice(&self, text: &str) {
         self.send(Msg::Notice(text.to_owned()));
     }
 
@@ -96,13 +96,13 @@ impl NotifierHandle {
     }
 }
 
-pub struct Notifier {
+pub(crate) struct Notifier {
     handle: Option<NotifierHandle>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Notifier {
-    pub fn spawn(report: impl FnMut(Report) + Send + 'static) -> std::io::Result<Self> {
+    pub(crate) fn spawn(report: impl FnMut(Report) + Send + 'static) -> std::io::Result<Self> {
         let (tx, rx) = sync_channel(8);
         let report: Reporter = Arc::new(Mutex::new(report));
         let thread = std::thread::Builder::new()
@@ -114,17 +114,17 @@ impl Notifier {
         })
     }
 
-    pub fn handle(&self) -> Option<NotifierHandle> {
+    pub(crate) fn handle(&self) -> Option<NotifierHandle> {
         self.handle.clone()
     }
 
-    pub fn notify(&self, req: Request) {
+    pub(crate) fn notify(&self, req: Request) {
         if let Some(h) = &self.handle {
             h.notify(req);
         }
     }
 
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         if let Some(h) = &self.handle {
             h.close();
         }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Wakes the UI (egui's `request_repaint`) after an event was sent.
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
+pub(crate) type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// Saving is failing: what the UI says until a commit succeeds again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -41,7 +41,7 @@ impl Recorder {
 
     /// A recorder into a writer that belongs to someone else (the running
     /// engine's, for an import from the window).
-    pub fn with_sender(
+    pub(crate) fn with_sender(
         inputs: &[SensorInput],
         cfg: &Config,
         writer: std::sync::mpsc::SyncSender<WriteOp>,
@@ -58,7 +58,7 @@ impl Recorder {
         }
     }
 
-    pub fn pipeline_mut(&mut self) -> &mut Pipeline {
+    pub(crate) fn pipeline_mut(&mut self) -> &mut Pipeline {
         &mut self.pipeline
     }
 
@@ -127,7 +127,7 @@ impl Recorder {
 
     /// Settles everything pending (end of a finite source) without ending
     /// the recording; returns what that produced.
-    pub fn flush_pending(&mut self) -> &PipelineOutput {
+    pub(crate) fn flush_pending(&mut self) -> &PipelineOutput {
         self.out.clear();
         self.pipeline.flush(&mut self.out);
         self.forward();
@@ -196,7 +196,11 @@ pub fn demo_calibration(
 /// Plays a whole demo script through a recorder as fast as possible. The
 /// sensors are interleaved second by second, as they would arrive live, so
 /// fusion sees both before it moves on.
-pub fn play_demo(wearer: &mut DemoWearer, recorder: &mut Recorder, placements: &[Placement]) {
+pub(crate) fn play_demo(
+    wearer: &mut DemoWearer,
+    recorder: &mut Recorder,
+    placements: &[Placement],
+) {
     let mut sec = DemoSecond::default();
     while wearer.next_second(&mut sec) {
         for &p in placements {

@@ -150,7 +150,7 @@ pub fn run_rendered_seconds(
 }
 
 /// Scores the classified seconds of a day against its truth.
-pub fn score_day(plan: &DayPlan, truth: &[Posture], done: &FinalSeconds) -> DayScore {
+pub(crate) fn score_day(plan: &DayPlan, truth: &[Posture], done: &FinalSeconds) -> DayScore {
     let mut s = DayScore {
         name: plan.name.clone(),
         ..DayScore::default()
@@ -193,7 +193,7 @@ pub fn score_day(plan: &DayPlan, truth: &[Posture], done: &FinalSeconds) -> DayS
 }
 
 /// A short name for a kind of stretch.
-pub fn act_name(a: Act) -> &'static str {
+pub(crate) fn act_name(a: Act) -> &'static str {
     use crate::sources::synth::{Gait, Vehicle};
     match a {
         Act::Sit { pitch_deg, .. } if pitch_deg < 70.0 => "perch",

@@ -68,7 +68,7 @@ impl Activity {
     }
 
     /// Walking, stairs, running: should be recognised as moving.
-    pub fn is_gait(self) -> bool {
+    pub(crate) fn is_gait(self) -> bool {
         matches!(self, Self::Walking | Self::Stairs | Self::Running)
     }
 
@@ -178,7 +178,7 @@ impl Recording {
 
     /// The same recording turned by a mounting rotation.
     #[must_use]
-    pub fn rotated(mut self, m: &Mat3, tag: &str) -> Self {
+    pub(crate) fn rotated(mut self, m: &Mat3, tag: &str) -> Self {
         for s in &mut self.samples {
             s.accel_g = m.apply(s.accel_g);
         }

@@ -113,7 +113,7 @@ pub fn dsads_day(name: &str, parts: &[Part], order: &[usize]) -> Recording {
 }
 
 /// One `MobiFall` accelerometer file: `(phone ns, m/s²)` rows after `@DATA`.
-pub fn read_mobifall_file(path: &Path) -> Result<Vec<(i64, Vec3)>, RealError> {
+pub(crate) fn read_mobifall_file(path: &Path) -> Result<Vec<(i64, Vec3)>, RealError> {
     let mut out = Vec::new();
     let mut data = false;
     for (i, line) in open(path)?.lines().enumerate() {

@@ -37,7 +37,7 @@ fn still_mean(windows: &[Window], what: &'static str) -> Result<Vec3, Calibratio
 /// How far apart the wizard's two poses must be, by where the sensor is
 /// worn: a thigh turns about 90° from standing to sitting, a back sensor
 /// only as far as the trunk leans.
-pub fn min_separation_deg(placement: crate::domain::sample::Placement) -> f32 {
+pub(crate) fn min_separation_deg(placement: crate::domain::sample::Placement) -> f32 {
     match placement {
         crate::domain::sample::Placement::Thigh => 45.0,
         crate::domain::sample::Placement::Back => 8.0,

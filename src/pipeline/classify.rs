@@ -34,7 +34,7 @@ pub struct Classified {
 
 /// Everything one second of one sensor produced.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Judged {
+pub(crate) struct Judged {
     pub features: SecondFeatures,
     pub classified: Classified,
     /// The references changed with this second.
@@ -57,14 +57,14 @@ const LYING_ROLL_DEG: f32 = 55.0;
 /// decided once after each movement (a slouch drifts through the upright
 /// angle) and held.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct BackHold {
+pub(crate) struct BackHold {
     posture: Option<Posture>,
     settled: bool,
 }
 
 /// Classifies one second from its features and the references: the one
 /// rule, live and when classifying again.
-pub fn classify_second(
+pub(crate) fn classify_second(
     placement: Placement,
     cfg: &PostureConfig,
     refs: &Refs,
@@ -177,7 +177,7 @@ fn back_state(
 }
 
 #[derive(Debug, Clone)]
-pub struct SensorClassifier {
+pub(crate) struct SensorClassifier {
     placement: Placement,
     cfg: PostureConfig,
     sitting_ref: Option<Vec3>,
@@ -194,7 +194,7 @@ pub struct SensorClassifier {
 }
 
 impl SensorClassifier {
-    pub fn new(placement: Placement, cfg: PostureConfig, cal: Calibration) -> Self {
+    pub(crate) fn new(placement: Placement, cfg: PostureConfig, cal: Calibration) -> Self {
         Self {
             placement,
             cfg,
@@ -216,16 +216,12 @@ impl SensorClassifier {
     }
 
     /// What the source knows of how the sensor is worn.
-    pub fn set_wearing_prior(&mut self, prior: crate::domain::sample::WearingPrior) {
+    pub(crate) fn set_wearing_prior(&mut self, prior: crate::domain::sample::WearingPrior) {
         self.learner.set_prior(prior);
     }
 
-    pub fn placement(&self) -> Placement {
-        self.placement
-    }
-
     /// The references in use now, to be stored with the device.
-    pub fn calibration(&self) -> Calibration {
+    pub(crate) fn calibration(&self) -> Calibration {
         Calibration {
             upright: self.upright(),
             sitting: self.sitting_ref,
@@ -234,23 +230,23 @@ impl SensorClassifier {
 
     /// The upright reference confirmed, calibrated or learned from gait
     /// (not the hypothesis used until then).
-    pub fn upright(&self) -> Option<Vec3> {
+    pub(crate) fn upright(&self) -> Option<Vec3> {
         self.learner.confirmed().upright
     }
 
-    pub fn refs(&self) -> Refs {
+    pub(crate) fn refs(&self) -> Refs {
         self.learner.refs()
     }
 
     /// Classifies a stored second again with the references in use now.
-    pub fn reclassify(&self, f: &SecondFeatures, hold: &mut BackHold) -> Classified {
+    pub(crate) fn reclassify(&self, f: &SecondFeatures, hold: &mut BackHold) -> Classified {
         let refs = self.learner.refs();
         classify_second(self.placement, &self.cfg, &refs, self.sitting_ref, f, hold)
     }
 
     /// Feeds one window; the seconds judged so far are appended to `out`
     /// (one second behind: gait is judged around each second).
-    pub fn push(&mut self, w: Window, out: &mut Vec<Judged>) {
+    pub(crate) fn push(&mut self, w: Window, out: &mut Vec<Judged>) {
         let mut judged = std::mem::take(&mut self.judged);
         self.gait.push(w, &mut judged);
         self.finish(&mut judged, out);
@@ -258,7 +254,7 @@ impl SensorClassifier {
     }
 
     /// Judges the last window held back (end of the data).
-    pub fn flush(&mut self, out: &mut Vec<Judged>) {
+    pub(crate) fn flush(&mut self, out: &mut Vec<Judged>) {
         let mut judged = std::mem::take(&mut self.judged);
         self.gait.flush(&mut judged);
         self.finish(&mut judged, out);

@@ -15,7 +15,7 @@ pub(super) struct Slot {
 }
 
 #[derive(Debug)]
-pub struct Fusion {
+pub(crate) struct Fusion {
     expect_thigh: bool,
     expect_back: bool,
     slots: BTreeMap<i64, Slot>,
@@ -27,9 +27,9 @@ pub struct Fusion {
 
 impl Fusion {
     /// How long a second waits for the other sensor before it goes alone.
-    pub const WAIT_S: i64 = 3;
+    pub(crate) const WAIT_S: i64 = 3;
 
-    pub fn new(placements: &[Placement]) -> Self {
+    pub(crate) fn new(placements: &[Placement]) -> Self {
         Self {
             expect_thigh: placements.contains(&Placement::Thigh),
             expect_back: placements.contains(&Placement::Back),
@@ -41,12 +41,12 @@ impl Fusion {
     }
 
     /// Changes which sensors a second waits for.
-    pub fn expect(&mut self, placements: &[Placement]) {
+    pub(crate) fn expect(&mut self, placements: &[Placement]) {
         self.expect_thigh = placements.contains(&Placement::Thigh);
         self.expect_back = placements.contains(&Placement::Back);
     }
 
-    pub fn push(
+    pub(crate) fn push(
         &mut self,
         placement: Placement,
         device_id: i64,
@@ -66,7 +66,7 @@ impl Fusion {
         self.drain(false, out);
     }
 
-    pub fn flush(&mut self, out: &mut Vec<PostureSecond>) {
+    pub(crate) fn flush(&mut self, out: &mut Vec<PostureSecond>) {
         self.drain(true, out);
     }
 

@@ -13,7 +13,7 @@ use crate::domain::vector::Vec3;
 
 /// What the stretch of signal around one second looks like.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Motion {
+pub(crate) struct Motion {
     /// Periodic stride with impacts: walking, running, stairs.
     pub gait: bool,
     /// Periodic swing without impacts: pedalling.
@@ -28,7 +28,7 @@ pub struct Motion {
 
 /// Thresholds of the detector; defaults in `docs/posture.md`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GaitConfig {
+pub(crate) struct GaitConfig {
     /// Shortest and longest stride period looked for, in 100 ms bins.
     pub min_period_bins: usize,
     pub max_period_bins: usize,
@@ -74,7 +74,7 @@ const SLOW_SPAN_S: usize = 8;
 /// Judges each second over the four seconds around it (two before, one
 /// after), so output lags input by one second.
 #[derive(Clone, Debug, Default)]
-pub struct GaitDetector {
+pub(crate) struct GaitDetector {
     cfg: GaitConfig,
     recent: VecDeque<Window>,
     /// Index in `recent` of the next second to judge.
@@ -82,7 +82,7 @@ pub struct GaitDetector {
 }
 
 impl GaitDetector {
-    pub fn new(cfg: GaitConfig) -> Self {
+    pub(crate) fn new(cfg: GaitConfig) -> Self {
         Self {
             cfg,
             recent: VecDeque::new(),
@@ -92,7 +92,7 @@ impl GaitDetector {
 
     /// Feeds the next window; returns the windows now judged (usually the
     /// one before this; after a gap, the ones left before it too).
-    pub fn push(&mut self, w: Window, out: &mut Vec<(Window, Motion)>) {
+    pub(crate) fn push(&mut self, w: Window, out: &mut Vec<(Window, Motion)>) {
         if self.recent.back().is_some_and(|b| w.t_s != b.t_s + 1) {
             self.flush(out);
         }
@@ -109,7 +109,7 @@ impl GaitDetector {
     }
 
     /// Judges what is left (end of the data, or a gap).
-    pub fn flush(&mut self, out: &mut Vec<(Window, Motion)>) {
+    pub(crate) fn flush(&mut self, out: &mut Vec<(Window, Motion)>) {
         while self.next < self.recent.len() {
             out.push(self.judge_at(self.next));
             self.next += 1;
@@ -138,7 +138,7 @@ impl GaitDetector {
 }
 
 /// The motion of `centre` from the windows around it.
-pub fn judge(cfg: &GaitConfig, span: &[Window], centre: &Window) -> Motion {
+pub(crate) fn judge(cfg: &GaitConfig, span: &[Window], centre: &Window) -> Motion {
     let bins: Vec<Vec3> = span.iter().flat_map(|w| w.bins).collect();
     let n = bins.len();
     if n < 2 * BINS {
@@ -281,7 +281,7 @@ fn scatter_of(d: &[Vec3]) -> [[f32; 3]; 3] {
 }
 
 /// Main eigenvector of a symmetric 3×3 matrix (power iteration).
-pub fn principal(c: &[[f32; 3]; 3]) -> Option<Vec3> {
+pub(crate) fn principal(c: &[[f32; 3]; 3]) -> Option<Vec3> {
     let start = (0..3).max_by(|&a, &b| c[a][a].total_cmp(&c[b][b]))?;
     let mut v = Vec3::new(c[start][0], c[start][1], c[start][2]).normalized()?;
     for _ in 0..30 {

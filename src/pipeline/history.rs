@@ -20,18 +20,18 @@ use crate::domain::streak::StreakTracker;
 
 /// How far back seconds are kept to be classified again, s: the current
 /// day and the night before it.
-pub const KEEP_S: i64 = 30 * 3600;
+pub(crate) const KEEP_S: i64 = 30 * 3600;
 /// Seconds before a change that the minimum bout sees again, for context.
 const CONTEXT_S: i64 = 60;
 
 /// One sensor's recent seconds, in time order.
 #[derive(Clone, Debug, Default)]
-pub struct ChannelHistory {
+pub(crate) struct ChannelHistory {
     items: VecDeque<(SecondFeatures, Classified)>,
 }
 
 impl ChannelHistory {
-    pub fn push(&mut self, f: SecondFeatures, c: Classified) {
+    pub(crate) fn push(&mut self, f: SecondFeatures, c: Classified) {
         if self.items.back().is_some_and(|(b, _)| b.t_s >= f.t_s) {
             return;
         }
@@ -45,19 +45,11 @@ impl ChannelHistory {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     fn index_from(&self, from_s: Option<i64>) -> usize {
         from_s.map_or(0, |t| self.items.partition_point(|(f, _)| f.t_s < t))
     }
 
-    pub fn get(&self, t_s: i64) -> Option<Classified> {
+    pub(crate) fn get(&self, t_s: i64) -> Option<Classified> {
         self.items
             .binary_search_by_key(&t_s, |(f, _)| f.t_s)
             .ok()
@@ -65,7 +57,7 @@ impl ChannelHistory {
     }
 
     /// Marks `[from_s, to_s]` as not worn; returns the features changed.
-    pub fn mark_not_worn(&mut self, from_s: i64, to_s: i64) -> Vec<SecondFeatures> {
+    pub(crate) fn mark_not_worn(&mut self, from_s: i64, to_s: i64) -> Vec<SecondFeatures> {
         let start = self.index_from(Some(from_s));
         let mut changed = Vec::new();
         for (f, _) in self.items.range_mut(start..) {
@@ -94,7 +86,7 @@ pub fn trim(v: &mut VecDeque<PostureSecond>) {
 impl Pipeline {
     /// Features of seconds stored before a restart, classified with the
     /// references in use, so a reference learned later corrects them too.
-    pub fn resume_features(&mut self, device_id: i64, features: &[SecondFeatures]) {
+    pub(crate) fn resume_features(&mut self, device_id: i64, features: &[SecondFeatures]) {
         for ch in self.channels.values_mut() {
             if ch.device_id != device_id {
                 continue;

@@ -45,7 +45,7 @@ const PRIOR_STAND_DEG: f32 = 45.0;
 
 /// The running hypothesis for one sensor.
 #[derive(Clone, Debug, Default)]
-pub struct Hypothesis {
+pub(crate) struct Hypothesis {
     clusters: Vec<Cluster>,
     prior: Option<WearingPrior>,
     /// The phone's long axis with the sign the wearer stood in.
@@ -53,19 +53,19 @@ pub struct Hypothesis {
 }
 
 impl Hypothesis {
-    pub fn set_prior(&mut self, prior: WearingPrior) {
+    pub(crate) fn set_prior(&mut self, prior: WearingPrior) {
         self.prior = Some(prior);
     }
 
     /// The source's prior axis for upright, if it has one (unsigned).
-    pub fn prior_axis(&self) -> Option<Vec3> {
+    pub(crate) fn prior_axis(&self) -> Option<Vec3> {
         match self.prior? {
             WearingPrior::PhoneInPocket => Some(Vec3::new(0.0, 1.0, 0.0)),
         }
     }
 
     /// Feeds one worn, non-gait second.
-    pub fn push(&mut self, d: Vec3, still: bool) {
+    pub(crate) fn push(&mut self, d: Vec3, still: bool) {
         if still && let Some(axis) = self.prior_axis() {
             for up in [axis, axis * -1.0] {
                 if d.angle_deg(up) <= PRIOR_STAND_DEG {
@@ -102,7 +102,7 @@ impl Hypothesis {
 
     /// The most likely upright now, and whether there is one at all; with
     /// no clue beyond "people sit most", `Sitting(direction)`.
-    pub fn guess(&self) -> Guess {
+    pub(crate) fn guess(&self) -> Guess {
         if let Some(axis) = self.prior_axis() {
             return Guess::Upright(self.prior_up.unwrap_or(axis));
         }
@@ -131,7 +131,7 @@ impl Hypothesis {
 
 /// What the hypothesis says.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Guess {
+pub(crate) enum Guess {
     None,
     /// Only a resting direction, taken as sitting.
     Sitting(Vec3),

@@ -8,7 +8,7 @@
 use crate::domain::posture::{Posture, PostureSecond};
 
 #[derive(Debug, Clone)]
-pub struct MinBout<T> {
+pub(crate) struct MinBout<T> {
     bout_s: usize,
     confirmed: Option<Posture>,
     /// The seconds since the confirmed posture was last seen, none of them
@@ -17,7 +17,7 @@ pub struct MinBout<T> {
 }
 
 /// What the filter needs from an item: its posture, and a way to relabel it.
-pub trait HasPosture {
+pub(crate) trait HasPosture {
     fn posture(&self) -> Posture;
     fn set_posture(&mut self, p: Posture);
     /// Seconds since the epoch, to notice a gap that splits runs.
@@ -25,7 +25,7 @@ pub trait HasPosture {
 }
 
 impl<T: HasPosture> MinBout<T> {
-    pub fn new(min_bout_s: u32) -> Self {
+    pub(crate) fn new(min_bout_s: u32) -> Self {
         Self {
             bout_s: min_bout_s as usize,
             confirmed: None,
@@ -34,7 +34,7 @@ impl<T: HasPosture> MinBout<T> {
     }
 
     /// Pushes one second; emits the seconds whose posture is final.
-    pub fn push(&mut self, item: T, out: &mut Vec<T>) {
+    pub(crate) fn push(&mut self, item: T, out: &mut Vec<T>) {
         let p = item.posture();
         // A gap in time ends a pending run: it stood on its own.
         let gap = self
@@ -93,7 +93,7 @@ impl<T: HasPosture> MinBout<T> {
     }
 
     /// End of input (or a gap): what is pending is emitted as measured.
-    pub fn flush(&mut self, out: &mut Vec<T>) {
+    pub(crate) fn flush(&mut self, out: &mut Vec<T>) {
         if let Some(last) = self.pending.last() {
             self.confirmed = Some(last.posture());
         }

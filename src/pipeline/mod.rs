@@ -243,7 +243,7 @@ impl Pipeline {
     /// Changes the sensors feeding the pipeline (a sensor paired, forgotten
     /// or replaced). Channels of sensors that stay keep their state; the
     /// streak, reminder and day figures go on.
-    pub fn set_inputs(&mut self, inputs: &[SensorInput], posture: PostureConfig) {
+    pub(crate) fn set_inputs(&mut self, inputs: &[SensorInput], posture: PostureConfig) {
         let mut out = Vec::new();
         self.fusion.flush(&mut out);
         self.fused.extend(out);
@@ -265,18 +265,8 @@ impl Pipeline {
         self.channels.keys().copied().collect()
     }
 
-    /// Samples that arrived older than their sensor's open window (repeats
-    /// or a clock going back); they are counted, not merged.
-    pub fn late_samples(&self) -> u64 {
-        self.channels
-            .values()
-            .map(|c| c.windower.late_samples)
-            .sum::<u64>()
-            + self.fusion.late_results
-    }
-
     /// The newest `n` one-second windows of the sensor at `placement`.
-    pub fn recent_windows(&self, placement: Placement, n: usize) -> Vec<Window> {
+    pub(crate) fn recent_windows(&self, placement: Placement, n: usize) -> Vec<Window> {
         self.channels.get(&placement).map_or_else(Vec::new, |c| {
             c.recent
                 .iter()
@@ -287,7 +277,7 @@ impl Pipeline {
     }
 
     /// Uses a new calibration for the sensor at `placement` (the wizard).
-    pub fn set_calibration(
+    pub(crate) fn set_calibration(
         &mut self,
         placement: Placement,
         calibration: Calibration,
@@ -300,7 +290,7 @@ impl Pipeline {
 
     /// What the source of the sensor at `placement` knows of how it is
     /// worn (a phone in a pocket).
-    pub fn set_wearing_prior(
+    pub(crate) fn set_wearing_prior(
         &mut self,
         placement: Placement,
         prior: crate::domain::sample::WearingPrior,
@@ -312,7 +302,7 @@ impl Pipeline {
 
     /// Replays stored seconds into the streak tracker, so a streak that was
     /// in progress when the app closed goes on after it restarts.
-    pub fn resume_from(&mut self, stored: impl IntoIterator<Item = PostureSecond>) {
+    pub(crate) fn resume_from(&mut self, stored: impl IntoIterator<Item = PostureSecond>) {
         let mut events = Vec::new();
         for s in stored {
             self.emitted.push_back(s);
@@ -331,7 +321,7 @@ impl Pipeline {
 
     /// Applies the user's settings: streak and reminder rules, and the
     /// hours and days reminders may fire.
-    pub fn apply_settings(&mut self, settings: &Settings, base: Config) {
+    pub(crate) fn apply_settings(&mut self, settings: &Settings, base: Config) {
         let cfg = settings.apply(base);
         self.streaks.set_rules(cfg.streak);
         // A running streak is measured against a new threshold; a snooze
@@ -344,7 +334,7 @@ impl Pipeline {
 
     /// A routine was done (or partly done) at `t_s`: the recommender avoids
     /// offering it again straight away.
-    pub fn record_routine(&mut self, t_s: i64, routine: &str) {
+    pub(crate) fn record_routine(&mut self, t_s: i64, routine: &str) {
         self.measured.routines.push((t_s, routine.to_owned()));
     }
 
@@ -352,12 +342,12 @@ impl Pipeline {
         self.streaks.current()
     }
 
-    pub fn reminder_mut(&mut self) -> &mut Reminder {
+    pub(crate) fn reminder_mut(&mut self) -> &mut Reminder {
         &mut self.reminder
     }
 
     /// Each sensor's references in use now: `(device_id, calibration)`.
-    pub fn calibrations(&self) -> impl Iterator<Item = (i64, Calibration)> + '_ {
+    pub(crate) fn calibrations(&self) -> impl Iterator<Item = (i64, Calibration)> + '_ {
         self.channels
             .values()
             .map(|c| (c.device_id, c.classifier.calibration()))

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use crate::domain::vector::Vec3;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct NonWearConfig {
+pub(crate) struct NonWearConfig {
     /// A second at most this intensive is quiet, g (sensor noise is about
     /// 0.01–0.02 g).
     pub quiet_g: f32,
@@ -40,7 +40,7 @@ impl Default for NonWearConfig {
 
 /// What a second is to the detector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WearStatus {
+pub(crate) enum WearStatus {
     /// Movement, or a quiet run too short to mean anything.
     Worn,
     /// Part of a quiet run that may be non-wear (it is `run_s` long).
@@ -52,7 +52,7 @@ pub enum WearStatus {
 }
 
 #[derive(Clone, Debug)]
-pub struct NonWear {
+pub(crate) struct NonWear {
     cfg: NonWearConfig,
     run_start_s: Option<i64>,
     last_t_s: Option<i64>,
@@ -69,7 +69,7 @@ const MEAN_S: usize = 5;
 const MAX_GAP_S: i64 = 60;
 
 impl NonWear {
-    pub fn new(cfg: NonWearConfig) -> Self {
+    pub(crate) fn new(cfg: NonWearConfig) -> Self {
         Self {
             cfg,
             run_start_s: None,
@@ -84,7 +84,7 @@ impl NonWear {
 
     /// Feeds one second; `lying_before` says whether the wearer was lying
     /// when a new run starts.
-    pub fn push(
+    pub(crate) fn push(
         &mut self,
         t_s: i64,
         gravity: Vec3,

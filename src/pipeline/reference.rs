@@ -35,12 +35,12 @@ use crate::domain::sample::WearingPrior;
 /// The references changed: classify again every second from `from_s` on
 /// (`None`: every second kept).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RefChange {
+pub(crate) struct RefChange {
     pub from_s: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
-pub struct ReferenceLearner {
+pub(crate) struct ReferenceLearner {
     refs: Refs,
     /// Since when the current upright is believed (`None`: from the start).
     since_s: Option<i64>,
@@ -130,11 +130,11 @@ use tuning::*;
 /// Weight left of the standing seen so far at each standing second, on a
 /// thigh (its pocket slips); a back sensor keeps all of it, so its tilt is
 /// measured from the wearer's usual stance, not their last one.
-pub const THIGH_STAND_FADE: f32 = 0.98;
+pub(crate) const THIGH_STAND_FADE: f32 = 0.98;
 
 impl ReferenceLearner {
     /// Starts from a stored upright (or none).
-    pub fn new(upright: Option<Vec3>) -> Self {
+    pub(crate) fn new(upright: Option<Vec3>) -> Self {
         Self {
             refs: Refs {
                 upright,
@@ -177,14 +177,14 @@ impl ReferenceLearner {
 
     /// Standing counts fade by `fade` per standing second (1: never).
     #[must_use]
-    pub fn with_standing_fade(mut self, fade: f32) -> Self {
+    pub(crate) fn with_standing_fade(mut self, fade: f32) -> Self {
         self.stand_fade = fade.clamp(0.5, 1.0);
         self
     }
 
     /// The references to classify with: the confirmed ones, or until
     /// there are any, the most likely hypothesis.
-    pub fn refs(&self) -> Refs {
+    pub(crate) fn refs(&self) -> Refs {
         if self.refs.upright.is_some() {
             return self.refs;
         }
@@ -206,12 +206,12 @@ impl ReferenceLearner {
     }
 
     /// The references confirmed by gait (or calibration) only.
-    pub fn confirmed(&self) -> Refs {
+    pub(crate) fn confirmed(&self) -> Refs {
         self.refs
     }
 
     /// What the source knows of how the sensor is worn.
-    pub fn set_prior(&mut self, prior: WearingPrior) {
+    pub(crate) fn set_prior(&mut self, prior: WearingPrior) {
         self.hypothesis.set_prior(prior);
         self.guess = self.hypothesis.guess();
     }
@@ -238,7 +238,7 @@ impl ReferenceLearner {
     }
 
     /// Feeds one second and its motion; says when the references changed.
-    pub fn push(&mut self, f: &SecondFeatures, m: &Motion) -> Option<RefChange> {
+    pub(crate) fn push(&mut self, f: &SecondFeatures, m: &Motion) -> Option<RefChange> {
         if f.not_worn {
             return None;
         }

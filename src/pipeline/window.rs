@@ -23,7 +23,7 @@ pub struct Window {
 }
 
 /// Bins per second.
-pub const BINS: usize = 10;
+pub(crate) const BINS: usize = 10;
 
 impl Window {
     /// A window with only its mean and intensity (tests, calibration).
@@ -42,7 +42,7 @@ impl Window {
 /// a sample older than the open window is counted in `late_samples` and
 /// dropped rather than reopening a second that was already handed on.
 #[derive(Debug, Default)]
-pub struct Windower {
+pub(crate) struct Windower {
     open_s: Option<i64>,
     sum: [f64; 3],
     sum_sq: [f64; 3],
@@ -53,13 +53,13 @@ pub struct Windower {
 }
 
 impl Windower {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Adds a sample; returns the previous window when this sample opens a
     /// new second.
-    pub fn push(&mut self, sample: RawSample) -> Option<Window> {
+    pub(crate) fn push(&mut self, sample: RawSample) -> Option<Window> {
         let t_s = sample.t_ms.div_euclid(1000);
         let mut closed = None;
         match self.open_s {
@@ -85,7 +85,7 @@ impl Windower {
     }
 
     /// Closes the open window, if any (end of a recording or a batch).
-    pub fn flush(&mut self) -> Option<Window> {
+    pub(crate) fn flush(&mut self) -> Option<Window> {
         let w = self.take();
         self.open_s = None;
         w

@@ -9,7 +9,7 @@ const CATALOG_TOML: &str = include_str!("../../assets/routines.toml");
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     pub safety: String,
     #[serde(rename = "tip")]
     pub tips: Vec<Tip>,
@@ -28,7 +28,7 @@ pub struct Tip {
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Exercise {
+pub(crate) struct Exercise {
     pub id: String,
     pub name: String,
     pub figure: String,
@@ -66,7 +66,7 @@ pub struct Step {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum CatalogError {
+pub(crate) enum CatalogError {
     #[error("routines.toml does not parse: {0}")]
     Parse(String),
     #[error("{0}")]
@@ -74,7 +74,7 @@ pub enum CatalogError {
 }
 
 impl Catalog {
-    pub fn parse(text: &str) -> Result<Self, CatalogError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, CatalogError> {
         let c: Self = toml::from_str(text).map_err(|e| CatalogError::Parse(e.to_string()))?;
         c.validate()?;
         Ok(c)
@@ -82,7 +82,7 @@ impl Catalog {
 
     /// The catalog compiled into the app. Its validity is checked by a test,
     /// so a failure here is a build defect; it then falls back to empty.
-    pub fn builtin() -> &'static Self {
+    pub(crate) fn builtin() -> &'static Self {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(|| {
             Self::parse(CATALOG_TOML).unwrap_or_else(|e| {
@@ -97,11 +97,11 @@ impl Catalog {
         })
     }
 
-    pub fn routine(&self, id: &str) -> Option<&Routine> {
+    pub(crate) fn routine(&self, id: &str) -> Option<&Routine> {
         self.routines.iter().find(|r| r.id == id)
     }
 
-    pub fn exercise(&self, id: &str) -> Option<&Exercise> {
+    pub(crate) fn exercise(&self, id: &str) -> Option<&Exercise> {
         self.exercises.iter().find(|e| e.id == id)
     }
 

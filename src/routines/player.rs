@@ -20,7 +20,7 @@ impl Side {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Phase {
+pub(crate) struct Phase {
     pub step: usize,
     pub exercise: String,
     pub side: Option<Side>,
@@ -30,7 +30,7 @@ pub struct Phase {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PhaseOutcome {
+pub(crate) enum PhaseOutcome {
     Pending,
     Done,
     Skipped,
@@ -102,23 +102,23 @@ impl Player {
         }
     }
 
-    pub fn phase(&self) -> &Phase {
+    pub(crate) fn phase(&self) -> &Phase {
         &self.phases[self.index.min(self.phases.len() - 1)]
     }
 
-    pub fn phase_index(&self) -> usize {
+    pub(crate) fn phase_index(&self) -> usize {
         self.index
     }
 
-    pub fn phase_count(&self) -> usize {
+    pub(crate) fn phase_count(&self) -> usize {
         self.phases.len()
     }
 
-    pub fn is_finished(&self) -> bool {
+    pub(crate) fn is_finished(&self) -> bool {
         self.finished
     }
 
-    pub fn is_paused(&self) -> bool {
+    pub(crate) fn is_paused(&self) -> bool {
         matches!(self.clock, Clock::Paused { .. })
     }
 
@@ -130,7 +130,7 @@ impl Player {
     }
 
     /// Seconds left in a timed phase; `None` for reps and sensor-checked phases.
-    pub fn remaining_s(&self, now: f64) -> Option<f64> {
+    pub(crate) fn remaining_s(&self, now: f64) -> Option<f64> {
         let p = self.phase();
         match (p.duration_s, p.check) {
             (Some(d), None) => Some((f64::from(d) - self.elapsed_s(now)).max(0.0)),
@@ -139,7 +139,7 @@ impl Player {
     }
 
     /// Walking seconds still needed in a sensor-checked phase.
-    pub fn walk_remaining_s(&self) -> Option<i64> {
+    pub(crate) fn walk_remaining_s(&self) -> Option<i64> {
         let p = self.phase();
         match (p.check, p.duration_s) {
             (Some(Check::Walking), Some(d)) => Some((i64::from(d) - self.walked_s).max(0)),
@@ -161,7 +161,7 @@ impl Player {
     /// The sensor's running total of walking seconds (in sensor time, so
     /// it is exact at any demo speed): walking since the checked phase began
     /// completes it once it adds up to the phase's duration.
-    pub fn on_walking_total(&mut self, now: f64, total_s: i64) -> Option<Announcement> {
+    pub(crate) fn on_walking_total(&mut self, now: f64, total_s: i64) -> Option<Announcement> {
         if self.finished || self.phase().check != Some(Check::Walking) {
             return None;
         }
@@ -207,11 +207,11 @@ impl Player {
         self.restart_phase(now);
     }
 
-    pub fn can_go_back(&self) -> bool {
+    pub(crate) fn can_go_back(&self) -> bool {
         !self.finished && self.index > 0
     }
 
-    pub fn toggle_pause(&mut self, now: f64) {
+    pub(crate) fn toggle_pause(&mut self, now: f64) {
         if self.finished {
             return;
         }
@@ -266,7 +266,7 @@ impl Player {
     }
 
     /// Each phase and what became of it: `exercise[:side]=outcome`.
-    pub fn steps_record(&self) -> String {
+    pub(crate) fn steps_record(&self) -> String {
         self.phases
             .iter()
             .zip(&self.outcomes)
@@ -309,13 +309,13 @@ impl Player {
 /// The rule for a routine done: at least two thirds of its phases (each
 /// side counts) were done, not skipped. Fewer is a partial routine, shown
 /// as such in History and `report` and not counted in "routines done".
-pub fn counts_as_done(phases_done: u32, phases_total: u32) -> bool {
+pub(crate) fn counts_as_done(phases_done: u32, phases_total: u32) -> bool {
     phases_total > 0 && phases_done * 3 >= phases_total * 2
 }
 
 /// How a recorded routine went, in words: "all 4 steps", "3 of 4 steps,
 /// counts as done", "partial: 1 of 4 steps".
-pub fn outcome_words(phases_done: u32, phases_total: u32) -> String {
+pub(crate) fn outcome_words(phases_done: u32, phases_total: u32) -> String {
     if phases_total > 0 && phases_done == phases_total {
         format!("all {phases_total} steps done")
     } else if counts_as_done(phases_done, phases_total) {

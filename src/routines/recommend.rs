@@ -25,23 +25,23 @@ pub struct Context {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pick {
+pub(crate) struct Pick {
     pub routine_id: String,
     /// One sentence, shown to the user.
     pub reason: String,
 }
 
 /// A slouch share from which "most of it leaning forward" is true.
-pub const SLOUCHY_SHARE: f32 = 0.5;
+pub(crate) const SLOUCHY_SHARE: f32 = 0.5;
 /// Sitting per day from which a day counts as heavy (research on sedentary
 /// time often uses 6 h or more as the high category).
-pub const HEAVY_DAY_S: i64 = 6 * 3600;
-pub const HEAVY_DAY_LONG_STREAKS: u32 = 3;
-pub const EVENING_FROM_HOUR: u32 = 17;
+pub(crate) const HEAVY_DAY_S: i64 = 6 * 3600;
+pub(crate) const HEAVY_DAY_LONG_STREAKS: u32 = 3;
+pub(crate) const EVENING_FROM_HOUR: u32 = 17;
 
 /// Ranked routines for the moment, best first; every catalog routine
 /// appears once.
-pub fn recommend(ctx: &Context, catalog: &Catalog) -> Vec<Pick> {
+pub(crate) fn recommend(ctx: &Context, catalog: &Catalog) -> Vec<Pick> {
     let minutes = ctx.streak_s / 60;
     let long = ctx.threshold_s > 0 && ctx.streak_s >= ctx.threshold_s;
     let slouchy = ctx.slouch_share.is_some_and(|s| s >= SLOUCHY_SHARE);

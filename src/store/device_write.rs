@@ -11,7 +11,7 @@ use super::{Store, StoreError};
 use crate::domain::sample::Placement;
 
 /// Where the writer sends its answer; the asker awaits it.
-pub type DeviceReply = oneshot::Sender<Result<DeviceChange, StoreError>>;
+pub(crate) type DeviceReply = oneshot::Sender<Result<DeviceChange, StoreError>>;
 
 /// The answer to a device change.
 #[derive(Debug)]

@@ -87,7 +87,7 @@ impl Store {
 
     /// Paired Bluetooth sensors (not the demo, not the row that holds an
     /// imported recording, not forgotten), oldest first.
-    pub fn paired_devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
+    pub(crate) fn paired_devices(&self) -> Result<Vec<DeviceRow>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT id, address, model, name, placement, added_at_s, next_seq FROM devices
              WHERE model NOT IN ('demo', 'csv') AND forgotten_at_s IS NULL ORDER BY id",
@@ -148,7 +148,7 @@ impl Store {
     }
 
     /// The stored calibration of a device (empty if none yet).
-    pub fn device_calibration(&self, device_id: i64) -> Result<Calibration, StoreError> {
+    pub(crate) fn device_calibration(&self, device_id: i64) -> Result<Calibration, StoreError> {
         let v = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<Vec3>> {
             let (x, y, z): (Option<f64>, Option<f64>, Option<f64>) =
                 (r.get(i)?, r.get(i + 1)?, r.get(i + 2)?);

@@ -11,7 +11,7 @@ use crate::domain::features::{PACKED_LEN, SecondFeatures, pack_minute, unpack_mi
 
 /// How long features are kept, s: long enough to correct the current day
 /// after a restart, short enough not to weigh on the database.
-pub const FEATURES_KEEP_S: i64 = 2 * 86_400;
+pub(crate) const FEATURES_KEEP_S: i64 = 2 * 86_400;
 
 impl Store {
     /// Stores features (a second already stored is overwritten: a still
@@ -67,7 +67,7 @@ impl Store {
     }
 
     /// A device's features in `[start_s, end_s)`, in time order.
-    pub fn features_between(
+    pub(crate) fn features_between(
         &self,
         device_id: i64,
         start_s: i64,

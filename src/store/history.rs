@@ -22,7 +22,7 @@ use crate::domain::streak::{Streak, StreakRules};
 
 /// Sums of the `minutes` rollup over `[start_s, end_s)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MinuteSums {
+pub(crate) struct MinuteSums {
     /// Seconds per posture, indexed by `Posture::code`.
     pub by_state_s: [i64; 6],
     pub sit_tilt_sum_ddeg: i64,
@@ -54,7 +54,7 @@ fn minute_sums(conn: &Connection, start_s: i64, end_s: i64) -> Result<MinuteSums
 impl Store {
     /// The local dates of `[first, last]` with a worn minute, for the
     /// calendar's marks.
-    pub fn dates_with_data(
+    pub(crate) fn dates_with_data(
         &self,
         first: NaiveDate,
         last: NaiveDate,
@@ -83,7 +83,7 @@ impl Store {
     }
 
     /// The local date of the last stored second, if any.
-    pub fn last_date_with_data(&self) -> Result<Option<NaiveDate>, StoreError> {
+    pub(crate) fn last_date_with_data(&self) -> Result<Option<NaiveDate>, StoreError> {
         Ok(self.last_second()?.map(crate::domain::days::local_date))
     }
 

@@ -7,7 +7,7 @@ use crate::domain::figures::MinuteRollup;
 
 impl Store {
     /// The minute rollups of `[start_s, end_s)`, in time order.
-    pub fn minutes_between(
+    pub(crate) fn minutes_between(
         &self,
         start_s: i64,
         end_s: i64,

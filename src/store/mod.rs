@@ -256,7 +256,7 @@ impl Store {
 
     /// Simulates a full disk: the file may not grow past `pages` pages
     /// (`SQLite` never shrinks the limit below the current size).
-    pub fn set_max_pages(&self, pages: u64) -> Result<(), StoreError> {
+    pub(crate) fn set_max_pages(&self, pages: u64) -> Result<(), StoreError> {
         self.conn.pragma_update(
             None,
             "max_page_count",

@@ -24,14 +24,14 @@ use crate::domain::streak::{StreakEvent, StreakRules, StreakTracker};
 
 /// The rules rollups are computed with (streaks, slouch).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RollupRules {
+pub(crate) struct RollupRules {
     pub streak: StreakRules,
     /// Sitting seconds at or above this stored tilt count as slouched.
     pub slouch_ddeg: i64,
 }
 
 impl RollupRules {
-    pub fn of(cfg: &crate::domain::config::Config) -> Self {
+    pub(crate) fn of(cfg: &crate::domain::config::Config) -> Self {
         Self {
             streak: cfg.streak,
             slouch_ddeg: (cfg.posture.slouch_deg * 10.0).round() as i64,
@@ -54,7 +54,7 @@ const BACKFILL_CHUNK_S: i64 = 86_400;
 /// The writer's rollup state. Cloned before a commit and put back if the
 /// commit fails, so the tracker never runs ahead of the database.
 #[derive(Clone, Debug)]
-pub struct Rollups {
+pub(crate) struct Rollups {
     rules: RollupRules,
     tracker: StreakTracker,
     last_t_s: Option<i64>,
@@ -62,7 +62,7 @@ pub struct Rollups {
 }
 
 impl Rollups {
-    pub fn new(rules: RollupRules) -> Self {
+    pub(crate) fn new(rules: RollupRules) -> Self {
         Self {
             rules,
             tracker: StreakTracker::new(rules.streak),
@@ -72,14 +72,14 @@ impl Rollups {
     }
 
     /// New streak rules apply from the next second on.
-    pub fn set_streak_rules(&mut self, rules: StreakRules) {
+    pub(crate) fn set_streak_rules(&mut self, rules: StreakRules) {
         self.rules.streak = rules;
         self.tracker.set_rules(rules);
     }
 
     /// Adds seconds just inserted (each exactly once, any order).
     /// `prepare` must have run in this transaction before they were.
-    pub fn apply(
+    pub(crate) fn apply(
         &mut self,
         tx: &Transaction<'_>,
         inserted: &mut [PostureSecond],
@@ -116,7 +116,7 @@ impl Rollups {
     /// Before the first insert: rolls up existing data once, then puts the
     /// tracker where the stored data ends (re-running the latest streak).
     /// Runs before the batch is inserted, so the batch is added once.
-    pub fn prepare(&mut self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+    pub(crate) fn prepare(&mut self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         if self.loaded {
             return Ok(());
         }
@@ -214,7 +214,7 @@ impl Rollups {
     /// Seconds already stored whose posture changed (classified again):
     /// the rows, their minutes, the sitting bouts around them and the
     /// streaks from the oldest on follow. A second not stored is skipped.
-    pub fn relabel(
+    pub(crate) fn relabel(
         &mut self,
         tx: &Transaction<'_>,
         seconds: &[PostureSecond],

@@ -81,7 +81,7 @@ impl Store {
         seconds_in(&self.conn, start_s, end_s)
     }
 
-    pub fn last_second(&self) -> Result<Option<i64>, StoreError> {
+    pub(crate) fn last_second(&self) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn
             .query_row("SELECT max(t_s) FROM samples", [], |r| r.get(0))
@@ -94,7 +94,7 @@ impl Store {
     /// year of seconds is never all in memory).
     /// Calls `f` with each stored second of `[start_s, end_s)`, its
     /// device's address and placement, in time order; `f`'s error stops it.
-    pub fn for_each_sample<E: From<StoreError>>(
+    pub(crate) fn for_each_sample<E: From<StoreError>>(
         &self,
         start_s: i64,
         end_s: i64,
@@ -134,7 +134,7 @@ impl Store {
 
     /// Deletes per-second detail older than `before_s`, at most `max_rows`
     /// at a time (rollups stay); returns how many went.
-    pub fn prune_samples(&self, before_s: i64, max_rows: i64) -> Result<usize, StoreError> {
+    pub(crate) fn prune_samples(&self, before_s: i64, max_rows: i64) -> Result<usize, StoreError> {
         Ok(self.conn.execute(
             "DELETE FROM samples WHERE t_s IN
                  (SELECT t_s FROM samples WHERE t_s < ?1 ORDER BY t_s LIMIT ?2)",

@@ -132,7 +132,7 @@ const STEPS: [&str; 4] = [V1, V2, V3, V4];
 /// The schema version this build writes (`user_version` after the last step).
 pub(crate) const LATEST: i64 = STEPS.len() as i64;
 
-pub fn migrations() -> Migrations<'static> {
+pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(STEPS.iter().map(|s| M::up(s)).collect())
 }
 

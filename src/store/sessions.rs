@@ -25,7 +25,11 @@ impl Store {
         Ok(())
     }
 
-    pub fn count_recommendations(&self, start_s: i64, end_s: i64) -> Result<i64, StoreError> {
+    pub(crate) fn count_recommendations(
+        &self,
+        start_s: i64,
+        end_s: i64,
+    ) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM recommendations WHERE shown_at_s >= ?1 AND shown_at_s < ?2",
             [start_s, end_s],
@@ -58,7 +62,7 @@ impl Store {
     }
 
     /// Routine sessions started in `[start_s, end_s)`, oldest first.
-    pub fn routine_sessions_between(
+    pub(crate) fn routine_sessions_between(
         &self,
         start_s: i64,
         end_s: i64,

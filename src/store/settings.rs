@@ -37,7 +37,7 @@ const IMPORT_KEY: &str = "import_unfinished";
 
 impl Store {
     /// The import that was under way when its process ended, if any.
-    pub fn unfinished_import(&self) -> Result<Option<UnfinishedImport>, StoreError> {
+    pub(crate) fn unfinished_import(&self) -> Result<Option<UnfinishedImport>, StoreError> {
         let json: Option<String> = self
             .conn
             .query_row(

@@ -16,20 +16,20 @@ use crate::domain::calibration::Calibration;
 use crate::domain::posture::PostureSecond;
 use crate::domain::reminder::ReminderDue;
 
-pub const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
 /// How often a refused write is tried again.
-pub const RETRY_INTERVAL: Duration = Duration::from_secs(2);
+pub(crate) const RETRY_INTERVAL: Duration = Duration::from_secs(2);
 /// Rows that force a commit before the interval (bounds a transaction).
 const MAX_BATCH_ROWS: usize = 50_000;
 /// Rows kept while the database refuses writes: a week of seconds
 /// (about 20 MB); beyond it the oldest are dropped and counted.
-pub const MAX_BUFFERED_ROWS: usize = 7 * 86_400;
+pub(crate) const MAX_BUFFERED_ROWS: usize = 7 * 86_400;
 
 /// Opens a fresh connection after a failure: a connection opened on a
 /// read-only file stays read-only even after the file becomes writable.
-pub type Reopen = Box<dyn FnMut() -> Result<Store, StoreError> + Send>;
+pub(crate) type Reopen = Box<dyn FnMut() -> Result<Store, StoreError> + Send>;
 
-pub struct WriterOptions {
+pub(crate) struct WriterOptions {
     pub reopen: Option<Reopen>,
     pub max_buffered_rows: usize,
     /// Streak and slouch rules of the rollups; settings change the streak
@@ -141,7 +141,7 @@ impl StoreWriter {
         Self::spawn_with(store, WriterOptions::default(), on_commit)
     }
 
-    pub fn spawn_with(
+    pub(crate) fn spawn_with(
         store: Store,
         opts: WriterOptions,
         mut on_commit: impl FnMut(CommitInfo) + Send + 'static,

@@ -36,7 +36,7 @@ impl ExportKind {
     }
 
     /// "1 day", "30 days", "86400 seconds": what `rows` rows are.
-    pub fn count_words(self, rows: u64) -> String {
+    pub(crate) fn count_words(self, rows: u64) -> String {
         let (one, many) = match self {
             Self::Samples => ("second", "seconds"),
             Self::Minutes => ("minute", "minutes"),
@@ -54,11 +54,11 @@ impl ExportKind {
     }
 }
 
-pub const SAMPLES_HEADER: &str = "t_s,local_time,device,placement,state,tilt_deg";
-pub const MINUTES_HEADER: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s,not_worn_s";
+pub(crate) const SAMPLES_HEADER: &str = "t_s,local_time,device,placement,state,tilt_deg";
+pub(crate) const MINUTES_HEADER: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s,not_worn_s";
 /// The minutes header before non-wear was a state; such files still restore.
 const MINUTES_HEADER_V1: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s";
-pub const DAYS_HEADER: &str = "date,sitting_s,standing_s,moving_s,lying_s,unknown_s,not_worn_s,sit_short_s,sit_mid_s,sit_long_s,breaks,longest_streak_s,streaks_over_threshold,mean_tilt_deg,slouch_s,routines_completed";
+pub(crate) const DAYS_HEADER: &str = "date,sitting_s,standing_s,moving_s,lying_s,unknown_s,not_worn_s,sit_short_s,sit_mid_s,sit_long_s,breaks,longest_streak_s,streaks_over_threshold,mean_tilt_deg,slouch_s,routines_completed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -200,7 +200,7 @@ pub enum Restorable {
 }
 
 /// Recognises an export by its first line (`None`: not an export).
-pub fn export_kind(first_line: &str) -> Option<ExportKind> {
+pub(crate) fn export_kind(first_line: &str) -> Option<ExportKind> {
     let line = first_line.trim_start_matches('\u{feff}').trim_end();
     if line == MINUTES_HEADER_V1 {
         return Some(ExportKind::Minutes);

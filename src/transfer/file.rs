@@ -13,7 +13,7 @@ use crate::domain::config::Config;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
-pub enum FileError {
+pub(crate) enum FileError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -50,7 +50,7 @@ pub struct Written<T> {
 /// `-wal`, `-shm` or `-journal` file, by name or by identity), not
 /// something other than a regular file, in a folder that exists. Says
 /// whether a file is there to be replaced.
-pub fn check_target(path: &Path, db: Option<&Path>) -> Result<bool, FileError> {
+pub(crate) fn check_target(path: &Path, db: Option<&Path>) -> Result<bool, FileError> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -106,7 +106,7 @@ fn is_database_file(path: &Path, db: &Path) -> bool {
 /// Writes `path` through a private (0600) temporary file beside it, after
 /// `check_target`; `write` fills it. On any failure the temporary file is
 /// removed and nothing is left at `path` but what was there.
-pub fn write_private<T, E>(
+pub(crate) fn write_private<T, E>(
     path: &Path,
     db: Option<&Path>,
     write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, E>,
@@ -155,7 +155,7 @@ where
 
 /// Exports to `path` (see `write_private`). The streak threshold of the
 /// day figures is the one in the settings.
-pub fn export_file(
+pub(crate) fn export_file(
     db: &Path,
     what: ExportKind,
     first: NaiveDate,

@@ -72,7 +72,7 @@ struct Slot {
 
 /// What the History view asks the app to do.
 #[derive(Clone, Debug, PartialEq)]
-pub enum HistoryAction {
+pub(crate) enum HistoryAction {
     Chart(HistoryChartRequest),
     Summary(SummaryRequest),
     /// The days with data of a month, for the calendar's marks.
@@ -104,7 +104,7 @@ pub struct HistoryPage {
 
 impl HistoryPage {
     /// New data was committed: live periods are redrawn (throttled).
-    pub fn on_commit(&mut self) {
+    pub(crate) fn on_commit(&mut self) {
         self.data_version += 1;
     }
 
@@ -121,7 +121,7 @@ impl HistoryPage {
         self.slots.values().filter(|s| s.texture.is_some()).count()
     }
 
-    pub fn on_chart(
+    pub(crate) fn on_chart(
         &mut self,
         ctx: &egui::Context,
         req: HistoryChartRequest,
@@ -153,11 +153,11 @@ impl HistoryPage {
 
     /// The window is gone and its textures with it: every chart is drawn
     /// again for the next one.
-    pub fn forget_textures(&mut self) {
+    pub(crate) fn forget_textures(&mut self) {
         self.slots.clear();
     }
 
-    pub fn on_dates(&mut self, req: DatesRequest, dates: Vec<NaiveDate>) {
+    pub(crate) fn on_dates(&mut self, req: DatesRequest, dates: Vec<NaiveDate>) {
         if self.dates_requested.is_some_and(|(r, _)| r == req) {
             self.dates_requested = None;
         }
@@ -189,7 +189,7 @@ impl HistoryPage {
         Some(req)
     }
 
-    pub fn on_summary(&mut self, v: SummaryView) {
+    pub(crate) fn on_summary(&mut self, v: SummaryView) {
         if self.summary_requested.is_some_and(|(r, _)| r == v.request) {
             self.summary_requested = None;
         }
@@ -198,7 +198,7 @@ impl HistoryPage {
     }
 
     /// An import ended: its outcome, and History shows the day it began.
-    pub fn on_imported(&mut self, result: Result<(String, NaiveDate), String>) {
+    pub(crate) fn on_imported(&mut self, result: Result<(String, NaiveDate), String>) {
         self.transfers.import_progress = None;
         self.transfers.import_message = Some(match result {
             Ok((words, day)) => {
@@ -215,7 +215,7 @@ impl HistoryPage {
         });
     }
 
-    pub fn on_exported(&mut self, result: Result<(PathBuf, String), String>) {
+    pub(crate) fn on_exported(&mut self, result: Result<(PathBuf, String), String>) {
         self.transfers.export_progress = None;
         self.transfers.export_message = Some(match result {
             Ok((path, count)) => format!("Exported {count} to {}", path.display()),
@@ -287,7 +287,7 @@ impl HistoryPage {
     clippy::too_many_lines,
     reason = "a view is its widgets in layout order"
 )]
-pub fn history_ui(
+pub(crate) fn history_ui(
     ui: &mut egui::Ui,
     model: &mut HistoryPage,
     today: NaiveDate,

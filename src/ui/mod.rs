@@ -25,7 +25,7 @@ use crate::engine::protocol::{ChartRequest, Live, UiEvent};
 
 /// What a view asks the app to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UiAction {
+pub(crate) enum UiAction {
     Snooze {
         shown_at_s: i64,
         minutes: i64,
@@ -51,7 +51,7 @@ pub enum UiAction {
 
 /// The window's views (the top bar's tabs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
+pub(crate) enum View {
     Today,
     History,
     Sensors,
@@ -60,7 +60,7 @@ pub enum View {
 }
 
 /// Shortest time between two chart requests while data streams in.
-pub const CHART_MIN_INTERVAL: Duration = Duration::from_millis(500);
+pub(crate) const CHART_MIN_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Everything the Today view shows, folded from engine events.
 #[derive(Default)]
@@ -86,7 +86,7 @@ pub struct TodayPage {
 
 impl TodayPage {
     /// A routine just ended: in "Done today" now, not after the next read.
-    pub fn add_session(&mut self, s: RoutineSession) {
+    pub(crate) fn add_session(&mut self, s: RoutineSession) {
         self.pending_sessions.push(s.clone());
         self.sessions.push(s);
     }
@@ -175,7 +175,7 @@ impl TodayPage {
     /// the chart again.
     /// (A new window's clock starts at zero again: the throttle's last
     /// request, in the old window's time, is forgotten too.)
-    pub fn forget_textures(&mut self) {
+    pub(crate) fn forget_textures(&mut self) {
         self.chart = None;
         self.chart_request = None;
         self.requested = None;
@@ -185,7 +185,7 @@ impl TodayPage {
     /// Whether to ask for a chart of `want`'s day and size now: `Ok(None)`
     /// if the chart shown or awaited is already that one, `Err(wait)` while
     /// throttled (at most one request per `CHART_MIN_INTERVAL`).
-    pub fn chart_due(
+    pub(crate) fn chart_due(
         &self,
         want: ChartRequest,
         now: f64,
@@ -207,7 +207,7 @@ impl TodayPage {
     }
 
     /// Records that a chart request was handed to the engine.
-    pub fn requested(&mut self, req: ChartRequest, now: f64) {
+    pub(crate) fn requested(&mut self, req: ChartRequest, now: f64) {
         self.requested = Some((req, now));
         self.last_request_at = Some(now);
     }
@@ -216,7 +216,7 @@ impl TodayPage {
         self.chart.as_ref()
     }
 
-    pub fn chart_hover(&self) -> &crate::charts::Hover {
+    pub(crate) fn chart_hover(&self) -> &crate::charts::Hover {
         &self.chart_hover
     }
 

@@ -35,7 +35,7 @@ impl ActivePlayer {
         }
     }
 
-    pub fn announce(&mut self, a: Option<Announcement>, catalog: &Catalog) {
+    pub(crate) fn announce(&mut self, a: Option<Announcement>, catalog: &Catalog) {
         let Some(a) = a else { return };
         self.announcement = Some(match a {
             Announcement::SwitchSides(side) => format!("Switch sides: now the {}.", side.label()),
@@ -73,7 +73,7 @@ impl ActivePlayer {
 /// once per size and theme and kept as a texture (measured: 0.3 ms at
 /// 110 px, 1.1 ms at 260 px, 4 ms at 520 px on a 2× screen; once, so it
 /// stays on the window's thread rather than a worker round trip).
-pub fn figure_ui(ui: &mut Ui, figure: &str, width: f32, mirrored: bool, alt: &str) {
+pub(crate) fn figure_ui(ui: &mut Ui, figure: &str, width: f32, mirrored: bool, alt: &str) {
     use crate::charts::illustration::{ASPECT, Palette, rasterise};
     let ppp = ui.ctx().pixels_per_point();
     let width_px = (width * ppp).round().max(16.0) as u32;
@@ -135,7 +135,11 @@ fn step_text(reps: Option<u32>, duration_s: Option<u32>, sides: bool) -> String 
     }
 }
 
-pub fn routines_ui(ui: &mut Ui, catalog: &Catalog, sessions: &[RoutineSession]) -> Vec<UiAction> {
+pub(crate) fn routines_ui(
+    ui: &mut Ui,
+    catalog: &Catalog,
+    sessions: &[RoutineSession],
+) -> Vec<UiAction> {
     let mut actions = Vec::new();
     ui.heading("Routines");
     ui.weak(&catalog.safety);
@@ -199,7 +203,7 @@ pub fn routines_ui(ui: &mut Ui, catalog: &Catalog, sessions: &[RoutineSession]) 
 }
 
 /// What the player asks of the app.
-pub enum PlayerAction {
+pub(crate) enum PlayerAction {
     Close,
 }
 
@@ -208,7 +212,7 @@ pub enum PlayerAction {
     clippy::too_many_lines,
     reason = "a view is its widgets in layout order"
 )]
-pub fn player_ui(
+pub(crate) fn player_ui(
     ui: &mut Ui,
     active: &mut ActivePlayer,
     catalog: &Catalog,

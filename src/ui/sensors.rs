@@ -18,7 +18,7 @@ use crate::sources::ble::{
 use crate::sources::demo::{WINDOW_DEMO_SPEED, speed_words};
 
 /// How long the wearer holds each calibration pose.
-pub const POSE_S: f64 = 5.0;
+pub(crate) const POSE_S: f64 = 5.0;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum WizardStep {
@@ -60,7 +60,7 @@ pub struct SensorsPage {
 
 /// What the view asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SensorAction {
+pub(crate) enum SensorAction {
     Ble(BleCommand),
     /// Start (`true`) or leave the demo.
     Demo(bool),
@@ -111,7 +111,7 @@ impl SensorsPage {
         }
     }
 
-    pub fn calibrated(&mut self, placement: Placement, result: Result<(), String>) {
+    pub(crate) fn calibrated(&mut self, placement: Placement, result: Result<(), String>) {
         if let Some(w) = self.wizard.as_mut().filter(|w| w.placement == placement) {
             w.step = WizardStep::Done(result);
         }
@@ -153,7 +153,7 @@ impl SensorsPage {
 }
 
 /// A Bluetooth problem in plain words: a headline and what to do.
-pub fn bluetooth_help(reason: &str) -> (&'static str, &'static str) {
+pub(crate) fn bluetooth_help(reason: &str) -> (&'static str, &'static str) {
     let has = |s: &str| reason.contains(s);
     if has("is off") {
         (
@@ -190,7 +190,7 @@ fn short_state(s: &LinkState) -> String {
 }
 
 /// What a set of placements can and cannot measure, in plain words.
-pub fn coverage_note(placements: &[Placement]) -> Option<&'static str> {
+pub(crate) fn coverage_note(placements: &[Placement]) -> Option<&'static str> {
     let thigh = placements.contains(&Placement::Thigh);
     let back = placements.contains(&Placement::Back);
     match (thigh, back) {
@@ -216,7 +216,7 @@ fn state_colour(s: &LinkState) -> Color32 {
     clippy::too_many_lines,
     reason = "a view is its widgets in layout order"
 )]
-pub fn sensors_ui(
+pub(crate) fn sensors_ui(
     ui: &mut Ui,
     m: &mut SensorsPage,
     demo: Option<&SensorStatus>,

@@ -57,13 +57,17 @@ where
 }
 
 /// "08:30" for minutes after midnight (24:00 is the end of the day).
-pub fn format_clock(minutes: &u32) -> String {
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "it is the time fields' formatter, which egui hands a reference"
+)]
+pub(crate) fn format_clock(minutes: &u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 /// A time of day as people type it: "8", "08", "8:30", "08.30", "0830",
 /// "24:00"; minutes after midnight.
-pub fn parse_clock(text: &str) -> Result<u32, String> {
+pub(crate) fn parse_clock(text: &str) -> Result<u32, String> {
     let bad = || format!("\"{text}\" is not a time: type it as HH:MM, for example 08:30");
     let (h, m) = match text.split_once([':', '.', 'h']) {
         Some((h, m)) => (h.trim(), m.trim()),
@@ -190,7 +194,7 @@ fn desktop_section_ui(
 
 /// What the Desktop section shows besides the draft.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DeskStatus {
+pub(crate) struct DeskStatus {
     /// A tray icon is up (closing the window can keep Sitless running).
     pub tray: bool,
     /// Starts at login; `None` where there is no home folder to say.
@@ -207,7 +211,7 @@ pub struct DeskStatus {
     clippy::too_many_lines,
     reason = "a view is its widgets in layout order"
 )]
-pub fn settings_ui(
+pub(crate) fn settings_ui(
     ui: &mut Ui,
     draft: &mut Settings,
     saved: Option<&Settings>,

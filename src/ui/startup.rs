@@ -49,7 +49,7 @@ impl StartupProblem {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StartupAction {
+pub(crate) enum StartupAction {
     TryAgain,
     /// Start on a new, empty database beside the old one (its free name is
     /// chosen off the window's thread).
@@ -59,7 +59,7 @@ pub enum StartupAction {
 
 /// A free file name beside `db`, stamped with the local time: the old file
 /// is never reused or overwritten.
-pub fn path_beside(db: &Path, stamp: &str) -> PathBuf {
+pub(crate) fn path_beside(db: &Path, stamp: &str) -> PathBuf {
     let stem = db
         .file_stem()
         .map_or_else(|| "sitless".into(), |s| s.to_string_lossy().into_owned());
@@ -77,7 +77,10 @@ pub fn path_beside(db: &Path, stamp: &str) -> PathBuf {
         .unwrap_or_else(|| dir.join(format!("{stem}-new.db")))
 }
 
-pub fn startup_problem_ui(ui: &mut egui::Ui, problem: &StartupProblem) -> Option<StartupAction> {
+pub(crate) fn startup_problem_ui(
+    ui: &mut egui::Ui,
+    problem: &StartupProblem,
+) -> Option<StartupAction> {
     let mut action = None;
     ui.add_space(24.0);
     ui.heading("Sitless cannot open its database");

@@ -5,7 +5,7 @@ use crate::domain::days::format_duration;
 use crate::domain::figures::{Period, Summary};
 
 /// "−35 min", "+1 h 05 min", "±0 min".
-pub fn signed_duration(delta_s: i64) -> String {
+pub(crate) fn signed_duration(delta_s: i64) -> String {
     let sign = match delta_s.signum() {
         -1 => "−",
         1 => "+",
@@ -22,7 +22,7 @@ pub fn signed_duration(delta_s: i64) -> String {
 
 /// "+0.5", "−1.2", "±0.0": one decimal, the same minus sign as durations,
 /// and no signed zero ("-0.0" once read as a loss).
-pub fn signed_tenths(delta: f64) -> String {
+pub(crate) fn signed_tenths(delta: f64) -> String {
     let tenths = (delta * 10.0).round();
     if tenths == 0.0 {
         return "±0.0".to_owned();

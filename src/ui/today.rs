@@ -18,14 +18,14 @@ fn color32(p: Posture) -> Color32 {
 
 /// What the first-run guide needs to know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FirstRun {
+pub(crate) struct FirstRun {
     /// Bluetooth works here (a sensor can be paired).
     pub bluetooth: bool,
 }
 
 /// The whole view. `wall_now_s` is the injected clock for "today";
 /// `first_run` shows the guide (no sensor paired, no demo, nothing today).
-pub fn today_ui(
+pub(crate) fn today_ui(
     ui: &mut Ui,
     state: &AppState,
     model: &mut TodayPage,
@@ -62,10 +62,10 @@ pub fn today_ui(
     actions
 }
 
-pub use crate::domain::days::threshold_words;
+pub(crate) use crate::domain::days::threshold_words;
 
 /// Sensor name and connection state, for the top bar.
-pub fn sensor_status_ui(ui: &mut Ui, state: &AppState) {
+pub(crate) fn sensor_status_ui(ui: &mut Ui, state: &AppState) {
     let Some(s) = &state.sensor else {
         ui.label("Starting…");
         return;
@@ -226,7 +226,7 @@ fn tile_ui(ui: &mut Ui, title: &str, width_pt: f32, add: impl FnOnce(&mut Ui)) {
 
 /// How many tiles a row holds at `avail_pt` and how wide each is: three
 /// across a wide window (sharing all of it), fewer when it is narrow.
-pub fn tile_layout(avail_pt: f32, spacing_pt: f32) -> (usize, f32) {
+pub(crate) fn tile_layout(avail_pt: f32, spacing_pt: f32) -> (usize, f32) {
     const MIN_TILE_PT: f32 = 190.0;
     let cols = (1..=3)
         .rev()

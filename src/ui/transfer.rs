@@ -11,7 +11,7 @@ use crate::transfer::export::ExportKind;
 
 /// What the dialogs ask for.
 #[derive(Clone, Debug, PartialEq)]
-pub enum TransferAction {
+pub(crate) enum TransferAction {
     Export {
         what: ExportKind,
         first: NaiveDate,
@@ -52,7 +52,7 @@ pub struct ExportDialog {
     pub checked: Option<(String, bool, bool)>,
 }
 
-pub fn default_export_path(what: ExportKind, first: NaiveDate, last: NaiveDate) -> String {
+pub(crate) fn default_export_path(what: ExportKind, first: NaiveDate, last: NaiveDate) -> String {
     let dir = directories::UserDirs::new()
         .and_then(|u| {
             u.document_dir()
@@ -69,7 +69,7 @@ pub fn default_export_path(what: ExportKind, first: NaiveDate, last: NaiveDate) 
 }
 
 /// The save dialog: what to export, the period, the file.
-pub fn export_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<TransferAction> {
+pub(crate) fn export_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<TransferAction> {
     let dialog = model.export.as_mut()?;
     let mut action = None;
     let mut close = false;
@@ -160,7 +160,12 @@ pub fn export_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<Tran
 
 /// A running export or import as a bar ("Exporting… 40 %"), else the
 /// last one's outcome.
-pub fn job_status_ui(ui: &mut egui::Ui, doing: &str, progress: Option<f32>, outcome: Option<&str>) {
+pub(crate) fn job_status_ui(
+    ui: &mut egui::Ui,
+    doing: &str,
+    progress: Option<f32>,
+    outcome: Option<&str>,
+) {
     if let Some(f) = progress {
         ui.add(
             egui::ProgressBar::new(f)
@@ -194,7 +199,7 @@ impl Default for ImportDialog {
 
 /// The import dialog: the file, where it was worn, and (only for files
 /// that need it) when it started.
-pub fn import_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<TransferAction> {
+pub(crate) fn import_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<TransferAction> {
     let dialog = model.import.as_mut()?;
     let mut action = None;
     let mut close = false;

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-pub struct Bus {
+pub(crate) struct Bus {
     child: Child,
     pub address: String,
 }
@@ -18,7 +18,7 @@ impl Drop for Bus {
     }
 }
 
-pub fn start_bus() -> Bus {
+pub(crate) fn start_bus() -> Bus {
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dbus-session.conf");
     let mut child = Command::new("dbus-daemon")
         .arg(format!("--config-file={config}"))
@@ -41,7 +41,7 @@ pub fn start_bus() -> Bus {
 /// address from the environment, and setting it in a running process
 /// would need `unsafe`; a child gets it from the start. In the parent it
 /// returns whether the child ran `body` to its end; the child runs it and exits.
-pub fn in_child_with_system_bus(body: impl FnOnce(&str)) -> bool {
+pub(crate) fn in_child_with_system_bus(body: impl FnOnce(&str)) -> bool {
     // Reminder notifications would look for a session bus: none here.
     in_child_with_bus(
         "DBUS_SYSTEM_BUS_ADDRESS",
@@ -51,7 +51,7 @@ pub fn in_child_with_system_bus(body: impl FnOnce(&str)) -> bool {
 }
 
 /// As [`in_child_with_system_bus`], for the session bus.
-pub fn in_child_with_session_bus(body: impl FnOnce(&str)) -> bool {
+pub(crate) fn in_child_with_session_bus(body: impl FnOnce(&str)) -> bool {
     in_child_with_bus(
         "DBUS_SESSION_BUS_ADDRESS",
         ("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent"),
@@ -86,7 +86,7 @@ fn in_child_with_bus(var: &str, other: (&str, &str), body: impl FnOnce(&str)) ->
 const BODY_RAN: i32 = 42;
 
 /// `(first, last, count)` of the stored seconds.
-pub fn stored_seconds(db: &std::path::Path) -> (i64, i64, i64) {
+pub(crate) fn stored_seconds(db: &std::path::Path) -> (i64, i64, i64) {
     let c = rusqlite::Connection::open(db).expect("db");
     c.query_row(
         "SELECT MIN(t_s), MAX(t_s), COUNT(*) FROM samples",
@@ -104,7 +104,7 @@ pub fn stored_seconds(db: &std::path::Path) -> (i64, i64, i64) {
 
 /// The seconds missing between the first and the last stored one.
 #[allow(dead_code)]
-pub fn missing_seconds(db: &std::path::Path) -> Vec<i64> {
+pub(crate) fn missing_seconds(db: &std::path::Path) -> Vec<i64> {
     let c = rusqlite::Connection::open(db).expect("db");
     let mut q = c
         .prepare("SELECT t_s FROM samples ORDER BY t_s")

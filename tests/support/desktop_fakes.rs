@@ -18,7 +18,7 @@ use zbus::object_server::SignalEmitter;
 use zbus::zvariant::OwnedValue;
 
 #[derive(Debug, Clone)]
-pub enum NoteCall {
+pub(crate) enum NoteCall {
     Notify {
         id: u32,
         replaces_id: u32,
@@ -32,7 +32,7 @@ pub enum NoteCall {
     Close(u32),
 }
 
-pub struct FakeNotifications {
+pub(crate) struct FakeNotifications {
     pub tx: Sender<NoteCall>,
     pub next_id: u32,
     pub capabilities: Vec<String>,
@@ -98,12 +98,12 @@ impl FakeNotifications {
 
 /// Starts the notification server on `address`; its calls arrive on the
 /// receiver. Keep the connection alive as long as the test runs.
-pub fn notification_server(address: &str) -> (zbus::Connection, Receiver<NoteCall>) {
+pub(crate) fn notification_server(address: &str) -> (zbus::Connection, Receiver<NoteCall>) {
     notification_server_with(address, false)
 }
 
 /// The same, with KDE's do-not-disturb (`Inhibited`) on or off.
-pub fn notification_server_with(
+pub(crate) fn notification_server_with(
     address: &str,
     inhibited: bool,
 ) -> (zbus::Connection, Receiver<NoteCall>) {
@@ -133,7 +133,7 @@ pub fn notification_server_with(
 }
 
 /// Clicks a button on notification `id`, as a server does.
-pub fn invoke_action(server: &zbus::Connection, id: u32, key: &str) {
+pub(crate) fn invoke_action(server: &zbus::Connection, id: u32, key: &str) {
     zbus::block_on(server.emit_signal(
         None::<&str>,
         "/org/freedesktop/Notifications",
@@ -144,7 +144,7 @@ pub fn invoke_action(server: &zbus::Connection, id: u32, key: &str) {
     .expect("ActionInvoked is emitted");
 }
 
-pub struct FakeWatcher {
+pub(crate) struct FakeWatcher {
     pub items: Sender<String>,
 }
 
@@ -186,7 +186,7 @@ impl FakeWatcher {
     async fn status_notifier_host_registered(emitter: &SignalEmitter<'_>) -> zbus::Result<()>;
 }
 
-pub fn tray_watcher(address: &str) -> (zbus::Connection, Receiver<String>) {
+pub(crate) fn tray_watcher(address: &str) -> (zbus::Connection, Receiver<String>) {
     let (items, rx) = channel();
     let conn = zbus::block_on(async {
         zbus::connection::Builder::address(address)?
@@ -201,7 +201,7 @@ pub fn tray_watcher(address: &str) -> (zbus::Connection, Receiver<String>) {
 
 /// A menu entry as dbusmenu lays it out: id, label, enabled.
 #[derive(Debug, Clone)]
-pub struct MenuEntry {
+pub(crate) struct MenuEntry {
     pub id: i32,
     pub label: String,
     pub enabled: bool,
@@ -210,7 +210,7 @@ pub struct MenuEntry {
 type Layout = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
 
 /// Reads the item's menu (`com.canonical.dbusmenu` `GetLayout` at `/MenuBar`).
-pub fn read_menu(conn: &zbus::Connection, item: &str) -> Vec<MenuEntry> {
+pub(crate) fn read_menu(conn: &zbus::Connection, item: &str) -> Vec<MenuEntry> {
     let reply = zbus::block_on(conn.call_method(
         Some(item),
         "/MenuBar",
@@ -246,7 +246,7 @@ pub fn read_menu(conn: &zbus::Connection, item: &str) -> Vec<MenuEntry> {
 }
 
 /// Clicks menu entry `id`, as a tray host does.
-pub fn click(conn: &zbus::Connection, item: &str, id: i32) {
+pub(crate) fn click(conn: &zbus::Connection, item: &str, id: i32) {
     zbus::block_on(conn.call_method(
         Some(item),
         "/MenuBar",
@@ -260,7 +260,7 @@ pub fn click(conn: &zbus::Connection, item: &str, id: i32) {
 type Tip = (String, Vec<(i32, i32, Vec<u8>)>, String, String);
 
 /// The item's tooltip text (`StatusNotifierItem` `ToolTip`'s description).
-pub fn tooltip(conn: &zbus::Connection, item: &str) -> String {
+pub(crate) fn tooltip(conn: &zbus::Connection, item: &str) -> String {
     let reply = zbus::block_on(conn.call_method(
         Some(item),
         "/StatusNotifierItem",
@@ -273,7 +273,7 @@ pub fn tooltip(conn: &zbus::Connection, item: &str) -> String {
     Tip::try_from(v).map(|t| t.3).unwrap_or_default()
 }
 
-pub struct FakeSession {
+pub(crate) struct FakeSession {
     pub locked: bool,
 }
 
@@ -285,7 +285,7 @@ impl FakeSession {
     }
 }
 
-pub struct FakeManager;
+pub(crate) struct FakeManager;
 
 #[zbus::interface(name = "org.freedesktop.login1.Manager")]
 impl FakeManager {
@@ -295,11 +295,11 @@ impl FakeManager {
     }
 }
 
-pub const SESSION_PATH: &str = "/org/freedesktop/login1/session/_31";
+pub(crate) const SESSION_PATH: &str = "/org/freedesktop/login1/session/_31";
 
 /// A logind with one session, locked or not, on `address` (the tests'
 /// private "system" bus).
-pub fn logind(address: &str, locked: bool) -> zbus::Connection {
+pub(crate) fn logind(address: &str, locked: bool) -> zbus::Connection {
     zbus::block_on(async {
         zbus::connection::Builder::address(address)?
             .name("org.freedesktop.login1")?
@@ -313,7 +313,7 @@ pub fn logind(address: &str, locked: bool) -> zbus::Connection {
 
 /// Locks or unlocks the fake session (the property changes, and the
 /// `PropertiesChanged` signal goes out as logind's does).
-pub fn set_locked(conn: &zbus::Connection, locked: bool) {
+pub(crate) fn set_locked(conn: &zbus::Connection, locked: bool) {
     zbus::block_on(async {
         let iface = conn
             .object_server()
@@ -331,12 +331,12 @@ pub fn set_locked(conn: &zbus::Connection, locked: bool) {
 }
 
 /// The next call within `timeout`, or None.
-pub fn next_call(rx: &Receiver<NoteCall>, timeout: Duration) -> Option<NoteCall> {
+pub(crate) fn next_call(rx: &Receiver<NoteCall>, timeout: Duration) -> Option<NoteCall> {
     rx.recv_timeout(timeout).ok()
 }
 
 /// Waits for the first Notify within `timeout`, skipping other calls.
-pub fn next_notify(rx: &Receiver<NoteCall>, timeout: Duration) -> Option<NoteCall> {
+pub(crate) fn next_notify(rx: &Receiver<NoteCall>, timeout: Duration) -> Option<NoteCall> {
     let end = Instant::now() + timeout;
     while let Some(left) = end.checked_duration_since(Instant::now()) {
         match rx.recv_timeout(left) {
@@ -350,7 +350,7 @@ pub fn next_notify(rx: &Receiver<NoteCall>, timeout: Duration) -> Option<NoteCal
 
 /// Says the machine is going to sleep (`true`) or has woken (`false`), as
 /// logind's Manager does around a suspend.
-pub fn prepare_for_sleep(conn: &zbus::Connection, going: bool) {
+pub(crate) fn prepare_for_sleep(conn: &zbus::Connection, going: bool) {
     zbus::block_on(conn.emit_signal(
         None::<&str>,
         "/org/freedesktop/login1",
@@ -363,14 +363,14 @@ pub fn prepare_for_sleep(conn: &zbus::Connection, going: bool) {
 
 /// A client on `address` that owns no service name: whatever it emits is
 /// a forgery the app must ignore.
-pub fn stranger(address: &str) -> zbus::Connection {
+pub(crate) fn stranger(address: &str) -> zbus::Connection {
     zbus::block_on(async { zbus::connection::Builder::address(address)?.build().await })
         .expect("a client on the bus")
 }
 
 /// Emits, as `conn`, logind's "the session is locked" signal for the fake
 /// session (a forgery unless `conn` owns org.freedesktop.login1).
-pub fn emit_locked_hint(conn: &zbus::Connection) {
+pub(crate) fn emit_locked_hint(conn: &zbus::Connection) {
     let changed: std::collections::HashMap<&str, zbus::zvariant::Value<'_>> =
         [("LockedHint", zbus::zvariant::Value::from(true))].into();
     zbus::block_on(conn.emit_signal(
@@ -389,7 +389,7 @@ pub fn emit_locked_hint(conn: &zbus::Connection) {
 
 /// Emits, as `conn`, `ActiveChanged(true)` in both screensaver dialects
 /// (KDE/Xfce and GNOME).
-pub fn emit_screensaver_active(conn: &zbus::Connection) {
+pub(crate) fn emit_screensaver_active(conn: &zbus::Connection) {
     for (path, iface) in [
         (
             "/org/freedesktop/ScreenSaver",
@@ -403,7 +403,7 @@ pub fn emit_screensaver_active(conn: &zbus::Connection) {
 }
 
 /// A screensaver service: owns org.freedesktop.ScreenSaver on `address`.
-pub fn screensaver(address: &str) -> zbus::Connection {
+pub(crate) fn screensaver(address: &str) -> zbus::Connection {
     zbus::block_on(async {
         zbus::connection::Builder::address(address)?
             .name("org.freedesktop.ScreenSaver")?

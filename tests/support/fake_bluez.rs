@@ -24,10 +24,10 @@ use uuid::Uuid;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue};
 
-pub const ADAPTER_PATH: &str = "/org/bluez/hci0";
+pub(crate) const ADAPTER_PATH: &str = "/org/bluez/hci0";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Sitless,
     MicroBit,
     Thingy,
@@ -52,7 +52,7 @@ const H10_DEFAULT_NS: u64 = 599_616_000_000_000_000;
 const VERITY_DEFAULT_NS: u64 = 536_580_000_000_000_000;
 
 #[derive(Clone, Debug)]
-pub struct SensorSpec {
+pub(crate) struct SensorSpec {
     pub kind: Kind,
     pub address: String,
     pub name: String,
@@ -62,7 +62,7 @@ pub struct SensorSpec {
 }
 
 impl SensorSpec {
-    pub fn new(kind: Kind, address: &str, name: &str) -> Self {
+    pub(crate) fn new(kind: Kind, address: &str, name: &str) -> Self {
         Self {
             kind,
             address: address.into(),
@@ -72,7 +72,7 @@ impl SensorSpec {
         }
     }
 
-    pub fn speed(mut self, speed: f64) -> Self {
+    pub(crate) fn speed(mut self, speed: f64) -> Self {
         self.speed = speed;
         self
     }
@@ -80,7 +80,7 @@ impl SensorSpec {
 
 #[derive(zbus::DBusError, Debug)]
 #[zbus(prefix = "org.bluez.Error")]
-pub enum BluezError {
+pub(crate) enum BluezError {
     #[zbus(error)]
     ZBus(zbus::Error),
     Failed(String),
@@ -91,7 +91,7 @@ pub enum BluezError {
 
 /// The wearer: sits 40 s, stands 20 s, again and again. Milli-g in the
 /// sensor's axes for a thigh sensor (x along the thigh).
-pub fn wearer_mg(t_ms: u64) -> [i16; 3] {
+pub(crate) fn wearer_mg(t_ms: u64) -> [i16; 3] {
     if (t_ms / 1000) % 60 < 40 {
         [30, -20, 1000]
     } else {
@@ -101,7 +101,7 @@ pub fn wearer_mg(t_ms: u64) -> [i16; 3] {
 
 /// What the tests can read back about a sensor.
 #[derive(Debug, Default, Clone)]
-pub struct SensorLog {
+pub(crate) struct SensorLog {
     pub connects: u32,
     pub history_requests: Vec<u32>,
     pub zero_period_written: bool,
@@ -554,7 +554,7 @@ struct Inner {
     stop: AtomicBool,
 }
 
-pub struct FakeBluez {
+pub(crate) struct FakeBluez {
     conn: zbus::Connection,
     inner: Arc<Inner>,
     firmware: Option<std::thread::JoinHandle<()>>,
@@ -688,12 +688,12 @@ fn data_uuid(kind: Kind) -> Uuid {
 
 impl FakeBluez {
     /// Claims `org.bluez` on the bus at `address` with one adapter.
-    pub fn start(address: &str, powered: bool) -> Self {
+    pub(crate) fn start(address: &str, powered: bool) -> Self {
         Self::start_with(address, Some(powered))
     }
 
     /// `adapter: None` is `BlueZ` running with no adapter at all.
-    pub fn start_with(address: &str, adapter: Option<bool>) -> Self {
+    pub(crate) fn start_with(address: &str, adapter: Option<bool>) -> Self {
         let inner = Arc::new(Inner {
             sensors: Arc::new(Mutex::new(BTreeMap::new())),
             discovering: AtomicBool::new(false),
@@ -735,7 +735,7 @@ impl FakeBluez {
 
     /// Adds a sensor, in range and advertising.
     #[allow(clippy::needless_pass_by_value)] // reads as "hand the sensor to the fake"
-    pub fn add_sensor(&self, spec: SensorSpec) {
+    pub(crate) fn add_sensor(&self, spec: SensorSpec) {
         let path = format!("{ADAPTER_PATH}/dev_{}", spec.address.replace(':', "_"));
         let period_ms = match spec.kind {
             Kind::Sitless => 40,
@@ -816,7 +816,7 @@ impl FakeBluez {
 
     /// Drops the link now; the sensor stays out of range for `away`, then
     /// advertises again. It keeps recording meanwhile.
-    pub fn drop_link(&self, address: &str, away: Duration) {
+    pub(crate) fn drop_link(&self, address: &str, away: Duration) {
         {
             let mut all = lock(&self.inner.sensors);
             let s = all.get_mut(address).expect("sensor exists");
@@ -851,7 +851,7 @@ impl FakeBluez {
 
     /// Stops (or restarts) advertising: only a connection attempt of the
     /// central's own finds the sensor.
-    pub fn set_silent(&self, address: &str, silent: bool) {
+    pub(crate) fn set_silent(&self, address: &str, silent: bool) {
         lock(&self.inner.sensors)
             .get_mut(address)
             .expect("sensor exists")
@@ -859,7 +859,7 @@ impl FakeBluez {
     }
 
     /// The sensor holds this reading (milli-g) until told otherwise.
-    pub fn set_pose(&self, address: &str, mg: Option<[i16; 3]>) {
+    pub(crate) fn set_pose(&self, address: &str, mg: Option<[i16; 3]>) {
         lock(&self.inner.sensors)
             .get_mut(address)
             .expect("sensor exists")
@@ -867,7 +867,7 @@ impl FakeBluez {
     }
 
     /// Makes the Sitless Sampling characteristic answer `ms` (broken firmware).
-    pub fn set_reported_period(&self, address: &str, ms: u16) {
+    pub(crate) fn set_reported_period(&self, address: &str, ms: u16) {
         lock(&self.inner.sensors)
             .get_mut(address)
             .expect("sensor exists")
@@ -875,15 +875,15 @@ impl FakeBluez {
     }
 
     /// Sends raw bytes as a notification of `uuid` (malformed-data tests).
-    pub fn notify_raw(&self, address: &str, uuid: Uuid, bytes: &[u8]) {
+    pub(crate) fn notify_raw(&self, address: &str, uuid: Uuid, bytes: &[u8]) {
         notify(&self.conn, &self.inner, address, uuid, bytes.to_vec());
     }
 
-    pub fn log(&self, address: &str) -> SensorLog {
+    pub(crate) fn log(&self, address: &str) -> SensorLog {
         lock(&self.inner.sensors)[address].log.clone()
     }
 
-    pub fn is_connected(&self, address: &str) -> bool {
+    pub(crate) fn is_connected(&self, address: &str) -> bool {
         lock(&self.inner.sensors)[address].connected
     }
 }

@@ -4,10 +4,10 @@
 //! the one app test binary; the benches and examples that need a piece
 //! include its file.
 
-pub mod bus;
-pub mod desktop_fakes;
-pub mod fake_bluez;
-pub mod pointer;
+pub(crate) mod bus;
+pub(crate) mod desktop_fakes;
+pub(crate) mod fake_bluez;
+pub(crate) mod pointer;
 
 use std::path::Path;
 
@@ -16,11 +16,11 @@ use sitless::engine::EngineOptions;
 use sitless::sources::demo::pacer::DemoOptions;
 
 /// 2026-03-02 08:00 UTC, a Monday: the day the app tests live in.
-pub const MONDAY_8_S: i64 = 1_772_438_400;
+pub(crate) const MONDAY_8_S: i64 = 1_772_438_400;
 
 /// The engine on `db` with no sensor: the default rules, no Bluetooth, no
 /// desktop session, the demo (if one is added) starting on the tests' day.
-pub fn engine_options(db: &Path) -> EngineOptions {
+pub(crate) fn engine_options(db: &Path) -> EngineOptions {
     EngineOptions {
         db: db.to_owned(),
         demo: None,
@@ -33,7 +33,7 @@ pub fn engine_options(db: &Path) -> EngineOptions {
 }
 
 /// The engine on `db` with the demo wearer `wearer_seed` at `speed`× time.
-pub fn demo_engine_options(db: &Path, speed: f64, wearer_seed: u64) -> EngineOptions {
+pub(crate) fn demo_engine_options(db: &Path, speed: f64, wearer_seed: u64) -> EngineOptions {
     EngineOptions {
         demo: Some(DemoOptions {
             speed,

@@ -4,7 +4,7 @@
 use egui_kittest::Harness;
 
 /// A primary click at `at`.
-pub fn click_at<S>(h: &Harness<'_, S>, at: egui::Pos2) {
+pub(crate) fn click_at<S>(h: &Harness<'_, S>, at: egui::Pos2) {
     h.hover_at(at);
     for pressed in [true, false] {
         h.event(egui::Event::PointerButton {

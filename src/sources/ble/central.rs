@@ -104,7 +104,7 @@ impl Ble {
     }
 
     /// Stops the links and waits for the thread.
-    pub fn shutdown(&mut self) {
+    pub(crate) fn shutdown(&mut self) {
         let _ = self.stop.send(true);
         if let Some(t) = self.thread.take() {
             let _ = t.join();

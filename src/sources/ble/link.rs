@@ -38,22 +38,22 @@ pub(crate) struct Backoff {
 }
 
 impl Backoff {
-    pub const FIRST_S: u32 = 1;
-    pub const MAX_S: u32 = 30;
+    pub(crate) const FIRST_S: u32 = 1;
+    pub(crate) const MAX_S: u32 = 30;
 
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             next_s: Self::FIRST_S,
         }
     }
 
-    pub fn next_delay_s(&mut self) -> u32 {
+    pub(crate) fn next_delay_s(&mut self) -> u32 {
         let d = self.next_s;
         self.next_s = (self.next_s * 2).min(Self::MAX_S);
         d
     }
 
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.next_s = Self::FIRST_S;
     }
 }

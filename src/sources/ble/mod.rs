@@ -36,7 +36,7 @@ pub use stamp::LinkStats;
 
 /// The clock the BLE code stamps with: Unix milliseconds. Injected so
 /// tests can hold it still.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+pub(crate) type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 pub fn system_clock() -> Clock {
     Arc::new(|| chrono::Utc::now().timestamp_millis())
@@ -183,12 +183,12 @@ pub enum ForPipeline {
 /// the receiver full and is offered again later, so the runtime never
 /// blocks on the pipeline and nothing is dropped. `None`: taken (or nobody
 /// is listening any more).
-pub type PipelineSink = Arc<dyn Fn(ForPipeline) -> Option<ForPipeline> + Send + Sync>;
+pub(crate) type PipelineSink = Arc<dyn Fn(ForPipeline) -> Option<ForPipeline> + Send + Sync>;
 
 impl PairedSensor {
     /// The paired sensors among stored device rows (a row of a model this
     /// version does not know is skipped).
-    pub fn from_rows(rows: Vec<DeviceRow>) -> Vec<Self> {
+    pub(crate) fn from_rows(rows: Vec<DeviceRow>) -> Vec<Self> {
         rows.into_iter()
             .filter_map(|r| {
                 Some(Self {
@@ -224,7 +224,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// Tells the UI and the pipeline which sensors are paired now.
-    pub async fn announce_paired(&self, paired: &[PairedSensor]) {
+    pub(crate) async fn announce_paired(&self, paired: &[PairedSensor]) {
         (self.sink)(BleEvent::Paired(paired.to_vec()));
         let mut msg = ForPipeline::Sensors(paired.to_vec());
         while let Some(back) = (self.pipeline)(msg) {
@@ -235,7 +235,7 @@ impl Shared {
 
     /// Asks the writer for a device change and waits, without blocking the
     /// runtime, for its answer.
-    pub async fn change_devices(
+    pub(crate) async fn change_devices(
         &self,
         make: impl FnOnce(DeviceReply) -> DeviceWrite,
     ) -> Result<DeviceChange, String> {
@@ -249,7 +249,7 @@ impl Shared {
 
     /// Hands `op` to the writer, waiting (asynchronously) while its queue
     /// is full.
-    pub async fn write(&self, mut op: WriteOp) -> Result<(), String> {
+    pub(crate) async fn write(&self, mut op: WriteOp) -> Result<(), String> {
         let tx = self
             .writes
             .as_ref()

@@ -35,7 +35,7 @@ impl LinkStats {
         self.bad_length + self.implausible
     }
 
-    pub fn count_error(&mut self, e: DecodeError) {
+    pub(crate) fn count_error(&mut self, e: DecodeError) {
         match e {
             // A frame that does not add up (a cut delta block) is a
             // length fault too.
@@ -60,7 +60,7 @@ impl LinkStats {
 /// stamps keep going forward from where they were. For the same reason the
 /// first stamp is never older than a floor (the newest stored second).
 #[derive(Debug, Clone)]
-pub struct ArrivalStamper {
+pub(crate) struct ArrivalStamper {
     period_ms: i64,
     next_ms: Option<i64>,
     /// Added to the clock; grows by each step back.
@@ -72,14 +72,14 @@ pub struct ArrivalStamper {
 }
 
 impl ArrivalStamper {
-    pub const MAX_DRIFT_MS: i64 = 1_000;
+    pub(crate) const MAX_DRIFT_MS: i64 = 1_000;
 
-    pub fn new(period_ms: u16) -> Self {
+    pub(crate) fn new(period_ms: u16) -> Self {
         Self::with_floor(period_ms, i64::MIN)
     }
 
     /// A stamper whose stamps start no earlier than `floor_ms`.
-    pub fn with_floor(period_ms: u16, floor_ms: i64) -> Self {
+    pub(crate) fn with_floor(period_ms: u16, floor_ms: i64) -> Self {
         Self {
             period_ms: i64::from(period_ms.max(1)),
             next_ms: None,
@@ -92,14 +92,14 @@ impl ArrivalStamper {
 
     /// A new chain (after a reconnect, perhaps at another rate); the offset
     /// and the floor stay, so a reconnect never steps back either.
-    pub fn restart(&mut self, period_ms: u16) {
+    pub(crate) fn restart(&mut self, period_ms: u16) {
         if let Some(next) = self.next_ms.take() {
             self.floor_ms = self.floor_ms.max(next - self.period_ms);
         }
         self.period_ms = i64::from(period_ms.max(1));
     }
 
-    pub fn stamp(&mut self, now_ms: i64, accel_g: Vec3) -> RawSample {
+    pub(crate) fn stamp(&mut self, now_ms: i64, accel_g: Vec3) -> RawSample {
         if let Some(last) = self.last_clock_ms
             && now_ms < last - Self::MAX_DRIFT_MS
         {
@@ -131,7 +131,7 @@ impl ArrivalStamper {
 /// comes after as "repeats"; a jump ahead undone at once is not counted
 /// as lost.
 #[derive(Debug, Clone, Default)]
-pub struct SeqTracker {
+pub(crate) struct SeqTracker {
     /// The next sequence number expected; `None` before the first packet.
     next: Option<u32>,
     /// The far jump ahead of the last packet, if it was one.
@@ -141,22 +141,27 @@ pub struct SeqTracker {
 impl SeqTracker {
     /// A distance this far is a jump, not a gap or an overlap: ten minutes
     /// of samples at 50 Hz.
-    pub const FAR: u32 = 30_000;
+    pub(crate) const FAR: u32 = 30_000;
 
-    pub fn new(next: Option<u32>) -> Self {
+    pub(crate) fn new(next: Option<u32>) -> Self {
         Self {
             next,
             last_jump: None,
         }
     }
 
-    pub fn next(&self) -> Option<u32> {
+    pub(crate) fn next(&self) -> Option<u32> {
         self.next
     }
 
     /// How many of `n` samples starting at `seq` are new (they are the last
     /// ones of the packet); counts repeats and gaps into `stats`.
-    pub fn accept(&mut self, seq: u32, n: usize, stats: &mut LinkStats) -> std::ops::Range<usize> {
+    pub(crate) fn accept(
+        &mut self,
+        seq: u32,
+        n: usize,
+        stats: &mut LinkStats,
+    ) -> std::ops::Range<usize> {
         let n32 = n as u32;
         let Some(next) = self.next else {
             self.next = Some(seq.wrapping_add(n32));

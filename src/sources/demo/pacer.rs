@@ -37,21 +37,21 @@ impl PaceClock {
 
 impl DemoOptions {
     /// Simulated seconds per real second; `None` is as fast as possible.
-    pub fn pace_speed(&self) -> Option<f64> {
+    pub(crate) fn pace_speed(&self) -> Option<f64> {
         (self.speed.is_finite() && self.speed > 0.0).then_some(self.speed)
     }
 }
 
 /// What the pacer hands on: one message of interleaved samples, or the end
 /// of a finite script.
-pub enum Paced {
+pub(crate) enum Paced {
     Samples(Vec<(Placement, Vec<RawSample>)>),
     Done,
 }
 
 /// Plays `wearer` until `stop` is set, the script ends (unless `endless`)
 /// or `send` returns false (the receiver is gone).
-pub fn play(
+pub(crate) fn play(
     mut wearer: DemoWearer,
     opts: &DemoOptions,
     endless: bool,

@@ -9,7 +9,7 @@ use crate::domain::posture::Posture;
 use crate::domain::sample::{Placement, RawSample};
 use crate::domain::vector::{Mat3, Vec3};
 
-pub const RATE_HZ: u32 = 25;
+pub(crate) const RATE_HZ: u32 = 25;
 const SAMPLE_MS: i64 = 1000 / RATE_HZ as i64;
 /// Seconds of visible movement when the wearer changes posture.
 const TRANSITION_S: u32 = 2;
@@ -69,8 +69,8 @@ pub struct DemoScript {
 
 /// Seconds of the calibration prelude (stand still, then sit upright) at
 /// the start of every generated workday: what the wizard asks a user to do.
-pub const CALIBRATION_STAND: std::ops::Range<u32> = 2..9;
-pub const CALIBRATION_SIT: std::ops::Range<u32> = 12..19;
+pub(crate) const CALIBRATION_STAND: std::ops::Range<u32> = 2..9;
+pub(crate) const CALIBRATION_SIT: std::ops::Range<u32> = 12..19;
 
 impl DemoScript {
     pub fn from_segments(segments: Vec<Segment>) -> Self {
@@ -148,7 +148,7 @@ fn sit(rng: &mut fastrand::Rng, duration_s: u32) -> Segment {
 }
 
 /// A uniformly random rotation: how the sensor sits in a pocket or on a strap.
-pub fn random_mounting(rng: &mut fastrand::Rng) -> Mat3 {
+pub(crate) fn random_mounting(rng: &mut fastrand::Rng) -> Mat3 {
     let z = rng.f32() * 2.0 - 1.0;
     let phi = rng.f32() * TAU;
     let r = (1.0 - z * z).max(0.0).sqrt();
@@ -157,7 +157,7 @@ pub fn random_mounting(rng: &mut fastrand::Rng) -> Mat3 {
 }
 
 /// Standard normal deviate (Box–Muller), enough for sensor noise.
-pub fn gauss(rng: &mut fastrand::Rng) -> f32 {
+pub(crate) fn gauss(rng: &mut fastrand::Rng) -> f32 {
     let u1 = rng.f32().max(1e-7);
     let u2 = rng.f32();
     (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
@@ -167,7 +167,7 @@ pub fn gauss(rng: &mut fastrand::Rng) -> f32 {
 /// landing and a damped ring of the soft tissue when this leg lands (the
 /// thigh forward), and weaker ones when the other leg does half a stride
 /// later, in g.
-pub fn heel_strikes(cycles: f32, stride_hz: f32) -> f32 {
+pub(crate) fn heel_strikes(cycles: f32, stride_hz: f32) -> f32 {
     let ring = |since_s: f32| {
         if since_s < 0.2 {
             (TAU * 8.0 * since_s).sin() * (-since_s / 0.05).exp()
@@ -185,7 +185,7 @@ pub fn heel_strikes(cycles: f32, stride_hz: f32) -> f32 {
 /// (the heel stops), before the tissue rings. Real walking at 25–90 Hz
 /// keeps its jag in 100 ms means (`docs/posture.md`, "Gait"); a ring
 /// alone averages away.
-pub fn landing_jolt(since_s: f32) -> f32 {
+pub(crate) fn landing_jolt(since_s: f32) -> f32 {
     if (0.0..0.15).contains(&since_s) {
         (-since_s / 0.025).exp()
     } else {
@@ -254,12 +254,12 @@ impl DemoWearer {
         }
     }
 
-    pub fn is_done(&self) -> bool {
+    pub(crate) fn is_done(&self) -> bool {
         self.seg >= self.script.segments.len()
     }
 
     /// Unix second of the next second to be produced.
-    pub fn next_t_s(&self) -> i64 {
+    pub(crate) fn next_t_s(&self) -> i64 {
         self.start_s + self.second
     }
 

@@ -83,7 +83,7 @@ fn unit_of(text: &str) -> Option<Unit> {
 }
 
 /// What to export instead of acceleration without gravity.
-pub const NEEDS_GRAVITY: &str = "Sitless needs the pull of gravity to tell sitting from standing. In phyphox use the experiment \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv (Android) or AccelerometerUncalibrated.csv (iPhone, with Accelerometer Uncalibrated switched on)";
+pub(crate) const NEEDS_GRAVITY: &str = "Sitless needs the pull of gravity to tell sitting from standing. In phyphox use the experiment \"Acceleration with g\"; from Sensor Logger import TotalAcceleration.csv (Android) or AccelerometerUncalibrated.csv (iPhone, with Accelerometer Uncalibrated switched on)";
 
 /// Why a header is not usable, in words that say what to export instead.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -26,9 +26,9 @@ use crate::domain::sample::RawSample;
 use crate::domain::vector::Vec3;
 
 /// Standard gravity, for files in m/s².
-pub const G_MS2: f64 = 9.806_65;
+pub(crate) const G_MS2: f64 = 9.806_65;
 /// Largest acceleration accepted, in g (the common ±16 g range).
-pub const MAX_ACCEL_G: f64 = 16.0;
+pub(crate) const MAX_ACCEL_G: f64 = 16.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {
@@ -591,7 +591,7 @@ pub fn read(
 }
 
 /// "2026-11-30 08:00" or RFC 3339, local time: epoch seconds.
-pub fn parse_start(text: &str) -> Result<Option<f64>, String> {
+pub(crate) fn parse_start(text: &str) -> Result<Option<f64>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
@@ -613,7 +613,7 @@ pub fn parse_start(text: &str) -> Result<Option<f64>, String> {
 
 /// phyphox's zip export keeps the recording's start in `meta/time.csv`
 /// beside the data: the (experiment time, system time) of each START.
-pub fn phyphox_starts(csv: &Path) -> Option<Vec<(f64, f64)>> {
+pub(crate) fn phyphox_starts(csv: &Path) -> Option<Vec<(f64, f64)>> {
     let meta = csv.parent()?.join("meta").join("time.csv");
     let text = std::fs::read_to_string(meta).ok()?;
     // Written in the export's own format: maybe semicolons and decimal commas.

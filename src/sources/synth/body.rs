@@ -142,7 +142,7 @@ impl Renderer {
 
     /// The reading of standing upright in the current mounting: the
     /// reference a classifier should have learned.
-    pub fn true_upright(&self) -> Vec3 {
+    pub(crate) fn true_upright(&self) -> Vec3 {
         self.mount.transpose().apply(Z)
     }
 

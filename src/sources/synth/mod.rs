@@ -122,7 +122,7 @@ impl DayPlan {
     }
 
     /// Whether second `i` of the day falls in a data gap.
-    pub fn in_gap(&self, i: u32) -> bool {
+    pub(crate) fn in_gap(&self, i: u32) -> bool {
         self.gaps.iter().any(|&(a, b)| (a..b).contains(&i))
     }
 }

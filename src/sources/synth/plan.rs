@@ -8,7 +8,7 @@ use super::{Act, DayPlan, Gait, Segment, SensorSpec, Vehicle};
 
 /// Kinds of day; `DayKind::ALL` cycles through them by seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DayKind {
+pub(crate) enum DayKind {
     /// Put on while seated at breakfast, a few steps, then a car ride.
     CarCommute,
     /// Seated start, a short walk, a bus ride (seated and standing).
@@ -24,7 +24,7 @@ pub enum DayKind {
 }
 
 impl DayKind {
-    pub const ALL: [Self; 6] = [
+    pub(crate) const ALL: [Self; 6] = [
         Self::CarCommute,
         Self::BusCommute,
         Self::BikeCommute,
@@ -33,7 +33,7 @@ impl DayKind {
         Self::Home,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::CarCommute => "car commute",
             Self::BusCommute => "bus commute",

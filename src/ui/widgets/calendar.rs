@@ -6,7 +6,7 @@ use egui::{Popup, PopupCloseBehavior, RichText};
 
 /// What the calendar did this frame.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct CalendarOutput {
+pub(crate) struct CalendarOutput {
     /// A day was clicked.
     pub picked: Option<NaiveDate>,
     /// The first day of the month on show while the calendar is open, so
@@ -21,7 +21,7 @@ fn month_start(d: NaiveDate) -> NaiveDate {
 /// `date` as a button; the calendar opens under it. `has_data` answers
 /// for the month shown (`None`: not known yet, nothing is marked);
 /// days after `last` cannot be picked.
-pub fn calendar_button_ui(
+pub(crate) fn calendar_button_ui(
     ui: &mut egui::Ui,
     id_salt: &str,
     date: NaiveDate,

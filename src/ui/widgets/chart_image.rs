@@ -6,7 +6,7 @@ use crate::charts::Hover;
 
 /// Shows `tex` at `size` points; while the pointer is over it, the text
 /// the chart gave for that spot.
-pub fn chart_image_ui(
+pub(crate) fn chart_image_ui(
     ui: &mut egui::Ui,
     tex: &TextureHandle,
     size: Vec2,
@@ -34,7 +34,7 @@ fn texture_px(response: &Response, tex: &TextureHandle, pos: egui::Pos2) -> (f32
 
 /// Like `chart_image_ui`, and clickable: the index of the cell (a day of a
 /// Week or Month chart) clicked, if any.
-pub fn chart_click_ui(
+pub(crate) fn chart_click_ui(
     ui: &mut egui::Ui,
     tex: &TextureHandle,
     size: Vec2,

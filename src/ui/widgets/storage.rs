@@ -10,7 +10,7 @@ use crate::store::WriteFault;
 use crate::store::writer::MAX_BUFFERED_ROWS;
 
 /// Why saving failed, in the user's words.
-pub fn fault_words(fault: WriteFault) -> &'static str {
+pub(crate) fn fault_words(fault: WriteFault) -> &'static str {
     match fault {
         WriteFault::ReadOnly => "the database cannot be written (read-only file or folder)",
         WriteFault::Full => "the disk is full",
@@ -21,7 +21,7 @@ pub fn fault_words(fault: WriteFault) -> &'static str {
 }
 
 /// What the banner says: first line the problem, second what happens now.
-pub fn storage_text(p: &StorageProblem) -> (String, String) {
+pub(crate) fn storage_text(p: &StorageProblem) -> (String, String) {
     let mut what = format!(
         "{} of data wait in memory and will be saved as soon as the database can be written again.",
         format_duration(p.buffered_s as i64)
@@ -37,7 +37,7 @@ pub fn storage_text(p: &StorageProblem) -> (String, String) {
     (format!("Not saving: {}.", fault_words(p.fault)), what)
 }
 
-pub fn storage_banner_ui(ui: &mut egui::Ui, problem: &StorageProblem) {
+pub(crate) fn storage_banner_ui(ui: &mut egui::Ui, problem: &StorageProblem) {
     let (headline, detail) = storage_text(problem);
     egui::Frame::group(ui.style())
         .fill(ui.visuals().extreme_bg_color)

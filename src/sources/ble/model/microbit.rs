@@ -13,7 +13,7 @@ use crate::sources::ble::gatt::{
     Decoding, DecodingKind, LinkError, SetupCtx, SetupFuture, characteristic,
 };
 
-pub static MODEL: Model = Model {
+pub(crate) static MODEL: Model = Model {
     id: "microbit",
     label: "BBC micro:bit",
     // It advertises no service UUID, only its name.
@@ -23,7 +23,6 @@ pub static MODEL: Model = Model {
         "Needs the Sitless MakeCode program (see the user guide). If it asks for bonding, pair it once in your system's Bluetooth settings first.",
     ),
     data: (DATA, "micro:bit accelerometer data"),
-    has_history: false,
     setup,
     cue_pose: None,
 };
@@ -58,10 +57,10 @@ pub const DATA: Uuid = Uuid::from_u128(0xE95D_CA4B_251D_470A_A062_FA19_22DF_A9A8
 pub const PERIOD: Uuid = Uuid::from_u128(0xE95D_FB24_251D_470A_A062_FA19_22DF_A9A8);
 /// The period asked for; the board rounds to a rate it supports (1, 2, 5,
 /// 10, 20, 80, 160 or 640 ms) and the link reads back what it chose.
-pub const WANTED_PERIOD_MS: u16 = 20;
+pub(crate) const WANTED_PERIOD_MS: u16 = 20;
 
 /// "BBC micro:bit", optionally followed by " [xxxxx]" (the board's friendly name).
-pub fn name_matches(name: &str) -> bool {
+pub(crate) fn name_matches(name: &str) -> bool {
     match name.strip_prefix("BBC micro:bit") {
         Some("") => true,
         Some(rest) => rest

@@ -33,9 +33,6 @@ pub struct Model {
     /// The characteristic that carries its data, and its name for errors:
     /// a sensor without it is not running the expected firmware.
     pub data: (Uuid, &'static str),
-    /// Its packets carry the sensor's own time and sequence numbers (so a
-    /// gap is filled from its history).
-    pub has_history: bool,
     /// Writes the set-up, subscribes, and says how packets are decoded.
     pub(crate) setup: for<'a> fn(SetupCtx<'a>) -> SetupFuture<'a>,
     /// The calibration wizard's cue to the sensor (the pose it should mark),
@@ -48,7 +45,7 @@ pub(crate) type PoseCue = fn(u8) -> (Uuid, Vec<u8>);
 
 /// The models Sitless can use, in the order a scan tries them (a model
 /// known by its advertised service before one known only by its name).
-pub static MODELS: [&Model; 5] = [
+pub(crate) static MODELS: [&Model; 5] = [
     &sitless::MODEL,
     &thingy::MODEL,
     &polar::H10,
@@ -81,7 +78,7 @@ impl SensorModel {
     }
 
     /// The model a scan result is, if any.
-    pub fn recognise(name: Option<&str>, services: &[Uuid]) -> Option<Self> {
+    pub(crate) fn recognise(name: Option<&str>, services: &[Uuid]) -> Option<Self> {
         Self::all().find(|m| (m.0.recognise)(name, services))
     }
 
@@ -95,19 +92,13 @@ impl SensorModel {
         self.0.note
     }
 
-    /// Whether its packets carry the sensor's own time and sequence numbers
-    /// (and so can fill gaps from history).
-    pub fn has_history(self) -> bool {
-        self.0.has_history
-    }
-
     pub(crate) fn spec(self) -> &'static Model {
         self.0
     }
 
     /// "a, b or c": the models' labels in a sentence, the last joined by
     /// `last_joined_by` ("and", "or").
-    pub fn labels_in_words(last_joined_by: &str) -> String {
+    pub(crate) fn labels_in_words(last_joined_by: &str) -> String {
         let labels: Vec<&str> = Self::all().map(Self::label).collect();
         match labels.split_last() {
             Some((last, rest)) if !rest.is_empty() => {

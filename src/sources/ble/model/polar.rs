@@ -29,12 +29,11 @@ pub static H10: Model = Model {
         "Worn on its chest strap it measures your trunk (tilt and slouch), so choose Back. It only runs on the strap: taken off, it switches itself off within a minute.",
     ),
     data: DATA,
-    has_history: false,
     setup,
     cue_pose: None,
 };
 
-pub static VERITY_SENSE: Model = Model {
+pub(crate) static VERITY_SENSE: Model = Model {
     id: "polar-verity-sense",
     label: "Polar Verity Sense",
     // "Polar Sense 1A2B3C4D"
@@ -46,7 +45,6 @@ pub static VERITY_SENSE: Model = Model {
         "Wear it where you choose: in a trouser pocket or clipped at the thigh for sitting and standing, or held on the upper back for trunk tilt; then say where. (On its arm band it follows the arm, not your posture.)",
     ),
     data: DATA,
-    has_history: false,
     setup,
     cue_pose: None,
 };

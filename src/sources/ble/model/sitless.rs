@@ -13,14 +13,13 @@ use crate::sources::ble::gatt::{
     Decoding, DecodingKind, LinkError, SetupCtx, SetupFuture, characteristic,
 };
 
-pub static MODEL: Model = Model {
+pub(crate) static MODEL: Model = Model {
     id: "sitless",
     label: "Sitless sensor",
     recognise: |_, services| services.contains(&SERVICE),
     placement: Placement::Thigh,
     note: None,
     data: (SAMPLES, "Sitless samples"),
-    has_history: true,
     setup,
     cue_pose: Some(|pose| (CONTROL, vec![op::CALIBRATE, pose])),
 };
@@ -59,16 +58,16 @@ pub const CONTROL: Uuid = Uuid::from_u128(0x403e_0103_1557_41ca_9b10_c433_eefd_e
 pub const SAMPLING: Uuid = Uuid::from_u128(0x403e_0104_1557_41ca_9b10_c433_eefd_e792);
 
 /// Device time counts centiseconds from this Unix second (2024-01-01 UTC).
-pub const EPOCH_UNIX_S: i64 = 1_704_067_200;
+pub(crate) const EPOCH_UNIX_S: i64 = 1_704_067_200;
 /// A packet time of all ones: the clock was not set since power-up.
-pub const TIME_UNSET: u32 = u32::MAX;
+pub(crate) const TIME_UNSET: u32 = u32::MAX;
 /// One wrap of the 32-bit centisecond clock: about 497 days.
 const WRAP_CS: i64 = 1 << 32;
 
 const HEADER: usize = 8;
 const SAMPLE: usize = 6;
-pub const MAX_SAMPLES_PER_PACKET: usize = 2;
-pub const PERIOD_MS: std::ops::RangeInclusive<u16> = 10..=1000;
+pub(crate) const MAX_SAMPLES_PER_PACKET: usize = 2;
+pub(crate) const PERIOD_MS: std::ops::RangeInclusive<u16> = 10..=1000;
 
 /// Control point opcodes.
 pub mod op {
@@ -172,13 +171,13 @@ pub fn encode_samples(seq: u32, time_cs: Option<u32>, accel_mg: &[[i16; 3]]) -> 
 }
 
 /// The Set time command for a Unix time in milliseconds.
-pub fn set_time_command(unix_ms: i64) -> [u8; 5] {
+pub(crate) fn set_time_command(unix_ms: i64) -> [u8; 5] {
     let cs = unix_ms_to_device_cs(unix_ms);
     let t = cs.to_le_bytes();
     [op::SET_TIME, t[0], t[1], t[2], t[3]]
 }
 
-pub fn request_records_command(from_seq: u32) -> [u8; 5] {
+pub(crate) fn request_records_command(from_seq: u32) -> [u8; 5] {
     let s = from_seq.to_le_bytes();
     [op::REQUEST_RECORDS, s[0], s[1], s[2], s[3]]
 }
@@ -190,7 +189,7 @@ pub fn unix_ms_to_device_cs(unix_ms: i64) -> u32 {
 
 /// The Unix time of a device time, choosing the wrap nearest to `near_ms`
 /// (the host clock), so the 32-bit clock is unambiguous within ±248 days.
-pub fn device_cs_to_unix_ms(time_cs: u32, near_ms: i64) -> i64 {
+pub(crate) fn device_cs_to_unix_ms(time_cs: u32, near_ms: i64) -> i64 {
     let host_cs = (near_ms - EPOCH_UNIX_S * 1000).div_euclid(10);
     let era = host_cs.div_euclid(WRAP_CS);
     let best = [era - 1, era, era + 1]

@@ -12,7 +12,7 @@ use crate::sources::ble::gatt::{
     Decoding, DecodingKind, LinkError, SetupCtx, SetupFuture, characteristic,
 };
 
-pub static MODEL: Model = Model {
+pub(crate) static MODEL: Model = Model {
     id: "thingy52",
     label: "Nordic Thingy:52",
     recognise: |_, services| {
@@ -21,7 +21,6 @@ pub static MODEL: Model = Model {
     placement: Placement::Thigh,
     note: None,
     data: (RAW_DATA, "Thingy:52 raw motion data"),
-    has_history: false,
     setup,
     cue_pose: None,
 };
@@ -61,8 +60,8 @@ const RAW_LEN: usize = 18;
 const CONFIG_LEN: usize = 9;
 /// Offset of the motion processing frequency (u16 Hz) in the configuration.
 const FREQ_AT: usize = 6;
-pub const WANTED_HZ: u16 = 25;
-pub const HZ: std::ops::RangeInclusive<u16> = 5..=200;
+pub(crate) const WANTED_HZ: u16 = 25;
+pub(crate) const HZ: std::ops::RangeInclusive<u16> = 5..=200;
 
 pub fn decode_raw(b: &[u8]) -> Result<Vec3, DecodeError> {
     if b.len() != RAW_LEN {
@@ -93,7 +92,7 @@ pub fn config_hz(b: &[u8]) -> Result<u16, DecodeError> {
 
 /// The configuration with a new motion processing frequency; the other
 /// fields (step counter, compensation intervals, wake on motion) are kept.
-pub fn with_hz(config: &[u8], hz: u16) -> Result<Vec<u8>, DecodeError> {
+pub(crate) fn with_hz(config: &[u8], hz: u16) -> Result<Vec<u8>, DecodeError> {
     config_hz(config).or_else(|e| match e {
         DecodeError::Rate(_) => Ok(0),
         e => Err(e),

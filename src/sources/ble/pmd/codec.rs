@@ -49,12 +49,12 @@ pub const MAX_FRAME_SAMPLES: usize = 1024;
 
 /// Setting types.
 mod setting {
-    pub const SAMPLE_RATE: u8 = 0;
-    pub const RESOLUTION: u8 = 1;
-    pub const RANGE: u8 = 2;
-    pub const RANGE_MILLIUNIT: u8 = 3;
-    pub const CHANNELS: u8 = 4;
-    pub const FACTOR: u8 = 5;
+    pub(crate) const SAMPLE_RATE: u8 = 0;
+    pub(crate) const RESOLUTION: u8 = 1;
+    pub(crate) const RANGE: u8 = 2;
+    pub(crate) const RANGE_MILLIUNIT: u8 = 3;
+    pub(crate) const CHANNELS: u8 = 4;
+    pub(crate) const FACTOR: u8 = 5;
 }
 
 /// What the sensor offers (or chose) for a measurement.
@@ -83,7 +83,7 @@ fn short(got: usize, expected: &'static str) -> DecodeError {
 }
 
 /// Parses the settings of a response (or of a start request).
-pub fn parse_settings(b: &[u8]) -> Result<Settings, DecodeError> {
+pub(crate) fn parse_settings(b: &[u8]) -> Result<Settings, DecodeError> {
     let mut s = Settings::default();
     let mut i = 0;
     while i < b.len() {
@@ -145,21 +145,21 @@ pub fn parse_response(b: &[u8]) -> Result<Response, DecodeError> {
 }
 
 /// Whether the feature read says the sensor streams acceleration.
-pub fn has_acc(features: &[u8]) -> bool {
+pub(crate) fn has_acc(features: &[u8]) -> bool {
     matches!(features, [FEATURES, bits, ..] if bits & (1 << ACC) != 0)
 }
 
-pub fn get_settings_command() -> [u8; 2] {
+pub(crate) fn get_settings_command() -> [u8; 2] {
     [op::GET_SETTINGS, ACC]
 }
 
-pub fn stop_command() -> [u8; 2] {
+pub(crate) fn stop_command() -> [u8; 2] {
     [op::STOP, ACC]
 }
 
 /// The rate to ask for: the fastest offered from 25 to 52 Hz (enough for
 /// gait, gentle on the battery), else the slowest offered.
-pub fn choose_rate(rates: &[u16]) -> Option<u16> {
+pub(crate) fn choose_rate(rates: &[u16]) -> Option<u16> {
     rates
         .iter()
         .copied()
@@ -170,7 +170,7 @@ pub fn choose_rate(rates: &[u16]) -> Option<u16> {
 
 /// The range to ask for: 8 g where offered (a heel strike on the thigh
 /// passes 2 g), else the widest.
-pub fn choose_range(ranges: &[u16]) -> Option<u16> {
+pub(crate) fn choose_range(ranges: &[u16]) -> Option<u16> {
     if ranges.contains(&8) {
         Some(8)
     } else {
@@ -403,7 +403,7 @@ pub fn encode_delta_frame(last_ns: u64, counts: &[[i16; 3]]) -> Vec<u8> {
 /// passed since the previous frame (or by the rate for the first), ending
 /// at the frame's timestamp. Unix milliseconds, given the sensor clock's
 /// offset.
-pub fn sample_times_ms(
+pub(crate) fn sample_times_ms(
     frame: &Frame,
     previous_last_ns: Option<u64>,
     rate_hz: u16,
@@ -432,7 +432,7 @@ pub fn sample_times_ms(
 
 /// The offset from the sensor's clock to Unix time, from a frame that
 /// arrived at `arrival_ms` (its last sample was just taken).
-pub fn clock_offset_ms(last_ns: u64, arrival_ms: i64) -> i64 {
+pub(crate) fn clock_offset_ms(last_ns: u64, arrival_ms: i64) -> i64 {
     arrival_ms - (last_ns / 1_000_000) as i64
 }
 
