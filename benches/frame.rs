@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
     let t0 = Instant::now();
     // Warm up until the chart texture and today's totals are showing.
     let deadline = t0 + Duration::from_secs(30);
-    while app.model().chart().is_none() || app.model().figures.is_none() {
+    while !app.model().has_chart() || app.model().figures.is_none() {
         assert!(Instant::now() < deadline, "the Today view never filled");
         let _ = ctx.run_ui(raw_input(t0.elapsed().as_secs_f64()), |ui| app.ui_root(ui));
         std::thread::sleep(Duration::from_millis(20));

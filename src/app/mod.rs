@@ -179,10 +179,13 @@ impl SitlessApp {
                 UiEvent::Calibrated { placement, result } => {
                     self.sensors.calibrated(placement, result);
                 }
-                UiEvent::HistoryChart(req, chart) => {
+                // Today's timeline and History's charts: each page keeps
+                // the ones it asked for.
+                UiEvent::Chart(req, chart) => {
                     if let Some(ctx) = ctx {
-                        self.history.on_chart(ctx, req, chart);
+                        self.history.on_chart(ctx, &req, &chart);
                     }
+                    self.model.apply(ctx, UiEvent::Chart(req, chart));
                 }
                 UiEvent::Summary(v) => self.history.on_summary(*v),
                 UiEvent::DataDates(req, dates) => self.history.on_dates(req, dates),

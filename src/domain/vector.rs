@@ -91,6 +91,7 @@ pub struct Mat3 {
 }
 
 impl Mat3 {
+    #[cfg(feature = "eval")] // only the synthetic days lay a sensor off-body
     pub(crate) const IDENTITY: Self = Self {
         rows: [
             Vec3::new(1.0, 0.0, 0.0),

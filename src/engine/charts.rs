@@ -2,13 +2,12 @@
 //! its own connection, drawn with plotters, sent to the UI as pixels.
 
 use super::protocol::{
-    ChartJob, ChartRequest, DatesRequest, DayView, HistoryChartRequest, SummaryRequest,
-    SummaryView, UiEvent,
+    ChartJob, ChartRequest, DatesRequest, DayView, SummaryRequest, SummaryView, UiEvent,
 };
 use super::ui_queue::UiSender;
+use crate::charts::Chart;
 use crate::charts::frame::Style;
 use crate::charts::render::{ChartSource, render_rgb};
-use crate::charts::{Chart, ChartKind};
 use crate::domain::config::Config;
 use crate::domain::days::day_bounds;
 use crate::domain::figures::{DayDetail, Period, PeriodData, Summary};
@@ -16,12 +15,29 @@ use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
 use std::sync::mpsc::Receiver;
 
-/// The worker's last loaded data, so the four Day charts (or a redraw at
-/// a new size) read the database once.
+/// The worker's last loaded data, so the four Day charts, Today's
+/// figures and timeline (or a redraw at a new size) read the database once.
 #[derive(Default)]
 pub(super) struct ChartCache {
-    day: Option<((NaiveDate, u64), DayDetail)>,
-    period: Option<((Period, NaiveDate, u64), PeriodData)>,
+    day: Option<((NaiveDate, u64, i64), DayDetail)>,
+    period: Option<((Period, NaiveDate, u64, i64), PeriodData)>,
+}
+
+impl ChartCache {
+    fn day_detail(
+        &mut self,
+        store: &Store,
+        date: NaiveDate,
+        data_version: u64,
+        threshold_s: i64,
+    ) -> Result<&DayDetail, StoreError> {
+        let key = (date, data_version, threshold_s);
+        let fresh = match self.day.take() {
+            Some((k, d)) if k == key => d,
+            _ => store.day_detail(date, threshold_s)?,
+        };
+        Ok(&self.day.insert((key, fresh)).1)
+    }
 }
 
 pub(super) fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, ui: &UiSender) {
@@ -32,7 +48,7 @@ pub(super) fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, u
         // older request for the same chart.
         let mut today = None;
         let mut summaries: Vec<SummaryRequest> = Vec::new();
-        let mut charts: Vec<HistoryChartRequest> = Vec::new();
+        let mut charts: Vec<ChartRequest> = Vec::new();
         let mut dates: Vec<DatesRequest> = Vec::new();
         let mut job = Some(first);
         while let Some(j) = job.take().or_else(|| rx.try_recv().ok()) {
@@ -46,7 +62,7 @@ pub(super) fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, u
                     summaries.retain(|s| s.period != r.period);
                     summaries.push(r);
                 }
-                ChartJob::History(r) => {
+                ChartJob::Chart(r) => {
                     charts.retain(|c| c.slot() != r.slot());
                     charts.push(r);
                 }
@@ -55,7 +71,7 @@ pub(super) fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, u
         // Settings may have moved the streak threshold the charts mark.
         let threshold_s = store.threshold_s(cfg);
         if let Some(req) = today {
-            today_view(store, req, threshold_s, ui);
+            today_view(store, &mut cache, req, threshold_s, ui);
         }
         for req in dates {
             let last = req
@@ -75,57 +91,55 @@ pub(super) fn chart_loop(rx: &Receiver<ChartJob>, store: &Store, cfg: &Config, u
             }
         }
         for req in charts {
-            let chart = history_chart(store, &mut cache, req, threshold_s)
-                .map(Box::new)
-                .map_err(|e| e.to_string());
-            if let Err(e) = &chart {
-                tracing::warn!("{:?} chart not drawn: {e}", req.kind);
-            }
-            ui.send(UiEvent::HistoryChart(req, chart));
+            send_chart(store, &mut cache, req, threshold_s, ui);
         }
     }
 }
 
-pub(super) fn today_view(store: &Store, req: ChartRequest, threshold_s: i64, ui: &UiSender) {
+/// Today: the day's figures and routines, then its timeline, drawn as any
+/// other chart.
+pub(super) fn today_view(
+    store: &Store,
+    cache: &mut ChartCache,
+    req: ChartRequest,
+    threshold_s: i64,
+    ui: &UiSender,
+) {
     let (start, end) = day_bounds(req.date);
-    // One read of the rollups gives both the figures and the chart.
-    let result = store.day_detail(req.date, threshold_s).and_then(|detail| {
-        let sessions = store.routine_sessions_between(start, end)?;
-        Ok((sessions, detail))
-    });
-    let (sessions, detail) = match result {
-        Ok(v) => v,
+    let figures = cache
+        .day_detail(store, req.date, req.data_version, threshold_s)
+        .map(|d| d.figures.clone());
+    let result = figures.and_then(|f| Ok((f, store.routine_sessions_between(start, end)?)));
+    match result {
+        Ok((figures, sessions)) => ui.send(UiEvent::Day(Box::new(DayView {
+            date: req.date,
+            figures,
+            sessions,
+            request: req,
+        }))),
         Err(e) => {
             ui.send(UiEvent::Error(format!("Could not read today's data: {e}")));
             return;
         }
-    };
-    let style = Style {
-        theme: req.theme,
-        scale: f64::from(req.scale_centi) / 100.0,
-        threshold_s,
-        whole_day: req.whole_day,
-    };
-    let chart = match render_rgb(
-        ChartKind::Timeline,
-        ChartSource::Day(&detail),
-        req.width_px,
-        req.height_px,
-        style,
-    ) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            tracing::warn!("timeline not drawn: {e}");
-            None
-        }
-    };
-    ui.send(UiEvent::Day(Box::new(DayView {
-        date: req.date,
-        figures: detail.figures.clone(),
-        chart,
-        sessions,
-        request: req,
-    })));
+    }
+    send_chart(store, cache, req, threshold_s, ui);
+}
+
+/// Draws one chart and sends it, or why it could not be drawn.
+fn send_chart(
+    store: &Store,
+    cache: &mut ChartCache,
+    req: ChartRequest,
+    threshold_s: i64,
+    ui: &UiSender,
+) {
+    let chart = draw_chart(store, cache, req, threshold_s)
+        .map(Box::new)
+        .map_err(|e| e.to_string());
+    if let Err(e) = &chart {
+        tracing::warn!("{:?} chart not drawn: {e}", req.kind);
+    }
+    ui.send(UiEvent::Chart(req, chart));
 }
 
 pub(super) fn summary_view(
@@ -146,7 +160,7 @@ pub(super) fn summary_view(
     })
 }
 
-/// Why a History chart was not drawn.
+/// Why a chart was not drawn.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum ChartJobError {
     #[error(transparent)]
@@ -155,10 +169,10 @@ pub(super) enum ChartJobError {
     Chart(#[from] crate::charts::ChartError),
 }
 
-pub(super) fn history_chart(
+pub(super) fn draw_chart(
     store: &Store,
     cache: &mut ChartCache,
-    req: HistoryChartRequest,
+    req: ChartRequest,
     threshold_s: i64,
 ) -> Result<Chart, ChartJobError> {
     let style = Style {
@@ -169,14 +183,14 @@ pub(super) fn history_chart(
     };
     let period = req.kind.period();
     let src = if period == Period::Day {
-        let key = (req.date, req.data_version);
-        let fresh = match cache.day.take() {
-            Some((k, d)) if k == key => d,
-            _ => store.day_detail(req.date, threshold_s)?,
-        };
-        ChartSource::Day(&cache.day.insert((key, fresh)).1)
+        ChartSource::Day(cache.day_detail(store, req.date, req.data_version, threshold_s)?)
     } else {
-        let key = (period, period.range(req.date).0, req.data_version);
+        let key = (
+            period,
+            period.range(req.date).0,
+            req.data_version,
+            threshold_s,
+        );
         let fresh = match cache.period.take() {
             Some((k, p)) if k == key => p,
             _ => store.period_data(period, req.date, threshold_s)?,

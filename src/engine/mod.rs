@@ -36,8 +36,8 @@ use chrono::NaiveDate;
 use charts::chart_loop;
 use posture::{PostureState, posture_loop, resume_today, sensor_inputs};
 use protocol::{
-    ChartJob, ChartRequest, Command, DatesRequest, HistoryChartRequest, PostureMsg, SensorState,
-    SensorStatus, SummaryRequest, UiEvent, Waker,
+    ChartJob, ChartRequest, Command, DatesRequest, PostureMsg, SensorState, SensorStatus,
+    SummaryRequest, UiEvent, Waker,
 };
 
 use crate::domain::calibration::Calibration;
@@ -406,10 +406,10 @@ impl Engine {
     }
 
     /// Asks for a History chart; false if the queue is full (try later).
-    pub(crate) fn request_chart(&self, req: HistoryChartRequest) -> bool {
+    pub(crate) fn request_chart(&self, req: ChartRequest) -> bool {
         self.chart_tx
             .as_ref()
-            .is_some_and(|tx| tx.try_send(ChartJob::History(req)).is_ok())
+            .is_some_and(|tx| tx.try_send(ChartJob::Chart(req)).is_ok())
     }
 
     /// Asks for the days with data of a month; false if the queue is full.

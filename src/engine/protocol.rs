@@ -61,7 +61,6 @@ pub struct Live {
 pub struct DayView {
     pub date: NaiveDate,
     pub figures: DayFigures,
-    pub chart: Option<Chart>,
     /// Routines done that day.
     pub sessions: Vec<RoutineSession>,
     pub request: ChartRequest,
@@ -101,8 +100,8 @@ pub enum UiEvent {
         newest_s: Option<i64>,
     },
     Day(Box<DayView>),
-    /// A History chart, drawn (or why not).
-    HistoryChart(HistoryChartRequest, Result<Box<Chart>, String>),
+    /// A chart, drawn (or why not): Today's timeline or a History chart.
+    Chart(ChartRequest, Result<Box<Chart>, String>),
     /// A History summary row.
     Summary(Box<SummaryView>),
     /// The days of a month with data, for the calendar.
@@ -170,24 +169,11 @@ pub enum Command {
     },
 }
 
+/// A chart of Today or History: kind, the period's date, pixel size,
+/// theme, text scale and data version; also the key of the UI's texture
+/// cache (`ui::chart_slots`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChartRequest {
-    pub date: NaiveDate,
-    pub width_px: u32,
-    pub height_px: u32,
-    pub theme: ChartTheme,
-    /// Pixels per point × 100 (labels scale with it).
-    pub scale_centi: u32,
-    /// All 24 hours instead of the worn hours.
-    pub whole_day: bool,
-    /// Bumped by the UI when data changed, so equal sizes still redraw.
-    pub data_version: u64,
-}
-
-/// A History chart: kind, the period's date, pixel size, theme, text
-/// scale and data version; also the key of the UI's texture cache.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct HistoryChartRequest {
     pub kind: ChartKind,
     /// Any date of the period (normalised by the worker).
     pub date: NaiveDate,
@@ -201,7 +187,7 @@ pub struct HistoryChartRequest {
     pub data_version: u64,
 }
 
-impl HistoryChartRequest {
+impl ChartRequest {
     /// Same chart, whatever the size and data version: a newer request
     /// with the same slot replaces an older one still queued.
     pub(crate) fn slot(&self) -> (ChartKind, NaiveDate, ChartTheme) {
@@ -231,9 +217,10 @@ pub struct DatesRequest {
 }
 
 pub(crate) enum ChartJob {
+    /// Today's figures and routines, and its timeline.
     Today(ChartRequest),
     Dates(DatesRequest),
-    History(HistoryChartRequest),
+    Chart(ChartRequest),
     Summary(SummaryRequest),
 }
 

@@ -2,78 +2,35 @@
 //! summary row compared with the period before, the charts (drawn by the
 //! chart worker, cached here as textures) and CSV export.
 //!
-//! Texture cache: one slot per (chart, period, pixel size, theme, scale);
-//! a slot keeps its last texture while a newer version is drawn, so data
-//! arriving never blanks a chart, and a period whose data is still
-//! arriving is redrawn at most every `CHART_MIN_INTERVAL`.
+//! The charts are kept in `ChartSlots`, as Today's timeline is; a period
+//! whose data is still arriving is redrawn at most every
+//! `CHART_MIN_INTERVAL`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::{Datelike, NaiveDate};
-use egui::{ColorImage, TextureHandle, TextureOptions};
 
-use super::CHART_MIN_INTERVAL;
+use super::chart_slots::{ChartSlots, Shown, chart_width_px};
 use super::transfer::{
     ExportDialog, TransferAction, Transfers, default_export_path, export_dialog_ui,
     import_dialog_ui, job_status_ui,
 };
 use super::widgets::calendar::calendar_button_ui;
 use super::widgets::chart_image::{chart_click_ui, chart_image_ui};
-use crate::charts::{Chart, ChartKind, ChartTheme, Hover};
+use crate::charts::{Chart, ChartKind, ChartTheme};
 use crate::domain::days::format_duration;
 use crate::domain::figures::Period;
-use crate::engine::protocol::{DatesRequest, HistoryChartRequest, SummaryRequest, SummaryView};
+use crate::engine::protocol::{ChartRequest, DatesRequest, SummaryRequest, SummaryView};
 use crate::transfer::export::ExportKind;
 
-/// Slots kept (textures of recently seen periods and sizes).
-const MAX_SLOTS: usize = 40;
-/// A request unanswered this long (dropped as superseded) is sent again.
+/// A request unanswered this long is sent again (the calendar's marks).
 const REQUEST_TIMEOUT_S: f64 = 5.0;
-/// Widths are rounded to this many pixels, so a window being resized
-/// does not ask for a chart at every pixel.
-const WIDTH_STEP_PX: u32 = 16;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct SlotKey {
-    kind: ChartKind,
-    first: NaiveDate,
-    width_px: u32,
-    height_px: u32,
-    theme: ChartTheme,
-    scale_centi: u32,
-    whole_day: bool,
-}
-
-impl SlotKey {
-    fn of(r: &HistoryChartRequest) -> Self {
-        Self {
-            kind: r.kind,
-            first: r.kind.period().range(r.date).0,
-            width_px: r.width_px,
-            height_px: r.height_px,
-            theme: r.theme,
-            scale_centi: r.scale_centi,
-            whole_day: r.whole_day,
-        }
-    }
-}
-
-#[derive(Default)]
-struct Slot {
-    texture: Option<TextureHandle>,
-    hover: Hover,
-    shown_version: Option<u64>,
-    awaiting: Option<(u64, f64)>,
-    last_request_at: Option<f64>,
-    last_used: u64,
-    error: Option<String>,
-}
 
 /// What the History view asks the app to do.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum HistoryAction {
-    Chart(HistoryChartRequest),
+    Chart(ChartRequest),
     Summary(SummaryRequest),
     /// The days with data of a month, for the calendar's marks.
     Dates(DatesRequest),
@@ -86,7 +43,7 @@ pub struct HistoryPage {
     /// The date shown (any date of the period); `None` until first shown
     /// (then today).
     pub date: Option<NaiveDate>,
-    slots: HashMap<SlotKey, Slot>,
+    charts: ChartSlots,
     summary: Option<SummaryView>,
     /// The summary's changes in words, made once when it arrives.
     summary_changes: Vec<String>,
@@ -94,7 +51,6 @@ pub struct HistoryPage {
     /// Export and import: dialogs, progress, outcomes.
     pub transfers: Transfers,
     data_version: u64,
-    frame: u64,
     /// The Day timeline over 24 hours instead of the worn hours.
     pub whole_day: bool,
     /// Per month (its first day): the version read and its days with data.
@@ -118,43 +74,22 @@ impl HistoryPage {
 
     /// Charts with a texture now (for tests: what is on screen).
     pub fn charts_shown(&self) -> usize {
-        self.slots.values().filter(|s| s.texture.is_some()).count()
+        self.charts.count_shown()
     }
 
     pub(crate) fn on_chart(
         &mut self,
         ctx: &egui::Context,
-        req: HistoryChartRequest,
-        result: Result<Box<Chart>, String>,
+        req: &ChartRequest,
+        result: &Result<Box<Chart>, String>,
     ) {
-        let slot = self.slots.entry(SlotKey::of(&req)).or_default();
-        if slot.awaiting.is_some_and(|(v, _)| v == req.data_version) {
-            slot.awaiting = None;
-        }
-        match result {
-            Ok(chart) => {
-                let img = &chart.image;
-                let image =
-                    ColorImage::from_rgb([img.width as usize, img.height as usize], &img.pixels);
-                let name = format!("history-{:?}", req.kind);
-                match slot.texture.as_mut() {
-                    Some(t) => t.set(image, TextureOptions::LINEAR),
-                    None => {
-                        slot.texture = Some(ctx.load_texture(name, image, TextureOptions::LINEAR));
-                    }
-                }
-                slot.hover = chart.hover;
-                slot.shown_version = Some(req.data_version);
-                slot.error = None;
-            }
-            Err(e) => slot.error = Some(e),
-        }
+        self.charts.on_chart(ctx, req, result);
     }
 
     /// The window is gone and its textures with it: every chart is drawn
     /// again for the next one.
     pub(crate) fn forget_textures(&mut self) {
-        self.slots.clear();
+        self.charts.clear();
     }
 
     pub(crate) fn on_dates(&mut self, req: DatesRequest, dates: Vec<NaiveDate>) {
@@ -203,7 +138,7 @@ impl HistoryPage {
         self.transfers.import_message = Some(match result {
             Ok((words, day)) => {
                 // Past days changed: what was read of them is stale.
-                self.slots.clear();
+                self.charts.clear();
                 self.summary = None;
                 self.summary_requested = None;
                 self.data_dates.clear();
@@ -233,53 +168,6 @@ impl HistoryPage {
             0
         }
     }
-
-    /// Whether to ask for `req` now; `Err(wait)` while throttled.
-    fn chart_due(&mut self, req: HistoryChartRequest, now: f64) -> Result<bool, f64> {
-        let frame = self.frame;
-        let slot = self.slots.entry(SlotKey::of(&req)).or_default();
-        slot.last_used = frame;
-        if slot.shown_version == Some(req.data_version) {
-            return Ok(false);
-        }
-        if let Some((v, at)) = slot.awaiting
-            && (v == req.data_version || slot.shown_version.is_none())
-            && now - at < REQUEST_TIMEOUT_S
-        {
-            return Ok(false);
-        }
-        // A chart already shown waits its turn; a new one goes at once.
-        if slot.texture.is_some()
-            && let Some(at) = slot.last_request_at
-        {
-            let wait = CHART_MIN_INTERVAL.as_secs_f64() - (now - at);
-            if wait > 0.0 {
-                return Err(wait);
-            }
-        }
-        Ok(true)
-    }
-
-    fn requested(&mut self, req: &HistoryChartRequest, now: f64) {
-        let slot = self.slots.entry(SlotKey::of(req)).or_default();
-        slot.awaiting = Some((req.data_version, now));
-        slot.last_request_at = Some(now);
-    }
-
-    /// Keeps the cache bounded: the least recently shown slots go.
-    fn evict(&mut self) {
-        while self.slots.len() > MAX_SLOTS {
-            let Some(oldest) = self
-                .slots
-                .iter()
-                .min_by_key(|(_, s)| s.last_used)
-                .map(|(k, _)| *k)
-            else {
-                break;
-            };
-            self.slots.remove(&oldest);
-        }
-    }
 }
 
 /// The History view. `today` is the newest data's local date.
@@ -294,7 +182,7 @@ pub(crate) fn history_ui(
     now: f64,
 ) -> Vec<HistoryAction> {
     let mut actions = Vec::new();
-    model.frame += 1;
+    model.charts.next_frame();
     let mut period = model.period();
     let mut date = model.date.unwrap_or(today);
 
@@ -460,7 +348,7 @@ pub(crate) fn history_ui(
         ChartTheme::Light
     };
     let avail_pt = ui.available_width().max(200.0);
-    let width_px = ((avail_pt * ppp) as u32 / WIDTH_STEP_PX).max(8) * WIDTH_STEP_PX;
+    let width_px = chart_width_px(avail_pt, ppp);
     let kinds: &[(ChartKind, f32)] = match period {
         Period::Day => &[
             (ChartKind::Timeline, 210.0),
@@ -478,7 +366,7 @@ pub(crate) fn history_ui(
     let mut open_day: Option<NaiveDate> = None;
     let mut retry_in: Option<f64> = None;
     for &(kind, height_pt) in kinds {
-        let req = HistoryChartRequest {
+        let req = ChartRequest {
             kind,
             date: first,
             width_px,
@@ -488,9 +376,9 @@ pub(crate) fn history_ui(
             whole_day: model.whole_day && kind == ChartKind::Timeline,
             data_version: version,
         };
-        match model.chart_due(req, now) {
+        match model.charts.due(&req, now) {
             Ok(true) => {
-                model.requested(&req, now);
+                model.charts.requested(&req, now);
                 actions.push(HistoryAction::Chart(req));
             }
             Ok(false) => {}
@@ -498,21 +386,20 @@ pub(crate) fn history_ui(
         }
         ui.strong(kind.title());
         let size = egui::vec2(width_px as f32 / ppp, height_pt);
-        let slot = model.slots.get(&SlotKey::of(&req));
-        match (slot.and_then(|s| s.texture.as_ref()), slot) {
-            (Some(tex), Some(s)) => {
+        match model.charts.shown(&req) {
+            Shown::Chart(tex, hover) => {
                 let alt = format!("{} chart", kind.title());
                 if period == Period::Day {
-                    chart_image_ui(ui, tex, size, &s.hover, &alt);
-                } else if let Some(i) = chart_click_ui(ui, tex, size, &s.hover, &alt) {
+                    chart_image_ui(ui, tex, size, hover, &alt);
+                } else if let Some(i) = chart_click_ui(ui, tex, size, hover, &alt) {
                     // A click on a day's bar opens that day.
                     open_day = first.checked_add_days(chrono::Days::new(i as u64));
                 }
             }
-            (_, Some(Slot { error: Some(e), .. })) => {
+            Shown::Error(e) => {
                 ui.label(format!("This chart could not be drawn: {e}"));
             }
-            _ => {
+            Shown::Drawing => {
                 ui.allocate_ui(size, |ui| {
                     ui.centered_and_justified(|ui| ui.weak("Drawing…"));
                 });
@@ -529,7 +416,7 @@ pub(crate) fn history_ui(
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_secs_f64(wait.max(0.01)));
     }
-    model.evict();
+    model.charts.evict();
 
     if let Some(a) = export_dialog_ui(ui, &mut model.transfers) {
         actions.push(HistoryAction::Transfer(a));
@@ -544,62 +431,14 @@ pub(crate) fn history_ui(
 mod tests {
     use super::*;
 
-    fn req(date: NaiveDate, width_px: u32, data_version: u64) -> HistoryChartRequest {
-        HistoryChartRequest {
-            kind: ChartKind::Week,
-            date,
-            width_px,
-            height_px: 600,
-            theme: ChartTheme::Light,
-            scale_centi: 100,
-            whole_day: false,
-            data_version,
-        }
-    }
-
-    fn chart() -> Chart {
-        Chart {
-            image: crate::charts::RgbImage {
-                width: 2,
-                height: 1,
-                pixels: vec![0; 6],
-            },
-            hover: Hover::default(),
-        }
-    }
-
-    /// Cached per (chart, period, size, theme, scale); new data redraws the
-    /// current period at most twice a second and never an older one.
+    /// A period that includes today follows the data; an older one does not.
     #[test]
-    fn charts_are_cached_and_redrawn_at_most_twice_a_second() {
-        let ctx = egui::Context::default();
+    fn only_periods_with_today_follow_new_data() {
         let mut m = HistoryPage::default();
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         let last_week = NaiveDate::from_ymd_opt(2026, 11, 17).unwrap();
         m.on_commit();
         assert_eq!(m.version_for(Period::Week, today, today), 1);
         assert_eq!(m.version_for(Period::Week, last_week, today), 0);
-
-        let r = req(today, 800, 1);
-        assert_eq!(m.chart_due(r, 0.0), Ok(true));
-        m.requested(&r, 0.0);
-        assert_eq!(m.chart_due(r, 0.1), Ok(false), "awaiting its answer");
-        m.on_chart(&ctx, r, Ok(Box::new(chart())));
-        assert_eq!(m.chart_due(r, 0.2), Ok(false), "shown: cached");
-        // New data 0.2 s after the last request: wait the rest of 0.5 s.
-        m.on_commit();
-        let newer = req(today, 800, 2);
-        let wait = m.chart_due(newer, 0.2).unwrap_err();
-        assert!((wait - 0.3).abs() < 1e-9, "{wait}");
-        assert_eq!(m.chart_due(newer, 0.5), Ok(true));
-        // Another size is another slot, asked at once.
-        assert_eq!(m.chart_due(req(today, 960, 2), 0.5), Ok(true));
-        // A week in the past is drawn once and kept whatever arrives.
-        let old = req(last_week, 800, 0);
-        m.requested(&old, 1.0);
-        m.on_chart(&ctx, old, Ok(Box::new(chart())));
-        m.on_commit();
-        assert_eq!(m.chart_due(old, 9.0), Ok(false));
-        assert_eq!(m.charts_shown(), 2);
     }
 }

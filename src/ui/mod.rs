@@ -1,6 +1,7 @@
 //! Views. No SQL and no sensor here: a view reads the `TodayPage` (built
 //! from engine events) and returns `UiAction`s for the app to send.
 
+pub(crate) mod chart_slots;
 pub mod history;
 pub mod routines;
 pub mod sensors;
@@ -13,8 +14,6 @@ pub mod transfer;
 pub mod widgets;
 
 use std::time::Duration;
-
-use egui::{ColorImage, TextureHandle, TextureOptions};
 
 use crate::charts::ChartTheme;
 use crate::domain::figures::DayFigures;
@@ -73,12 +72,10 @@ pub struct TodayPage {
     /// Routines ended in this window and not yet read back from the
     /// database: shown at once, kept until the day's data includes them.
     pending_sessions: Vec<RoutineSession>,
-    chart: Option<TextureHandle>,
-    chart_hover: crate::charts::Hover,
+    /// The timeline, as History keeps its charts.
+    pub(crate) charts: chart_slots::ChartSlots,
+    /// The request the timeline shown answers (or the one asked for).
     chart_request: Option<ChartRequest>,
-    /// The request whose answer is awaited, and when it was sent (UI time).
-    requested: Option<(ChartRequest, f64)>,
-    last_request_at: Option<f64>,
     data_version: u64,
     /// The timeline over 24 hours instead of the worn hours.
     pub whole_day: bool,
@@ -119,9 +116,6 @@ impl TodayPage {
             }
             UiEvent::Committed { .. } => self.data_version += 1,
             UiEvent::Day(view) => {
-                if self.requested.is_some_and(|(r, _)| r == view.request) {
-                    self.requested = None;
-                }
                 self.figures = Some(view.figures);
                 self.sessions = view.sessions;
                 self.pending_sessions.retain(|p| {
@@ -131,22 +125,10 @@ impl TodayPage {
                         .any(|s| s.started_at_s == p.started_at_s && s.routine == p.routine)
                 });
                 self.sessions.extend(self.pending_sessions.iter().cloned());
-                self.chart_request = Some(view.request);
-                self.chart_hover = view
-                    .chart
-                    .as_ref()
-                    .map(|c| c.hover.clone())
-                    .unwrap_or_default();
-                self.chart = view.chart.zip(ctx).map(|(c, ctx)| {
-                    let img = c.image;
-                    let image = ColorImage::from_rgb(
-                        [img.width as usize, img.height as usize],
-                        &img.pixels,
-                    );
-                    ctx.load_texture("timeline", image, TextureOptions::LINEAR)
-                });
-                if ctx.is_none() {
-                    self.chart_request = None;
+            }
+            UiEvent::Chart(req, chart) => {
+                if let Some(ctx) = ctx {
+                    self.charts.on_chart(ctx, &req, &chart);
                 }
             }
             // App-wide (`AppState`), or the Sensors and History views'
@@ -158,7 +140,6 @@ impl TodayPage {
             | UiEvent::UnfinishedImport(_)
             | UiEvent::Ble(_)
             | UiEvent::Calibrated { .. }
-            | UiEvent::HistoryChart(..)
             | UiEvent::Summary(_)
             | UiEvent::DataDates(..)
             | UiEvent::Exported(_)
@@ -173,20 +154,16 @@ impl TodayPage {
 
     /// The window is gone and its textures with it: the next one draws
     /// the chart again.
-    /// (A new window's clock starts at zero again: the throttle's last
-    /// request, in the old window's time, is forgotten too.)
     pub(crate) fn forget_textures(&mut self) {
-        self.chart = None;
+        self.charts.clear();
         self.chart_request = None;
-        self.requested = None;
-        self.last_request_at = None;
     }
 
-    /// Whether to ask for a chart of `want`'s day and size now: `Ok(None)`
-    /// if the chart shown or awaited is already that one, `Err(wait)` while
-    /// throttled (at most one request per `CHART_MIN_INTERVAL`).
+    /// Whether to ask for `want` (the day, size and theme shown) now, at
+    /// the current data version: `Ok(None)` if the chart shown or awaited
+    /// is already that one, `Err(wait)` while throttled.
     pub(crate) fn chart_due(
-        &self,
+        &mut self,
         want: ChartRequest,
         now: f64,
     ) -> Result<Option<ChartRequest>, Duration> {
@@ -194,30 +171,31 @@ impl TodayPage {
             data_version: self.data_version,
             ..want
         };
-        if self.chart_request == Some(want) || self.requested.is_some_and(|(r, _)| r == want) {
-            return Ok(None);
+        self.chart_request = Some(want);
+        self.charts.next_frame();
+        match self.charts.due(&want, now) {
+            Ok(true) => Ok(Some(want)),
+            Ok(false) => Ok(None),
+            Err(wait_s) => Err(Duration::from_secs_f64(wait_s.max(0.0))),
         }
-        if let Some(at) = self.last_request_at {
-            let since = Duration::from_secs_f64((now - at).max(0.0));
-            if since < CHART_MIN_INTERVAL {
-                return Err(CHART_MIN_INTERVAL.checked_sub(since).unwrap());
-            }
-        }
-        Ok(Some(want))
     }
 
     /// Records that a chart request was handed to the engine.
     pub(crate) fn requested(&mut self, req: ChartRequest, now: f64) {
-        self.requested = Some((req, now));
-        self.last_request_at = Some(now);
+        self.charts.requested(&req, now);
     }
 
-    pub fn chart(&self) -> Option<&TextureHandle> {
-        self.chart.as_ref()
+    /// The timeline as shown now (or a stand-in, an error, or nothing yet).
+    pub(crate) fn chart_shown(&self) -> chart_slots::Shown<'_> {
+        match &self.chart_request {
+            Some(r) => self.charts.shown(r),
+            None => chart_slots::Shown::Drawing,
+        }
     }
 
-    pub(crate) fn chart_hover(&self) -> &crate::charts::Hover {
-        &self.chart_hover
+    /// Whether a timeline is on screen (for tests).
+    pub fn has_chart(&self) -> bool {
+        matches!(self.chart_shown(), chart_slots::Shown::Chart(..))
     }
 
     pub fn theme(dark: bool) -> ChartTheme {

@@ -3,8 +3,10 @@
 
 use egui::{Color32, RichText, Ui};
 
+use super::chart_slots::{Shown, chart_width_px};
 use super::state::AppState;
 use super::{TodayPage, UiAction};
+use crate::charts::ChartKind;
 use crate::domain::days::{format_duration, local_datetime};
 use crate::domain::posture::Posture;
 use crate::engine::protocol::{ChartRequest, SensorState};
@@ -354,8 +356,9 @@ fn timeline_ui(
     let width_pt = ui.available_width().max(100.0);
     let ppp = ui.ctx().pixels_per_point();
     let want = ChartRequest {
+        kind: ChartKind::Timeline,
         date: today,
-        width_px: (width_pt * ppp).round() as u32,
+        width_px: chart_width_px(width_pt, ppp),
         height_px: (TIMELINE_HEIGHT_PT * ppp).round() as u32,
         theme: TodayPage::theme(ui.visuals().dark_mode),
         scale_centi: (ppp * 100.0).round() as u32,
@@ -369,17 +372,20 @@ fn timeline_ui(
         Err(retry_in) => ui.ctx().request_repaint_after(retry_in),
     }
     let size = egui::vec2(width_pt, TIMELINE_HEIGHT_PT);
-    match model.chart() {
-        Some(tex) => {
+    match model.chart_shown() {
+        Shown::Chart(tex, hover) => {
             super::widgets::chart_image::chart_image_ui(
                 ui,
                 tex,
                 size,
-                model.chart_hover(),
+                hover,
                 &timeline_alt(threshold_s),
             );
         }
-        None => {
+        Shown::Error(e) => {
+            ui.label(format!("The timeline could not be drawn: {e}"));
+        }
+        Shown::Drawing => {
             ui.allocate_ui(size, |ui| {
                 ui.centered_and_justified(|ui| ui.weak("Drawing the timeline…"));
             });

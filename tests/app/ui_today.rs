@@ -119,9 +119,7 @@ fn a_long_demo_streak_shows_the_card_and_dismiss_removes_it() {
             .as_ref()
             .is_some_and(|r| r.sitting_s > 60 * 60)
     });
-    step_until(&mut h, "the timeline", |h| {
-        h.state().model().chart().is_some()
-    });
+    step_until(&mut h, "the timeline", |h| h.state().model().has_chart());
     h.get_by_label("Streaks over an hour");
 
     // Closing the app commits everything, the outcome included.
