@@ -397,9 +397,9 @@ struct CharIface {
     fake: Arc<Inner>,
 }
 
-#[zbus::interface(name = "org.bluez.GattCharacteristic1")]
 impl CharIface {
-    fn read_value(&self, _options: HashMap<String, OwnedValue>) -> Result<Vec<u8>, BluezError> {
+    /// What the sensor answers to a read of this characteristic.
+    fn read_now(&self) -> Result<Vec<u8>, BluezError> {
         let mut all = lock(&self.fake.sensors);
         let s = all.get_mut(&self.address).expect("sensor exists");
         if !s.connected {
@@ -418,13 +418,35 @@ impl CharIface {
         } else if u == thingy::MOTION_CONFIG {
             s.thingy_config.clone()
         } else if u == polar::PMD_CONTROL {
-            // Features: ECG and accelerometer.
-            vec![polar::FEATURES, 0b0000_0101]
+            // Features (ECG and accelerometer), padded to the 17 bytes an
+            // H10 answers.
+            let mut v = vec![polar::FEATURES, 0b0000_0101];
+            v.resize(17, 0);
+            v
         } else if u == model::MANUFACTURER_NAME {
             b"Sitless test fixture".to_vec()
         } else {
             self.value.clone()
         })
+    }
+}
+
+#[zbus::interface(name = "org.bluez.GattCharacteristic1")]
+impl CharIface {
+    /// As BlueZ's `chrc_read_cb` (src/gatt-client.c) does: the value read
+    /// is stored in the attribute cache, which emits
+    /// `PropertiesChanged(Value)` on the characteristic (notifying or not,
+    /// before the method's reply); btleplug hands that signal out on its
+    /// notification stream as if the sensor had notified it.
+    async fn read_value(
+        &mut self,
+        _options: HashMap<String, OwnedValue>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<Vec<u8>, BluezError> {
+        let value = self.read_now()?;
+        self.value.clone_from(&value);
+        self.value_changed(&emitter).await?;
+        Ok(value)
     }
 
     fn write_value(

@@ -48,12 +48,15 @@ fn refused(what: &'static str) -> PmdError {
     PmdError::Refused(what)
 }
 
-/// Waits for the control point's answer to `op` (other notifications that
-/// arrive meanwhile are not for the set-up).
+/// Waits for the control point's answer to `op`. Other notifications that
+/// arrive meanwhile are not for the set-up, and neither is a control point
+/// value that is not a response: on BlueZ every read of the control point
+/// (the feature list, 0x0F…) comes back on the notification stream too,
+/// as the characteristic's `Value` changed.
 async fn answer(notes: &mut Notes, op: u8) -> Result<polar::Response, PmdError> {
     let wait = async {
         while let Some(n) = notes.next().await {
-            if n.uuid != polar::PMD_CONTROL {
+            if n.uuid != polar::PMD_CONTROL || n.value.first() != Some(&polar::RESPONSE) {
                 continue;
             }
             match polar::parse_response(&n.value) {
