@@ -50,7 +50,7 @@ fn refused(what: &'static str) -> PmdError {
 
 /// Waits for the control point's answer to `op`. Other notifications that
 /// arrive meanwhile are not for the set-up, and neither is a control point
-/// value that is not a response: on BlueZ every read of the control point
+/// value that is not a response: on `BlueZ` every read of the control point
 /// (the feature list, 0x0F…) comes back on the notification stream too,
 /// as the characteristic's `Value` changed.
 async fn answer(notes: &mut Notes, op: u8) -> Result<polar::Response, PmdError> {
