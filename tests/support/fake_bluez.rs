@@ -433,7 +433,7 @@ impl CharIface {
 
 #[zbus::interface(name = "org.bluez.GattCharacteristic1")]
 impl CharIface {
-    /// As BlueZ's `chrc_read_cb` (src/gatt-client.c) does: the value read
+    /// As `BlueZ`'s `chrc_read_cb` (`src/gatt-client.c`) does: the value read
     /// is stored in the attribute cache, which emits
     /// `PropertiesChanged(Value)` on the characteristic (notifying or not,
     /// before the method's reply); btleplug hands that signal out on its
