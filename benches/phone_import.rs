@@ -20,6 +20,7 @@ fn import(c: &mut Criterion) {
                 &ReadOptions {
                     start_s: None,
                     latest_ms: i64::MAX,
+                    earliest_ms: i64::MIN,
                 },
                 None,
             )

@@ -286,7 +286,10 @@ impl Shell {
                     self.state = ShellState::Running(Box::new(app));
                 }
                 Ok((db, Err(e))) => {
-                    tracing::error!("cannot start: {e:#}");
+                    tracing::error!(
+                        "cannot start: {}",
+                        crate::domain::error_words::error_words(e.as_ref())
+                    );
                     self.state = ShellState::Problem(StartupProblem::of(&db, &e));
                     self.opts.db = db;
                 }

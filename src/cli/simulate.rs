@@ -86,27 +86,34 @@ pub(super) fn import(
     start: Option<&str>,
     cfg: &Config,
 ) -> anyhow::Result<()> {
-    use crate::engine::import::{ImportJob, check, recording_file, store};
-    let file = recording_file(csv)?;
-    let mut f =
-        std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+    use crate::engine::import::{ImportJob, check, store};
+    use crate::sources::recording::source::RecordingSource;
+    use std::io::Read;
+    let source = RecordingSource::find(csv)?;
     // An export is known by its header line; anything else is a recording.
-    let mut first_line = String::new();
-    std::io::BufRead::read_line(&mut BufReader::new(&mut f), &mut first_line)
-        .with_context(|| format!("cannot read {}", file.display()))?;
-    if crate::transfer::export::export_kind(&first_line).is_some() {
-        return restore(db, &file, cfg);
+    // (The line is read capped: a device or a file of one huge line is
+    // refused, not read whole.)
+    let mut head = Vec::new();
+    source
+        .open()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .with_context(|| format!("cannot read {}", csv.display()))?;
+    let first_line = String::from_utf8_lossy(&head);
+    let first_line = first_line.lines().next().unwrap_or_default();
+    if crate::transfer::export::export_kind(first_line).is_some() {
+        return restore(db, csv, cfg);
     }
     let Some(placement) = placement else {
         bail!(
             "{} is a recording: say where it was worn with --placement thigh|back (a phone in a trouser pocket is on the thigh)",
-            file.display()
+            source.name()
         );
     };
     let start_s = crate::sources::recording::parse_start(start.unwrap_or_default())
         .map_err(|e| anyhow::anyhow!("--start: {e}"))?;
     let job = ImportJob {
-        path: file,
+        path: csv.to_owned(),
         placement,
         start_s,
     };
@@ -141,10 +148,7 @@ pub(super) fn say_unfinished(store: &Store) {
 
 fn say_imported(done: &crate::engine::import::Imported, new_seconds: u64) {
     let (plan, s) = (&done.plan, &done.summary);
-    let name = done
-        .file
-        .file_name()
-        .map_or_else(|| "recording".into(), |n| n.to_string_lossy().into_owned());
+    let name = &done.name;
     let when = |ms: i64| {
         crate::domain::days::local_datetime(ms.div_euclid(1000))
             .format("%a %-d %b %Y %H:%M")
@@ -164,11 +168,8 @@ fn say_imported(done: &crate::engine::import::Imported, new_seconds: u64) {
         s.seconds.saturating_sub(new_seconds),
         format_duration(i64::try_from(s.sitting_s).unwrap_or(i64::MAX)),
     );
-    if plan.out_of_order > 0 {
-        println!(
-            "{} rows whose time went backwards were left out",
-            plan.out_of_order
-        );
+    for words in plan.left_out_words() {
+        println!("{words}");
     }
 }
 

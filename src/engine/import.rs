@@ -3,8 +3,8 @@
 //! nothing, then through a pipeline of its own into a store writer (the
 //! command's own, or the running engine's), with progress.
 
-use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 
 use super::recorder::{RecordSummary, Recorder};
@@ -12,9 +12,8 @@ use crate::domain::calibration::Calibration;
 use crate::domain::config::Config;
 use crate::domain::sample::Placement;
 use crate::pipeline::SensorInput;
-use crate::sources::recording::{
-    Inspected, ReadOptions, RecordingError, inspect, phyphox_starts, read,
-};
+use crate::sources::recording::source::{RecordingSource, SourceError};
+use crate::sources::recording::{Inspected, ReadOptions, RecordingError, inspect, read};
 use crate::store::device_write::DeviceWrite;
 use crate::store::settings::UnfinishedImport;
 use crate::store::writer::WriteOp;
@@ -31,19 +30,14 @@ pub struct ImportJob {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("cannot read {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "{0} is a folder without TotalAcceleration.csv, AccelerometerUncalibrated.csv, \"Raw Data.csv\" or Accelerometer.csv; give the recording's CSV file"
-    )]
-    NoRecordingInFolder(PathBuf),
-    #[error("{path} was not imported: {source}")]
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The reason is part of the words (not a `source`, so an error chain
+    /// does not say it twice).
+    #[error("{name} was not imported: {reason}")]
     Recording {
-        path: PathBuf,
-        source: RecordingError,
+        name: String,
+        reason: RecordingError,
     },
     #[error("cannot note the recording in the database: {0}")]
     Device(String),
@@ -52,67 +46,45 @@ pub enum ImportError {
 /// What was imported.
 #[derive(Clone, Debug)]
 pub struct Imported {
-    /// The file read (the folder's file, if a folder was given).
+    /// What the user named (a file, a folder, an archive).
     pub file: PathBuf,
+    /// The file read, in words ("Raw Data.csv in x.zip").
+    pub name: String,
     pub plan: Inspected,
     pub summary: RecordSummary,
-}
-
-/// The file to read: `path` itself, or in a recording's folder the file
-/// with gravity in it (Sensor Logger's TotalAcceleration.csv or, on an
-/// iPhone, AccelerometerUncalibrated.csv; phyphox's "Raw Data.csv").
-pub(crate) fn recording_file(path: &Path) -> Result<PathBuf, ImportError> {
-    if !path.is_dir() {
-        return Ok(path.to_owned());
-    }
-    [
-        "TotalAcceleration.csv",
-        "AccelerometerUncalibrated.csv",
-        "Raw Data.csv",
-        "Accelerometer.csv",
-    ]
-    .iter()
-    .map(|name| path.join(name))
-    .find(|p| p.is_file())
-    .ok_or_else(|| ImportError::NoRecordingInFolder(path.to_owned()))
 }
 
 /// A recording checked whole (pass one), ready to store.
 #[derive(Clone, Debug)]
 pub struct Checked {
     pub job: ImportJob,
-    /// The file read (the folder's file, if a folder was given).
-    pub file: PathBuf,
+    pub source: RecordingSource,
     pub plan: Inspected,
 }
 
-fn open(file: &Path) -> Result<BufReader<std::fs::File>, ImportError> {
-    std::fs::File::open(file)
-        .map(BufReader::new)
-        .map_err(|source| ImportError::Open {
-            path: file.to_owned(),
-            source,
-        })
+impl ImportError {
+    fn recording(source: &RecordingSource, reason: RecordingError) -> Self {
+        Self::Recording {
+            name: source.name(),
+            reason,
+        }
+    }
 }
 
-/// Pass one: finds the file and checks every row; nothing is written, so
-/// a bad file leaves no trace (not even a database). `progress` hears 0–1
-/// by bytes read.
+/// Pass one: finds the recording and checks every row; nothing is
+/// written, so a bad file leaves no trace (not even a database).
+/// `progress` hears 0–1 by bytes read.
 pub fn check(job: &ImportJob, progress: &mut dyn FnMut(f64)) -> Result<Checked, ImportError> {
-    let file = recording_file(&job.path)?;
-    let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
+    let source = RecordingSource::find(&job.path)?;
     let plan = inspect(
-        ProgressRead::new(open(&file)?, bytes, progress),
+        ProgressRead::new(source.open()?, source.len_bytes(), progress),
         &ReadOptions::now(job.start_s),
-        phyphox_starts(&file),
+        source.phyphox_starts(),
     )
-    .map_err(|source| ImportError::Recording {
-        path: file.clone(),
-        source,
-    })?;
+    .map_err(|reason| ImportError::recording(&source, reason))?;
     Ok(Checked {
         job: job.clone(),
-        file,
+        source,
         plan,
     })
 }
@@ -125,7 +97,8 @@ pub fn store(
     writer: SyncSender<WriteOp>,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Imported, ImportError> {
-    let Checked { job, file, plan } = checked;
+    let Checked { job, source, plan } = checked;
+    let file = source.given().to_owned();
     let device_id = ensure_device(&writer, job.placement, plan.first_ms.div_euclid(1000))?;
     let mark = UnfinishedImport::new(&file, chrono::Utc::now().timestamp());
     let _ = writer.send(WriteOp::ImportMark(Some(mark)));
@@ -146,7 +119,7 @@ pub fn store(
         rec.pipeline_mut().set_wearing_prior(job.placement, prior);
     }
     read(
-        open(&file)?,
+        source.open()?,
         &plan,
         10_000,
         |samples| {
@@ -154,10 +127,7 @@ pub fn store(
         },
         progress,
     )
-    .map_err(|source| ImportError::Recording {
-        path: file.clone(),
-        source,
-    })?;
+    .map_err(|reason| ImportError::recording(&source, reason))?;
     let summary = rec.finish();
     let _ = writer_flush.send(WriteOp::ImportMark(None));
     // Done means in the database: whoever reads the day next sees it.
@@ -167,6 +137,7 @@ pub fn store(
     }
     Ok(Imported {
         file,
+        name: source.name(),
         plan,
         summary,
     })
@@ -186,13 +157,15 @@ pub(crate) fn import_recording(
 
 /// The outcome in a line, for the window.
 pub(crate) fn imported_words(done: &Imported) -> String {
-    let name = done.file.file_name().map_or_else(
-        || "the recording".to_owned(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = &done.name;
     let day = crate::domain::days::local_datetime(done.plan.first_ms.div_euclid(1000));
+    let mut left_out = String::new();
+    for w in done.plan.left_out_words() {
+        left_out.push_str(". ");
+        left_out.push_str(&w);
+    }
     format!(
-        "Imported {name} ({}, {:.0} Hz): {} seconds from {}, sitting {}",
+        "Imported {name} ({}, {:.0} Hz): {} seconds from {}, sitting {}{left_out}",
         done.plan.writer.label(),
         done.plan.rate_hz(),
         done.summary.seconds,

@@ -495,7 +495,7 @@ impl Engine {
                     };
                     (path, words)
                 })
-                .map_err(|e| format!("{e:#}"));
+                .map_err(|e| crate::domain::error_words::error_words(&e));
                 ui.send(UiEvent::Exported(result));
             });
         if let Err(e) = spawned {

@@ -41,7 +41,7 @@ impl StartupProblem {
         };
         Self {
             db: db.to_owned(),
-            message: format!("{e:#}"),
+            message: crate::domain::error_words::error_words(e.as_ref()),
             advice,
             offer_new,
         }

@@ -13,6 +13,7 @@ mod desktop;
 mod desktop_files;
 mod history;
 mod notifications;
+mod phone_files;
 mod phone_import;
 mod reliability;
 mod ui_sensors;

@@ -107,7 +107,14 @@ pub fn find(header: &[&str]) -> Result<Columns, HeaderError> {
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
         .collect();
-    let listed = || names.join(", ");
+    // A header of thousands of names is quoted in a few of them.
+    let listed = || {
+        let all = names.join(", ");
+        match all.char_indices().nth(120) {
+            Some((cut, _)) => format!("{}…", &all[..cut]),
+            None => all,
+        }
+    };
     let is = |i: usize, options: &[&str]| options.contains(&split[i].0.as_str());
 
     // Time: absolute kinds first; a relative one only as a fallback.

@@ -16,9 +16,11 @@
 //! gravity in the data.
 
 pub mod columns;
+mod combine;
+pub mod source;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use columns::{Columns, Unit, Writer};
 
@@ -38,9 +40,13 @@ pub enum RecordingError {
         source: std::io::Error,
     },
     #[error(
-        "the recording's times run to {at}, which is in the future: is the time column right? Nothing was imported"
+        "{count} of the rows are dated before 2000 or in the future (the first on line {line}: {value}): is the time column right? Nothing was imported"
     )]
-    Future { at: String },
+    Implausible {
+        count: u64,
+        line: u64,
+        value: String,
+    },
     #[error("the file is empty; expected a header line naming the columns")]
     Empty,
     #[error("line 1: {0}")]
@@ -122,11 +128,34 @@ pub struct Inspected {
     /// Rows whose time went backwards (phones deliver late now and then);
     /// left out, and counted.
     pub out_of_order: u64,
+    /// Rows dated outside the believable window (`ReadOptions`): left out,
+    /// counted, and the first of them (line and time cell) named.
+    pub outside: u64,
+    pub first_outside: Option<(u64, String)>,
+    window_ms: (i64, i64),
     pub first_ms: i64,
     pub last_ms: i64,
 }
 
 impl Inspected {
+    /// The rows left out, in words (none: empty).
+    pub fn left_out_words(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        if self.out_of_order > 0 {
+            words.push(format!(
+                "{} rows whose time went backwards were left out",
+                self.out_of_order
+            ));
+        }
+        if let Some((line, value)) = &self.first_outside {
+            words.push(format!(
+                "{} rows dated before 2000 or in the future were left out (the first on line {line}: {value})",
+                self.outside
+            ));
+        }
+        words
+    }
+
     pub fn rate_hz(&self) -> f64 {
         let span_s = (self.last_ms - self.first_ms) as f64 / 1000.0;
         if span_s > 0.0 {
@@ -146,7 +175,14 @@ pub struct ReadOptions {
     /// day. A later one is a bad row or a wrong time column, and one such
     /// row would make every stored second look a month old.
     pub latest_ms: i64,
+    /// The earliest time a sample may have (epoch ms): no recording of
+    /// Sitless's predates 2000; a time before is a bad row (1969, the year
+    /// 5) or a wrong time column.
+    pub earliest_ms: i64,
 }
+
+/// 2000-01-01T00:00:00Z, the earliest time believed of a recording.
+pub(crate) const EARLIEST_MS: i64 = 946_684_800_000;
 
 impl ReadOptions {
     /// Options for a recording read now (the wall clock bounds its times).
@@ -155,6 +191,7 @@ impl ReadOptions {
             start_s,
             latest_ms: crate::domain::days::latest_trusted_s(chrono::Utc::now().timestamp())
                 .saturating_mul(1000),
+            earliest_ms: EARLIEST_MS,
         }
     }
 }
@@ -194,10 +231,21 @@ fn csv_error(e: &csv::Error) -> RecordingError {
             line: pos.as_ref().map_or(0, csv::Position::line),
             what: "not valid UTF-8 text".into(),
         },
+        // The line cap's words, or the disk's.
+        csv::ErrorKind::Io(io) => RecordingError::Data(io.to_string()),
         _ => RecordingError::Line {
             line: e.position().map_or(0, csv::Position::line),
             what: e.to_string(),
         },
+    }
+}
+
+/// A cell's text as a message quotes it: at most a few dozen characters.
+pub(crate) fn quoted(text: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("\"{}…\"", &text[..cut]),
+        None => format!("\"{text}\""),
     }
 }
 
@@ -282,12 +330,15 @@ impl Layout<'_> {
         };
         let tt = &rec[self.time_col];
         let t = match self.time_kind {
-            TimeKind::Iso => iso_ms(tt)
-                .map(|ms| ms as f64)
-                .ok_or_else(|| cell(self.time_col, format!("\"{tt}\" is not a date and time")))?,
+            TimeKind::Iso => iso_ms(tt).map(|ms| ms as f64).ok_or_else(|| {
+                cell(
+                    self.time_col,
+                    format!("{} is not a date and time", quoted(tt)),
+                )
+            })?,
             kind => {
                 let v = number(tt, self.decimal_comma)
-                    .ok_or_else(|| cell(self.time_col, format!("\"{tt}\" is not a time")))?;
+                    .ok_or_else(|| cell(self.time_col, format!("{} is not a time", quoted(tt))))?;
                 match kind {
                     TimeKind::EpochNs => v / 1e6,
                     TimeKind::EpochUs => v / 1e3,
@@ -301,7 +352,7 @@ impl Layout<'_> {
         for (k, &i) in self.axes.iter().enumerate() {
             let text = &rec[i];
             values[k] = number(text, self.decimal_comma)
-                .ok_or_else(|| cell(i, format!("\"{text}\" is not a number")))?;
+                .ok_or_else(|| cell(i, format!("{} is not a number", quoted(text))))?;
         }
         Ok(Some(Row { line, t, values }))
     }
@@ -357,8 +408,8 @@ fn layout_of<'a>(
             line: line_of(rec),
             column: names.get(cols.time[0]).cloned().unwrap_or_default(),
             what: format!(
-                "\"{}\" is not a time",
-                rec.get(cols.time[0]).unwrap_or_default()
+                "{} is not a time",
+                quoted(rec.get(cols.time[0]).unwrap_or_default())
             ),
         })?;
     // A header that names milliseconds means epoch milliseconds, however
@@ -380,7 +431,7 @@ fn layout_of<'a>(
 pub fn inspect(
     mut data: impl Read,
     opts: &ReadOptions,
-    phyphox_starts: Option<Vec<(f64, f64)>>,
+    mut phyphox_starts: Option<Vec<(f64, f64)>>,
 ) -> Result<Inspected, RecordingError> {
     let (head, delimiter) = first_line(&mut data)?;
     let mut r = reader(std::io::Cursor::new(head).chain(data), delimiter);
@@ -395,7 +446,11 @@ pub fn inspect(
 
     let mut stats = Stats::default();
     let mut layout: Option<Layout<'_>> = None;
+    let mut time_base = TimeBase::Absolute;
+    let window_ms = (opts.earliest_ms, opts.latest_ms);
     let mut out_of_order = 0;
+    let mut outside = 0_u64;
+    let mut first_outside = None;
     let mut last_t = f64::NEG_INFINITY;
     for rec in records {
         let rec = rec.map_err(|e| csv_error(&e))?;
@@ -403,10 +458,25 @@ pub fn inspect(
             continue;
         }
         if layout.is_none() {
-            layout = Some(layout_of(&cols, &names, &rec, delimiter)?);
+            let l = layout_of(&cols, &names, &rec, delimiter)?;
+            if l.time_kind == TimeKind::Relative {
+                time_base = match (opts.start_s, phyphox_starts.take()) {
+                    (Some(s), _) => TimeBase::Start(s),
+                    (None, Some(p)) if !p.is_empty() => TimeBase::Phyphox(p),
+                    _ => return Err(RecordingError::NoStart),
+                };
+            }
+            layout = Some(l);
         }
         let Some(l) = &layout else { continue };
         let Some(row) = l.row(&rec)? else { continue };
+        if !in_window(epoch_ms(&time_base, row.t), window_ms) {
+            outside += 1;
+            if first_outside.is_none() {
+                first_outside = Some((row.line, quoted(&rec[l.time_col])));
+            }
+            continue;
+        }
         if row.t < last_t {
             out_of_order += 1;
             continue;
@@ -415,6 +485,16 @@ pub fn inspect(
         stats.add(&row);
     }
     let layout = layout.ok_or(RecordingError::NoSamples)?;
+    // Mostly implausible times: the time column is wrong, not a few rows.
+    if outside > stats.rows
+        && let Some((line, value)) = first_outside
+    {
+        return Err(RecordingError::Implausible {
+            count: outside,
+            line,
+            value,
+        });
+    }
     if stats.rows == 0 {
         return Err(RecordingError::NoSamples);
     }
@@ -423,25 +503,10 @@ pub fn inspect(
         .unit
         .or((cols.writer == Writer::Sitless).then_some(Unit::G));
     let (scale_g, unit) = stats.unit(header_unit)?;
-    let time_base = if layout.time_kind == TimeKind::Relative {
-        match (opts.start_s, phyphox_starts) {
-            (Some(s), _) => TimeBase::Start(s),
-            (None, Some(p)) if !p.is_empty() => TimeBase::Phyphox(p),
-            _ => return Err(RecordingError::NoStart),
-        }
-    } else {
-        TimeBase::Absolute
-    };
-    // `as` saturates: a time of 1e308 becomes i64::MAX, never wraps.
-    let to_ms = |t: f64| (time_base.epoch_s(t / 1000.0) * 1000.0).round() as i64;
-    let (first_ms, last_ms) = (to_ms(stats.first_t), to_ms(stats.last_t));
-    if last_ms > opts.latest_ms {
-        return Err(RecordingError::Future {
-            at: crate::domain::days::local_datetime(last_ms.div_euclid(1000).min(MAX_SHOWN_S))
-                .format("%a %-d %b %Y")
-                .to_string(),
-        });
-    }
+    let (first_ms, last_ms) = (
+        epoch_ms(&time_base, stats.first_t),
+        epoch_ms(&time_base, stats.last_t),
+    );
     Ok(Inspected {
         writer: cols.writer,
         delimiter,
@@ -456,11 +521,21 @@ pub fn inspect(
         time_base,
         rows: stats.rows,
         out_of_order,
+        outside,
+        first_outside,
+        window_ms,
     })
 }
 
-/// The latest date a message shows (9999-12-31), whatever a file says.
-const MAX_SHOWN_S: i64 = 253_402_300_799;
+/// A row's time in epoch ms. `as` saturates: a time of 1e308 becomes
+/// `i64::MAX` (and is refused as in the future), never wraps.
+fn epoch_ms(base: &TimeBase, t: f64) -> i64 {
+    (base.epoch_s(t / 1000.0) * 1000.0).round() as i64
+}
+
+fn in_window(ms: i64, (earliest, latest): (i64, i64)) -> bool {
+    (earliest..=latest).contains(&ms)
+}
 
 /// What pass one learns from the values.
 #[derive(Default)]
@@ -566,11 +641,11 @@ pub fn read(
         let Some(row) = layout.row(&rec)? else {
             continue;
         };
-        if row.t < last_t {
+        let t_ms = epoch_ms(&plan.time_base, row.t);
+        if !in_window(t_ms, plan.window_ms) || row.t < last_t {
             continue;
         }
         last_t = row.t;
-        let t_ms = (plan.time_base.epoch_s(row.t / 1000.0) * 1000.0).round() as i64;
         let [x, y, z] = row.values.map(|v| (v * plan.scale_g) as f32);
         buf.push(RawSample {
             t_ms,
@@ -611,11 +686,9 @@ pub(crate) fn parse_start(text: &str) -> Result<Option<f64>, String> {
     .ok_or_else(|| format!("\"{t}\" is not a date and time: write it like 2026-11-30 08:00"))
 }
 
-/// phyphox's zip export keeps the recording's start in `meta/time.csv`
-/// beside the data: the (experiment time, system time) of each START.
-pub(crate) fn phyphox_starts(csv: &Path) -> Option<Vec<(f64, f64)>> {
-    let meta = csv.parent()?.join("meta").join("time.csv");
-    let text = std::fs::read_to_string(meta).ok()?;
+/// phyphox keeps the recording's start in `meta/time.csv` beside the
+/// data: the (experiment time, system time) of each START.
+pub(crate) fn phyphox_starts_in(text: &str) -> Option<Vec<(f64, f64)>> {
     // Written in the export's own format: maybe semicolons and decimal commas.
     let delimiter = sniff_delimiter(text.lines().next()?);
     let decimal_comma = delimiter == b';';

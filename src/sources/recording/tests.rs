@@ -25,6 +25,7 @@ fn opts() -> ReadOptions {
     ReadOptions {
         start_s: None,
         latest_ms: i64::MAX,
+        earliest_ms: i64::MIN,
     }
 }
 
@@ -67,7 +68,7 @@ fn phyphox_with_semicolons_and_decimal_commas() {
                 0,02;0,1;0,0;9,79\r\n";
     let o = ReadOptions {
         start_s: Some(1_000_000.0),
-        latest_ms: i64::MAX,
+        ..opts()
     };
     let (_, v) = read_all(text.as_bytes(), &o).unwrap();
     assert_eq!(v.len(), 2);
@@ -126,7 +127,7 @@ fn errors_name_the_line_and_the_column_and_nothing_is_read() {
         text.as_bytes(),
         &ReadOptions {
             start_s: Some(0.0),
-            latest_ms: i64::MAX,
+            ..opts()
         },
     )
     .unwrap_err();
@@ -185,8 +186,14 @@ fn phyphox_meta_time_is_found_beside_the_file() {
     )
     .unwrap();
     let csv = dir.path().join("Raw Data.csv");
-    assert_eq!(phyphox_starts(&csv), Some(vec![(0.0, 1_764_576_000.0)]));
-    assert_eq!(phyphox_starts(&dir.path().join("x").join("y.csv")), None);
+    std::fs::write(&csv, "Time (s),x,y,z\n").unwrap();
+    let found = source::RecordingSource::find(&csv).unwrap();
+    assert_eq!(found.phyphox_starts(), Some(vec![(0.0, 1_764_576_000.0)]));
+    let elsewhere = dir.path().join("x");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("y.csv"), "t,x,y,z\n").unwrap();
+    let found = source::RecordingSource::find(&elsewhere.join("y.csv")).unwrap();
+    assert_eq!(found.phyphox_starts(), None);
 }
 
 #[test]
@@ -204,28 +211,68 @@ fn start_times_are_read_or_refused_with_the_form() {
     );
 }
 
+/// Rows dated outside 2000 to now are left out, counted, and the first
+/// named; a file made mostly of them imports nothing and says why.
 #[test]
-fn a_time_in_the_future_imports_nothing_and_says_when() {
+fn absurd_times_are_left_out_or_refused_with_the_count_and_first_line() {
     use std::fmt::Write;
-    // Normal rows, then one 50 years ahead; and a time of 1e308.
     let now_ms = 1_780_000_000_000_i64;
     let bound = ReadOptions {
         start_s: None,
         latest_ms: now_ms + 86_400_000,
+        earliest_ms: EARLIEST_MS,
     };
     let mut text = String::from("t_ms,ax,ay,az\n");
     for i in 0..50 {
         writeln!(text, "{},0,0,1", now_ms - 60_000 + i * 40).unwrap();
     }
-    let far = format!("{text}{},0,0,1\n", now_ms + 50 * 365 * 86_400_000);
-    let e = read_all(far.as_bytes(), &bound).unwrap_err();
-    assert!(matches!(e, RecordingError::Future { .. }), "{e}");
-    assert!(e.to_string().contains("2076"), "{e}");
-    let huge = format!("{text}1e308,0,0,1\n");
-    let e = read_all(huge.as_bytes(), &bound).unwrap_err();
-    assert!(e.to_string().contains("in the future"), "{e}");
+    // 50 years ahead, 1e308 ms, 1969, the year 5, a jump of 1,000 years.
+    let year_ms = 365 * 86_400_000_i64;
+    let bad = [
+        (now_ms + 50 * year_ms).to_string(),
+        "1e308".to_owned(),
+        "-86400000".to_owned(),
+        (-1965 * year_ms).to_string(),
+        (now_ms + 1000 * year_ms).to_string(),
+    ];
+    let mut with_bad = text.clone();
+    for b in &bad {
+        writeln!(with_bad, "{b},0,0,1").unwrap();
+    }
+    let (plan, samples) = read_all(with_bad.as_bytes(), &bound).unwrap();
+    assert_eq!((plan.rows, plan.outside, samples.len()), (50, 5, 50));
+    assert!(samples.iter().all(|s| s.t_ms <= now_ms), "none stored");
+    let words = plan.left_out_words().join(" ");
+    assert!(words.contains("5 rows dated before 2000"), "{words}");
+    assert!(words.contains("line 52"), "{words}");
+
+    // Mostly absurd: the time column is wrong; nothing is imported.
+    let mut absurd = String::from("t_ms,ax,ay,az\n");
+    for i in 0..10 {
+        writeln!(absurd, "{},0,0,1", now_ms + 50 * year_ms + i).unwrap();
+    }
+    writeln!(absurd, "{now_ms},0,0,1").unwrap();
+    let e = read_all(absurd.as_bytes(), &bound).unwrap_err();
     assert!(
-        read_all(text.as_bytes(), &bound).is_ok(),
-        "the rows before are fine"
+        matches!(
+            e,
+            RecordingError::Implausible {
+                count: 10,
+                line: 2,
+                ..
+            }
+        ),
+        "{e}"
     );
+    assert!(e.to_string().contains("Nothing was imported"), "{e}");
+}
+
+/// A bad cell is quoted in a few dozen characters, whatever its length.
+#[test]
+fn a_long_bad_cell_is_quoted_short() {
+    let cell = "x".repeat(10_000);
+    let text = format!("t_ms,ax,ay,az\n1764576000000,{cell},0,1\n");
+    let e = read_all(text.as_bytes(), &opts()).unwrap_err().to_string();
+    assert!(e.len() < 120, "{e}");
+    assert!(e.contains("xxxx…\" is not a number"), "{e}");
 }
