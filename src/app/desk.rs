@@ -12,7 +12,7 @@ use crate::desktop::DeskRequest;
 use crate::desktop::icon::Look;
 use crate::desktop::tray::{Tray, TrayView};
 use crate::domain::posture::Posture;
-use crate::engine::protocol::{SensorState, Waker};
+use crate::engine::protocol::Waker;
 use crate::routines::catalog::Catalog;
 use crate::sources::ble::LinkState;
 
@@ -117,15 +117,7 @@ pub(crate) fn tray_view(app: &SitlessApp) -> TrayView {
     let model = app.model();
     let live = model.live.as_ref();
     let threshold_s = state.threshold_s();
-    let recording = state
-        .sensor
-        .as_ref()
-        .is_some_and(|s| s.state == SensorState::Streaming)
-        || app
-            .sensors()
-            .links
-            .values()
-            .any(|(l, _)| matches!(l, LinkState::Streaming));
+    let recording = app.recording();
     let reconnecting = app
         .sensors()
         .links
@@ -169,5 +161,6 @@ pub(crate) fn tray_view(app: &SitlessApp) -> TrayView {
             .map(|r| r.name.clone()),
         paused,
         streak: streak_s.is_some(),
+        recording,
     }
 }

@@ -153,6 +153,22 @@ impl SitlessApp {
         &mut self.history
     }
 
+    /// Whether something records now: the demo or a sensor streams. One
+    /// rule for the tray's words and menu and the close notice.
+    pub(crate) fn recording(&self) -> bool {
+        use crate::engine::protocol::SensorState;
+        use crate::sources::ble::LinkState;
+        self.state
+            .sensor
+            .as_ref()
+            .is_some_and(|s| s.state == SensorState::Streaming)
+            || self
+                .sensors
+                .links
+                .values()
+                .any(|(l, _)| matches!(l, LinkState::Streaming))
+    }
+
     pub fn sensors(&self) -> &SensorsPage {
         &self.sensors
     }

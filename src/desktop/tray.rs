@@ -25,6 +25,9 @@ pub(crate) struct TrayView {
     pub paused: bool,
     /// A streak is going (Snooze means something).
     pub streak: bool,
+    /// A sensor (or the demo) streams: reminders can come, so pausing
+    /// them means something.
+    pub recording: bool,
 }
 
 impl Default for TrayView {
@@ -35,6 +38,7 @@ impl Default for TrayView {
             routine: None,
             paused: false,
             streak: false,
+            recording: false,
         }
     }
 }
@@ -146,7 +150,7 @@ impl ksni::Tray for SitlessTray {
         ];
         if v.paused {
             items.push(item("Resume reminders", true, DeskRequest::Resume));
-        } else {
+        } else if v.recording {
             items.push(item(
                 "Pause reminders for an hour",
                 true,

@@ -198,11 +198,79 @@ impl TodayPage {
         matches!(self.chart_shown(), chart_slots::Shown::Chart(..))
     }
 
+    /// Today's longest streak: the stored figure, or the streak in
+    /// progress (its part today) when that is longer. The stored figure
+    /// trails the live one by the seconds not yet committed, and the
+    /// longest can never be shorter than the one under way.
+    pub(crate) fn longest_streak_s(&self, today: chrono::NaiveDate) -> i64 {
+        let stored = self.figures.as_ref().map_or(0, |f| f.longest_streak_s);
+        let (day_start_s, _) = crate::domain::days::day_bounds(today);
+        let live = self
+            .live
+            .as_ref()
+            .and_then(|l| l.streak)
+            .map_or(0, |s| s.last_sitting_s - s.start_s.max(day_start_s) + 1);
+        stored.max(live)
+    }
+
     pub fn theme(dark: bool) -> ChartTheme {
         if dark {
             ChartTheme::Dark
         } else {
             ChartTheme::Light
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::figures::DayFigures;
+    use crate::domain::posture::Posture;
+    use crate::domain::streak::Streak;
+
+    /// The stored longest streak trails the one under way by the seconds
+    /// not yet committed: Today shows the longer, and only today's part of
+    /// a streak that began before midnight.
+    #[test]
+    fn the_longest_streak_is_never_shorter_than_the_one_under_way() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let (start_s, _) = crate::domain::days::day_bounds(today);
+        let mut m = TodayPage {
+            figures: Some(DayFigures {
+                longest_streak_s: 48 * 60,
+                ..DayFigures::default()
+            }),
+            ..TodayPage::default()
+        };
+        let live = |streak| Live {
+            t_s: start_s + 36_000,
+            posture: Posture::Sitting,
+            tilt_deg: None,
+            streak: Some(streak),
+            walking_total_s: 0,
+            note: None,
+        };
+        m.live = Some(live(Streak {
+            start_s: start_s + 30_000,
+            last_sitting_s: start_s + 30_000 + 49 * 60 - 1,
+        }));
+        assert_eq!(m.longest_streak_s(today), 49 * 60);
+        m.live = Some(live(Streak {
+            start_s: start_s + 30_000,
+            last_sitting_s: start_s + 30_000 + 10 * 60 - 1,
+        }));
+        assert_eq!(
+            m.longest_streak_s(today),
+            48 * 60,
+            "the stored one is longer"
+        );
+        // Began an hour before midnight, 70 min now: 10 min of it today.
+        m.figures = None;
+        m.live = Some(live(Streak {
+            start_s: start_s - 3600,
+            last_sitting_s: start_s + 600 - 1,
+        }));
+        assert_eq!(m.longest_streak_s(today), 600);
     }
 }

@@ -52,7 +52,7 @@ pub(crate) fn today_ui(
     }
     live_tiles_ui(ui, model, state.threshold_s());
     ui.add_space(12.0);
-    totals_ui(ui, model, state.threshold_s());
+    totals_ui(ui, model, state.today(wall_now_s), state.threshold_s());
     ui.add_space(12.0);
     timeline_ui(
         ui,
@@ -285,8 +285,9 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
     });
 }
 
-fn totals_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
+fn totals_ui(ui: &mut Ui, model: &TodayPage, today: chrono::NaiveDate, threshold_s: i64) {
     ui.heading("Today");
+    let longest_s = model.longest_streak_s(today);
     let Some(r) = &model.figures else {
         ui.weak("No data yet today.");
         return;
@@ -309,7 +310,7 @@ fn totals_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
                     "Standing",
                     format_duration(r.standing_s),
                     "Longest streak",
-                    format_duration(r.longest_streak_s),
+                    format_duration(longest_s),
                 ),
                 (
                     "Walking",
