@@ -307,7 +307,9 @@ fn stored_so_far(db: &Path) -> i64 {
 #[test]
 fn an_import_killed_halfway_is_reported_next_time_and_completed_by_a_rerun() {
     let dir = tempfile::tempdir().unwrap();
-    let (csv, _) = sensor_logger_file(dir.path(), 2, 2.0, 100.0, false);
+    // Long enough that the import is still going when its first seconds
+    // are committed (it reads over 3 M samples a second).
+    let (csv, _) = sensor_logger_file(dir.path(), 2, 8.0, 100.0, false);
     let db = dir.path().join("killed.db");
     let mut child = Command::new(env!("CARGO_BIN_EXE_sitless"))
         .args([
@@ -333,10 +335,14 @@ fn an_import_killed_halfway_is_reported_next_time_and_completed_by_a_rerun() {
         );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import ended before it could be killed"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let partial = stored_so_far(&db);
-    assert!(partial > 0 && partial < 2 * 3600, "{partial} seconds in");
+    assert!(partial > 0 && partial < 8 * 3600, "{partial} seconds in");
 
     let report = sitless(&[
         "report",
