@@ -203,6 +203,7 @@ impl SitlessApp {
                     }
                     self.model.apply(ctx, UiEvent::Chart(req, chart));
                 }
+                UiEvent::Phone(p) => self.sensors.phone = Some(*p),
                 UiEvent::Summary(v) => self.history.on_summary(*v),
                 UiEvent::DataDates(req, dates) => self.history.on_dates(req, dates),
                 UiEvent::Exported(r) => self.history.on_exported(r),

@@ -198,7 +198,12 @@ pub fn forget(db: &Path, id: &str) -> anyhow::Result<()> {
     let writer = StoreWriter::spawn(Store::open_existing(db)?, |_| {})?;
     let (reply, answer) = tokio::sync::oneshot::channel();
     let asked = writer.sender().send(WriteOp::Device(DeviceWrite::Forget {
-        address: id.to_uppercase(),
+        // Bluetooth addresses are stored upper-case; "phone" as it is.
+        address: if id.contains(':') {
+            id.to_uppercase()
+        } else {
+            id.to_owned()
+        },
         at_s: chrono::Utc::now().timestamp(),
         reply,
     }));

@@ -5,6 +5,7 @@ pub mod ble;
 mod chart;
 mod export;
 pub mod gen_history;
+pub(crate) mod phone;
 mod record;
 mod report;
 mod simulate;
@@ -167,8 +168,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Forget a paired sensor: it is never connected again (its data stays).
+    /// Forget a paired sensor or the phone (`forget phone`): it is never
+    /// used again (its data stays).
     Forget { id: String },
+    /// Your phone as a live sensor over Wi-Fi (Sensor Logger's HTTP Push).
+    Phone {
+        #[command(subcommand)]
+        action: PhoneCommand,
+    },
     /// Install the desktop entry, icons and `AppStream` metainfo for this
     /// user (after `cargo install --path .`), so Sitless is in the menu.
     InstallDesktop {
@@ -184,6 +191,26 @@ pub enum Command {
         /// Local date (default today).
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         date: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PhoneCommand {
+    /// Pair the phone and print the URL to type into the app (a new
+    /// secret each time: an older URL stops working).
+    Pair {
+        /// What to call the phone.
+        #[arg(long, default_value = "Phone")]
+        name: String,
+        /// The address to listen on (default: every address of this
+        /// computer; 127.0.0.1 for this computer only).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<std::net::IpAddr>,
+        /// The port to listen on (default 8642).
+        #[arg(long, value_name = "N")]
+        port: Option<u16>,
         #[arg(long)]
         json: bool,
     },
@@ -280,6 +307,7 @@ pub fn main() -> anyhow::Result<()> {
         Some(Command::Devices { json }) => crate::cli::ble::devices(&db_path(cli.db, false)?, json),
         Some(Command::InstallDesktop { share, exec }) => install_desktop(share, exec),
         Some(Command::Forget { id }) => crate::cli::ble::forget(&db_path(cli.db, false)?, &id),
+        Some(Command::Phone { action }) => phone::run(&db_path(cli.db, false)?, action),
         None => {
             let demo = demo_options(&cli.demo)?;
             crate::app::run_window(&crate::app::WindowOptions {

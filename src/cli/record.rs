@@ -67,6 +67,7 @@ pub(super) fn record(
         );
     }
     let mut links = crate::cli::ble::LinkPrinter::default();
+    let mut phone = crate::cli::phone::PhonePrinter::default();
     let deadline = for_s.map(|s| Instant::now() + Duration::from_secs(s));
     let mut latest = None;
     let mut storage = None;
@@ -114,6 +115,7 @@ pub(super) fn record(
                 storage = p;
             }
             Some(UiEvent::Ble(e)) => links.event(&e),
+            Some(UiEvent::Phone(p)) => phone.event(&p, chrono::Utc::now().timestamp_millis()),
             _ => {}
         }
         if last_progress.elapsed() >= Duration::from_secs(5) {
@@ -134,13 +136,16 @@ pub(super) fn record(
     let mut engine = engine;
     engine.stop_ble();
     while let Some(e) = engine.try_recv() {
-        if let UiEvent::Ble(e) = e {
-            links.event(&e);
+        match e {
+            UiEvent::Ble(e) => links.event(&e),
+            UiEvent::Phone(p) => phone.event(&p, chrono::Utc::now().timestamp_millis()),
+            _ => {}
         }
     }
     let demo_counts = engine.is_demo().then(|| engine.demo_samples());
     engine.stop()?;
     links.summary();
+    phone.summary();
     // The demo has no link: its line says what it sent (nothing is lost
     // or malformed on the way from a simulation).
     for (placement, n) in demo_counts.into_iter().flatten() {

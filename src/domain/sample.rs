@@ -55,3 +55,8 @@ impl std::fmt::Display for Placement {
         f.write_str(self.as_str())
     }
 }
+
+/// The paired phone's device row: its address and model (one phone at a
+/// time; a phone in a trouser pocket is worn on the thigh).
+pub const PHONE_ADDRESS: &str = "phone";
+pub const PHONE_MODEL: &str = "phone";

@@ -35,7 +35,15 @@ pub struct Settings {
     pub keep_running: bool,
     /// The one-line "still running in the tray" notice was shown once.
     pub tray_notice_shown: bool,
+    /// Where the paired phone's pushes are received: the address to
+    /// listen on (all of this computer's, or one such as 127.0.0.1) and
+    /// the port.
+    pub phone_bind: std::net::IpAddr,
+    pub phone_port: u16,
 }
+
+/// The port a phone pushes to unless Settings say otherwise.
+pub const DEFAULT_PHONE_PORT: u16 = 8642;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -52,6 +60,8 @@ impl Default for Settings {
             detail_keep_days: None,
             keep_running: true,
             tray_notice_shown: false,
+            phone_bind: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            phone_port: DEFAULT_PHONE_PORT,
         }
     }
 }
@@ -89,7 +99,16 @@ impl Settings {
         self.active_to_min = self.active_to_min.min(24 * 60);
         self.quiet = self.quiet.map(|(a, b)| (a.min(24 * 60), b.min(24 * 60)));
         self.detail_keep_days = self.detail_keep_days.map(|d| d.clamp(7, 36_600));
+        // Port 0 would listen somewhere the phone cannot be told.
+        if self.phone_port == 0 {
+            self.phone_port = DEFAULT_PHONE_PORT;
+        }
         self
+    }
+
+    /// Where the phone's listener binds.
+    pub fn phone_addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::new(self.phone_bind, self.phone_port)
     }
 
     /// The streak threshold these settings set.

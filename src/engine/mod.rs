@@ -39,6 +39,7 @@ use protocol::{
     ChartJob, ChartRequest, Command, DatesRequest, PostureMsg, SensorState, SensorStatus,
     SummaryRequest, UiEvent, Waker,
 };
+pub(crate) use spawn::PHONE_QUIET_MS;
 
 use crate::domain::calibration::Calibration;
 use crate::domain::config::Config;
@@ -105,6 +106,8 @@ pub struct Engine {
     demo: bool,
     /// Samples the demo sensor sent, thigh and back (for `record`'s summary).
     demo_samples: Arc<[std::sync::atomic::AtomicU64; 2]>,
+    /// The paired phone's listener, while a phone is paired.
+    phone: Option<crate::sources::phone::run::PhoneSource>,
     /// Released last, after every connection of this process is closed.
     _lock: DbLock,
 }
@@ -177,6 +180,24 @@ impl Engine {
         if opts.demo.is_none() {
             inputs.extend(sensor_inputs(&store, &paired)?);
         }
+        // A paired phone is the thigh sensor (pairing it forgot any other).
+        let phone = match &opts.ble {
+            Some(_) if opts.demo.is_none() => spawn::paired_phone(&store)?,
+            _ => None,
+        };
+        let phone_input = match &phone {
+            Some(p) => Some(SensorInput {
+                placement: Placement::Thigh,
+                device_id: p.device_id,
+                calibration: store.device_calibration(p.device_id)?,
+            }),
+            None => None,
+        };
+        if let Some(p) = &phone_input
+            && !inputs.iter().any(|i| i.placement == p.placement)
+        {
+            inputs.push(*p);
+        }
         // One indexed row each; the day's replay happens on the posture
         // thread, so the window never waits for it.
         let last_s = match demo_start_s {
@@ -194,6 +215,7 @@ impl Engine {
         let writer = spawn_writer(store, opts, &store_settings, &newest_stored_s, &ui)?;
 
         let (posture_tx, posture_rx) = sync_channel::<PostureMsg>(64);
+        let store_settings_addr = store_settings.phone_addr();
         let settings = store_settings;
         let config = settings.apply(opts.config);
         let mut recorder = Recorder::new(&inputs, &config, &writer);
@@ -244,6 +266,7 @@ impl Engine {
                         base_config,
                         notifier,
                         reader: reader.ok(),
+                        phone_input,
                     };
                     posture_loop(&posture_rx, &mut state, &writer_tx, &ui_p);
                 })?,
@@ -321,6 +344,13 @@ impl Engine {
             None => None,
         };
 
+        let phone = match (phone, &opts.ble) {
+            (Some(p), Some(clock)) => {
+                spawn::spawn_phone(p, store_settings_addr, clock, posture_tx.clone(), &ui)
+            }
+            _ => None,
+        };
+
         let session_tx = Arc::new(std::sync::Mutex::new(Some(posture_tx.clone())));
         if opts.desktop_session {
             watch_session(&session_tx, ble.as_ref());
@@ -341,6 +371,7 @@ impl Engine {
             writer: Some(writer),
             demo: opts.demo.is_some(),
             demo_samples,
+            phone,
             _lock: lock,
         })
     }
@@ -524,11 +555,12 @@ impl Engine {
     }
 
     fn stop_workers(&mut self) -> Option<Result<WriterStats, WriterPanicked>> {
-        // First the links: they hand on what they hold to the posture
-        // thread, which then settles everything into the writer.
+        // First the links and the phone: they hand on what they hold to
+        // the posture thread, which then settles everything into the writer.
         if let Some(mut b) = self.ble.take() {
             b.shutdown();
         }
+        drop(self.phone.take());
         self.stop.store(true, Ordering::Relaxed);
         self.posture_tx = None;
         *self

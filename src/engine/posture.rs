@@ -63,6 +63,9 @@ pub(super) struct PostureState {
     pub(super) notifier: Notifier,
     /// This thread's read connection (today's replay, calibrations).
     pub(super) reader: Option<Store>,
+    /// The paired phone's input: kept when the Bluetooth sensors change,
+    /// unless one of them is now on the thigh.
+    pub(super) phone_input: Option<crate::pipeline::SensorInput>,
 }
 
 #[allow(
@@ -194,9 +197,16 @@ pub(super) fn posture_loop(
             }
             Some(PostureMsg::Ble(ForPipeline::Sensors(paired))) => {
                 match state.reader.as_ref().map(|r| sensor_inputs(r, &paired)) {
-                    Some(Ok(inputs)) => recorder
-                        .pipeline_mut()
-                        .set_inputs(&inputs, state.base_config.posture),
+                    Some(Ok(mut inputs)) => {
+                        if let Some(p) = &state.phone_input
+                            && !inputs.iter().any(|i| i.placement == p.placement)
+                        {
+                            inputs.push(*p);
+                        }
+                        recorder
+                            .pipeline_mut()
+                            .set_inputs(&inputs, state.base_config.posture);
+                    }
                     Some(Err(e)) => ui.send(UiEvent::Error(format!(
                         "cannot read the sensors' calibration: {e}"
                     ))),

@@ -102,6 +102,8 @@ pub enum UiEvent {
     Day(Box<DayView>),
     /// A chart, drawn (or why not): Today's timeline or a History chart.
     Chart(ChartRequest, Result<Box<Chart>, String>),
+    /// The paired phone's listener: pushes, battery, refusals.
+    Phone(Box<crate::sources::phone::run::PhoneStatus>),
     /// A History summary row.
     Summary(Box<SummaryView>),
     /// The days of a month with data, for the calendar.

@@ -4,6 +4,7 @@
 
 pub mod ble;
 pub mod demo;
+pub mod phone;
 pub mod recording;
 #[cfg(feature = "eval")]
 pub mod synth;

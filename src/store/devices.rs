@@ -123,12 +123,18 @@ impl Store {
     }
 
     /// Forgets a paired sensor; false if no paired sensor has that address.
+    /// A forgotten phone's secret goes with it: its URL stops working.
     pub(super) fn forget_device(&self, address: &str, now_s: i64) -> Result<bool, StoreError> {
-        Ok(self.conn.execute(
+        let forgot = self.conn.execute(
             "UPDATE devices SET forgotten_at_s = ?2
              WHERE address = ?1 AND model <> 'demo' AND forgotten_at_s IS NULL",
             params![address, now_s],
-        )? == 1)
+        )? == 1;
+        if forgot && address == crate::domain::sample::PHONE_ADDRESS {
+            self.conn
+                .execute("DELETE FROM settings WHERE key = 'phone_secret'", [])?;
+        }
+        Ok(forgot)
     }
 
     pub(super) fn rename_device(&self, address: &str, name: &str) -> Result<bool, StoreError> {

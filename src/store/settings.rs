@@ -34,8 +34,40 @@ impl UnfinishedImport {
 }
 
 const IMPORT_KEY: &str = "import_unfinished";
+/// The paired phone's secret (the last part of its push URL).
+const PHONE_SECRET_KEY: &str = "phone_secret";
 
 impl Store {
+    /// The paired phone's secret, if a phone is paired.
+    pub(crate) fn phone_secret(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [PHONE_SECRET_KEY],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Pairs the phone (forgetting any other thigh sensor, as any pairing
+    /// does) with a new `secret`: the old one stops working.
+    pub(crate) fn pair_phone(
+        &mut self,
+        name: &str,
+        secret: &str,
+        now_s: i64,
+    ) -> Result<i64, StoreError> {
+        use crate::domain::sample::{PHONE_ADDRESS, PHONE_MODEL, Placement};
+        let id = self.pair_device(PHONE_ADDRESS, PHONE_MODEL, name, Placement::Thigh, now_s)?;
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [PHONE_SECRET_KEY, secret],
+        )?;
+        Ok(id)
+    }
+
     /// The import that was under way when its process ended, if any.
     pub(crate) fn unfinished_import(&self) -> Result<Option<UnfinishedImport>, StoreError> {
         let json: Option<String> = self

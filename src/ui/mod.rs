@@ -140,6 +140,7 @@ impl TodayPage {
             | UiEvent::UnfinishedImport(_)
             | UiEvent::Ble(_)
             | UiEvent::Calibrated { .. }
+            | UiEvent::Phone(_)
             | UiEvent::Summary(_)
             | UiEvent::DataDates(..)
             | UiEvent::Exported(_)

@@ -56,6 +56,8 @@ pub struct SensorsPage {
     pub placement: BTreeMap<String, Placement>,
     pub renaming: Option<(String, String)>,
     pub wizard: Option<Wizard>,
+    /// The paired phone's listener, as last reported.
+    pub phone: Option<crate::sources::phone::run::PhoneStatus>,
 }
 
 /// What the view asks for.

@@ -15,6 +15,7 @@ mod history;
 mod notifications;
 mod phone_files;
 mod phone_import;
+mod phone_live;
 mod reliability;
 mod ui_sensors;
 mod ui_today;

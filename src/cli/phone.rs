@@ -1,0 +1,175 @@
+//! `sitless phone pair`: pairs the phone (a new secret: an older URL stops
+//! working) and prints the URL to type into Sensor Logger's HTTP Push, with
+//! a QR code of it in the terminal.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::domain::settings::Settings;
+use crate::store::Store;
+
+/// Where the phone reaches this computer: the bind address itself, or for
+/// "every address" the first private IPv4 address of a network interface
+/// that is up (loopback last, if there is nothing else).
+pub(crate) fn reachable_ip(bind: IpAddr) -> IpAddr {
+    if !bind.is_unspecified() {
+        return bind;
+    }
+    let addrs = if_addrs::get_if_addrs().unwrap_or_default();
+    let v4: Vec<Ipv4Addr> = addrs
+        .iter()
+        .filter(|a| !a.is_loopback())
+        .filter_map(|a| match a.ip() {
+            IpAddr::V4(ip) => Some(ip),
+            IpAddr::V6(_) => None,
+        })
+        .collect();
+    v4.iter()
+        .find(|ip| ip.is_private())
+        .or(v4.first())
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |ip| IpAddr::V4(*ip))
+}
+
+/// The URL a phone pushes to.
+pub(crate) fn push_url(settings: &Settings, secret: &str) -> String {
+    let ip = reachable_ip(settings.phone_bind);
+    let host = match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    };
+    format!("http://{host}:{}/push/{secret}", settings.phone_port)
+}
+
+pub(super) fn run(db: &Path, action: super::PhoneCommand) -> anyhow::Result<()> {
+    match action {
+        super::PhoneCommand::Pair {
+            name,
+            bind,
+            port,
+            json,
+        } => pair(db, &name, bind, port, json),
+    }
+}
+
+fn pair(
+    db: &Path,
+    name: &str,
+    bind: Option<IpAddr>,
+    port: Option<u16>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let _lock = crate::store::lock::DbLock::acquire(db)?;
+    let mut store = Store::open(db)?;
+    let mut settings = store.settings()?;
+    if let Some(b) = bind {
+        settings.phone_bind = b;
+    }
+    if let Some(p) = port {
+        anyhow::ensure!(p != 0, "--port must be a port number from 1 to 65535");
+        settings.phone_port = p;
+    }
+    store.save_settings(&settings)?;
+    let secret = crate::sources::phone::new_secret()
+        .map_err(|e| anyhow::anyhow!("no randomness for the secret: {e}"))?;
+    store
+        .pair_phone(name, &secret, chrono::Utc::now().timestamp())
+        .context("cannot pair the phone")?;
+    let url = push_url(&settings, &secret);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "url": url,
+                "name": name,
+                "bind": settings.phone_bind.to_string(),
+                "port": settings.phone_port,
+            })
+        );
+        return Ok(());
+    }
+    let qr = qrcode::QrCode::new(url.as_bytes())
+        .map(|c| {
+            c.render::<qrcode::render::unicode::Dense1x2>()
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    println!("{qr}");
+    println!("Paired {name}. In Sensor Logger: Settings → Data Streaming → HTTP Push,");
+    println!("Push URL: {url}");
+    println!("then start a recording with Accelerometer on (and Gravity, on an iPhone).");
+    println!(
+        "Sitless receives it while it runs (the window, or `sitless record`). Nothing arriving? The phone must be on the same network, and a firewall must let port {} in (ufw: sudo ufw allow {}/tcp; firewalld: sudo firewall-cmd --add-port={}/tcp).",
+        settings.phone_port, settings.phone_port, settings.phone_port
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_is_on_the_bind_address_when_one_is_given() {
+        let s = Settings {
+            phone_bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            phone_port: 9000,
+            ..Settings::default()
+        };
+        assert_eq!(push_url(&s, "ab12"), "http://127.0.0.1:9000/push/ab12");
+        // Every address: one the phone can reach, never "0.0.0.0".
+        let any = push_url(&Settings::default(), "x");
+        assert!(!any.contains("0.0.0.0"), "{any}");
+    }
+}
+
+/// What `record` says of the phone: when it starts and stops sending, and
+/// at the end what arrived and what was refused.
+#[derive(Default)]
+pub(crate) struct PhonePrinter {
+    last: Option<crate::sources::phone::run::PhoneStatus>,
+    streaming: bool,
+}
+
+impl PhonePrinter {
+    pub(crate) fn event(&mut self, s: &crate::sources::phone::run::PhoneStatus, now_ms: i64) {
+        if self.last.is_none()
+            && let Some(addr) = s.listening
+        {
+            println!("phone: listening on {addr}");
+        }
+        let streaming = s
+            .last_push_ms
+            .is_some_and(|t| now_ms.saturating_sub(t) < crate::engine::PHONE_QUIET_MS);
+        if streaming && !self.streaming {
+            match s.battery_pct {
+                Some(b) => println!("phone: streaming (battery {b} %)"),
+                None => println!("phone: streaming"),
+            }
+        } else if !streaming && self.streaming {
+            println!("phone: stopped sending");
+        }
+        self.streaming = streaming;
+        self.last = Some(s.clone());
+    }
+
+    pub(crate) fn summary(&self) {
+        let Some(s) = &self.last else { return };
+        let c = s.counters;
+        println!(
+            "phone: pushes {}, samples {} (repeats {}, too late {}); refused: wrong address {}, too big {}, too slow {}, too fast {}, not JSON {}, without gravity {}",
+            c.pushes,
+            c.samples,
+            s.duplicate,
+            s.too_late,
+            c.not_found,
+            c.too_big,
+            c.too_slow,
+            c.too_fast,
+            c.malformed,
+            c.unusable
+        );
+    }
+}
