@@ -54,4 +54,3 @@ pub(crate) fn phyphox_starts_in(text: &str) -> Option<Vec<(f64, f64)>> {
         .collect();
     (!starts.is_empty()).then_some(starts)
 }
-
