@@ -7,24 +7,17 @@
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use crate::support::{assert_agrees, sitless_utc, sitting_stored};
 use sitless::sources::synth::phone::render_day;
 
 /// 2026-03-02 08:00 UTC, a Monday.
-const START_S: i64 = 1_772_438_400;
+const START_S: i64 = crate::support::MONDAY_8_S;
 const G_MS2: f64 = 9.806_65;
 
-fn sitless(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sitless"))
-        .args(args)
-        .env("TZ", "UTC")
-        .output()
-        .expect("the binary runs")
-}
-
 fn import(db: &Path, path: &Path) -> Output {
-    sitless(&[
+    sitless_utc(&[
         "import",
         "--csv",
         path.to_str().unwrap(),
@@ -41,28 +34,6 @@ fn said(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-fn sitting_stored(db: &Path) -> i64 {
-    let out = sitless(&[
-        "report",
-        "--date",
-        "2026-03-02",
-        "--json",
-        "--db",
-        db.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", said(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["sitting_s"].as_i64().unwrap()
-}
-
-fn assert_agrees(stored: i64, truth: u64, hours: f64) {
-    let diff = (stored - truth as i64).abs() as f64 / (hours * 3600.0);
-    assert!(
-        diff < 0.03,
-        "sitting {stored} s stored against {truth} s true"
-    );
 }
 
 /// Files into a zip archive, deflated as the phone apps write them.
@@ -266,7 +237,7 @@ fn devices_huge_lines_and_absurd_times_are_refused_or_set_aside() {
         ),
         "{words}"
     );
-    let day = sitless(&[
+    let day = sitless_utc(&[
         "report",
         "--date",
         "1969-12-31",

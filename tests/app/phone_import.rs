@@ -8,18 +8,11 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::{assert_agrees, sitless_utc, sitting_stored};
 use sitless::sources::synth::phone::{Written, render_day, write_sensor_logger};
 
 /// 2026-03-02 08:00 UTC, a Monday.
-const START_S: i64 = 1_772_438_400;
-
-fn sitless(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sitless"))
-        .args(args)
-        .env("TZ", "UTC")
-        .output()
-        .expect("the binary runs")
-}
+const START_S: i64 = crate::support::MONDAY_8_S;
 
 /// Renders day `seed` from `START_S` (see `synth::phone::render_day`).
 fn render(seed: u64, hours: f32, rate_hz: f32, row: impl FnMut(f64, [f32; 3])) -> u64 {
@@ -72,33 +65,6 @@ fn sensor_logger_file(
     (csv, w)
 }
 
-/// Sitting stored within 3 % of the recording's length of the truth.
-fn assert_agrees(stored: i64, truth: u64, hours: f64) {
-    let diff = (stored - truth as i64).abs() as f64 / (hours * 3600.0);
-    assert!(
-        diff < 0.03,
-        "sitting {stored} s stored against {truth} s true"
-    );
-}
-
-fn sitting_stored(db: &Path) -> i64 {
-    let out = sitless(&[
-        "report",
-        "--date",
-        "2026-03-02",
-        "--json",
-        "--db",
-        db.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["sitting_s"].as_i64().unwrap()
-}
-
 fn import(db: &Path, csv: &Path, extra: &[&str]) -> String {
     let mut args = vec![
         "import",
@@ -110,7 +76,7 @@ fn import(db: &Path, csv: &Path, extra: &[&str]) -> String {
         db.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let out = sitless(&args);
+    let out = sitless_utc(&args);
     assert!(
         out.status.success(),
         "{}",
@@ -186,7 +152,7 @@ fn a_bad_cell_names_its_line_and_column_and_imports_nothing() {
     }
     std::fs::write(&csv, text).unwrap();
     let db = dir.path().join("bad.db");
-    let out = sitless(&[
+    let out = sitless_utc(&[
         "import",
         "--csv",
         csv.to_str().unwrap(),
@@ -344,7 +310,7 @@ fn an_import_killed_halfway_is_reported_next_time_and_completed_by_a_rerun() {
     let partial = stored_so_far(&db);
     assert!(partial > 0 && partial < 8 * 3600, "{partial} seconds in");
 
-    let report = sitless(&[
+    let report = sitless_utc(&[
         "report",
         "--date",
         "2026-03-02",
@@ -355,7 +321,7 @@ fn an_import_killed_halfway_is_reported_next_time_and_completed_by_a_rerun() {
     assert!(note.contains("did not finish"), "{note}");
     assert!(note.contains("TotalAcceleration.csv"), "{note}");
 
-    let out = sitless(&[
+    let out = sitless_utc(&[
         "import",
         "--csv",
         csv.to_str().unwrap(),
@@ -383,7 +349,7 @@ fn an_import_killed_halfway_is_reported_next_time_and_completed_by_a_rerun() {
         "every second once, as an import never cut short"
     );
 
-    let report = sitless(&[
+    let report = sitless_utc(&[
         "report",
         "--date",
         "2026-03-02",

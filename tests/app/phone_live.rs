@@ -10,19 +10,12 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::sitless_utc;
 use sitless::sources::phone::run::PhoneSource;
 use sitless::sources::synth::phone::render_day;
 
 /// 2026-03-02 08:00 UTC, a Monday.
-const START_S: i64 = 1_772_438_400;
-
-fn sitless(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sitless"))
-        .args(args)
-        .env("TZ", "UTC")
-        .output()
-        .expect("the binary runs")
-}
+const START_S: i64 = crate::support::MONDAY_8_S;
 
 /// A free port on 127.0.0.1 (the listener binds it right after).
 fn free_port() -> u16 {
@@ -143,7 +136,7 @@ fn seconds_counted(v: &serde_json::Value) -> i64 {
 fn pair_with_a_10_minute_threshold(db: &std::path::Path) -> String {
     let db_s = db.to_str().unwrap();
     let port = free_port().to_string();
-    let out = sitless(&[
+    let out = sitless_utc(&[
         "phone",
         "pair",
         "--bind",
@@ -165,7 +158,8 @@ fn pair_with_a_10_minute_threshold(db: &std::path::Path) -> String {
         url.starts_with(&format!("http://127.0.0.1:{port}/push/")),
         "{url}"
     );
-    let devices = String::from_utf8_lossy(&sitless(&["devices", "--db", db_s]).stdout).into_owned();
+    let devices =
+        String::from_utf8_lossy(&sitless_utc(&["devices", "--db", db_s]).stdout).into_owned();
     assert!(
         devices.contains("phone") && devices.contains("thigh"),
         "{devices}"
@@ -251,7 +245,7 @@ fn a_phone_pushing_a_day_gets_a_reminder_as_a_board_would() {
     assert!(text.contains("phone: streaming (battery 64 %)"), "{text}");
     assert!(text.contains("phone: pushes"), "{text}");
 
-    let report = sitless(&["report", "--date", "2026-03-02", "--json", "--db", db_s]);
+    let report = sitless_utc(&["report", "--date", "2026-03-02", "--json", "--db", db_s]);
     let v: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     let sitting = v["sitting_s"].as_i64().unwrap();
     let diff = (sitting - truth as i64).abs() as f64 / 3600.0;
@@ -271,13 +265,14 @@ fn a_phone_pushing_a_day_gets_a_reminder_as_a_board_would() {
     );
 
     // Forgotten: the secret stops working at the next start.
-    let out = sitless(&["forget", "phone", "--db", db_s]);
+    let out = sitless_utc(&["forget", "phone", "--db", db_s]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let devices = String::from_utf8_lossy(&sitless(&["devices", "--db", db_s]).stdout).into_owned();
+    let devices =
+        String::from_utf8_lossy(&sitless_utc(&["devices", "--db", db_s]).stdout).into_owned();
     assert!(!devices.contains("phone "), "{devices}");
 }
 

@@ -44,3 +44,40 @@ pub(crate) fn demo_engine_options(db: &Path, speed: f64, wearer_seed: u64) -> En
         ..engine_options(db)
     }
 }
+
+/// The built `sitless` binary with `args`, in UTC, run to the end.
+pub(crate) fn sitless_utc(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sitless"))
+        .args(args)
+        .env("TZ", "UTC")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Sitting stored on the tests' day (2026-03-02), from `report --json`.
+pub(crate) fn sitting_stored(db: &Path) -> i64 {
+    let out = sitless_utc(&[
+        "report",
+        "--date",
+        "2026-03-02",
+        "--json",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["sitting_s"].as_i64().unwrap()
+}
+
+/// Sitting stored within 3 % of the recording's length of the truth.
+pub(crate) fn assert_agrees(stored: i64, truth: u64, hours: f64) {
+    let diff = (stored - truth as i64).abs() as f64 / (hours * 3600.0);
+    assert!(
+        diff < 0.03,
+        "sitting {stored} s stored against {truth} s true"
+    );
+}
