@@ -79,7 +79,24 @@ fn in_the_tray_the_menu_works_and_reminders_have_buttons_replace_and_close() {
     let item = items
         .recv_timeout(Duration::from_secs(30))
         .expect("the tray icon registers with the watcher");
-    let menu = read_menu(&host, &item);
+    // Pausing reminders is offered once something records (the demo
+    // streams a moment after the icon appears).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let menu = loop {
+        let menu = read_menu(&host, &item);
+        if menu
+            .iter()
+            .any(|m| m.label == "Pause reminders for an hour")
+        {
+            break menu;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Pause while the demo records: {:?}",
+            menu.iter().map(|m| m.label.as_str()).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
     let labels: Vec<&str> = menu.iter().map(|m| m.label.as_str()).collect();
     for want in ["Open Sitless", "Snooze 15 min", "Snooze 30 min", "Quit"] {
         assert!(labels.contains(&want), "{want} missing from {labels:?}");
