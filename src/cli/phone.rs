@@ -142,7 +142,7 @@ impl PhonePrinter {
         }
         let streaming = s
             .last_push_ms
-            .is_some_and(|t| now_ms.saturating_sub(t) < crate::engine::PHONE_QUIET_MS);
+            .is_some_and(|t| now_ms.saturating_sub(t) < crate::sources::phone::PHONE_QUIET_MS);
         if streaming && !self.streaming {
             match s.battery_pct {
                 Some(b) => println!("phone: streaming (battery {b} %)"),

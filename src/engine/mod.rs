@@ -39,7 +39,6 @@ use protocol::{
     ChartJob, ChartRequest, Command, DatesRequest, PostureMsg, SensorState, SensorStatus,
     SummaryRequest, UiEvent, Waker,
 };
-pub(crate) use spawn::PHONE_QUIET_MS;
 
 use crate::domain::calibration::Calibration;
 use crate::domain::config::Config;

@@ -160,6 +160,7 @@ pub(super) fn spawn_phone(
 ) -> Option<crate::sources::phone::run::PhoneSource> {
     use super::protocol::{SensorState, SensorStatus};
     use crate::domain::sample::Placement;
+    use crate::sources::phone::PHONE_QUIET_MS;
     use crate::sources::phone::run::{PhoneSource, PhoneStatus};
     let ui_s = ui.clone();
     let clock_s = clock.clone();
@@ -198,6 +199,3 @@ pub(super) fn spawn_phone(
         }
     }
 }
-
-/// A phone quiet this long is no longer "streaming".
-pub(crate) const PHONE_QUIET_MS: i64 = 30_000;

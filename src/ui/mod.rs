@@ -3,6 +3,7 @@
 
 pub(crate) mod chart_slots;
 pub mod history;
+pub(crate) mod phone;
 pub mod routines;
 pub mod sensors;
 pub mod settings;

@@ -273,6 +273,7 @@ pub(crate) fn sensors_ui(
     if m.paired.is_empty() {
         ui.weak("None yet. Scan, choose where you wear it, and pair.");
     }
+    super::phone::phone_ui(ui, m.phone.as_ref());
     let mut any_reconnecting = false;
     for p in m.paired.clone() {
         ui.group(|ui| {

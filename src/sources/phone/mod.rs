@@ -33,6 +33,9 @@ pub use crate::domain::sample::{PHONE_ADDRESS, PHONE_MODEL};
 pub(crate) const REORDER_MS: i64 = 5_000;
 /// The longest batch period the reorder window follows.
 const MAX_BATCH_MS: i64 = 60_000;
+/// A phone quiet this long is no longer "streaming" (Sensor Logger pushes
+/// every second by default).
+pub const PHONE_QUIET_MS: i64 = 30_000;
 /// A phone clock this far ahead of the computer's is corrected.
 const AHEAD_MS: i64 = 2_000;
 /// Messages remembered to drop a push sent twice.

@@ -34,10 +34,16 @@ pub struct PhoneStatus {
     /// Samples dropped as repeats, and as too late to put in order.
     pub duplicate: u64,
     pub too_late: u64,
+    /// When this status was taken (Unix ms): with `last_push_ms`, how
+    /// long the phone has been quiet.
+    pub at_ms: i64,
 }
 
 /// How often the stream hands samples on and the status is refreshed.
 const TICK: Duration = Duration::from_millis(250);
+/// A status unchanged this long is sent again (so "quiet for" stays true
+/// without a message every tick).
+const STATUS_EVERY_MS: i64 = 30_000;
 /// Pushes waiting between the listener and the stream.
 const QUEUE: usize = 64;
 
@@ -209,8 +215,16 @@ fn stream_loop(
             counters: counters.now(),
             duplicate,
             too_late,
+            at_ms: clock(),
         };
-        if shown.as_ref() != Some(&now) {
+        let due = shown.as_ref().is_none_or(|s| {
+            PhoneStatus {
+                at_ms: now.at_ms,
+                ..s.clone()
+            } != now
+                || now.at_ms.saturating_sub(s.at_ms) >= STATUS_EVERY_MS
+        });
+        if due {
             status(now.clone());
             shown = Some(now);
         }
