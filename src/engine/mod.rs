@@ -74,8 +74,9 @@ pub struct EngineOptions {
     pub config: Config,
     /// Where the demo's day starts when the database has nothing newer.
     pub demo_start_s: i64,
-    /// Bluetooth sensors, stamped with this clock; `None`: no Bluetooth
-    /// (most tests, and machines without it).
+    /// Live sensors, stamped with this clock: Bluetooth, and the paired
+    /// phone's listener when a phone is paired; `None`: neither (most
+    /// tests, and machines without them).
     pub ble: Option<crate::sources::ble::Clock>,
     /// A ceiling on the database size in pages, read at every (re)open of
     /// the writer's connection; 0 is none. Simulates a full disk.
