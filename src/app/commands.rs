@@ -80,6 +80,13 @@ impl SitlessApp {
                     self.sensors.message = Some("Bluetooth is busy; try again in a moment.".into());
                 }
             }
+            SensorAction::Phone(r) => {
+                if !self.engine.send_phone(r) {
+                    self.sensors.phone.waiting = false;
+                    self.sensors.phone.message =
+                        Some("Sitless is busy with the phone; try again in a moment.".into());
+                }
+            }
             SensorAction::Demo(on) => self.demo_switch = Some(on),
             SensorAction::CalibrationPose {
                 placement,

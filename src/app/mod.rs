@@ -203,7 +203,8 @@ impl SitlessApp {
                     }
                     self.model.apply(ctx, UiEvent::Chart(req, chart));
                 }
-                UiEvent::Phone(p) => self.sensors.phone = Some(*p),
+                UiEvent::Phone(p) => self.sensors.phone.status = Some(*p),
+                UiEvent::PhoneLink(ev) => self.sensors.phone.apply(ev),
                 UiEvent::Summary(v) => self.history.on_summary(*v),
                 UiEvent::DataDates(req, dates) => self.history.on_dates(req, dates),
                 UiEvent::Exported(r) => self.history.on_exported(r),
@@ -450,6 +451,7 @@ impl SitlessApp {
                     .extend(asked.into_iter().map(AppCommand::from));
             }
             View::Sensors => {
+                self.sensors.phone.available = self.engine.has_phone();
                 let asked = sensors_ui(ui, &mut self.sensors, self.state.sensor.as_ref(), now);
                 self.commands
                     .extend(asked.into_iter().map(AppCommand::from));

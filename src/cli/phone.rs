@@ -2,45 +2,13 @@
 //! working) and prints the URL to type into Sensor Logger's HTTP Push, with
 //! a QR code of it in the terminal.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::path::Path;
 
 use anyhow::Context;
 
-use crate::domain::settings::Settings;
+use crate::sources::phone::address::push_url;
 use crate::store::Store;
-
-/// Where the phone reaches this computer: the bind address itself, or for
-/// "every address" the first private IPv4 address of a network interface
-/// that is up (loopback last, if there is nothing else).
-pub(crate) fn reachable_ip(bind: IpAddr) -> IpAddr {
-    if !bind.is_unspecified() {
-        return bind;
-    }
-    let addrs = if_addrs::get_if_addrs().unwrap_or_default();
-    let v4: Vec<Ipv4Addr> = addrs
-        .iter()
-        .filter(|a| !a.is_loopback())
-        .filter_map(|a| match a.ip() {
-            IpAddr::V4(ip) => Some(ip),
-            IpAddr::V6(_) => None,
-        })
-        .collect();
-    v4.iter()
-        .find(|ip| ip.is_private())
-        .or(v4.first())
-        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |ip| IpAddr::V4(*ip))
-}
-
-/// The URL a phone pushes to.
-pub(crate) fn push_url(settings: &Settings, secret: &str) -> String {
-    let ip = reachable_ip(settings.phone_bind);
-    let host = match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => format!("[{v6}]"),
-    };
-    format!("http://{host}:{}/push/{secret}", settings.phone_port)
-}
 
 pub(super) fn run(db: &Path, action: super::PhoneCommand) -> anyhow::Result<()> {
     match action {
@@ -76,7 +44,7 @@ fn pair(
     store
         .pair_phone(name, &secret, chrono::Utc::now().timestamp())
         .context("cannot pair the phone")?;
-    let url = push_url(&settings, &secret);
+    let url = push_url(settings.phone_addr(), &secret);
     if json {
         println!(
             "{}",
@@ -105,24 +73,6 @@ fn pair(
         settings.phone_port, settings.phone_port, settings.phone_port
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_url_is_on_the_bind_address_when_one_is_given() {
-        let s = Settings {
-            phone_bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            phone_port: 9000,
-            ..Settings::default()
-        };
-        assert_eq!(push_url(&s, "ab12"), "http://127.0.0.1:9000/push/ab12");
-        // Every address: one the phone can reach, never "0.0.0.0".
-        let any = push_url(&Settings::default(), "x");
-        assert!(!any.contains("0.0.0.0"), "{any}");
-    }
 }
 
 /// What `record` says of the phone: when it starts and stops sending, and

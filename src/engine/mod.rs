@@ -15,6 +15,7 @@
 mod charts;
 pub mod import;
 pub mod notify;
+mod phone_link;
 mod posture;
 pub mod protocol;
 pub mod recorder;
@@ -106,8 +107,9 @@ pub struct Engine {
     demo: bool,
     /// Samples the demo sensor sent, thigh and back (for `record`'s summary).
     demo_samples: Arc<[std::sync::atomic::AtomicU64; 2]>,
-    /// The paired phone's listener, while a phone is paired.
-    phone: Option<crate::sources::phone::run::PhoneSource>,
+    /// The phone's coordinator (pairing, its listener): with live sensors,
+    /// not in the demo.
+    phone: Option<phone_link::PhoneLink>,
     /// Released last, after every connection of this process is closed.
     _lock: DbLock,
 }
@@ -182,9 +184,11 @@ impl Engine {
         }
         // A paired phone is the thigh sensor (pairing it forgot any other).
         let phone = match &opts.ble {
-            Some(_) if opts.demo.is_none() => spawn::paired_phone(&store)?,
+            Some(_) if opts.demo.is_none() => phone_link::paired_phone(&store)?,
             _ => None,
         };
+        // The phone's input from the start, so today's replay resumes its
+        // streak (the coordinator's first message repeats it).
         let phone_input = match &phone {
             Some(p) => Some(SensorInput {
                 placement: Placement::Thigh,
@@ -193,11 +197,15 @@ impl Engine {
             }),
             None => None,
         };
-        if let Some(p) = &phone_input
-            && !inputs.iter().any(|i| i.placement == p.placement)
-        {
+        if let Some(p) = &phone_input {
+            inputs.retain(|i| i.placement != p.placement);
             inputs.push(*p);
         }
+        let ble_paired = if opts.demo.is_none() {
+            paired.clone()
+        } else {
+            Vec::new()
+        };
         // One indexed row each; the day's replay happens on the posture
         // thread, so the window never waits for it.
         let last_s = match demo_start_s {
@@ -267,6 +275,7 @@ impl Engine {
                         notifier,
                         reader: reader.ok(),
                         phone_input,
+                        ble_paired,
                     };
                     posture_loop(&posture_rx, &mut state, &writer_tx, &ui_p);
                 })?,
@@ -329,6 +338,8 @@ impl Engine {
             })),
         }
 
+        let phone_channel = phone_link::phone_channel();
+        let live_phone = opts.ble.is_some() && opts.demo.is_none();
         let ble = match &opts.ble {
             Some(clock) => Some(spawn_ble(
                 opts,
@@ -338,16 +349,27 @@ impl Engine {
                     writes: writer.sender(),
                     newest_stored_s,
                     posture_tx: posture_tx.clone(),
+                    phone: live_phone.then(|| phone_channel.0.clone()),
                 },
                 &ui,
             )?),
             None => None,
         };
 
-        let phone = match (phone, &opts.ble) {
-            (Some(p), Some(clock)) => {
-                spawn::spawn_phone(p, store_settings_addr, clock, posture_tx.clone(), &ui)
-            }
+        let phone = match &opts.ble {
+            Some(clock) if live_phone => Some(phone_link::PhoneLink::spawn(
+                phone_link::PhoneLinks {
+                    reader: Store::open(&opts.db)?,
+                    writes: writer.sender(),
+                    posture_tx: posture_tx.clone(),
+                    ble: ble.as_ref().map(Ble::commands),
+                    ui: ui.clone(),
+                    clock: clock.clone(),
+                    addr: store_settings_addr,
+                },
+                phone,
+                phone_channel,
+            )?),
             _ => None,
         };
 
@@ -396,6 +418,10 @@ impl Engine {
 
     /// Sends a command; false if the engine is busy or gone.
     pub fn send(&self, cmd: Command) -> bool {
+        if let (Command::Settings(s), Some(p)) = (&cmd, &self.phone) {
+            // The phone's listener moves with its port and address.
+            p.send(protocol::PhoneRequest::Listen(s.phone_addr()));
+        }
         self.posture_tx
             .as_ref()
             .is_some_and(|tx| tx.try_send(PostureMsg::Command(cmd)).is_ok())
@@ -426,6 +452,16 @@ impl Engine {
 
     pub(crate) fn has_ble(&self) -> bool {
         self.ble.is_some()
+    }
+
+    /// Whether a phone can be paired in this run (live sensors, no demo).
+    pub(crate) fn has_phone(&self) -> bool {
+        self.phone.is_some()
+    }
+
+    /// Asks the phone's coordinator; false without one or when busy.
+    pub(crate) fn send_phone(&self, r: protocol::PhoneRequest) -> bool {
+        self.phone.as_ref().is_some_and(|p| p.send(r))
     }
 
     /// Asks for a day report and chart; false if a request is already queued

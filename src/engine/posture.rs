@@ -63,9 +63,41 @@ pub(super) struct PostureState {
     pub(super) notifier: Notifier,
     /// This thread's read connection (today's replay, calibrations).
     pub(super) reader: Option<Store>,
-    /// The paired phone's input: kept when the Bluetooth sensors change,
-    /// unless one of them is now on the thigh.
+    /// The paired phone's input (the thigh): set and cleared by the
+    /// phone's coordinator.
     pub(super) phone_input: Option<crate::pipeline::SensorInput>,
+    /// The paired Bluetooth sensors, as last announced.
+    pub(super) ble_paired: Vec<PairedSensor>,
+}
+
+impl PostureState {
+    /// The pipeline's inputs follow the paired Bluetooth sensors and the
+    /// phone. Pairing the phone forgets a thigh sensor and the other way
+    /// round, so both on the thigh is only the moment between the two
+    /// announcements: the phone, paired last, is then the one.
+    fn apply_inputs(&mut self, ui: &UiSender) {
+        let Some(reader) = &self.reader else {
+            ui.send(UiEvent::Error(
+                "cannot read the sensors' calibration: the database could not be opened".into(),
+            ));
+            return;
+        };
+        let inputs = sensor_inputs(reader, &self.ble_paired);
+        match inputs {
+            Ok(mut inputs) => {
+                if let Some(p) = &self.phone_input {
+                    inputs.retain(|i| i.placement != p.placement);
+                    inputs.push(*p);
+                }
+                self.recorder
+                    .pipeline_mut()
+                    .set_inputs(&inputs, self.base_config.posture);
+            }
+            Err(e) => ui.send(UiEvent::Error(format!(
+                "cannot read the sensors' calibration: {e}"
+            ))),
+        }
+    }
 }
 
 #[allow(
@@ -78,7 +110,6 @@ pub(super) fn posture_loop(
     writer: &SyncSender<WriteOp>,
     ui: &UiSender,
 ) {
-    let recorder = &mut state.recorder;
     let live_every = Duration::from_millis(250);
     let mut last_live: Option<Instant> = None;
     let mut live: Option<Live> = None;
@@ -104,19 +135,19 @@ pub(super) fn posture_loop(
             Some(PostureMsg::Samples(parts)) => {
                 let since = Instant::now();
                 for (placement, samples) in parts {
-                    let out = recorder.push(placement, &samples);
+                    let out = state.recorder.push(placement, &samples);
                     live_dirty |= live_from(out, placement, &mut live, &mut thigh_seen);
                     forward_events(out, since, &state.settings, &state.notifier, ui);
                 }
             }
             Some(PostureMsg::Ble(ForPipeline::Samples(b))) => {
-                let out = recorder.push(b.placement, &b.samples);
+                let out = state.recorder.push(b.placement, &b.samples);
                 live_dirty |= live_from(out, b.placement, &mut live, &mut thigh_seen);
                 forward_events(out, Instant::now(), &state.settings, &state.notifier, ui);
             }
             Some(PostureMsg::Command(cmd)) => {
                 let now_s = live.map_or(0, |l| l.t_s);
-                let reminder = recorder.pipeline_mut().reminder_mut();
+                let reminder = state.recorder.pipeline_mut().reminder_mut();
                 let (shown_at_s, outcome) = match cmd {
                     Command::Snooze {
                         shown_at_s,
@@ -159,7 +190,8 @@ pub(super) fn posture_loop(
                     }
                     Command::Settings(new) => {
                         let new = new.sanitized();
-                        recorder
+                        state
+                            .recorder
                             .pipeline_mut()
                             .apply_settings(&new, state.base_config);
                         let _ = writer.send(WriteOp::Settings(new.clone()));
@@ -174,7 +206,7 @@ pub(super) fn posture_loop(
                     } => {
                         calibration_pose(
                             &mut state.standing,
-                            recorder,
+                            &mut state.recorder,
                             (placement, pose, seconds),
                             state.base_config,
                             ui,
@@ -182,7 +214,8 @@ pub(super) fn posture_loop(
                         continue;
                     }
                     Command::RoutineDone(session) => {
-                        recorder
+                        state
+                            .recorder
                             .pipeline_mut()
                             .record_routine(session.started_at_s, &session.routine);
                         let _ = writer.send(WriteOp::RoutineSession(session));
@@ -196,29 +229,24 @@ pub(super) fn posture_loop(
                 });
             }
             Some(PostureMsg::Ble(ForPipeline::Sensors(paired))) => {
-                match state.reader.as_ref().map(|r| sensor_inputs(r, &paired)) {
-                    Some(Ok(mut inputs)) => {
-                        if let Some(p) = &state.phone_input
-                            && !inputs.iter().any(|i| i.placement == p.placement)
-                        {
-                            inputs.push(*p);
-                        }
-                        recorder
-                            .pipeline_mut()
-                            .set_inputs(&inputs, state.base_config.posture);
-                    }
-                    Some(Err(e)) => ui.send(UiEvent::Error(format!(
-                        "cannot read the sensors' calibration: {e}"
-                    ))),
-                    None => ui.send(UiEvent::Error(
-                        "cannot read the sensors' calibration: the database could not be opened"
-                            .into(),
-                    )),
+                // A thigh sensor paired over Bluetooth forgot the phone.
+                if paired.iter().any(|p| {
+                    state
+                        .phone_input
+                        .is_some_and(|ph| ph.placement == p.placement)
+                }) {
+                    state.phone_input = None;
                 }
+                state.ble_paired = paired;
+                state.apply_inputs(ui);
+            }
+            Some(PostureMsg::Phone(input)) => {
+                state.phone_input = input;
+                state.apply_inputs(ui);
             }
             Some(PostureMsg::SourceDone) => {
                 // A finite script (tests) ended: settle and store the rest.
-                let out = recorder.flush_pending();
+                let out = state.recorder.flush_pending();
                 forward_events(out, Instant::now(), &state.settings, &state.notifier, ui);
                 live_dirty = true;
             }
@@ -228,7 +256,7 @@ pub(super) fn posture_loop(
         // read, few enough that the UI repaints only when it matters.
         let owed = live_dirty && (timed_out || last_live.is_none_or(|t| t.elapsed() >= live_every));
         if let (true, Some(l)) = (owed, live.as_mut()) {
-            l.streak = recorder.pipeline_mut().current_streak();
+            l.streak = state.recorder.pipeline_mut().current_streak();
             // Only what changes the screen costs a frame.
             let key = LiveKey::of(l);
             if shown != Some(key) {
@@ -243,7 +271,7 @@ pub(super) fn posture_loop(
     // any run the minimum bout was holding back) into the writer. The
     // links have already handed on everything and saved where their
     // history resumes, so a second left here would be lost for good.
-    recorder.flush_pending();
+    state.recorder.flush_pending();
 }
 
 /// One step of the calibration wizard: keep the standing windows, and

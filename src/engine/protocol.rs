@@ -104,6 +104,8 @@ pub enum UiEvent {
     Chart(ChartRequest, Result<Box<Chart>, String>),
     /// The paired phone's listener: pushes, battery, refusals.
     Phone(Box<crate::sources::phone::run::PhoneStatus>),
+    /// The phone was paired (its URL), forgotten, or could not be.
+    PhoneLink(PhoneLinkEvent),
     /// A History summary row.
     Summary(Box<SummaryView>),
     /// The days of a month with data, for the calendar.
@@ -130,6 +132,31 @@ pub enum UiEvent {
     /// again (`None`).
     Storage(Option<StorageProblem>),
     Error(String),
+}
+
+/// What the phone's coordinator is asked (the Sensors view, Settings).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PhoneRequest {
+    /// Pair the phone under this name, with a new secret.
+    Pair {
+        name: String,
+    },
+    Forget,
+    /// Listen here from now on (Settings changed the port or address).
+    Listen(std::net::SocketAddr),
+}
+
+/// The phone's pairing, as the coordinator reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PhoneLinkEvent {
+    /// Paired (at start, or just now): the URL to type into the phone's
+    /// app, with its secret.
+    Paired {
+        name: String,
+        url: String,
+    },
+    Forgotten,
+    Failed(String),
 }
 
 /// A calibration pose held by the wearer (the wizard).
@@ -232,5 +259,7 @@ pub(crate) enum PostureMsg {
     /// (the posture thread reads their calibrations).
     Ble(ForPipeline),
     Command(Command),
+    /// The phone was paired (its input) or forgotten.
+    Phone(Option<crate::pipeline::SensorInput>),
     SourceDone,
 }

@@ -9,8 +9,8 @@ use std::sync::mpsc::{SyncSender, TrySendError};
 use super::EngineOptions;
 use super::protocol::{PostureMsg, StorageProblem, UiEvent};
 use super::ui_queue::UiSender;
-use crate::sources::ble::PairedSensor;
 use crate::sources::ble::central::{Ble, BleOptions};
+use crate::sources::ble::{ForPipeline, PairedSensor};
 use crate::store::writer::{CommitInfo, StoreWriter, WriteOp, WriterOptions};
 use crate::store::{Store, StoreError};
 
@@ -32,6 +32,9 @@ pub(super) struct BleLinks {
     pub writes: SyncSender<WriteOp>,
     pub newest_stored_s: Arc<AtomicI64>,
     pub posture_tx: SyncSender<PostureMsg>,
+    /// Told to recheck the phone after each change of the paired rows (a
+    /// thigh sensor paired forgets the phone).
+    pub phone: Option<SyncSender<super::phone_link::PhoneMsg>>,
 }
 
 /// Starts the Bluetooth thread: samples and sensor changes go to the
@@ -47,6 +50,7 @@ pub(super) fn spawn_ble(
     let ui_b = ui.clone();
     let demo_running = opts.demo.is_some();
     let tx = links.posture_tx;
+    let phone = links.phone;
     Ble::spawn(
         BleOptions {
             clock: clock.clone(),
@@ -59,6 +63,10 @@ pub(super) fn spawn_ble(
         move |msg| {
             if demo_running {
                 return None;
+            }
+            if let (ForPipeline::Sensors(_), Some(p)) = (&msg, &phone) {
+                // Lost when the queue is full only if a recheck is queued.
+                let _ = p.try_send(super::phone_link::PhoneMsg::Recheck);
             }
             match tx.try_send(PostureMsg::Ble(msg)) {
                 Err(TrySendError::Full(PostureMsg::Ble(back))) => Some(back),
@@ -123,79 +131,4 @@ pub(super) fn spawn_writer(
             })));
         }
     })
-}
-
-/// The paired phone, if there is one with a secret.
-pub(super) struct PairedPhone {
-    pub device_id: i64,
-    pub name: String,
-    pub secret: String,
-}
-
-pub(super) fn paired_phone(store: &Store) -> Result<Option<PairedPhone>, StoreError> {
-    let row = store
-        .paired_devices()?
-        .into_iter()
-        .find(|d| d.model == crate::domain::sample::PHONE_MODEL);
-    Ok(match (row, store.phone_secret()?) {
-        (Some(r), Some(secret)) => Some(PairedPhone {
-            device_id: r.id,
-            name: r.name,
-            secret,
-        }),
-        _ => None,
-    })
-}
-
-/// Starts the phone's listener: its samples go to the posture thread as
-/// the thigh sensor's, its status to the UI (as the sensor in use, and in
-/// detail for the Sensors view). A listener that cannot start (the port
-/// is taken) is said in words; recording goes on without it.
-pub(super) fn spawn_phone(
-    phone: PairedPhone,
-    addr: std::net::SocketAddr,
-    clock: &crate::sources::ble::Clock,
-    posture_tx: SyncSender<PostureMsg>,
-    ui: &UiSender,
-) -> Option<crate::sources::phone::run::PhoneSource> {
-    use super::protocol::{SensorState, SensorStatus};
-    use crate::domain::sample::Placement;
-    use crate::sources::phone::PHONE_QUIET_MS;
-    use crate::sources::phone::run::{PhoneSource, PhoneStatus};
-    let ui_s = ui.clone();
-    let clock_s = clock.clone();
-    let name = phone.name.clone();
-    let status = move |s: PhoneStatus| {
-        // Streaming while pushes come; the tray and the top bar follow.
-        let live = s
-            .last_push_ms
-            .is_some_and(|t| clock_s().saturating_sub(t) < PHONE_QUIET_MS);
-        ui_s.send(UiEvent::Sensor(SensorStatus {
-            name: name.clone(),
-            state: if live {
-                SensorState::Streaming
-            } else {
-                SensorState::NoSensor
-            },
-            speed: None,
-        }));
-        ui_s.send(UiEvent::Phone(Box::new(s)));
-    };
-    let samples = move |s| {
-        posture_tx
-            .send(PostureMsg::Samples(vec![(Placement::Thigh, s)]))
-            .is_ok()
-    };
-    match PhoneSource::start(addr, phone.secret, clock.clone(), samples, status) {
-        Ok(p) => {
-            tracing::info!("listening for the phone's pushes on {}", p.local_addr);
-            Some(p)
-        }
-        Err(e) => {
-            ui.send(UiEvent::Error(format!(
-                "Cannot listen for the phone on {addr}: {e}. Change the port in Settings, or free it."
-            )));
-            None
-        }
-    }
 }

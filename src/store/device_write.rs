@@ -36,6 +36,14 @@ pub enum DeviceWrite {
         at_s: i64,
         reply: DeviceReply,
     },
+    /// Pairs the phone with a new secret (its older URL stops working);
+    /// a sensor worn on the thigh is forgotten.
+    PairPhone {
+        name: String,
+        secret: String,
+        at_s: i64,
+        reply: DeviceReply,
+    },
     Forget {
         address: String,
         at_s: i64,
@@ -86,6 +94,17 @@ impl DeviceWrite {
             } => (
                 store
                     .ensure_device(&address, &model, &name, placement, at_s)
+                    .map(|id| (true, Some(id))),
+                reply,
+            ),
+            Self::PairPhone {
+                name,
+                secret,
+                at_s,
+                reply,
+            } => (
+                store
+                    .pair_phone(&name, &secret, at_s)
                     .map(|id| (true, Some(id))),
                 reply,
             ),

@@ -80,6 +80,13 @@ impl Store {
                  forgotten_at_s = NULL",
             params![address, model, name, placement.as_str(), now_s],
         )?;
+        // A phone forgotten by this pairing takes its secret with it: its
+        // URL stops working as when it is forgotten by name.
+        tx.execute(
+            "DELETE FROM settings WHERE key = 'phone_secret' AND NOT EXISTS
+                 (SELECT 1 FROM devices WHERE address = ?1 AND forgotten_at_s IS NULL)",
+            [crate::domain::sample::PHONE_ADDRESS],
+        )?;
         let id = device_id(&tx, address)?;
         tx.commit()?;
         Ok(id)

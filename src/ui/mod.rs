@@ -142,6 +142,7 @@ impl TodayPage {
             | UiEvent::Ble(_)
             | UiEvent::Calibrated { .. }
             | UiEvent::Phone(_)
+            | UiEvent::PhoneLink(_)
             | UiEvent::Summary(_)
             | UiEvent::DataDates(..)
             | UiEvent::Exported(_)

@@ -56,14 +56,15 @@ pub struct SensorsPage {
     pub placement: BTreeMap<String, Placement>,
     pub renaming: Option<(String, String)>,
     pub wizard: Option<Wizard>,
-    /// The paired phone's listener, as last reported.
-    pub phone: Option<crate::sources::phone::run::PhoneStatus>,
+    /// The phone: pairing it, its card.
+    pub phone: super::phone::PhonePage,
 }
 
 /// What the view asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum SensorAction {
     Ble(BleCommand),
+    Phone(crate::engine::protocol::PhoneRequest),
     /// Start (`true`) or leave the demo.
     Demo(bool),
     CalibrationPose {
@@ -270,10 +271,15 @@ pub(crate) fn sensors_ui(
     ui.add_space(8.0);
 
     ui.label(RichText::new("Paired sensors").strong());
-    if m.paired.is_empty() {
-        ui.weak("None yet. Scan, choose where you wear it, and pair.");
+    if m.paired.is_empty() && m.phone.paired.is_none() {
+        ui.weak("None yet. Scan, choose where you wear it, and pair, or use your phone.");
     }
-    super::phone::phone_ui(ui, m.phone.as_ref());
+    // A paired phone is listed with the sensors; "Use my phone" comes
+    // after them, beside the demo.
+    let phone_paired = m.phone.paired.is_some();
+    if phone_paired {
+        actions.extend(phone_actions(ui, m));
+    }
     let mut any_reconnecting = false;
     for p in m.paired.clone() {
         ui.group(|ui| {
@@ -376,9 +382,16 @@ pub(crate) fn sensors_ui(
             }
         });
     }
-    let placements: Vec<Placement> = m.paired.iter().map(|p| p.placement).collect();
+    let mut placements: Vec<Placement> = m.paired.iter().map(|p| p.placement).collect();
+    if phone_paired {
+        placements.push(Placement::Thigh);
+    }
     if let Some(note) = coverage_note(&placements) {
         ui.label(note);
+    }
+    if !phone_paired {
+        ui.add_space(6.0);
+        actions.extend(phone_actions(ui, m));
     }
     ui.add_space(6.0);
     ui.group(|ui| {
@@ -505,6 +518,16 @@ pub(crate) fn sensors_ui(
             .request_repaint_after(std::time::Duration::from_secs(1));
     }
     actions
+}
+
+/// The phone's part of the view, as actions.
+fn phone_actions(ui: &mut Ui, m: &mut SensorsPage) -> Option<SensorAction> {
+    let thigh = m
+        .paired
+        .iter()
+        .find(|p| p.placement == Placement::Thigh)
+        .map(|p| p.name.clone());
+    super::phone::phone_ui(ui, &mut m.phone, thigh.as_deref()).map(SensorAction::Phone)
 }
 
 fn count(n: u64, one: &str, many: &str) -> String {

@@ -185,3 +185,183 @@ fn sensors_view_flow(bus_address: &str) {
         .expect("samples");
     assert!(rows > 0, "the streamed seconds are stored");
 }
+
+#[test]
+fn use_my_phone_in_the_window_then_a_thigh_board_replaces_it() {
+    let ok = bus::in_child_with_system_bus(phone_view_flow);
+    assert!(ok, "the phone flow failed (the child's output is above)");
+}
+
+/// One POST of `body` to `url` (on 127.0.0.1): the status code.
+fn post(url: &str, body: &str) -> u16 {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').expect("a path");
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let _ = write!(
+        s,
+        "POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+const TEST_PUSH: &str = r#"{"messageId":0,"sessionId":"t","deviceId":"p","payload":[]}"#;
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user's walk through the view, step by step"
+)]
+fn phone_view_flow(bus_address: &str) {
+    let fake = FakeBluez::start(bus_address, true);
+    fake.add_sensor(SensorSpec::new(Kind::Sitless, ADDRESS, "Sitless S7").speed(4.0));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("phone.db");
+    // The listener on 127.0.0.1 only, on a free port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    {
+        let mut store = sitless::store::Store::open(&db).expect("db");
+        let settings = sitless::domain::settings::Settings {
+            phone_bind: std::net::Ipv4Addr::LOCALHOST.into(),
+            phone_port: port,
+            ..sitless::domain::settings::Settings::default()
+        };
+        store.save_settings(&settings).expect("settings");
+    }
+    let config = Config::default().consistent();
+    let engine = Engine::start(
+        &EngineOptions {
+            config,
+            ble: Some(sitless::sources::ble::system_clock()),
+            ..crate::support::engine_options(&db)
+        },
+        Arc::new(|| {}),
+    )
+    .expect("engine starts");
+    let app = SitlessApp::new(engine, &config, Box::new(|| chrono::Utc::now().timestamp()));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 1400.0))
+        .with_step_dt(0.02)
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+
+    h.get_by_label("Sensors").click();
+    step_until(&mut h, "the adapter", |h| {
+        h.query_by_label_contains("Bluetooth: ready").is_some()
+    });
+    // Nothing listens before a phone is paired.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    h.get_by_label("Use my phone").click();
+    let prefix = format!("http://127.0.0.1:{port}/push/");
+    step_until(&mut h, "the push URL", |h| {
+        h.state().sensors().phone.paired.is_some()
+    });
+    let url = h
+        .state()
+        .sensors()
+        .phone
+        .paired
+        .as_ref()
+        .map(|(_, u)| u.clone())
+        .expect("paired");
+    assert!(url.starts_with(&prefix), "{url}");
+    h.get_by_label(&url);
+    h.get_by_label(&format!("QR code of {url}"));
+    step_until(&mut h, "the listener", |h| {
+        h.query_by_label_contains("Waiting for the phone's first push")
+            .is_some()
+    });
+    // The app's "Tap to Test Pushing" reaches Sitless; a wrong secret does not.
+    assert_eq!(post(&url, TEST_PUSH), 200);
+    assert_eq!(post(&format!("{prefix}0000"), TEST_PUSH), 404);
+    step_until(&mut h, "the phone listed", |h| {
+        h.query_by_label("Forget phone").is_some()
+    });
+
+    // A Bluetooth board paired on the thigh from the scan list takes the
+    // phone's place: the phone is forgotten, and its URL with it.
+    h.get_by_label("Scan").click();
+    step_until(&mut h, "the sensor in the scan", |h| {
+        h.query_by_label("Pair Sitless S7").is_some()
+    });
+    h.get_by_label("Thigh").click();
+    h.get_by_label("Pair Sitless S7").click();
+    step_until(&mut h, "the board streaming", |h| {
+        h.query_by_label("Connection: Streaming").is_some()
+    });
+    step_until(&mut h, "the phone gone", |h| {
+        h.query_by_label("Forget phone").is_none() && h.query_by_label("Use my phone").is_some()
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(Instant::now() < deadline, "the old URL still answers");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The phone again: the view asks before it replaces the board.
+    h.get_by_label("Use my phone").click();
+    step_until(&mut h, "the question", |h| {
+        h.query_by_label_contains("take the place of Sitless S7")
+            .is_some()
+    });
+    h.get_by_label("Use my phone instead").click();
+    step_until(&mut h, "a new URL", |h| {
+        h.state()
+            .sensors()
+            .phone
+            .paired
+            .as_ref()
+            .is_some_and(|(_, u)| u != &url)
+    });
+    step_until(&mut h, "the board forgotten", |_| {
+        !fake.is_connected(ADDRESS)
+    });
+    let url2 = h
+        .state()
+        .sensors()
+        .phone
+        .paired
+        .as_ref()
+        .map(|(_, u)| u.clone())
+        .expect("paired again");
+    step_until(&mut h, "the listener again", |_| {
+        post(&url2, TEST_PUSH) == 200
+    });
+    // The first URL's secret is gone for good.
+    assert_eq!(post(&url, TEST_PUSH), 404);
+
+    // Forget, asked first: the URL stops working.
+    h.get_by_label("Forget phone").click();
+    step_until(&mut h, "the question", |h| {
+        h.query_by_label("Forget").is_some()
+    });
+    h.get_by_label("Forget").click();
+    step_until(&mut h, "forgotten", |h| {
+        h.query_by_label("Use my phone").is_some()
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(Instant::now() < deadline, "the forgotten URL still answers");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(h);
+    let c = rusqlite::Connection::open(&db).expect("db");
+    let secret: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM settings WHERE key = 'phone_secret'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("settings");
+    assert_eq!(secret, 0, "the forgotten phone's secret is gone");
+}

@@ -268,6 +268,10 @@ async fn offline_command(
             address: None,
             reason: format!("cannot use Bluetooth: {reason}"),
         }),
+        BleCommand::PairedChanged(rows) => {
+            *paired = PairedSensor::from_rows(rows);
+            shared.announce_paired(paired).await;
+        }
         BleCommand::StopScan | BleCommand::CuePose { .. } | BleCommand::Woke => {}
     }
 }
@@ -497,6 +501,19 @@ impl Central {
             }
             BleCommand::Woke => {
                 self.shared.woke.send_modify(|n| *n += 1);
+            }
+            BleCommand::PairedChanged(rows) => {
+                self.paired = PairedSensor::from_rows(rows);
+                let gone: Vec<String> = self
+                    .links
+                    .keys()
+                    .filter(|a| !self.paired.iter().any(|p| &p.address == *a))
+                    .cloned()
+                    .collect();
+                for a in gone {
+                    self.stop_link(&a).await;
+                }
+                self.shared.announce_paired(&self.paired).await;
             }
             BleCommand::CuePose { address, pose } => {
                 if let Err(e) = self.cue_pose(&address, pose).await {

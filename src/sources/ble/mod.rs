@@ -161,6 +161,9 @@ pub enum BleCommand {
     },
     /// The machine woke from sleep: reconnect now, not after the backoff.
     Woke,
+    /// The paired rows changed elsewhere (the phone was paired, which
+    /// forgets a thigh sensor, or forgotten): these are the rows now.
+    PairedChanged(Vec<crate::store::devices::DeviceRow>),
 }
 
 /// A batch of samples from one sensor, in time order, de-duplicated.

@@ -14,6 +14,7 @@
 //! model `phone` (address `phone`), and its secret lives in the settings
 //! table. The listener runs only while a phone is paired.
 
+pub mod address;
 pub mod listener;
 pub mod run;
 pub(crate) mod sensor_logger;
