@@ -1,5 +1,5 @@
 //! The Settings view: reminder rules, active and quiet hours,
-//! notifications. Edits a draft; Save sends it to the engine, which applies
+//! notifications, storage, where the phone's listener listens. Edits a draft; Save sends it to the engine, which applies
 //! and stores it.
 
 use egui::{RichText, Ui};
@@ -207,6 +207,80 @@ pub(crate) struct DeskStatus {
     pub autostart_error: Option<String>,
 }
 
+/// Where the phone's listener listens: the address and the port.
+fn phone_section_ui(ui: &mut Ui, draft: &mut Settings, errors: &mut Vec<String>) {
+    ui.label(RichText::new("Phone").strong());
+    egui::Grid::new("phone_settings")
+        .num_columns(2)
+        .spacing([16.0, 8.0])
+        .show(ui, |ui| {
+            let l = ui.label("Listen on address");
+            ui.horizontal(|ui| {
+                let err = parsed_field_ui(
+                    ui,
+                    "phone_bind",
+                    l.id,
+                    &mut draft.phone_bind,
+                    120.0,
+                    ToString::to_string,
+                    |t| {
+                        t.parse::<std::net::IpAddr>().map_err(|_| {
+                            "Listen on address: an IP address such as 0.0.0.0 or 127.0.0.1".into()
+                        })
+                    },
+                );
+                match err {
+                    Some(e) => {
+                        ui.colored_label(ui.visuals().error_fg_color, "an IP address");
+                        errors.push(e);
+                    }
+                    None if draft.phone_bind.is_unspecified() => {
+                        ui.weak("(every network: the phone on your Wi-Fi reaches it)");
+                    }
+                    None if draft.phone_bind.is_loopback() => {
+                        ui.weak("(this computer only: no phone reaches it)");
+                    }
+                    None => {}
+                }
+            });
+            ui.end_row();
+            let l = ui.label("Port");
+            ui.horizontal(|ui| {
+                // Ports below 1024 need root; 0 would be a port the phone
+                // cannot be told.
+                let err = parsed_field_ui(
+                    ui,
+                    "phone_port",
+                    l.id,
+                    &mut draft.phone_port,
+                    64.0,
+                    u16::to_string,
+                    |t| match t.parse::<u16>() {
+                        Ok(p) if p >= 1024 => Ok(p),
+                        _ => Err("Port: from 1024 to 65535".into()),
+                    },
+                );
+                match err {
+                    Some(e) => {
+                        ui.colored_label(ui.visuals().error_fg_color, "from 1024 to 65535");
+                        errors.push(e);
+                    }
+                    None => {
+                        ui.weak(format!(
+                            "(a firewall must let it in: sudo ufw allow {}/tcp)",
+                            draft.phone_port
+                        ));
+                    }
+                }
+            });
+            ui.end_row();
+        });
+    ui.weak(
+        "A paired phone's address changes with these: after saving, type the new one from \
+         Sensors into the phone's app.",
+    );
+}
+
 #[allow(
     clippy::too_many_lines,
     reason = "a view is its widgets in layout order"
@@ -306,6 +380,8 @@ pub(crate) fn settings_ui(
             });
     });
     ui.weak("Charts and figures of every day are kept for ever; older detail is only needed for a samples export.");
+    ui.add_space(8.0);
+    phone_section_ui(ui, draft, &mut errors);
     ui.add_space(10.0);
     let changed = saved != Some(&*draft);
     // "Saved." confirms a save once it is in force, until the next edit;

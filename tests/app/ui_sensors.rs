@@ -340,6 +340,39 @@ fn phone_view_flow(bus_address: &str) {
     // The first URL's secret is gone for good.
     assert_eq!(post(&url, TEST_PUSH), 404);
 
+    // A new port in Settings moves the listener; the URL follows.
+    let port2 = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    h.get_by_label("Settings").click();
+    step_until(&mut h, "the Settings view", |h| {
+        h.query_by_label("Port").is_some()
+    });
+    h.get_all_by_label("Port")
+        .last()
+        .expect("the port field")
+        .set_text_value_accesskit(&port2.to_string());
+    h.step();
+    h.step();
+    h.get_by_label("Save settings").click();
+    h.get_by_label("Sensors").click();
+    let prefix2 = format!("http://127.0.0.1:{port2}/push/");
+    step_until(&mut h, "the URL on the new port", |h| {
+        h.state()
+            .sensors()
+            .phone
+            .paired
+            .as_ref()
+            .is_some_and(|(_, u)| u.starts_with(&prefix2))
+    });
+    let url3 = url2.replace(&format!(":{port}/"), &format!(":{port2}/"));
+    step_until(&mut h, "the listener on the new port", |_| {
+        post(&url3, TEST_PUSH) == 200
+    });
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    let port = port2;
+
     // Forget, asked first: the URL stops working.
     h.get_by_label("Forget phone").click();
     step_until(&mut h, "the question", |h| {
