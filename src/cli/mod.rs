@@ -211,6 +211,10 @@ pub enum PhoneCommand {
         /// The port to listen on (default 8642).
         #[arg(long, value_name = "N")]
         port: Option<u16>,
+        /// Read the phone with phyphox instead: Sitless asks the address
+        /// its remote access shows (such as `http://192.168.1.23:8080`).
+        #[arg(long, value_name = "URL", conflicts_with_all = ["bind", "port"])]
+        phyphox: Option<String>,
         #[arg(long)]
         json: bool,
     },

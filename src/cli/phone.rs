@@ -14,9 +14,16 @@ pub(super) fn run(db: &Path, action: super::PhoneCommand) -> anyhow::Result<()> 
     match action {
         super::PhoneCommand::Pair {
             name,
+            phyphox: Some(address),
+            json,
+            ..
+        } => pair_phyphox(db, &name, &address, json),
+        super::PhoneCommand::Pair {
+            name,
             bind,
             port,
             json,
+            phyphox: None,
         } => pair(db, &name, bind, port, json),
     }
 }
@@ -75,6 +82,36 @@ fn pair(
     Ok(())
 }
 
+/// Pairs a phone read with phyphox: Sitless asks it at `address`.
+fn pair_phyphox(db: &Path, name: &str, address: &str, json: bool) -> anyhow::Result<()> {
+    let address = crate::sources::phone::phyphox::PhyphoxAddress::parse(address)
+        .map_err(|e| anyhow::anyhow!("--phyphox: {e}"))?;
+    let _lock = crate::store::lock::DbLock::acquire(db)?;
+    let mut store = Store::open(db)?;
+    store
+        .pair_phone_reach(
+            name,
+            &crate::store::settings::PhoneReach::Phyphox(address.url()),
+            chrono::Utc::now().timestamp(),
+        )
+        .context("cannot pair the phone")?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "url": address.url(), "name": name, "phyphox": true })
+        );
+        return Ok(());
+    }
+    println!(
+        "Paired {name}: Sitless asks phyphox at {} every second while it runs (the window, or `sitless record`).",
+        address.url()
+    );
+    println!(
+        "Keep phyphox open on \"Acceleration with g\" with Remote access on, the phone on the same network."
+    );
+    Ok(())
+}
+
 /// What `record` says of the phone: when it starts and stops sending, and
 /// at the end what arrived and what was refused.
 #[derive(Default)]
@@ -85,10 +122,19 @@ pub(crate) struct PhonePrinter {
 
 impl PhonePrinter {
     pub(crate) fn event(&mut self, s: &crate::sources::phone::run::PhoneStatus, now_ms: i64) {
-        if self.last.is_none()
-            && let Some(addr) = s.listening
+        if self.last.is_none() {
+            if let Some(addr) = s.listening {
+                println!("phone: listening on {addr}");
+            }
+            if let Some(url) = &s.polling {
+                println!("phone: asking phyphox at {url}");
+            }
+        }
+        // A new reason it cannot be read (phyphox unreachable, paused).
+        if let Some(f) = &s.failed
+            && self.last.as_ref().is_none_or(|l| l.failed != s.failed)
         {
-            println!("phone: listening on {addr}");
+            println!("phone: {f}");
         }
         let streaming = s
             .last_push_ms

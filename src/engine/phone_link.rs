@@ -18,8 +18,10 @@ use crate::pipeline::SensorInput;
 use crate::sources::ble::BleCommand;
 use crate::sources::phone::PHONE_QUIET_MS;
 use crate::sources::phone::address::push_url;
+use crate::sources::phone::phyphox::PhyphoxAddress;
 use crate::sources::phone::run::{PhoneSource, PhoneStatus};
 use crate::store::device_write::{DeviceChange, DeviceWrite};
+use crate::store::settings::PhoneReach;
 use crate::store::writer::WriteOp;
 use crate::store::{Store, StoreError};
 
@@ -28,7 +30,7 @@ use crate::store::{Store, StoreError};
 pub(super) struct PairedPhone {
     pub device_id: i64,
     pub name: String,
-    pub secret: String,
+    pub reach: PhoneReach,
 }
 
 pub(super) fn paired_phone(store: &Store) -> Result<Option<PairedPhone>, StoreError> {
@@ -36,11 +38,11 @@ pub(super) fn paired_phone(store: &Store) -> Result<Option<PairedPhone>, StoreEr
         .paired_devices()?
         .into_iter()
         .find(|d| d.model == PHONE_MODEL);
-    Ok(match (row, store.phone_secret()?) {
-        (Some(r), Some(secret)) => Some(PairedPhone {
+    Ok(match (row, store.phone_reach()?) {
+        (Some(r), Some(reach)) => Some(PairedPhone {
             device_id: r.id,
             name: r.name,
-            secret,
+            reach,
         }),
         _ => None,
     })
@@ -132,12 +134,16 @@ impl Coordinator {
     fn run(&mut self, rx: &Receiver<PhoneMsg>) {
         while let Ok(r) = rx.recv() {
             match r {
-                PhoneMsg::Request(PhoneRequest::Pair { name }) => self.pair(&name),
+                PhoneMsg::Request(PhoneRequest::Pair { name, phyphox }) => {
+                    self.pair(&name, phyphox.as_deref());
+                }
                 PhoneMsg::Request(PhoneRequest::Forget) => self.forget(),
                 PhoneMsg::Request(PhoneRequest::Listen(addr)) => {
                     if addr != self.links.addr {
                         self.links.addr = addr;
-                        if let Some(p) = self.phone.clone() {
+                        if let Some(p) = self.phone.clone()
+                            && matches!(p.reach, PhoneReach::Secret(_))
+                        {
                             self.stop_listener();
                             self.start(p);
                         }
@@ -151,24 +157,35 @@ impl Coordinator {
         self.stop_listener();
     }
 
-    fn pair(&mut self, name: &str) {
+    /// Pairs the phone: to push (a new secret), or to be asked at the
+    /// phyphox address typed.
+    fn pair(&mut self, name: &str, phyphox: Option<&str>) {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 40 {
             self.failed("a name needs 1 to 40 characters".into());
             return;
         }
-        let secret = match crate::sources::phone::new_secret() {
-            Ok(s) => s,
-            Err(e) => {
-                self.failed(format!("no randomness for the secret: {e}"));
-                return;
-            }
+        let reach = match phyphox {
+            Some(typed) => match PhyphoxAddress::parse(typed) {
+                Ok(a) => PhoneReach::Phyphox(a.url()),
+                Err(e) => {
+                    self.failed(e);
+                    return;
+                }
+            },
+            None => match crate::sources::phone::new_secret() {
+                Ok(s) => PhoneReach::Secret(s),
+                Err(e) => {
+                    self.failed(format!("no randomness for the secret: {e}"));
+                    return;
+                }
+            },
         };
         let at_s = (self.links.clock)() / 1000;
-        let (name_w, secret_w) = (name.to_owned(), secret.clone());
+        let (name_w, reach_w) = (name.to_owned(), reach.clone());
         match self.write(|reply| DeviceWrite::PairPhone {
             name: name_w,
-            secret: secret_w,
+            reach: reach_w,
             at_s,
             reply,
         }) {
@@ -182,7 +199,7 @@ impl Coordinator {
                 self.start(PairedPhone {
                     device_id,
                     name: name.to_owned(),
-                    secret,
+                    reach,
                 });
                 self.tell_ble(change);
             }
@@ -209,7 +226,7 @@ impl Coordinator {
     fn recheck(&mut self) {
         let Some(running) = &self.phone else { return };
         match paired_phone(&self.links.reader) {
-            Ok(Some(p)) if p.secret == running.secret => {}
+            Ok(Some(p)) if p.reach == running.reach => {}
             Ok(_) => self.gone(),
             Err(e) => tracing::warn!("cannot read whether the phone is paired: {e}"),
         }
@@ -281,11 +298,16 @@ impl Coordinator {
                 calibration,
             })));
         let addr = self.links.addr;
+        let (url, phyphox) = match &phone.reach {
+            PhoneReach::Secret(secret) => (push_url(addr, secret), false),
+            PhoneReach::Phyphox(a) => (a.clone(), true),
+        };
         self.links
             .ui
             .send(UiEvent::PhoneLink(PhoneLinkEvent::Paired {
                 name: phone.name.clone(),
-                url: push_url(addr, &phone.secret),
+                url,
+                phyphox,
             }));
         self.source = self.listen(&phone, addr);
         self.phone = Some(phone);
@@ -317,21 +339,30 @@ impl Coordinator {
                 .send(PostureMsg::Samples(vec![(Placement::Thigh, s)]))
                 .is_ok()
         };
-        match PhoneSource::start(
-            addr,
-            phone.secret.clone(),
-            self.links.clock.clone(),
-            samples,
-            status,
-        ) {
+        let clock = self.links.clock.clone();
+        let started = match &phone.reach {
+            PhoneReach::Secret(secret) => {
+                PhoneSource::start(addr, secret.clone(), clock, samples, status)
+            }
+            PhoneReach::Phyphox(a) => match PhyphoxAddress::parse(a) {
+                Ok(a) => PhoneSource::poll(a, clock, samples, status),
+                Err(e) => Err(std::io::Error::other(e)),
+            },
+        };
+        match started {
             Ok(p) => {
-                tracing::info!("listening for the phone's pushes on {}", p.local_addr);
+                if let Some(a) = p.local_addr {
+                    tracing::info!("listening for the phone's pushes on {a}");
+                } else {
+                    tracing::info!("asking phyphox for the phone's data");
+                }
                 Some(p)
             }
             Err(e) => {
                 // The card says it where the person looks for the phone.
                 self.links.ui.send(UiEvent::Phone(Box::new(PhoneStatus {
                     listening: None,
+                    polling: None,
                     failed: Some(format!(
                         "Cannot listen for the phone on {addr}: {e}. Choose another port in \
                          Settings, or close what uses it."

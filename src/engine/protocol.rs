@@ -137,9 +137,11 @@ pub enum UiEvent {
 /// What the phone's coordinator is asked (the Sensors view, Settings).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PhoneRequest {
-    /// Pair the phone under this name, with a new secret.
+    /// Pair the phone under this name: to push to Sitless (a new secret),
+    /// or, with the address phyphox shows, to be asked by Sitless.
     Pair {
         name: String,
+        phyphox: Option<String>,
     },
     Forget,
     /// Listen here from now on (Settings changed the port or address).
@@ -150,10 +152,11 @@ pub enum PhoneRequest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PhoneLinkEvent {
     /// Paired (at start, or just now): the URL to type into the phone's
-    /// app, with its secret.
+    /// app, with its secret; or (`phyphox`) the phyphox address asked.
     Paired {
         name: String,
         url: String,
+        phyphox: bool,
     },
     Forgotten,
     Failed(String),

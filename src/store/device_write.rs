@@ -36,11 +36,11 @@ pub enum DeviceWrite {
         at_s: i64,
         reply: DeviceReply,
     },
-    /// Pairs the phone with a new secret (its older URL stops working);
-    /// a sensor worn on the thigh is forgotten.
+    /// Pairs the phone with a new secret (its older URL stops working) or
+    /// a phyphox address; a sensor worn on the thigh is forgotten.
     PairPhone {
         name: String,
-        secret: String,
+        reach: super::settings::PhoneReach,
         at_s: i64,
         reply: DeviceReply,
     },
@@ -99,12 +99,12 @@ impl DeviceWrite {
             ),
             Self::PairPhone {
                 name,
-                secret,
+                reach,
                 at_s,
                 reply,
             } => (
                 store
-                    .pair_phone(&name, &secret, at_s)
+                    .pair_phone_reach(&name, &reach, at_s)
                     .map(|id| (true, Some(id))),
                 reply,
             ),

@@ -83,7 +83,7 @@ impl Store {
         // A phone forgotten by this pairing takes its secret with it: its
         // URL stops working as when it is forgotten by name.
         tx.execute(
-            "DELETE FROM settings WHERE key = 'phone_secret' AND NOT EXISTS
+            "DELETE FROM settings WHERE key IN ('phone_secret', 'phone_phyphox') AND NOT EXISTS
                  (SELECT 1 FROM devices WHERE address = ?1 AND forgotten_at_s IS NULL)",
             [crate::domain::sample::PHONE_ADDRESS],
         )?;
@@ -130,7 +130,8 @@ impl Store {
     }
 
     /// Forgets a paired sensor; false if no paired sensor has that address.
-    /// A forgotten phone's secret goes with it: its URL stops working.
+    /// A forgotten phone's secret (or phyphox address) goes with it: its
+    /// URL stops working.
     pub(super) fn forget_device(&self, address: &str, now_s: i64) -> Result<bool, StoreError> {
         let forgot = self.conn.execute(
             "UPDATE devices SET forgotten_at_s = ?2
@@ -138,8 +139,10 @@ impl Store {
             params![address, now_s],
         )? == 1;
         if forgot && address == crate::domain::sample::PHONE_ADDRESS {
-            self.conn
-                .execute("DELETE FROM settings WHERE key = 'phone_secret'", [])?;
+            self.conn.execute(
+                "DELETE FROM settings WHERE key IN ('phone_secret', 'phone_phyphox')",
+                [],
+            )?;
         }
         Ok(forgot)
     }

@@ -36,35 +36,78 @@ impl UnfinishedImport {
 const IMPORT_KEY: &str = "import_unfinished";
 /// The paired phone's secret (the last part of its push URL).
 const PHONE_SECRET_KEY: &str = "phone_secret";
+/// The paired phone's phyphox address, when Sitless asks it.
+const PHONE_PHYPHOX_KEY: &str = "phone_phyphox";
+
+/// How the paired phone's data reaches Sitless.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PhoneReach {
+    /// The phone pushes to the URL with this secret (Sensor Logger).
+    Secret(String),
+    /// Sitless asks phyphox's remote access at this address.
+    Phyphox(String),
+}
 
 impl Store {
-    /// The paired phone's secret, if a phone is paired.
+    /// The paired phone's secret, if a phone is paired to push.
     pub(crate) fn phone_secret(&self) -> Result<Option<String>, StoreError> {
+        self.setting_text(PHONE_SECRET_KEY)
+    }
+
+    /// How the paired phone is reached, if one is paired.
+    pub(crate) fn phone_reach(&self) -> Result<Option<PhoneReach>, StoreError> {
+        Ok(match self.phone_secret()? {
+            Some(s) => Some(PhoneReach::Secret(s)),
+            None => self
+                .setting_text(PHONE_PHYPHOX_KEY)?
+                .map(PhoneReach::Phyphox),
+        })
+    }
+
+    fn setting_text(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [PHONE_SECRET_KEY],
-                |r| r.get(0),
-            )
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
     /// Pairs the phone (forgetting any other thigh sensor, as any pairing
-    /// does) with a new `secret`: the old one stops working.
+    /// does) with a new secret: the old one stops working.
     pub(crate) fn pair_phone(
         &mut self,
         name: &str,
         secret: &str,
         now_s: i64,
     ) -> Result<i64, StoreError> {
+        self.pair_phone_reach(name, &PhoneReach::Secret(secret.to_owned()), now_s)
+    }
+
+    /// Pairs the phone, reached as `reach` (a new secret, or a phyphox
+    /// address); what reached it before is forgotten.
+    pub(crate) fn pair_phone_reach(
+        &mut self,
+        name: &str,
+        reach: &PhoneReach,
+        now_s: i64,
+    ) -> Result<i64, StoreError> {
         use crate::domain::sample::{PHONE_ADDRESS, PHONE_MODEL, Placement};
         let id = self.pair_device(PHONE_ADDRESS, PHONE_MODEL, name, Placement::Thigh, now_s)?;
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [PHONE_SECRET_KEY, secret],
+        let (key, value) = match reach {
+            PhoneReach::Secret(s) => (PHONE_SECRET_KEY, s),
+            PhoneReach::Phyphox(a) => (PHONE_PHYPHOX_KEY, a),
+        };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM settings WHERE key IN (?1, ?2)",
+            [PHONE_SECRET_KEY, PHONE_PHYPHOX_KEY],
         )?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+            [key, value.as_str()],
+        )?;
+        tx.commit()?;
         Ok(id)
     }
 

@@ -16,10 +16,10 @@ const QUIET_MS: i64 = crate::sources::phone::PHONE_QUIET_MS;
 const PHONE_NAME: &str = "Phone";
 
 /// What the view asks before it acts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Asking {
-    /// The phone would take the thigh sensor's place.
-    Replace,
+    /// The phone would take the thigh sensor's place (this pairing).
+    Replace(PhoneRequest),
     /// Forget the phone (its address stops working)?
     Forget,
 }
@@ -29,8 +29,10 @@ pub enum Asking {
 pub struct PhonePage {
     /// A phone can be paired in this run (live sensors, not the demo).
     pub available: bool,
-    /// The paired phone: its name and push URL (with the secret).
-    pub paired: Option<(String, String)>,
+    /// The paired phone.
+    pub paired: Option<PairedPhoneView>,
+    /// The phyphox address being typed.
+    pub phyphox_typed: String,
     /// The listener, as last reported.
     pub status: Option<PhoneStatus>,
     /// The steps and the URL are shown (after pairing, or asked again).
@@ -45,17 +47,26 @@ pub struct PhonePage {
     qr: Option<(String, egui::TextureHandle)>,
 }
 
+/// The paired phone as the view shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairedPhoneView {
+    pub name: String,
+    /// The push URL (with its secret), or the phyphox address asked.
+    pub url: String,
+    pub phyphox: bool,
+}
+
 impl PhonePage {
     pub(crate) fn apply(&mut self, ev: PhoneLinkEvent) {
         match ev {
-            PhoneLinkEvent::Paired { name, url } => {
+            PhoneLinkEvent::Paired { name, url, phyphox } => {
                 // A phone paired just now shows its steps at once.
-                if self.waiting {
+                if self.waiting && !phyphox {
                     self.showing_steps = true;
                 }
                 self.waiting = false;
                 self.message = None;
-                self.paired = Some((name, url));
+                self.paired = Some(PairedPhoneView { name, url, phyphox });
             }
             PhoneLinkEvent::Forgotten => {
                 self.paired = None;
@@ -80,10 +91,10 @@ pub(crate) fn phone_ui(
     thigh_sensor: Option<&str>,
 ) -> Option<PhoneRequest> {
     let mut asked = None;
-    if let Some((name, url)) = page.paired.clone() {
-        paired_card_ui(ui, page, &name, &mut asked);
-        if page.showing_steps {
-            steps_ui(ui, page, &url);
+    if let Some(p) = page.paired.clone() {
+        paired_card_ui(ui, page, &p, &mut asked);
+        if page.showing_steps && !p.phyphox {
+            steps_ui(ui, page, &p.url);
         }
     } else {
         use_phone_ui(ui, page, thigh_sensor, &mut asked);
@@ -94,7 +105,7 @@ pub(crate) fn phone_ui(
     asked
 }
 
-/// No phone yet: what a phone can do, and the button.
+/// No phone yet: what a phone can do, and the buttons.
 fn use_phone_ui(
     ui: &mut Ui,
     page: &mut PhonePage,
@@ -111,10 +122,12 @@ fn use_phone_ui(
         );
         if !page.available {
             ui.add_enabled(false, egui::Button::new("Use my phone"))
-                .on_disabled_hover_text("Leave the demo first: the demo and real sensors never record together.");
+                .on_disabled_hover_text(
+                    "Leave the demo first: the demo and real sensors never record together.",
+                );
             return;
         }
-        if page.asking == Some(Asking::Replace) {
+        if let Some(Asking::Replace(request)) = page.asking.clone() {
             ui.label(format!(
                 "Your phone will take the place of {} on the thigh (Sitless uses one sensor per place).",
                 thigh_sensor.unwrap_or("the sensor")
@@ -123,9 +136,7 @@ fn use_phone_ui(
                 if ui.button("Use my phone instead").clicked() {
                     page.asking = None;
                     page.waiting = true;
-                    *asked = Some(PhoneRequest::Pair {
-                        name: PHONE_NAME.into(),
-                    });
+                    *asked = Some(request);
                 }
                 if ui.button("Cancel").clicked() {
                     page.asking = None;
@@ -133,33 +144,79 @@ fn use_phone_ui(
             });
             return;
         }
+        let mut ask = |page: &mut PhonePage, request: PhoneRequest| {
+            page.message = None;
+            if thigh_sensor.is_some() {
+                page.asking = Some(Asking::Replace(request));
+            } else {
+                page.waiting = true;
+                *asked = Some(request);
+            }
+        };
         ui.horizontal(|ui| {
             let button = ui.add_enabled(!page.waiting, egui::Button::new("Use my phone"));
             if page.waiting {
                 ui.spinner();
             }
             if button.clicked() {
-                page.message = None;
-                if thigh_sensor.is_some() {
-                    page.asking = Some(Asking::Replace);
-                } else {
-                    page.waiting = true;
-                    *asked = Some(PhoneRequest::Pair {
+                ask(
+                    page,
+                    PhoneRequest::Pair {
                         name: PHONE_NAME.into(),
-                    });
-                }
+                        phyphox: None,
+                    },
+                );
+            }
+        });
+        ui.add_space(4.0);
+        ui.weak(
+            "Or with phyphox: open its \"Acceleration with g\", turn on Remote access in its \
+             menu, and type the address it shows. Sitless then asks the phone every second.",
+        );
+        ui.horizontal(|ui| {
+            let l = ui.label("phyphox address");
+            ui.add(
+                egui::TextEdit::singleline(&mut page.phyphox_typed)
+                    .hint_text("http://192.168.1.23:8080")
+                    .desired_width(200.0),
+            )
+            .labelled_by(l.id);
+            let typed = page.phyphox_typed.trim().to_owned();
+            if ui
+                .add_enabled(
+                    !page.waiting && !typed.is_empty(),
+                    egui::Button::new("Use phyphox"),
+                )
+                .clicked()
+            {
+                ask(
+                    page,
+                    PhoneRequest::Pair {
+                        name: PHONE_NAME.into(),
+                        phyphox: Some(typed),
+                    },
+                );
             }
         });
     });
 }
 
 /// The paired phone's card.
-fn paired_card_ui(ui: &mut Ui, page: &mut PhonePage, name: &str, asked: &mut Option<PhoneRequest>) {
+fn paired_card_ui(
+    ui: &mut Ui,
+    page: &mut PhonePage,
+    phone: &PairedPhoneView,
+    asked: &mut Option<PhoneRequest>,
+) {
     ui.group(|ui| {
         ui.set_width(ui.available_width());
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(name).strong());
-            ui.label("phone · thigh");
+            ui.label(RichText::new(&phone.name).strong());
+            if phone.phyphox {
+                ui.label(format!("phone · thigh · phyphox at {}", phone.url));
+            } else {
+                ui.label("phone · thigh");
+            }
             let s = page.status.as_ref();
             if let Some(addr) = s.and_then(|s| s.listening) {
                 ui.weak(format!("listening on port {}", addr.port()));
@@ -179,11 +236,15 @@ fn paired_card_ui(ui: &mut Ui, page: &mut PhonePage, name: &str, asked: &mut Opt
             } else {
                 "Show the address and steps"
             };
-            if ui.button(steps).clicked() {
+            if !phone.phyphox && ui.button(steps).clicked() {
                 page.showing_steps = !page.showing_steps;
             }
             if page.asking == Some(Asking::Forget) {
-                ui.label("Forget the phone? Its address stops working.");
+                ui.label(if phone.phyphox {
+                    "Forget the phone? Sitless stops asking it."
+                } else {
+                    "Forget the phone? Its address stops working."
+                });
                 if ui.button("Forget").clicked() {
                     *asked = Some(PhoneRequest::Forget);
                     page.asking = None;
@@ -216,6 +277,10 @@ fn status_ui(ui: &mut Ui, s: &PhoneStatus) {
             ui.label("Waiting for the phone's first push.");
             nothing_arrives_ui(ui, s);
         }
+        None if s.polling.is_some() => {
+            ui.label("Asking phyphox for its first samples…");
+            nothing_arrives_ui(ui, s);
+        }
         None => {}
     }
     if let Some(e) = &s.failed {
@@ -231,6 +296,14 @@ fn status_ui(ui: &mut Ui, s: &PhoneStatus) {
 
 /// Why a phone's pushes may not arrive, with the firewall lines.
 fn nothing_arrives_ui(ui: &mut Ui, s: &PhoneStatus) {
+    if s.polling.is_some() {
+        ui.weak(
+            "Nothing arriving? The phone must be on the same network as this computer, with \
+             phyphox open on \"Acceleration with g\", Remote access on, and the screen on \
+             (phyphox stops its server when it is closed).",
+        );
+        return;
+    }
     let port = s
         .listening
         .map_or(crate::domain::settings::DEFAULT_PHONE_PORT, |a| a.port());
@@ -314,6 +387,7 @@ mod tests {
     fn status(last_push_ms: Option<i64>, at_ms: i64) -> PhoneStatus {
         PhoneStatus {
             listening: Some("127.0.0.1:8642".parse().unwrap()),
+            polling: None,
             failed: None,
             last_push_ms,
             battery_pct: Some(64),
@@ -328,7 +402,11 @@ mod tests {
     fn paired(status: Option<PhoneStatus>) -> PhonePage {
         PhonePage {
             available: true,
-            paired: Some(("Phone".into(), "http://127.0.0.1:8642/push/ab12".into())),
+            paired: Some(PairedPhoneView {
+                name: "Phone".into(),
+                url: "http://127.0.0.1:8642/push/ab12".into(),
+                phyphox: false,
+            }),
             status,
             ..PhonePage::default()
         }
@@ -379,7 +457,8 @@ mod tests {
         assert_eq!(
             h.state().1,
             vec![PhoneRequest::Pair {
-                name: "Phone".into()
+                name: "Phone".into(),
+                phyphox: None
             }]
         );
         // The coordinator answers: the steps open on the URL and its code.
@@ -387,6 +466,7 @@ mod tests {
         h.state_mut().0.apply(PhoneLinkEvent::Paired {
             name: "Phone".into(),
             url: url.into(),
+            phyphox: false,
         });
         h.run();
         h.get_by_label(url);
@@ -425,6 +505,45 @@ mod tests {
         h.get_by_label("Use my phone instead").click();
         h.run_steps(2);
         assert_eq!(h.state().1.len(), 1);
+    }
+
+    #[test]
+    fn phyphox_is_paired_with_the_address_typed() {
+        let mut h = Harness::new_ui_state(
+            |ui, (page, asked): &mut (PhonePage, Vec<PhoneRequest>)| {
+                asked.extend(phone_ui(ui, page, None));
+            },
+            (
+                PhonePage {
+                    available: true,
+                    ..PhonePage::default()
+                },
+                Vec::new(),
+            ),
+        );
+        // Nothing typed: nothing to use.
+        assert!(h.get_by_label("Use phyphox").accesskit_node().is_disabled());
+        h.get_by_label("phyphox address")
+            .set_text_value_accesskit("http://192.168.1.23:8080");
+        h.run();
+        h.get_by_label("Use phyphox").click();
+        h.run_steps(2);
+        assert_eq!(
+            h.state().1,
+            vec![PhoneRequest::Pair {
+                name: "Phone".into(),
+                phyphox: Some("http://192.168.1.23:8080".into())
+            }]
+        );
+        h.state_mut().0.apply(PhoneLinkEvent::Paired {
+            name: "Phone".into(),
+            url: "http://192.168.1.23:8080".into(),
+            phyphox: true,
+        });
+        h.run();
+        h.get_by_label("phone · thigh · phyphox at http://192.168.1.23:8080");
+        // No push URL to show for phyphox.
+        assert!(h.query_by_label("Show the address and steps").is_none());
     }
 
     #[test]

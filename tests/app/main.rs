@@ -16,6 +16,7 @@ mod notifications;
 mod phone_files;
 mod phone_import;
 mod phone_live;
+mod phyphox;
 mod reliability;
 mod ui_sensors;
 mod ui_today;

@@ -296,7 +296,7 @@ fn hostile_clients_are_refused_and_the_paired_phone_still_streams() {
         |_| {},
     )
     .unwrap();
-    let addr = source.local_addr;
+    let addr = source.local_addr.expect("a listener");
     assert!(addr.ip().is_loopback());
     let good = "/push/s3cret0123456789abcdef0123456789";
     let counters = source.counters.clone();

@@ -272,7 +272,7 @@ fn phone_view_flow(bus_address: &str) {
         .phone
         .paired
         .as_ref()
-        .map(|(_, u)| u.clone())
+        .map(|p| p.url.clone())
         .expect("paired");
     assert!(url.starts_with(&prefix), "{url}");
     h.get_by_label(&url);
@@ -321,7 +321,7 @@ fn phone_view_flow(bus_address: &str) {
             .phone
             .paired
             .as_ref()
-            .is_some_and(|(_, u)| u != &url)
+            .is_some_and(|p| p.url != url)
     });
     step_until(&mut h, "the board forgotten", |_| {
         !fake.is_connected(ADDRESS)
@@ -332,7 +332,7 @@ fn phone_view_flow(bus_address: &str) {
         .phone
         .paired
         .as_ref()
-        .map(|(_, u)| u.clone())
+        .map(|p| p.url.clone())
         .expect("paired again");
     step_until(&mut h, "the listener again", |_| {
         post(&url2, TEST_PUSH) == 200
@@ -364,7 +364,7 @@ fn phone_view_flow(bus_address: &str) {
             .phone
             .paired
             .as_ref()
-            .is_some_and(|(_, u)| u.starts_with(&prefix2))
+            .is_some_and(|p| p.url.starts_with(&prefix2))
     });
     let url3 = url2.replace(&format!(":{port}/"), &format!(":{port2}/"));
     step_until(&mut h, "the listener on the new port", |_| {

@@ -16,6 +16,7 @@
 
 pub mod address;
 pub mod listener;
+pub mod phyphox;
 pub mod run;
 pub(crate) mod sensor_logger;
 

@@ -1,7 +1,8 @@
-//! The phone's two threads: `sitless-phone` runs the listener on a tokio
-//! runtime of its own; `sitless-phone-stream` puts the pushes in order
-//! (`PhoneStream`) and hands the samples on, so the listener never waits
-//! for the pipeline and the pipeline never waits for the network.
+//! The phone's two threads: `sitless-phone` runs the listener (Sensor
+//! Logger pushes) or the poller (phyphox is asked) on a tokio runtime of
+//! its own; `sitless-phone-stream` puts what arrives in order
+//! (`PhoneStream`) and hands the samples on, so the network side never
+//! waits for the pipeline and the pipeline never waits for the network.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,6 +14,8 @@ use tokio::sync::mpsc;
 
 use super::PhoneStream;
 use super::listener::{Arrived, Counters, CountersNow, Shared, serve};
+use super::phyphox::{POLL_EVERY, PhyphoxAddress, PhyphoxError, PollState};
+use super::sensor_logger::Push;
 use crate::domain::sample::RawSample;
 
 /// The clock pushes are timed with (Unix ms): injected for tests.
@@ -23,6 +26,8 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub struct PhoneStatus {
     /// Where the listener listens (its bound address).
     pub listening: Option<SocketAddr>,
+    /// The phyphox address asked, when the phone is read that way.
+    pub polling: Option<String>,
     /// Why it does not (the port is taken, …).
     pub failed: Option<String>,
     /// When the last push arrived (Unix ms).
@@ -51,7 +56,8 @@ const QUEUE: usize = 64;
 pub struct PhoneSource {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     threads: Vec<JoinHandle<()>>,
-    pub local_addr: SocketAddr,
+    /// Where the listener listens (`None` when phyphox is asked).
+    pub local_addr: Option<SocketAddr>,
     pub counters: Arc<Counters>,
 }
 
@@ -64,23 +70,52 @@ impl PhoneSource {
         addr: SocketAddr,
         secret: String,
         clock: Clock,
-        mut samples: impl FnMut(Vec<RawSample>) -> bool + Send + 'static,
+        samples: impl FnMut(Vec<RawSample>) -> bool + Send + 'static,
         status: impl Fn(PhoneStatus) + Send + 'static,
     ) -> std::io::Result<Self> {
         let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let local_addr = std_listener.local_addr()?;
+        Self::spawn(
+            Origin::Listen {
+                listener: std_listener,
+                secret,
+                local_addr,
+            },
+            clock,
+            samples,
+            status,
+        )
+    }
+
+    /// Asks phyphox's remote access at `addr` every second (see
+    /// `phyphox`); the rest as `start`.
+    pub fn poll(
+        addr: PhyphoxAddress,
+        clock: Clock,
+        samples: impl FnMut(Vec<RawSample>) -> bool + Send + 'static,
+        status: impl Fn(PhoneStatus) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        Self::spawn(Origin::Poll(addr), clock, samples, status)
+    }
+
+    fn spawn(
+        origin: Origin,
+        clock: Clock,
+        mut samples: impl FnMut(Vec<RawSample>) -> bool + Send + 'static,
+        status: impl Fn(PhoneStatus) + Send + 'static,
+    ) -> std::io::Result<Self> {
         let counters = Arc::new(Counters::default());
         let (to_stream, from_listener) = mpsc::channel::<Arrived>(QUEUE);
         let (bridge_tx, bridge_rx) = std::sync::mpsc::sync_channel::<Arrived>(QUEUE);
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let shared = Arc::new(Shared::new(
-            Some(secret),
-            counters.clone(),
-            to_stream,
-            clock.clone(),
-        ));
+        let failed = Arc::new(std::sync::Mutex::new(None::<String>));
+        let (listening, polling) = match &origin {
+            Origin::Listen { local_addr, .. } => (Some(*local_addr), None),
+            Origin::Poll(a) => (None, Some(a.url())),
+        };
         let mut threads = Vec::new();
+        let (counters_n, clock_n, failed_n) = (counters.clone(), clock.clone(), failed.clone());
         threads.push(
             std::thread::Builder::new()
                 .name("sitless-phone".into())
@@ -96,24 +131,44 @@ impl PhoneSource {
                         }
                     };
                     rt.block_on(async move {
-                        let listener = match tokio::net::TcpListener::from_std(std_listener) {
-                            Ok(l) => l,
-                            Err(e) => {
-                                tracing::error!("the phone's listener cannot start: {e}");
-                                return;
-                            }
-                        };
-                        // Pushes go on to the stream thread as they come.
+                        // What arrives goes on to the stream thread as it comes.
                         let forward = tokio::spawn(bridge(from_listener, bridge_tx));
-                        serve(listener, shared, async {
+                        let stop = async {
                             let _ = stop_rx.await;
-                        })
-                        .await;
+                        };
+                        match origin {
+                            Origin::Listen {
+                                listener, secret, ..
+                            } => {
+                                let listener = match tokio::net::TcpListener::from_std(listener)
+                                {
+                                    Ok(l) => l,
+                                    Err(e) => {
+                                        tracing::error!("the phone's listener cannot start: {e}");
+                                        return;
+                                    }
+                                };
+                                let shared = Arc::new(Shared::new(
+                                    Some(secret),
+                                    counters_n,
+                                    to_stream,
+                                    clock_n,
+                                ));
+                                serve(listener, shared, stop).await;
+                            }
+                            Origin::Poll(addr) => {
+                                tokio::select! {
+                                    () = poll_loop(&addr, &counters_n, &to_stream, &clock_n, &failed_n) => {}
+                                    () = stop => {}
+                                }
+                            }
+                        }
                         forward.abort();
                     });
                 })?,
         );
         let counters_s = counters.clone();
+        let local_addr = listening;
         threads.push(
             std::thread::Builder::new()
                 .name("sitless-phone-stream".into())
@@ -122,7 +177,7 @@ impl PhoneSource {
                         &bridge_rx,
                         &clock,
                         &counters_s,
-                        local_addr,
+                        (local_addr, polling, &failed),
                         &mut samples,
                         &status,
                     );
@@ -134,6 +189,76 @@ impl PhoneSource {
             local_addr,
             counters,
         })
+    }
+}
+
+/// Where the phone's data comes from.
+enum Origin {
+    /// Sensor Logger pushes to this listener.
+    Listen {
+        listener: std::net::TcpListener,
+        secret: String,
+        local_addr: SocketAddr,
+    },
+    /// phyphox is asked at this address.
+    Poll(PhyphoxAddress),
+}
+
+/// Asks phyphox every `POLL_EVERY`; a failure is said (in the status) and
+/// tried again at the next round, waiting longer while it keeps failing.
+async fn poll_loop(
+    addr: &PhyphoxAddress,
+    counters: &Counters,
+    to_stream: &mpsc::Sender<Arrived>,
+    clock: &Clock,
+    failed: &std::sync::Mutex<Option<String>>,
+) {
+    use std::sync::atomic::Ordering;
+    let mut state = PollState::default();
+    let mut failures = 0_u32;
+    loop {
+        let result = state.round(addr, || clock()).await;
+        let words = match result {
+            Ok(round) => {
+                failures = 0;
+                if !round.samples.is_empty() {
+                    counters.pushes.fetch_add(1, Ordering::Relaxed);
+                    counters
+                        .samples
+                        .fetch_add(round.samples.len() as u64, Ordering::Relaxed);
+                    let push = Push {
+                        message_id: None,
+                        session_id: round.session.clone(),
+                        device_id: None,
+                        samples: round.samples,
+                        battery_pct: None,
+                        entries: 0,
+                        unusable: false,
+                    };
+                    if to_stream.send((push, clock())).await.is_err() {
+                        return;
+                    }
+                }
+                (!round.measuring && round.session.is_some())
+                    .then(|| "phyphox is paused: press its start button.".to_owned())
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                if matches!(
+                    e,
+                    PhyphoxError::Malformed(_) | PhyphoxError::WrongExperiment
+                ) {
+                    counters.malformed.fetch_add(1, Ordering::Relaxed);
+                }
+                Some(e.to_string())
+            }
+        };
+        *failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = words;
+        // 1 s while it works; up to 16 s while the phone cannot be reached.
+        let wait = POLL_EVERY * 2_u32.pow(failures.min(4));
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -171,7 +296,11 @@ fn stream_loop(
     rx: &Receiver<Arrived>,
     clock: &Clock,
     counters: &Counters,
-    local_addr: SocketAddr,
+    (listening, polling, failed): (
+        Option<SocketAddr>,
+        Option<String>,
+        &std::sync::Mutex<Option<String>>,
+    ),
     samples: &mut impl FnMut(Vec<RawSample>) -> bool,
     status: &impl Fn(PhoneStatus),
 ) {
@@ -207,8 +336,12 @@ fn stream_loop(
             return;
         }
         let now = PhoneStatus {
-            listening: Some(local_addr),
-            failed: None,
+            listening,
+            polling: polling.clone(),
+            failed: failed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
             last_push_ms: stream.last_push_ms,
             battery_pct,
             clock_offset_ms: stream.offset_ms(),
