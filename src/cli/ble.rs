@@ -239,13 +239,34 @@ pub(crate) fn say_what_cannot_be_measured(paired: &[DeviceRow]) {
 pub(crate) struct LinkPrinter {
     stats: BTreeMap<String, LinkStats>,
     states: BTreeMap<String, LinkState>,
+    /// A Bluetooth sensor is paired (else Bluetooth's state is not news).
+    ble_needed: bool,
+    /// The last reason Bluetooth was unavailable, said once.
+    unavailable: Option<String>,
 }
 
 impl LinkPrinter {
+    pub(crate) fn new(ble_needed: bool) -> Self {
+        Self {
+            ble_needed,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn event(&mut self, e: &BleEvent) {
         match e {
             BleEvent::Adapter(AdapterStatus::Unavailable(reason)) => {
-                println!("Bluetooth unavailable: {reason}");
+                // Checked again every minute: said when it changes.
+                if self.ble_needed && self.unavailable.as_ref() != Some(reason) {
+                    println!("Bluetooth unavailable: {reason}");
+                }
+                self.unavailable = Some(reason.clone());
+            }
+            BleEvent::Adapter(AdapterStatus::Ready { .. }) if self.unavailable.is_some() => {
+                self.unavailable = None;
+                if self.ble_needed {
+                    println!("Bluetooth is back");
+                }
             }
             BleEvent::Link { address, state } => {
                 // Countdowns are not news; state changes are.

@@ -154,6 +154,13 @@ impl PhonePrinter {
     pub(crate) fn summary(&self) {
         let Some(s) = &self.last else { return };
         let c = s.counters;
+        if s.polling.is_some() {
+            println!(
+                "phone: answers with new samples {}, samples {} (repeats {}, too late {}); answers that were not phyphox's data {}",
+                c.pushes, c.samples, s.duplicate, s.too_late, c.malformed
+            );
+            return;
+        }
         println!(
             "phone: pushes {}, samples {} (repeats {}, too late {}); refused: wrong address {}, too big {}, too slow {}, too fast {}, not JSON {}, without gravity {}",
             c.pushes,

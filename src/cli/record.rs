@@ -29,8 +29,14 @@ pub(super) fn record(
     let stop_c = stop.clone();
     ctrlc::set_handler(move || stop_c.store(true, Ordering::Relaxed))
         .context("cannot catch Ctrl-C")?;
+    // Bluetooth matters only with a Bluetooth sensor paired (not for a
+    // phone alone).
+    let mut ble_needed = false;
     if demo.is_none() {
         let paired = crate::store::Store::open(db)?.paired_devices()?;
+        ble_needed = paired
+            .iter()
+            .any(|d| d.model != crate::domain::sample::PHONE_MODEL);
         if paired.is_empty() {
             bail!(
                 "no paired sensors: run `sitless scan`, then `sitless pair ID --placement thigh`; or try `sitless record --demo`"
@@ -66,7 +72,7 @@ pub(super) fn record(
             db.display()
         );
     }
-    let mut links = crate::cli::ble::LinkPrinter::default();
+    let mut links = crate::cli::ble::LinkPrinter::new(ble_needed);
     let mut phone = crate::cli::phone::PhonePrinter::default();
     let deadline = for_s.map(|s| Instant::now() + Duration::from_secs(s));
     let mut latest = None;

@@ -352,9 +352,9 @@ impl Coordinator {
         match started {
             Ok(p) => {
                 if let Some(a) = p.local_addr {
-                    tracing::info!("listening for the phone's pushes on {a}");
+                    tracing::debug!("listening for the phone's pushes on {a}");
                 } else {
-                    tracing::info!("asking phyphox for the phone's data");
+                    tracing::debug!("asking phyphox for the phone's data");
                 }
                 Some(p)
             }
