@@ -119,14 +119,15 @@ impl SitlessApp {
     }
 
     /// The first-run guide's facts, when it should show: no demo, nothing
-    /// paired, nothing recorded today.
+    /// paired (no sensor, no phone), nothing recorded today.
     fn first_run(&self) -> Option<crate::ui::today::FirstRun> {
         let recorded = self
             .model
             .figures
             .as_ref()
             .is_some_and(|f| f.worn_s() > 0 || f.not_worn_s > 0);
-        (!self.engine.is_demo() && self.sensors.paired.is_empty() && !recorded).then_some({
+        let nothing_paired = self.sensors.paired.is_empty() && self.sensors.phone.paired.is_none();
+        (!self.engine.is_demo() && nothing_paired && !recorded).then_some({
             crate::ui::today::FirstRun {
                 bluetooth: matches!(
                     self.sensors.adapter,
@@ -452,7 +453,9 @@ impl SitlessApp {
             }
             View::Sensors => {
                 self.sensors.phone.available = self.engine.has_phone();
-                let asked = sensors_ui(ui, &mut self.sensors, self.state.sensor.as_ref(), now);
+                // The demo's card shows the demo's status, never a phone's.
+                let demo = self.state.sensor.as_ref().filter(|_| self.engine.is_demo());
+                let asked = sensors_ui(ui, &mut self.sensors, demo, now);
                 self.commands
                     .extend(asked.into_iter().map(AppCommand::from));
             }

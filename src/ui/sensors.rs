@@ -257,7 +257,7 @@ pub(crate) fn sensors_ui(
                      restart. (Details: {reason}.)"
                 ));
                 if !demo_running {
-                    ui.label("Meanwhile you can try Sitless with the demo sensor below.");
+                    ui.label("Meanwhile your phone works without Bluetooth (below), and so does the demo sensor.");
                 }
             });
         }

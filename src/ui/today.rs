@@ -109,24 +109,24 @@ fn first_run_ui(ui: &mut Ui, f: FirstRun, actions: &mut Vec<UiAction>) {
                  back (for trunk tilt). Nothing leaves this computer.",
             );
             ui.add_space(6.0);
-            ui.label(RichText::new("1. Pair a sensor").strong());
+            ui.label(RichText::new("1. Pair a sensor, or use your phone").strong());
             ui.label(format!(
                 "A {} over Bluetooth: open Sensors, press Scan, choose where you wear it, \
-                 then Pair. No sensor? Record a day with your phone in your pocket and import \
-                 it (History, then Import…).",
+                 then Pair. No sensor? A phone in a trouser pocket works too, over your Wi-Fi: \
+                 open Sensors, then Use my phone.",
                 crate::sources::ble::SensorModel::labels_in_words("or"),
             ));
             ui.horizontal(|ui| {
-                let b = ui
-                    .add_enabled(f.bluetooth, egui::Button::new("Open Sensors"))
-                    .on_disabled_hover_text(
-                        "Bluetooth isn't available right now; Sensors says why and what to do",
-                    );
-                if b.clicked() {
+                // Sensors explains a missing Bluetooth, and pairs a phone
+                // without it.
+                if ui.button("Open Sensors").clicked() {
                     actions.push(UiAction::Show(super::View::Sensors));
                 }
                 if !f.bluetooth {
-                    ui.weak("Bluetooth isn't available on this computer right now.");
+                    ui.weak(
+                        "Bluetooth isn't available on this computer right now; a phone works \
+                         without it.",
+                    );
                 }
             });
             ui.add_space(6.0);

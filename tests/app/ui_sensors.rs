@@ -287,6 +287,38 @@ fn phone_view_flow(bus_address: &str) {
     step_until(&mut h, "the phone listed", |h| {
         h.query_by_label("Forget phone").is_some()
     });
+    // A streaming phone is not the demo: the demo's card stays off.
+    let now_ns = chrono::Utc::now().timestamp_millis() as i128 * 1_000_000;
+    let samples: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                r#"{{"name":"totalacceleration","time":{},"values":{{"x":0.0,"y":0.0,"z":9.81}}}}"#,
+                now_ns + i * 10_000_000
+            )
+        })
+        .collect();
+    let push = format!(
+        r#"{{"messageId":1,"sessionId":"t","deviceId":"p","payload":[{}]}}"#,
+        samples.join(",")
+    );
+    assert_eq!(post(&url, &push), 200);
+    step_until(&mut h, "the phone streaming", |h| {
+        h.query_by_label("Streaming").is_some()
+    });
+    assert!(h.query_by_label("Leave the demo").is_none());
+    h.get_by_label("Try the demo");
+    // With a phone paired, Today is no longer a first run.
+    h.get_by_label("Today").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Welcome to Sitless").is_none());
+    h.get_all_by_label("Sensors")
+        .next()
+        .expect("the tab")
+        .click();
+    step_until(&mut h, "Sensors again", |h| {
+        h.query_by_label("Forget phone").is_some()
+    });
 
     // A Bluetooth board paired on the thigh from the scan list takes the
     // phone's place: the phone is forgotten, and its URL with it.
