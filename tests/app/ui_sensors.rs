@@ -288,7 +288,7 @@ fn phone_view_flow(bus_address: &str) {
         h.query_by_label("Forget phone").is_some()
     });
     // A streaming phone is not the demo: the demo's card stays off.
-    let now_ns = chrono::Utc::now().timestamp_millis() as i128 * 1_000_000;
+    let now_ns = i128::from(chrono::Utc::now().timestamp_millis()) * 1_000_000;
     let samples: Vec<String> = (0..10)
         .map(|i| {
             format!(
