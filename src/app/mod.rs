@@ -387,6 +387,7 @@ impl SitlessApp {
                         self.commands.push(UiAction::Demo(false).into());
                     }
                 } else if self.sensors.paired.is_empty()
+                    && self.sensors.phone.paired.is_none()
                     // The first-run guide and the Sensors view have their own.
                     && self.view != View::Sensors
                     && !(self.view == View::Today && self.first_run().is_some())
