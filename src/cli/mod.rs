@@ -171,7 +171,7 @@ pub enum Command {
     /// Forget a paired sensor or the phone (`forget phone`): it is never
     /// used again (its data stays).
     Forget { id: String },
-    /// Your phone as a live sensor over Wi-Fi (Sensor Logger's HTTP Push).
+    /// Your phone as a live sensor over Wi-Fi (Sensor Logger's HTTP Push, or phyphox's remote access).
     Phone {
         #[command(subcommand)]
         action: PhoneCommand,

@@ -347,13 +347,13 @@ mod tests {
     #[test]
     fn a_partial_answer_becomes_samples_in_g_and_bad_rows_are_left_out() {
         let body = br#"{"buffer":{
-            "acc_time":{"size":0,"updateMode":"partial","buffer":[1.0,1.01,1.02,1.02,1.03]},
+            "acc_time":{"size":0,"updateMode":"partial","buffer":[1.0,1.01,1.02,1.01,1.03]},
             "accX":{"size":0,"updateMode":"partial","buffer":[0.0,9.80665,null,0.0,0.0]},
             "accY":{"size":0,"updateMode":"partial","buffer":[0.0,0.0,0.0,0.0,0.0]},
             "accZ":{"size":0,"updateMode":"partial","buffer":[9.80665,0.0,0.0,0.0]}},
             "status":{"session":"a1b2","measuring":true,"timedRun":false,"countDown":0}}"#;
         let got = decode_get(body).unwrap();
-        // Row 3 has a null, row 4 repeats a time, row 5 has no z.
+        // Row 3 has a null, row 4 goes back in time, row 5 has no z.
         assert_eq!(got.samples.len(), 2);
         assert!((got.samples[0].1.z - 1.0).abs() < 1e-6);
         assert!((got.samples[1].1.x - 1.0).abs() < 1e-6);
@@ -379,6 +379,70 @@ mod tests {
         // Resumed 90 s after the pause: experiment time 10 s is then.
         assert_eq!(decode_time(body), Some(1_772_438_490_000.0));
         assert_eq!(decode_time(b"nope"), None);
+    }
+
+    /// A "phone" on 127.0.0.1 that answers every connection with `answer`
+    /// (or holds it open without a word, for `None`).
+    fn hostile_phone(answer: Option<Vec<u8>>) -> PhyphoxAddress {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let authority = l.local_addr().unwrap().to_string();
+        std::thread::spawn(move || {
+            for s in l.incoming() {
+                let Ok(mut s) = s else { continue };
+                let mut head = [0_u8; 1024];
+                let _ = s.read(&mut head);
+                match &answer {
+                    Some(a) => {
+                        let _ = s.write_all(a);
+                    }
+                    None => std::thread::sleep(Duration::from_secs(30)),
+                }
+            }
+        });
+        PhyphoxAddress { authority }
+    }
+
+    fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn a_hostile_phone_is_bounded_in_size_and_time() {
+        // 100 MB announced and sent: refused at the cap, never held whole.
+        let mut huge = b"HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\n\r\n".to_vec();
+        huge.extend(std::iter::repeat_n(b'[', 16 << 20));
+        let a = hostile_phone(Some(huge));
+        assert!(matches!(
+            block_on(get(&a, "/get?acc_time")),
+            Err(PhyphoxError::Malformed(_))
+        ));
+        // Not HTTP at all.
+        let a = hostile_phone(Some(b"SSH-2.0-OpenSSH\r\n".to_vec()));
+        assert!(matches!(
+            block_on(get(&a, "/get?acc_time")),
+            Err(PhyphoxError::Unreachable(_))
+        ));
+        // An error status.
+        let a = hostile_phone(Some(
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        ));
+        assert_eq!(
+            block_on(get(&a, "/get?acc_time")),
+            Err(PhyphoxError::Status(403))
+        );
+        // Silence: given up after the timeout.
+        let a = hostile_phone(None);
+        let t = std::time::Instant::now();
+        assert!(matches!(
+            block_on(get(&a, "/get?acc_time")),
+            Err(PhyphoxError::Unreachable(_))
+        ));
+        assert!(t.elapsed() < REQUEST_TIMEOUT + Duration::from_secs(2));
     }
 
     #[test]
