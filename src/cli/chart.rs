@@ -59,6 +59,17 @@ pub(super) fn chart(
         whole_day,
     };
     let period = kind.period();
+    // An empty chart is not a chart: say so rather than write one.
+    let (first, last) = period.range(date);
+    if store.dates_with_data(first, last)?.is_empty() {
+        match store.last_date_with_data()? {
+            Some(d) => bail!(
+                "no data in {}: nothing to draw (the last day with data is {d}; give --date)",
+                period.label(date)
+            ),
+            None => bail!("the database has no data yet: nothing to draw"),
+        }
+    }
     let (day, per);
     let src = if period == crate::domain::figures::Period::Day {
         day = store.day_detail(date, threshold_s)?;

@@ -27,7 +27,7 @@ pub(super) fn simulate(
     cfg: &Config,
 ) -> anyhow::Result<()> {
     if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 366.0) {
-        bail!("--hours must be between 0 and a year, got {hours}");
+        bail!("--hours must be more than 0 and at most a year (8784), got {hours}");
     }
     let start_s = match start {
         Some(s) => chrono::DateTime::parse_from_rfc3339(s)
@@ -66,7 +66,7 @@ pub(super) fn simulate(
         .filter(|s| s.duration_s() >= cfg.streak.threshold_s)
         .count();
     println!(
-        "simulated {hours} h (seed {seed}, {placement}): {} samples → {} s stored, sitting {}, {} streaks ≥ {} min, {} reminders, in {:.2} s → {}",
+        "simulated {hours} h (seed {seed}, {placement}): {} samples → {} s stored, sitting {}, {} streaks ≥ {} min, {} recommendations, in {:.2} s → {}",
         summary.raw_samples,
         stats.rows_written,
         format_duration(i64::try_from(summary.sitting_s).unwrap_or(i64::MAX)),

@@ -452,3 +452,43 @@ fn a_folder_given_as_the_database_is_named_once_in_plain_words() {
         assert_eq!(err.matches("is a folder").count(), 1, "said once: {err}");
     }
 }
+
+/// Nothing to do is said as such: a simulation of no hours, and a chart
+/// of a day without data (which wrote an empty PNG and exited 0).
+#[test]
+fn a_zero_hour_simulation_and_a_chart_of_an_empty_day_say_why_not() {
+    let (dir, db) = recorded();
+    let db_s = db.to_str().unwrap();
+    let out = simulate(db_s, 1, 0, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("more than 0"), "{err}");
+    let ok = simulate(db_s, 1, 1, &[]);
+    let said = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        said.contains("recommendations"),
+        "the report's word: {said}"
+    );
+
+    let png = dir.path().join("empty.png");
+    let out = sitless(&[
+        "chart",
+        "--kind",
+        "timeline",
+        "--date",
+        "2026-03-10",
+        "--out",
+        png.to_str().unwrap(),
+        "--db",
+        db_s,
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no data in Tue 10 Mar 2026") && err.contains("2026-03-02"),
+        "{err}"
+    );
+    assert!(!png.exists(), "no empty chart is written");
+    // The day with data still draws.
+    assert!(chart_to(&db, &png).status.success());
+}
