@@ -204,6 +204,11 @@ pub(super) fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()>
                 csv.display(),
                 total - added
             );
+            // What a minute's totals cannot give back, said where it is
+            // lost rather than found later as "no sitting streaks".
+            println!(
+                "note: a minutes export keeps each minute's totals, not its seconds: sitting, standing and walking are back; streaks, breaks and bout lengths are not. Restore a samples export (export --what samples) to get those too."
+            );
         }
         Restorable::Samples(rows) => {
             let mut devices: Vec<(String, i64)> = Vec::new();
@@ -245,6 +250,9 @@ pub(super) fn restore(db: &Path, csv: &Path, cfg: &Config) -> anyhow::Result<()>
                 stats.rows_written,
                 csv.display(),
                 total as u64 - stats.rows_written
+            );
+            println!(
+                "note: the reminders shown and routines done are not in a samples export: those counts are not restored."
             );
         }
     }

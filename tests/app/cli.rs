@@ -492,3 +492,73 @@ fn a_zero_hour_simulation_and_a_chart_of_an_empty_day_say_why_not() {
     // The day with data still draws.
     assert!(chart_to(&db, &png).status.success());
 }
+
+/// A samples export restores the day's report (streaks, breaks, bouts);
+/// a minutes export says what it cannot give back.
+#[test]
+fn a_samples_restore_gives_back_the_days_report_and_a_minutes_restore_says_what_it_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let db_s = db.to_str().unwrap();
+    assert!(simulate(db_s, 3, 8, &[]).status.success());
+    let date = "2026-03-02";
+    let original = report_json(db_s, date);
+    assert!(original["breaks"].as_i64().unwrap() > 0);
+    for (what, restored_db, words) in [
+        (
+            "samples",
+            "s.db",
+            "reminders shown and routines done are not in a samples export",
+        ),
+        (
+            "minutes",
+            "m.db",
+            "streaks, breaks and bout lengths are not",
+        ),
+    ] {
+        let file = dir.path().join(format!("{what}.csv"));
+        let out = sitless(&[
+            "export",
+            "--what",
+            what,
+            "--from",
+            date,
+            "--to",
+            date,
+            "--out",
+            file.to_str().unwrap(),
+            "--db",
+            db_s,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let target = dir.path().join(restored_db);
+        let t = target.to_str().unwrap();
+        let out = sitless(&["import", "--csv", file.to_str().unwrap(), "--db", t]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(said.contains(words), "{what}: {said}");
+        let back = report_json(t, date);
+        for k in ["sitting_s", "standing_s", "moving_s"] {
+            assert_eq!(back[k], original[k], "{what}: {k}");
+        }
+        if what == "samples" {
+            for k in [
+                "breaks",
+                "longest_streak_s",
+                "streaks_over_threshold",
+                "sit_long_s",
+                "sitting_bouts_over_30min",
+            ] {
+                assert_eq!(back[k], original[k], "{what}: {k}");
+            }
+        }
+    }
+}
