@@ -119,13 +119,15 @@ impl SitlessApp {
     }
 
     /// The first-run guide's facts, when it should show: no demo, nothing
-    /// paired (no sensor, no phone), nothing recorded today.
+    /// paired (no sensor, no phone), nothing in the database.
     fn first_run(&self) -> Option<crate::ui::today::FirstRun> {
         let recorded = self
             .model
             .figures
             .as_ref()
             .is_some_and(|f| f.worn_s() > 0 || f.not_worn_s > 0);
+        // A database with data (a year, imported, restored) is no first run.
+        let recorded = recorded || self.state.stored_at_start_s.is_some();
         let nothing_paired = self.sensors.paired.is_empty() && self.sensors.phone.paired.is_none();
         (!self.engine.is_demo() && nothing_paired && !recorded).then_some({
             crate::ui::today::FirstRun {
@@ -212,6 +214,11 @@ impl SitlessApp {
                 UiEvent::ExportProgress(f) => self.history.transfers.export_progress = Some(f),
                 UiEvent::ImportProgress(f) => self.history.transfers.import_progress = Some(f),
                 UiEvent::Imported(r) => self.history.on_imported(r),
+                UiEvent::Stored { newest_s: Some(t) } if self.history.date.is_none() => {
+                    // History opens on the last day with data, not on an
+                    // empty today.
+                    self.history.date = Some(crate::domain::days::local_date(t));
+                }
                 UiEvent::Committed { newest_s } => {
                     self.history.on_commit();
                     self.model.apply(ctx, UiEvent::Committed { newest_s });

@@ -216,6 +216,9 @@ impl Engine {
         let now_s = last_s.unwrap_or(opts.demo_start_s);
         let newest_stored_s = Arc::new(AtomicI64::new(last_s.unwrap_or(i64::MIN)));
         let store_settings = store.settings()?;
+        ui.send(UiEvent::Stored {
+            newest_s: stored_last_s.map(|t| t.min(crate::domain::days::latest_trusted_s(wall_s))),
+        });
         if let Ok(Some(u)) = store.unfinished_import() {
             ui.send(UiEvent::UnfinishedImport(u.words()));
         }

@@ -95,6 +95,11 @@ pub enum UiEvent {
     Settings(Settings),
     /// The streak a recommendation was about is over (a break was taken).
     StreakEnded(Streak),
+    /// At start: the newest second the database already holds (History
+    /// opens on its day; a database with data is no first run).
+    Stored {
+        newest_s: Option<i64>,
+    },
     /// New data is in the database; newer charts can be drawn.
     Committed {
         newest_s: Option<i64>,

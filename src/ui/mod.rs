@@ -143,6 +143,7 @@ impl TodayPage {
             | UiEvent::Calibrated { .. }
             | UiEvent::Phone(_)
             | UiEvent::PhoneLink(_)
+            | UiEvent::Stored { .. }
             | UiEvent::Summary(_)
             | UiEvent::DataDates(..)
             | UiEvent::Exported(_)

@@ -26,6 +26,8 @@ pub struct AppState {
     pub do_not_disturb: bool,
     /// The last reminder's notification had Start and Snooze buttons.
     pub notification_buttons: Option<bool>,
+    /// The newest second the database held at start (`None`: empty).
+    pub stored_at_start_s: Option<i64>,
     /// The streak threshold before the settings arrive.
     default_threshold_s: i64,
 }
@@ -44,6 +46,8 @@ impl AppState {
             UiEvent::Sensor(s) => self.sensor = Some(s.clone()),
             UiEvent::Live(l) => self.saw(Some(l.t_s)),
             UiEvent::Committed { newest_s } => self.saw(*newest_s),
+            // Not "now": a database's last day may be long ago.
+            UiEvent::Stored { newest_s } => self.stored_at_start_s = *newest_s,
             UiEvent::Settings(s) => self.settings = Some(s.clone()),
             UiEvent::Storage(p) => {
                 self.saved_again = p.is_none() && self.storage.is_some();

@@ -637,3 +637,36 @@ fn routines_appear_in_the_day_figures() {
         .unwrap();
     assert!(text.ends_with("routine: desk-reset"), "{text}");
 }
+
+/// A database with data but nothing today (a year of history, a restore)
+/// is not a first run, and History opens on its last day, not on an
+/// empty today.
+#[test]
+fn a_database_with_past_data_opens_on_its_last_day_without_the_welcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("past.db");
+    drop(store_with(&db, &known_day()));
+    let config = Config::default().consistent();
+    let engine = Engine::start(
+        &EngineOptions {
+            config,
+            demo_start_s: START_S,
+            ..crate::support::engine_options(&db)
+        },
+        Arc::new(|| {}),
+    )
+    .expect("engine starts");
+    // Ten days after the known day: nothing today.
+    let app = SitlessApp::new(engine, &config, Box::new(|| START_S + 10 * 86_400));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(820.0, 1100.0))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    step_until(&mut h, "the stored span", |a| {
+        a.state().stored_at_start_s.is_some()
+    });
+    assert!(h.query_by_label("Welcome to Sitless").is_none());
+    h.get_by_label("History").click();
+    h.run_steps(3);
+    let known = sitless::domain::days::local_date(START_S);
+    assert_eq!(h.state().history().date, Some(known));
+}
