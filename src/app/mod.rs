@@ -484,12 +484,15 @@ impl SitlessApp {
         }
     }
 
-    /// Ends the player and records what was done, finished or not.
+    /// Ends the player and records what was done, finished or not (a
+    /// routine with every step skipped is not a routine done).
     pub(crate) fn close_player(&mut self) {
         if let Some(active) = self.player.take() {
             let session = active.session(self.now_s());
-            self.model.add_session(session.clone());
-            self.engine.send(Command::RoutineDone(session));
+            if session.worth_keeping() {
+                self.model.add_session(session.clone());
+                self.engine.send(Command::RoutineDone(session));
+            }
             self.engine.send(Command::RoutinePlaying(false));
         }
     }

@@ -56,7 +56,7 @@ where
     keys.extend([
         (Key::Line(theme.tilt_line()), "trunk tilt (°)"),
         (Key::Shade(shade), streak_words.as_str()),
-        (Key::Line(theme.routine_mark()), "routine (R)"),
+        (Key::Line(theme.routine_mark()), "routine (R; r: partial)"),
     ]);
     let lp = style.label_px();
     let left_px = (8.0 + lp * 3.0) as i32;
@@ -148,15 +148,18 @@ where
         chart.draw_series(LineSeries::new(seg, theme.tilt_line().stroke_width(1)))?;
     }
 
-    // Routines: a line across and an "R" above the band.
+    // Routines: a line across and an "R" above the band; a partial one
+    // (not counted in "Routines done") thinner, with an "r".
     for r in &d.routines {
         let x = hour_of(d, r.at_s);
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(x, BAND_BOTTOM), (x, TILT_MAX)],
-            theme.routine_mark().stroke_width(2),
+            theme
+                .routine_mark()
+                .stroke_width(if r.completed { 2 } else { 1 }),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
-            "R".to_string(),
+            if r.completed { "R" } else { "r" }.to_string(),
             (x, TILT_MAX),
             style.font().color(&theme.routine_mark()),
         )))?;
@@ -185,7 +188,12 @@ where
             );
         }
         if let Some(r) = d.routines.iter().find(|r| r.at_s.div_euclid(60) == m.t_min) {
-            let _ = write!(text, "\nroutine: {}", r.routine);
+            let _ = write!(
+                text,
+                "\nroutine: {} ({})",
+                crate::domain::session::routine_words(&r.routine),
+                if r.completed { "done" } else { "partial" }
+            );
         }
         cells.push((a, a + 1.0 / 60.0, text));
     }

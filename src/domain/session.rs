@@ -18,3 +18,22 @@ pub struct RoutineSession {
     /// The card (`recommendations.shown_at_s`) it was started from.
     pub recommended_at_s: Option<i64>,
 }
+
+/// A routine's id in words, as the catalog names it ("movement-break" is
+/// "Movement break"): for the places that have the id but not the catalog
+/// (the charts' hover).
+pub fn routine_words(id: &str) -> String {
+    let spaced = id.replace('-', " ");
+    let mut c = spaced.chars();
+    c.next().map_or_else(String::new, |f| {
+        f.to_uppercase().collect::<String>() + c.as_str()
+    })
+}
+
+impl RoutineSession {
+    /// A routine with nothing done (every step skipped) is not kept: the
+    /// player says "nothing is counted", and nothing is.
+    pub fn worth_keeping(&self) -> bool {
+        self.phases_done > 0
+    }
+}

@@ -150,6 +150,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_routine_is_named_as_its_id_reads() {
+        // The charts' hover names a routine from its id alone.
+        for r in &Catalog::builtin().routines {
+            assert_eq!(crate::domain::session::routine_words(&r.id), r.name);
+        }
+    }
+
+    #[test]
     fn the_builtin_catalog_is_valid_and_complete() {
         let c = Catalog::parse(CATALOG_TOML).expect("valid");
         for id in [

@@ -228,7 +228,11 @@ pub(crate) fn player_ui(
     }
     // One line kept for announcements whether or not there is one, so
     // "Switch sides" or "Next: …" appearing does not move the buttons.
-    let announce_color = if ui.visuals().dark_mode {
+    // "Nothing is counted" is no success: said in the plain text colour.
+    let nothing_done = active.player.is_finished() && active.player.summary().phases_done == 0;
+    let announce_color = if nothing_done {
+        ui.visuals().text_color()
+    } else if ui.visuals().dark_mode {
         super::widgets::color(crate::domain::palette::ANNOUNCE_DARK)
     } else {
         super::widgets::color(crate::domain::palette::ANNOUNCE_LIGHT)

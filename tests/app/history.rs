@@ -635,7 +635,8 @@ fn routines_appear_in_the_day_figures() {
         .hover
         .text_at(x, (p.y_px.0 + p.y_px.1) as f32 / 2.0)
         .unwrap();
-    assert!(text.ends_with("routine: desk-reset"), "{text}");
+    // Named as a person reads it, and whether it counted.
+    assert!(text.ends_with("routine: Desk reset (done)"), "{text}");
 }
 
 /// A database with data but nothing today (a year of history, a restore)
