@@ -59,19 +59,13 @@ pub(crate) fn recommend(ctx: &Context, catalog: &Catalog) -> Vec<Pick> {
             });
         }
     };
+    // The first reminder of a plain streak asks for the walk (the
+    // article's first advice); what was measured beyond that picks the
+    // routine that answers it: a slouched streak the core, a streak that
+    // went on past its reminder (the walk was not taken) the hip flexors,
+    // a heavy day's evening the evening release.
+    let went_on = ctx.streak_s >= ctx.threshold_s + ctx.threshold_s / 2;
     if long {
-        let why = if slouchy {
-            format!("{minutes} min sitting, most of it leaning forward: walk for 2 minutes first.")
-        } else {
-            format!("{minutes} min sitting without a break: stand up and walk for 2 minutes.")
-        };
-        add("movement-break", why);
-        if heavy && evening {
-            add(
-                "evening-release",
-                format!("{day} sitting today: unwind the hips with an evening routine."),
-            );
-        }
         if slouchy {
             add(
                 "core-reset",
@@ -80,6 +74,24 @@ pub(crate) fn recommend(ctx: &Context, catalog: &Catalog) -> Vec<Pick> {
                 ),
             );
         }
+        if heavy && evening {
+            add(
+                "evening-release",
+                format!("{day} sitting today: unwind the hips with an evening routine."),
+            );
+        }
+        if went_on {
+            add(
+                "hip-flexor-stretch",
+                format!(
+                    "{minutes} min with the hips bent keeps the hip flexors short: stretch them out."
+                ),
+            );
+        }
+        add(
+            "movement-break",
+            format!("{minutes} min sitting without a break: stand up and walk for 2 minutes."),
+        );
         add(
             "hip-flexor-stretch",
             format!(
@@ -156,21 +168,39 @@ mod tests {
             done_today: vec!["hip-flexor-stretch".into()],
             ..ctx()
         };
-        let cases: [(&str, Context, [&str; 2]); 7] = [
+        let went_on = Context {
+            streak_s: 95 * 60,
+            ..ctx()
+        };
+        let second_long_today = Context {
+            today_long_streaks: 2,
+            ..ctx()
+        };
+        let cases: [(&str, Context, [&str; 2]); 9] = [
             (
-                "long streak",
+                "the first hour",
                 ctx(),
                 ["movement-break", "hip-flexor-stretch"],
             ),
-            ("much slouch", slouchy, ["movement-break", "core-reset"]),
+            ("much slouch", slouchy, ["core-reset", "movement-break"]),
             (
                 "heavy evening",
                 heavy_evening,
-                ["movement-break", "evening-release"],
+                ["evening-release", "movement-break"],
             ),
             (
                 "heavy morning",
                 heavy_morning,
+                ["movement-break", "hip-flexor-stretch"],
+            ),
+            (
+                "past its reminder",
+                went_on,
+                ["hip-flexor-stretch", "movement-break"],
+            ),
+            (
+                "a second long streak today, at its first reminder",
+                second_long_today,
                 ["movement-break", "hip-flexor-stretch"],
             ),
             (
@@ -185,7 +215,10 @@ mod tests {
             ),
             (
                 "done today goes down",
-                stretched_today,
+                Context {
+                    streak_s: 95 * 60,
+                    ..stretched_today
+                },
                 ["movement-break", "core-reset"],
             ),
         ];
@@ -208,7 +241,7 @@ mod tests {
         );
         assert_eq!(
             picks[0].reason,
-            "72 min sitting, most of it leaning forward: walk for 2 minutes first."
+            "72 min sitting, most of it leaning forward: wake up the core that holds you upright."
         );
         let picks = recommend(
             &Context {
@@ -219,7 +252,7 @@ mod tests {
             c,
         );
         assert_eq!(
-            picks[1].reason,
+            picks[0].reason,
             "6 h 35 min sitting today: unwind the hips with an evening routine."
         );
     }
