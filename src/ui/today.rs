@@ -47,7 +47,8 @@ pub(crate) fn today_ui(
         ui.add_space(6.0);
     }
     if let Some(card) = &model.card {
-        recommendation_card_ui(ui, card, &mut actions);
+        let streak_now = model.live.and_then(|l| l.streak);
+        recommendation_card_ui(ui, card, streak_now, &mut actions);
         ui.add_space(8.0);
     }
     live_tiles_ui(ui, model, state.threshold_s());
@@ -157,6 +158,7 @@ fn swatch_ui(ui: &mut Ui, color: Color32, round: bool) {
 fn recommendation_card_ui(
     ui: &mut Ui,
     card: &crate::domain::reminder::ReminderDue,
+    streak_now: Option<crate::domain::streak::Streak>,
     actions: &mut Vec<UiAction>,
 ) {
     egui::Frame::group(ui.style())
@@ -168,6 +170,16 @@ fn recommendation_card_ui(
             let routine = Catalog::builtin().routine(&card.routine);
             ui.heading("Time to get up");
             ui.label(&card.reason);
+            // The reason was true when the card came; the streak has gone
+            // on since, and the card says by how much.
+            if let Some(s) = streak_now.filter(|s| {
+                s.start_s == card.streak.start_s && s.duration_s() >= card.streak.duration_s() + 60
+            }) {
+                ui.weak(format!(
+                    "Since then still sitting: {} in this streak now.",
+                    crate::domain::days::format_duration(s.duration_s())
+                ));
+            }
             if let Some(r) = routine {
                 ui.weak(format!("Recommended: {}. {}", r.name, r.summary));
             }
@@ -419,6 +431,37 @@ mod tests {
         assert_eq!(super::tile_layout(500.0, 8.0).0, 2);
         let (cols, w) = super::tile_layout(300.0, 8.0);
         assert_eq!((cols, w), (1, 300.0));
+    }
+
+    #[test]
+    fn a_card_left_up_says_how_long_the_streak_has_gone_on() {
+        use crate::domain::reminder::ReminderDue;
+        use crate::domain::streak::Streak;
+        use egui_kittest::Harness;
+        use egui_kittest::kittest::Queryable;
+        let at = Streak {
+            start_s: 1000,
+            last_sitting_s: 1000 + 3599,
+        };
+        let card = ReminderDue {
+            at_s: 1000 + 3599,
+            streak: at,
+            routine: "movement-break".into(),
+            reason: "60 min sitting without a break: stand up and walk for 2 minutes.".into(),
+        };
+        let later = Streak {
+            last_sitting_s: 1000 + 80 * 60 - 1,
+            ..at
+        };
+        let h = Harness::new_ui(|ui| {
+            super::recommendation_card_ui(ui, &card, Some(later), &mut Vec::new());
+        });
+        h.get_by_label("Since then still sitting: 1 h 20 min in this streak now.");
+        // Just shown: nothing to add.
+        let h = Harness::new_ui(|ui| {
+            super::recommendation_card_ui(ui, &card, Some(at), &mut Vec::new());
+        });
+        assert!(h.query_by_label_contains("Since then").is_none());
     }
 
     #[test]
