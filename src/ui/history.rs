@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate};
 use super::chart_slots::{ChartSlots, Shown, chart_width_px};
 use super::transfer::{
     ExportDialog, TransferAction, Transfers, default_export_path, export_dialog_ui,
-    import_dialog_ui, job_status_ui,
+    import_dialog_ui, job_outcome_ui, job_progress_ui,
 };
 use super::widgets::calendar::calendar_button_ui;
 use super::widgets::chart_image::{chart_click_ui, chart_image_ui};
@@ -135,6 +135,7 @@ impl HistoryPage {
     /// An import ended: its outcome, and History shows the day it began.
     pub(crate) fn on_imported(&mut self, result: Result<(String, NaiveDate), String>) {
         self.transfers.import_progress = None;
+        self.transfers.import_failed = result.is_err();
         self.transfers.import_message = Some(match result {
             Ok((words, day)) => {
                 // Past days changed: what was read of them is stale.
@@ -152,6 +153,7 @@ impl HistoryPage {
 
     pub(crate) fn on_exported(&mut self, result: Result<(PathBuf, String), String>) {
         self.transfers.export_progress = None;
+        self.transfers.export_failed = result.is_err();
         self.transfers.export_message = Some(match result {
             Ok((path, count)) => format!("Exported {count} to {}", path.display()),
             Err(e) => format!("Export failed: {e}"),
@@ -325,19 +327,16 @@ pub(crate) fn history_ui(
             model.transfers.import = Some(super::transfer::ImportDialog::default());
         }
         let t = &model.transfers;
-        job_status_ui(
-            ui,
-            "Importing…",
-            t.import_progress,
-            t.import_message.as_deref(),
-        );
-        job_status_ui(
-            ui,
-            "Exporting…",
-            t.export_progress,
-            t.export_message.as_deref(),
-        );
+        job_progress_ui(ui, "Importing…", t.import_progress);
+        job_progress_ui(ui, "Exporting…", t.export_progress);
     });
+    let t = &model.transfers;
+    if t.import_progress.is_none() {
+        job_outcome_ui(ui, t.import_message.as_deref(), t.import_failed);
+    }
+    if t.export_progress.is_none() {
+        job_outcome_ui(ui, t.export_message.as_deref(), t.export_failed);
+    }
     ui.add_space(4.0);
 
     // Charts, at the panel's pixel size.

@@ -38,6 +38,9 @@ pub struct Transfers {
     pub import_progress: Option<f32>,
     /// The last import's outcome, in words.
     pub import_message: Option<String>,
+    /// The last export or import failed: its words are an error.
+    pub export_failed: bool,
+    pub import_failed: bool,
 }
 
 /// The export dialog's state.
@@ -153,28 +156,34 @@ pub(crate) fn export_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Opti
         model.export = None;
         if action.is_some() {
             model.export_message = Some("Exporting…".into());
+            model.export_failed = false;
         }
     }
     action
 }
 
-/// A running export or import as a bar ("Exporting… 40 %"), else the
-/// last one's outcome.
-pub(crate) fn job_status_ui(
-    ui: &mut egui::Ui,
-    doing: &str,
-    progress: Option<f32>,
-    outcome: Option<&str>,
-) {
+/// A running export or import as a bar ("Exporting… 40 %").
+pub(crate) fn job_progress_ui(ui: &mut egui::Ui, doing: &str, progress: Option<f32>) {
     if let Some(f) = progress {
         ui.add(
             egui::ProgressBar::new(f)
                 .desired_width(200.0)
                 .text(format!("{doing} {:.0} %", f * 100.0)),
         );
-    } else if let Some(m) = outcome {
-        ui.weak(m);
     }
+}
+
+/// The last job's outcome on a line of its own under the buttons: it
+/// wraps within the window (a long path or error never widens the page),
+/// and a failure is shown as an error.
+pub(crate) fn job_outcome_ui(ui: &mut egui::Ui, outcome: Option<&str>, failed: bool) {
+    let Some(m) = outcome else { return };
+    let text = if failed {
+        egui::RichText::new(m).color(ui.visuals().error_fg_color)
+    } else {
+        egui::RichText::new(m).color(ui.visuals().weak_text_color())
+    };
+    ui.add(egui::Label::new(text).wrap());
 }
 
 /// The import dialog's state.
@@ -271,5 +280,25 @@ fn expand_home(text: &str) -> PathBuf {
     match (text.strip_prefix("~/"), directories::UserDirs::new()) {
         (Some(rest), Some(u)) => u.home_dir().join(rest),
         _ => PathBuf::from(text),
+    }
+}
+
+#[cfg(test)]
+mod outcome_tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    #[test]
+    fn a_long_outcome_wraps_within_the_window() {
+        let long = format!(
+            "Import failed: /home/someone/{} is not a recording Sitless can read: it has no time column (columns: a, b, c). Choose the phone's Raw Data.csv.",
+            "very-long-folder-name/".repeat(30)
+        );
+        let h = Harness::builder()
+            .with_size(egui::vec2(500.0, 600.0))
+            .build_ui(|ui| super::job_outcome_ui(ui, Some(&long), true));
+        let r = h.get_by_label(&long).rect();
+        assert!(r.width() <= 500.0, "{r:?}");
+        assert!(r.height() > 40.0, "wrapped onto several lines: {r:?}");
     }
 }
