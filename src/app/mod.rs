@@ -477,6 +477,13 @@ impl SitlessApp {
                 let draft = self
                     .settings_draft
                     .get_or_insert_with(|| saved.cloned().unwrap_or_default());
+                self.desk_status.kept_in = if self.engine.is_demo() {
+                    "These are the demo's settings, kept in its own database: yours come back \
+                     when you leave the demo."
+                        .to_owned()
+                } else {
+                    format!("Kept with your data, in {}.", self.engine.db().display())
+                };
                 let asked = settings_ui(ui, draft, saved, &self.desk_status);
                 self.commands
                     .extend(asked.into_iter().map(AppCommand::from));

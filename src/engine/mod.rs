@@ -447,6 +447,11 @@ impl Engine {
         self.demo
     }
 
+    /// The database this engine records into (its settings live there).
+    pub fn db(&self) -> &std::path::Path {
+        &self.db
+    }
+
     /// Samples the demo sensor has sent so far, per placement.
     pub fn demo_samples(&self) -> [(Placement, u64); 2] {
         let n = |i: usize| self.demo_samples[i].load(std::sync::atomic::Ordering::Relaxed);

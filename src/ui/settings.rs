@@ -205,6 +205,8 @@ pub(crate) struct DeskStatus {
     pub notification_buttons: Option<bool>,
     /// Writing or removing the autostart entry failed: why.
     pub autostart_error: Option<String>,
+    /// Whose settings these are, in words: the database they are kept in.
+    pub kept_in: String,
 }
 
 /// Where the phone's listener listens: the address and the port.
@@ -293,6 +295,8 @@ pub(crate) fn settings_ui(
 ) -> Vec<UiAction> {
     let mut actions = Vec::new();
     ui.heading("Settings");
+    // Settings live in the database: the demo's are not the person's own.
+    ui.weak(&desk.kept_in);
     ui.add_space(6.0);
     ui.label(RichText::new("Reminders").strong());
     let mut errors: Vec<String> = Vec::new();

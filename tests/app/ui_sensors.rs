@@ -381,6 +381,8 @@ fn phone_view_flow(bus_address: &str) {
     step_until(&mut h, "the Settings view", |h| {
         h.query_by_label("Port").is_some()
     });
+    // Which database these settings belong to.
+    h.get_by_label_contains(&format!("Kept with your data, in {}", db.display()));
     h.get_all_by_label("Port")
         .last()
         .expect("the port field")

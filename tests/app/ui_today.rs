@@ -361,6 +361,8 @@ fn settings_are_applied_and_survive_a_restart() {
         });
         h.get_by_label("Settings").click();
         h.run_steps(2);
+        // The demo's settings say that they are the demo's.
+        h.get_by_label_contains("These are the demo's settings");
         assert!(
             h.query_by_label("Saved.").is_none(),
             "nothing is confirmed before anything was edited"
