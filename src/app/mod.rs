@@ -482,7 +482,10 @@ impl SitlessApp {
                      when you leave the demo."
                         .to_owned()
                 } else {
-                    format!("Kept with your data, in {}.", self.engine.db().display())
+                    format!(
+                        "Kept with your data, in {}.",
+                        home_relative(self.engine.db())
+                    )
                 };
                 let asked = settings_ui(ui, draft, saved, &self.desk_status);
                 self.commands
@@ -519,4 +522,15 @@ impl Drop for SitlessApp {
     fn drop(&mut self) {
         self.close_player();
     }
+}
+
+/// A path as a person reads it: under the home folder as `~/…`.
+fn home_relative(path: &std::path::Path) -> String {
+    std::env::var_os("HOME")
+        .and_then(|home| {
+            path.strip_prefix(home)
+                .ok()
+                .map(|rest| format!("~/{}", rest.display()))
+        })
+        .unwrap_or_else(|| path.display().to_string())
 }

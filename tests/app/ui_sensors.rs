@@ -382,7 +382,8 @@ fn phone_view_flow(bus_address: &str) {
         h.query_by_label("Port").is_some()
     });
     // Which database these settings belong to.
-    h.get_by_label_contains(&format!("Kept with your data, in {}", db.display()));
+    h.get_by_label_contains("Kept with your data, in ");
+    h.get_by_label_contains("phone.db.");
     h.get_all_by_label("Port")
         .last()
         .expect("the port field")
