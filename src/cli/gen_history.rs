@@ -13,6 +13,7 @@ use crate::cli::finish_writer;
 use crate::domain::calibration::Calibration;
 use crate::domain::config::Config;
 use crate::domain::days::{local_date, local_to_unix};
+use crate::domain::posture::Posture;
 use crate::domain::sample::Placement;
 use crate::domain::session::RoutineSession;
 use crate::engine::recorder::{Recorder, demo_calibration, register_demo_device};
@@ -104,7 +105,15 @@ pub fn gen_history(
             &writer,
         );
         let mut reminders = Vec::new();
+        // The wearer's true posture each second: a routine is placed only
+        // where the wearer really got up, never in a sitting minute.
+        let mut upright: Vec<(i64, bool)> = Vec::new();
         while wearer.next_second(&mut sec) {
+            upright.push((
+                sec.t_s,
+                sec.truth
+                    .is_some_and(|p| !matches!(p, Posture::Sitting | Posture::Lying)),
+            ));
             rec.push(Placement::Thigh, &sec.thigh);
             reminders.extend(
                 rec.push(Placement::Back, &sec.back)
@@ -118,41 +127,83 @@ pub fn gen_history(
         summary.days_worn += 1;
         summary.seconds += done.seconds;
         summary.reminders += reminders.len() as u64;
-        // About half the reminders lead to a routine, most done in full.
-        for r in reminders {
-            if rng.u8(0..100) >= 55 {
-                continue;
-            }
-            let started = r.at_s + rng.i64(20..120);
-            let completed = rng.u8(0..100) < 80;
-            let active_s = if completed {
-                rng.i64(300..420)
-            } else {
-                rng.i64(60..200)
-            };
-            let _ = tx.send(WriteOp::Outcome {
-                shown_at_s: r.at_s,
-                outcome: Outcome::Started,
-                at_s: started,
-            });
-            let _ = tx.send(WriteOp::RoutineSession(RoutineSession {
-                routine: r.routine.clone(),
-                started_at_s: started,
-                ended_at_s: started + active_s,
-                completed,
-                phases_done: if completed { 6 } else { 2 },
-                phases_total: 6,
-                active_s,
-                steps: String::new(),
-                reason: Some(r.reason.clone()),
-                recommended_at_s: Some(r.at_s),
-            }));
-            summary.routines += 1;
-        }
+        place_routines(&reminders, &upright, &mut rng, &tx, &mut summary);
     }
     drop(tx);
     finish_writer(writer, db)?;
     Ok(summary)
+}
+
+/// About half the reminders lead to a routine, most done in full, in the
+/// first break of 2 minutes or more within 15 minutes of the card (the
+/// wearer's script decides when they get up; a card without one was not
+/// followed).
+fn place_routines(
+    reminders: &[crate::domain::reminder::ReminderDue],
+    upright: &[(i64, bool)],
+    rng: &mut fastrand::Rng,
+    tx: &std::sync::mpsc::SyncSender<WriteOp>,
+    summary: &mut GenSummary,
+) {
+    for r in reminders {
+        if rng.u8(0..100) >= 55 {
+            continue;
+        }
+        let Some((break_start_s, break_s)) = first_break(upright, r.at_s, 15 * 60, 120) else {
+            continue;
+        };
+        let started = break_start_s + rng.i64(0..10);
+        let completed = rng.u8(0..100) < 80;
+        let active_s = if completed {
+            rng.i64(300..420)
+        } else {
+            rng.i64(60..200)
+        }
+        .min(break_s - (started - break_start_s));
+        let _ = tx.send(WriteOp::Outcome {
+            shown_at_s: r.at_s,
+            outcome: Outcome::Started,
+            at_s: started,
+        });
+        let _ = tx.send(WriteOp::RoutineSession(RoutineSession {
+            routine: r.routine.clone(),
+            started_at_s: started,
+            ended_at_s: started + active_s,
+            completed,
+            phases_done: if completed { 6 } else { 2 },
+            phases_total: 6,
+            active_s,
+            steps: String::new(),
+            reason: Some(r.reason.clone()),
+            recommended_at_s: Some(r.at_s),
+        }));
+        summary.routines += 1;
+    }
+}
+
+/// The first run of upright seconds of at least `min_s` that starts
+/// within `within_s` after `from_s`: its start and length.
+fn first_break(
+    upright: &[(i64, bool)],
+    from_s: i64,
+    within_s: i64,
+    min_s: i64,
+) -> Option<(i64, i64)> {
+    let mut run: Option<(i64, i64)> = None;
+    for &(t, up) in upright.iter().filter(|(t, _)| *t >= from_s) {
+        if up {
+            match &mut run {
+                Some((start, len)) if t == *start + *len => *len += 1,
+                _ if t > from_s + within_s => return None,
+                _ => run = Some((t, 1)),
+            }
+        } else if run.is_some_and(|(_, len)| len >= min_s) {
+            return run;
+        } else {
+            run = None;
+        }
+    }
+    run.filter(|(_, len)| *len >= min_s)
 }
 
 pub(crate) fn gen_history_cmd(db: &Path, days: u32, seed: u64, cfg: &Config) -> anyhow::Result<()> {
@@ -182,4 +233,20 @@ pub(crate) fn gen_history_cmd(db: &Path, days: u32, seed: u64, cfg: &Config) -> 
         bytes as f64 / 1e6
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_routine_goes_into_the_first_break_long_enough() {
+        // Sitting, a 60 s stand (too short), sitting, a 200 s walk.
+        let mut s: Vec<(i64, bool)> = (0..100).map(|t| (t, false)).collect();
+        s.extend((100..160).map(|t| (t, true)));
+        s.extend((160..300).map(|t| (t, false)));
+        s.extend((300..500).map(|t| (t, true)));
+        s.extend((500..600).map(|t| (t, false)));
+        assert_eq!(super::first_break(&s, 0, 900, 120), Some((300, 200)));
+        // None starting within 200 s of the card.
+        assert_eq!(super::first_break(&s, 0, 200, 120), None);
+    }
 }
