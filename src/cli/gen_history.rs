@@ -135,7 +135,7 @@ pub fn gen_history(
 }
 
 /// About half the reminders lead to a routine, most done in full, in the
-/// first break of 2 minutes or more within 15 minutes of the card (the
+/// first break of 3 minutes or more within 15 minutes of the card (the
 /// wearer's script decides when they get up; a card without one was not
 /// followed).
 fn place_routines(
@@ -149,7 +149,7 @@ fn place_routines(
         if rng.u8(0..100) >= 55 {
             continue;
         }
-        let Some((break_start_s, break_s)) = first_break(upright, r.at_s, 15 * 60, 120) else {
+        let Some((break_start_s, break_s)) = first_break(upright, r.at_s, 15 * 60, 180) else {
             continue;
         };
         let started = break_start_s + rng.i64(0..10);
