@@ -373,3 +373,120 @@ fn hostile_clients_are_refused_and_the_paired_phone_still_streams() {
     eprintln!("FIGURE hostile: {:?}", counters.now());
     drop(source);
 }
+
+/// The shared real recordings (`../shared/data/real`, or
+/// `SITLESS_REAL_DATA`); under CI they are always there.
+fn real_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SITLESS_REAL_DATA").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real"),
+        std::path::PathBuf::from,
+    );
+    if dir.join("dsads").is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have the real recordings at {}",
+        dir.display()
+    );
+    eprintln!("skipped: no real recordings at {}", dir.display());
+    None
+}
+
+/// A real person's thigh (DSADS person 1, right leg, 25 Hz) pushed as a
+/// phone would: 5 minutes walking in a car park, then their 5-minute sit
+/// three times (10 s of their standing between, as people shift), then
+/// standing. With a 10-minute threshold the reminder comes from the
+/// phone's streak as from a board.
+#[test]
+fn a_real_thigh_pushed_as_a_phone_gets_its_reminder() {
+    use sitless::eval::real::{Activity, Leg};
+    let Some(real) = real_dir() else { return };
+    let parts =
+        sitless::eval::real::read_dsads(&real.join("dsads/dsads_p1_acc.csv.gz"), Leg::Right)
+            .expect("DSADS reads");
+    let part = |a: Activity| {
+        parts
+            .iter()
+            .find(|(_, act, _)| *act == a)
+            .map(|(_, _, s)| s.clone())
+            .expect("the activity is there")
+    };
+    let (walk, sit, stand) = (
+        part(Activity::Walking),
+        part(Activity::Sitting),
+        part(Activity::Standing),
+    );
+    let shift: Vec<_> = stand.iter().take(250).copied().collect();
+    let mut day: Vec<(f64, [f32; 3])> = Vec::new();
+    let mut t0 = 0.0;
+    for piece in [&walk, &sit, &shift, &sit, &shift, &sit, &stand] {
+        for (t_ms, a) in piece.iter() {
+            day.push((t0 + *t_ms as f64 / 1000.0, [a.x, a.y, a.z]));
+        }
+        t0 = day.last().map_or(0.0, |d| d.0) + 0.04;
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("real.db");
+    let db_s = db.to_str().unwrap();
+    let url = pair_with_a_10_minute_threshold(&db);
+    let mut record = Command::new(env!("CARGO_BIN_EXE_sitless"))
+        .args(["record", "--for-s", "90", "--db", db_s])
+        .env("TZ", "UTC")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let reader = {
+        let lines = lines.clone();
+        let stdout = record.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(l);
+            }
+        })
+    };
+    let said = |what: &str| lines.lock().unwrap().iter().any(|l| l.contains(what));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !said("phone: listening on 127.0.0.1") {
+        assert!(Instant::now() < deadline, "the listener did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (addr, path) = split_url(&url);
+    for (k, batch) in day.chunks(250).enumerate() {
+        let body = push_body(k as u64 + 1, batch);
+        let mut tries = 0;
+        while request(addr, "POST", &path, &body).0 != 200 {
+            tries += 1;
+            assert!(tries < 200, "push {k} never taken");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while !said("reminder (") {
+        assert!(
+            Instant::now() < deadline,
+            "no reminder from a real sit pushed as a phone:\n{}",
+            lines.lock().unwrap().join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("kill")
+        .args(["-INT", &record.id().to_string()])
+        .status();
+    assert!(record.wait().unwrap().success());
+    reader.join().unwrap();
+    let text = lines.lock().unwrap().join("\n");
+    // The reminder at the threshold: 10 minutes into the sit.
+    assert!(text.contains("10 min sitting"), "{text}");
+    let report = sitless_utc(&["report", "--date", "2026-03-02", "--json", "--db", db_s]);
+    let v: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let sitting = v["sitting_s"].as_i64().unwrap();
+    // Three 5-minute sits: 900 s, give or take the transitions.
+    assert!(
+        (870..=930).contains(&sitting),
+        "sitting {sitting} s of 900\n{text}"
+    );
+}
