@@ -421,7 +421,7 @@ fn a_real_thigh_pushed_as_a_phone_gets_its_reminder() {
     let mut day: Vec<(f64, [f32; 3])> = Vec::new();
     let mut t0 = 0.0;
     for piece in [&walk, &sit, &shift, &sit, &shift, &sit, &stand] {
-        for (t_ms, a) in piece.iter() {
+        for (t_ms, a) in piece {
             day.push((t0 + *t_ms as f64 / 1000.0, [a.x, a.y, a.z]));
         }
         t0 = day.last().map_or(0.0, |d| d.0) + 0.04;
