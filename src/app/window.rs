@@ -35,6 +35,35 @@ pub(crate) fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
     }) {
         tracing::warn!("quitting on a signal will not save the last seconds: {e}");
     }
+    // One Sitless per database: a second launch shows the first one's
+    // window (or, with --background, does nothing) and ends here.
+    let default_db = directories::ProjectDirs::from("org", "Sitless", "sitless")
+        .map(|d| d.data_dir().join("sitless.db"));
+    let name = crate::desktop::instance::bus_name(&opts.db, default_db.as_deref());
+    let show = {
+        let (tx, ring) = (req_tx.clone(), bell.waker());
+        // Full only if sixteen requests wait unread: one more Open adds
+        // nothing then.
+        Arc::new(move || {
+            let _ = tx.try_send(DeskRequest::Open);
+            ring();
+        })
+    };
+    let _instance = match crate::desktop::instance::claim(&name, !opts.background, show) {
+        crate::desktop::instance::Claim::Running => {
+            println!(
+                "Sitless is already running on {}{}",
+                opts.db.display(),
+                if opts.background {
+                    "."
+                } else {
+                    ": its window was brought to the front."
+                }
+            );
+            return Ok(());
+        }
+        other => other,
+    };
     let tray = match crate::desktop::tray::Tray::start(req_tx, bell.waker()) {
         Ok(t) => Some(t),
         Err(e) => {

@@ -6,6 +6,7 @@
 pub mod autostart;
 pub mod icon;
 pub mod install;
+pub mod instance;
 pub mod notifications;
 pub mod session;
 pub mod tray;

@@ -632,3 +632,52 @@ fn at_logout_sigterm_quits_in_order_and_saves() {
     assert_eq!(n, last - first + 1, "every second up to the end is stored");
     assert!(n > 600, "{n} s stored");
 }
+
+/// One Sitless per database: a second launch finds the first on the
+/// session bus and asks it (`org.freedesktop.Application.Activate`) to
+/// show its window, instead of failing on the lock with a second tray icon;
+/// a second `--background` launch asks for nothing. A demo's database has
+/// its own name, so both run side by side.
+#[test]
+fn a_second_launch_activates_the_first_instead_of_starting_again() {
+    assert!(
+        bus::in_child_with_session_bus(|_| {
+            use sitless::desktop::instance::{Claim, bus_name, claim};
+            use std::sync::atomic::{AtomicU32, Ordering};
+            let own = std::path::Path::new("/nonexistent/sitless/sitless.db");
+            let name = bus_name(own, Some(own));
+            let shown = Arc::new(AtomicU32::new(0));
+            let s = shown.clone();
+            let first = claim(
+                &name,
+                true,
+                Arc::new(move || {
+                    s.fetch_add(1, Ordering::SeqCst);
+                }),
+            );
+            assert!(
+                matches!(first, Claim::First { .. }),
+                "the first owns the name"
+            );
+            let never = Arc::new(|| panic!("a second launch is never shown"));
+            assert!(matches!(claim(&name, true, never.clone()), Claim::Running));
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while shown.load(Ordering::SeqCst) == 0 {
+                assert!(Instant::now() < deadline, "the first was not activated");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            // --background: nothing asked.
+            assert!(matches!(claim(&name, false, never.clone()), Claim::Running));
+            std::thread::sleep(Duration::from_millis(200));
+            assert_eq!(shown.load(Ordering::SeqCst), 1);
+            // The demo's database is another instance.
+            let demo = bus_name(
+                std::path::Path::new("/nonexistent/sitless/demo.db"),
+                Some(own),
+            );
+            assert!(matches!(claim(&demo, true, never), Claim::First { .. }));
+            drop(first);
+        }),
+        "the single-instance check failed (the child's output is above)"
+    );
+}
