@@ -312,11 +312,8 @@ pub(crate) fn player_ui(
             ui.weak(paused);
         });
     });
-    if let Some(e) = exercise {
-        for cue in &e.cues {
-            ui.label(format!("• {cue}"));
-        }
-    }
+    // The buttons come before the cues: a step with more (or longer) cues
+    // must not move them from under the pointer.
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         let pause = if active.player.is_paused() {
@@ -357,6 +354,12 @@ pub(crate) fn player_ui(
             action = Some(PlayerAction::Close);
         }
     });
+    if let Some(e) = exercise {
+        ui.add_space(6.0);
+        for cue in &e.cues {
+            ui.label(format!("• {cue}"));
+        }
+    }
     ui.add_space(8.0);
     ui.weak(&catalog.safety);
     // A countdown needs a frame when the shown second changes, no more.

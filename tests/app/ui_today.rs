@@ -460,3 +460,29 @@ fn set_text(h: &mut Harness<'_, SitlessApp>, label: &str, text: &str) {
         .type_text(text);
     h.run_steps(2);
 }
+
+/// The player's buttons stay where they are from a step with five cue
+/// lines to one with three (they were below the cues and moved up).
+#[test]
+fn the_players_buttons_stay_put_whatever_the_steps_cues() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cues.db");
+    let script = DemoScript::from_segments(vec![Segment::new(Activity::Walk, 60)]);
+    let app = app_with(script, &db);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 900.0))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    h.get_by_label("Routines").click();
+    h.run_steps(2);
+    h.get_by_label("Start Hip flexor stretch").click();
+    h.run_steps(2);
+    let skip_at = h.get_by_label("Skip").rect();
+    // Both sides of the half-kneeling stretch (five cues), then the reach
+    // (three).
+    for _ in 0..2 {
+        h.get_by_label("Skip").click();
+        h.run_steps(2);
+    }
+    assert!(h.query_all_by_label_contains("overhead reach").count() > 0);
+    assert_eq!(h.get_by_label("Skip").rect(), skip_at);
+}
