@@ -4,13 +4,13 @@
 //! the listener. Every test binds and sends to 127.0.0.1 only.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::sitless_utc;
+use crate::support::{Recording, sitless_utc};
 use sitless::sources::phone::run::PhoneSource;
 use sitless::sources::synth::phone::render_day;
 
@@ -189,29 +189,8 @@ fn a_phone_pushing_a_day_gets_a_reminder_as_a_board_would() {
     let db = dir.path().join("phone.db");
     let db_s = db.to_str().unwrap();
     let url = pair_with_a_10_minute_threshold(&db);
-    let mut record = Command::new(env!("CARGO_BIN_EXE_sitless"))
-        .args(["record", "--for-s", "90", "--db", db_s])
-        .env("TZ", "UTC")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    let reader = {
-        let lines = lines.clone();
-        let stdout = record.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(l);
-            }
-        })
-    };
-    let said = |what: &str| lines.lock().unwrap().iter().any(|l| l.contains(what));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !said("phone: listening on 127.0.0.1") {
-        assert!(Instant::now() < deadline, "the listener did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let record = Recording::start(&db, 90);
+    record.wait_for("phone: listening on 127.0.0.1", Duration::from_secs(30));
 
     let (addr, path) = split_url(&url);
     // The "Tap to Test Pushing" message: an empty payload.
@@ -225,23 +204,10 @@ fn a_phone_pushing_a_day_gets_a_reminder_as_a_board_would() {
     assert!(body.contains("Sitless received"), "{body}");
 
     let truth = push_an_hour(addr, &path);
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while !said("reminder (") {
-        assert!(
-            Instant::now() < deadline,
-            "no reminder from the phone's streak:\n{}",
-            lines.lock().unwrap().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    record.wait_for("reminder (", Duration::from_mins(1));
     // Stop (SIGINT, as Ctrl-C) and let it store the rest.
-    let _ = Command::new("kill")
-        .args(["-INT", &record.id().to_string()])
-        .status();
-    let status = record.wait().unwrap();
-    reader.join().unwrap();
-    let text = lines.lock().unwrap().join("\n");
-    assert!(status.success(), "{text}");
+    let (ok, text) = record.stop();
+    assert!(ok, "{text}");
     assert!(text.contains("phone: streaming (battery 64 %)"), "{text}");
     assert!(text.contains("phone: pushes"), "{text}");
 
@@ -431,29 +397,9 @@ fn a_real_thigh_pushed_as_a_phone_gets_its_reminder() {
     let db = dir.path().join("real.db");
     let db_s = db.to_str().unwrap();
     let url = pair_with_a_10_minute_threshold(&db);
-    let mut record = Command::new(env!("CARGO_BIN_EXE_sitless"))
-        .args(["record", "--for-s", "90", "--db", db_s])
-        .env("TZ", "UTC")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    let reader = {
-        let lines = lines.clone();
-        let stdout = record.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(l);
-            }
-        })
-    };
-    let said = |what: &str| lines.lock().unwrap().iter().any(|l| l.contains(what));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !said("phone: listening on 127.0.0.1") {
-        assert!(Instant::now() < deadline, "the listener did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let record = Recording::start(&db, 90);
+    record.wait_for("phone: listening on 127.0.0.1", Duration::from_secs(30));
+
     let (addr, path) = split_url(&url);
     for (k, batch) in day.chunks(250).enumerate() {
         let body = push_body(k as u64 + 1, batch);
@@ -464,21 +410,9 @@ fn a_real_thigh_pushed_as_a_phone_gets_its_reminder() {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while !said("reminder (") {
-        assert!(
-            Instant::now() < deadline,
-            "no reminder from a real sit pushed as a phone:\n{}",
-            lines.lock().unwrap().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = Command::new("kill")
-        .args(["-INT", &record.id().to_string()])
-        .status();
-    assert!(record.wait().unwrap().success());
-    reader.join().unwrap();
-    let text = lines.lock().unwrap().join("\n");
+    record.wait_for("reminder (", Duration::from_mins(1));
+    let (ok, text) = record.stop();
+    assert!(ok, "{text}");
     // The reminder at the threshold: 10 minutes into the sit.
     assert!(text.contains("10 min sitting"), "{text}");
     let report = sitless_utc(&["report", "--date", "2026-03-02", "--json", "--db", db_s]);

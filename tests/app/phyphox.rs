@@ -7,11 +7,11 @@
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::sitless_utc;
+use crate::support::{Recording, sitless_utc};
 use sitless::sources::synth::phone::render_day;
 
 const START_S: i64 = crate::support::MONDAY_8_S;
@@ -181,42 +181,19 @@ fn sitless_asks_phyphox_and_reminds_from_its_streak() {
         store.save_settings(&settings).unwrap();
     }
 
-    let mut record = Command::new(env!("CARGO_BIN_EXE_sitless"))
-        .args(["record", "--for-s", "120", "--db", db_s])
-        .env("TZ", "UTC")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    let reader = {
-        let lines = lines.clone();
-        let stdout = record.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(l);
-            }
-        })
-    };
-    let said = |what: &str| lines.lock().unwrap().iter().any(|l| l.contains(what));
+    let record = Recording::start(&db, 120);
     let deadline = Instant::now() + Duration::from_secs(90);
-    while !(said("reminder (") && phone.lock().unwrap().measured_s >= 3600.0) {
+    while !(record.said("reminder (") && phone.lock().unwrap().measured_s >= 3600.0) {
         assert!(
             Instant::now() < deadline,
-            "no reminder from phyphox's streak:\n{}",
-            lines.lock().unwrap().join("\n")
+            "no reminder from phyphox's streak"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
     // A few more polls, so the last of the hour is taken.
     std::thread::sleep(Duration::from_secs(3));
-    let _ = Command::new("kill")
-        .args(["-INT", &record.id().to_string()])
-        .status();
-    let status = record.wait().unwrap();
-    reader.join().unwrap();
-    let text = lines.lock().unwrap().join("\n");
-    assert!(status.success(), "{text}");
+    let (ok, text) = record.stop();
+    assert!(ok, "{text}");
     assert!(
         text.contains(&format!("phone: asking phyphox at {url}")),
         "{text}"

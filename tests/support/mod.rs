@@ -81,3 +81,72 @@ pub(crate) fn assert_agrees(stored: i64, truth: u64, hours: f64) {
         "sitting {stored} s stored against {truth} s true"
     );
 }
+
+/// `sitless record` running on a database (in UTC), its output kept line
+/// by line for the test to wait on.
+pub(crate) struct Recording {
+    child: std::process::Child,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Recording {
+    pub(crate) fn start(db: &Path, for_s: u32) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitless"))
+            .args(["record", "--for-s", &for_s.to_string(), "--db"])
+            .arg(db)
+            .env("TZ", "UTC")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the binary runs");
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let stdout = child.stdout.take().expect("stdout");
+        let kept = lines.clone();
+        let reader = std::thread::spawn(move || {
+            for l in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                kept.lock().unwrap().push(l);
+            }
+        });
+        Self {
+            child,
+            lines,
+            reader: Some(reader),
+        }
+    }
+
+    pub(crate) fn said(&self, what: &str) -> bool {
+        self.lines.lock().unwrap().iter().any(|l| l.contains(what))
+    }
+
+    /// Waits until a line contains `what`; fails with the output so far.
+    pub(crate) fn wait_for(&self, what: &str, within: std::time::Duration) {
+        let deadline = std::time::Instant::now() + within;
+        while !self.said(what) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {what:?} within {within:?}:\n{}",
+                self.lines.lock().unwrap().join("\n")
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Stops it as Ctrl-C does (it stores the rest): whether it exited
+    /// well, and everything it printed.
+    pub(crate) fn stop(mut self) -> (bool, String) {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let ok = self.child.wait().is_ok_and(|s| s.success());
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        let text = self.lines.lock().unwrap().join("\n");
+        (ok, text)
+    }
+}

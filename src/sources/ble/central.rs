@@ -356,6 +356,20 @@ impl Central {
         }
     }
 
+    /// Stops the links of sensors no longer paired (one replaced at its
+    /// placement, or by the phone).
+    async fn stop_unpaired_links(&mut self) {
+        let gone: Vec<String> = self
+            .links
+            .keys()
+            .filter(|a| !self.paired.iter().any(|p| &p.address == *a))
+            .cloned()
+            .collect();
+        for a in gone {
+            self.stop_link(&a).await;
+        }
+    }
+
     async fn stop_link(&mut self, address: &str) {
         if let Some(h) = self.links.remove(address) {
             h.abort();
@@ -468,15 +482,7 @@ impl Central {
                 match self.pair(&address, placement).await {
                     Ok(sensor) => {
                         // A sensor this one replaced at its placement stops.
-                        let gone: Vec<String> = self
-                            .links
-                            .keys()
-                            .filter(|a| !self.paired.iter().any(|p| &p.address == *a))
-                            .cloned()
-                            .collect();
-                        for a in gone {
-                            self.stop_link(&a).await;
-                        }
+                        self.stop_unpaired_links().await;
                         if self.connect_paired {
                             self.start_link(sensor);
                         }
@@ -504,15 +510,7 @@ impl Central {
             }
             BleCommand::PairedChanged(rows) => {
                 self.paired = PairedSensor::from_rows(rows);
-                let gone: Vec<String> = self
-                    .links
-                    .keys()
-                    .filter(|a| !self.paired.iter().any(|p| &p.address == *a))
-                    .cloned()
-                    .collect();
-                for a in gone {
-                    self.stop_link(&a).await;
-                }
+                self.stop_unpaired_links().await;
                 self.shared.announce_paired(&self.paired).await;
             }
             BleCommand::CuePose { address, pose } => {
