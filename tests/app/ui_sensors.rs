@@ -31,6 +31,27 @@ fn scan_pair_stream_calibrate_rename_and_forget_in_the_sensors_view() {
     );
 }
 
+/// The app on `db` with live sensors (the fake `BlueZ` on the child's system
+/// bus), `height` points tall. One frame per 20 ms of real time, so a
+/// countdown (UI time) and a sensor's stream (real time) move together.
+fn live_app(db: &std::path::Path, height: f32) -> Harness<'static, SitlessApp> {
+    let config = Config::default().consistent();
+    let engine = Engine::start(
+        &EngineOptions {
+            config,
+            ble: Some(sitless::sources::ble::system_clock()),
+            ..crate::support::engine_options(db)
+        },
+        Arc::new(|| {}),
+    )
+    .expect("engine starts");
+    let app = SitlessApp::new(engine, &config, Box::new(|| chrono::Utc::now().timestamp()));
+    Harness::builder()
+        .with_size(egui::vec2(1000.0, height))
+        .with_step_dt(0.02)
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app)
+}
+
 fn step_until(
     h: &mut Harness<'_, SitlessApp>,
     what: &str,
@@ -53,23 +74,7 @@ fn sensors_view_flow(bus_address: &str) {
     fake.add_sensor(SensorSpec::new(Kind::Sitless, ADDRESS, "Sitless S7").speed(4.0));
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("sensors.db");
-    let config = Config::default().consistent();
-    let engine = Engine::start(
-        &EngineOptions {
-            config,
-            ble: Some(sitless::sources::ble::system_clock()),
-            ..crate::support::engine_options(&db)
-        },
-        Arc::new(|| {}),
-    )
-    .expect("engine starts");
-    let app = SitlessApp::new(engine, &config, Box::new(|| chrono::Utc::now().timestamp()));
-    // One frame per 20 ms of real time, so the wizard's countdown (UI
-    // time) and the sensor's stream (real time) move together.
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1000.0, 800.0))
-        .with_step_dt(0.02)
-        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    let mut h = live_app(&db, 800.0);
 
     h.get_by_label("Sensors").click();
     step_until(&mut h, "the adapter", |h| {
@@ -239,21 +244,7 @@ fn phone_view_flow(bus_address: &str) {
         };
         store.save_settings(&settings).expect("settings");
     }
-    let config = Config::default().consistent();
-    let engine = Engine::start(
-        &EngineOptions {
-            config,
-            ble: Some(sitless::sources::ble::system_clock()),
-            ..crate::support::engine_options(&db)
-        },
-        Arc::new(|| {}),
-    )
-    .expect("engine starts");
-    let app = SitlessApp::new(engine, &config, Box::new(|| chrono::Utc::now().timestamp()));
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1000.0, 1400.0))
-        .with_step_dt(0.02)
-        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    let mut h = live_app(&db, 1400.0);
 
     h.get_by_label("Sensors").click();
     step_until(&mut h, "the adapter", |h| {
