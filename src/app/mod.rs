@@ -86,6 +86,15 @@ impl SitlessApp {
         wall_clock: impl Fn() -> i64 + Send + Sync + 'static,
     ) -> Self {
         let has_ble = engine.has_ble();
+        // Whose settings these are: fixed for this engine's database.
+        let kept_in = if engine.is_demo() {
+            "These are the demo's settings, kept in its own database: yours come back when you \
+             leave the demo."
+                .to_owned()
+        } else {
+            format!("Kept with your data, in {}.", home_relative(engine.db()))
+        };
+        let phone_available = engine.has_phone();
         Self {
             engine,
             state: AppState::new(config.streak.threshold_s),
@@ -93,6 +102,7 @@ impl SitlessApp {
             history: HistoryPage::default(),
             sensors: SensorsPage {
                 adapter: has_ble.then_some(crate::sources::ble::AdapterStatus::Starting),
+                phone: crate::ui::phone::PhonePage::new(phone_available),
                 ..SensorsPage::default()
             },
             view: View::Today,
@@ -103,7 +113,10 @@ impl SitlessApp {
             commands: Vec::new(),
             autostart: None,
             autostart_job: None,
-            desk_status: DeskStatus::default(),
+            desk_status: DeskStatus {
+                kept_in,
+                ..DeskStatus::default()
+            },
             demo_switch: None,
         }
         .with_autostart(crate::desktop::autostart::Autostart::from_env())
@@ -460,7 +473,6 @@ impl SitlessApp {
                     .extend(asked.into_iter().map(AppCommand::from));
             }
             View::Sensors => {
-                self.sensors.phone.available = self.engine.has_phone();
                 // The demo's card shows the demo's status, never a phone's.
                 let demo = self.state.sensor.as_ref().filter(|_| self.engine.is_demo());
                 let asked = sensors_ui(ui, &mut self.sensors, demo, now);
@@ -477,16 +489,6 @@ impl SitlessApp {
                 let draft = self
                     .settings_draft
                     .get_or_insert_with(|| saved.cloned().unwrap_or_default());
-                self.desk_status.kept_in = if self.engine.is_demo() {
-                    "These are the demo's settings, kept in its own database: yours come back \
-                     when you leave the demo."
-                        .to_owned()
-                } else {
-                    format!(
-                        "Kept with your data, in {}.",
-                        home_relative(self.engine.db())
-                    )
-                };
                 let asked = settings_ui(ui, draft, saved, &self.desk_status);
                 self.commands
                     .extend(asked.into_iter().map(AppCommand::from));

@@ -57,6 +57,14 @@ pub struct PairedPhoneView {
 }
 
 impl PhonePage {
+    /// A page for a run where a phone can (`available`) or cannot be paired.
+    pub(crate) fn new(available: bool) -> Self {
+        Self {
+            available,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn apply(&mut self, ev: PhoneLinkEvent) {
         match ev {
             PhoneLinkEvent::Paired { name, url, phyphox } => {
