@@ -55,6 +55,7 @@ fn engine(db: &Path) -> Engine {
             ble: Some(sitless::sources::ble::system_clock()),
             page_limit: None,
             desktop_session: false,
+            desk_time: None,
         },
         Arc::new(|| {}),
     )

@@ -43,6 +43,7 @@ fn bench(c: &mut Criterion) {
             ble: None,
             page_limit: None,
             desktop_session: false,
+            desk_time: None,
         },
         Arc::new(|| {}),
     )

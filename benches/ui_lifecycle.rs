@@ -34,6 +34,7 @@ fn options(db: &Path) -> EngineOptions {
         ble: None,
         page_limit: None,
         desktop_session: false,
+        desk_time: None,
     }
 }
 

@@ -125,10 +125,24 @@ pub(crate) fn tray_view(app: &SitlessApp) -> TrayView {
         .any(|(l, _)| matches!(l, LinkState::Reconnecting { .. }));
     let streak_s = live.and_then(|l| l.streak).map(|s| s.duration_s());
     let not_worn = live.is_some_and(|l| l.posture == Posture::NotWorn);
+    let desk = !recording && app.counting_desk_time();
+    let away = live.is_some_and(|l| l.note == Some(crate::domain::posture::LiveNote::AwayFromDesk));
     let (look, mut status) = if not_worn {
         (Look::NotWorn, "The sensor seems not to be worn".to_owned())
     } else if reconnecting && !recording {
         (Look::Reconnecting, "Reconnecting to the sensor…".to_owned())
+    } else if desk {
+        match streak_s {
+            Some(d) if !away => {
+                let look = if d >= threshold_s {
+                    Look::Due
+                } else {
+                    Look::Recording
+                };
+                (look, format!("At the computer {} min", d / 60))
+            }
+            _ => (Look::Recording, "Desk time · away".to_owned()),
+        }
     } else if !recording {
         (Look::Idle, "Not recording".to_owned())
     } else if let Some(d) = streak_s {
@@ -161,6 +175,6 @@ pub(crate) fn tray_view(app: &SitlessApp) -> TrayView {
             .map(|r| r.name.clone()),
         paused,
         streak: streak_s.is_some(),
-        recording,
+        recording: recording || desk,
     }
 }

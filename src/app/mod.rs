@@ -171,6 +171,14 @@ impl SitlessApp {
 
     /// Whether something records now: the demo or a sensor streams. One
     /// rule for the tray's words and menu and the close notice.
+    /// Desk time is counted (no sensor or phone paired): it reminds too.
+    pub(crate) fn counting_desk_time(&self) -> bool {
+        matches!(
+            self.state.desk_time,
+            Some(crate::engine::protocol::DeskTimeStatus::Counting(_))
+        )
+    }
+
     pub(crate) fn recording(&self) -> bool {
         use crate::engine::protocol::SensorState;
         use crate::sources::ble::LinkState;
@@ -397,6 +405,12 @@ impl SitlessApp {
                     sensor_status_ui(ui, &self.state);
                 } else {
                     ui.label(self.sensors.summary());
+                }
+                if matches!(
+                    self.state.desk_time,
+                    Some(crate::engine::protocol::DeskTimeStatus::Counting(_))
+                ) {
+                    crate::ui::desk_time::desk_time_badge_ui(ui);
                 }
                 if self.engine.is_demo() {
                     if ui

@@ -230,7 +230,8 @@ impl Shell {
             return false;
         }
         if !settings.tray_notice_shown {
-            app.engine().notice(tray_notice(app.recording()));
+            app.engine()
+                .notice(tray_notice(app.recording(), app.counting_desk_time()));
             app.engine()
                 .send(crate::engine::protocol::Command::Settings(
                     crate::domain::settings::Settings {
@@ -470,8 +471,10 @@ fn waiting_ui(ui: &mut egui::Ui, what: &str) {
 }
 
 /// What the first close to the tray says: true to what runs.
-fn tray_notice(recording: bool) -> &'static str {
-    if recording {
+fn tray_notice(recording: bool, desk_time: bool) -> &'static str {
+    if !recording && desk_time {
+        "Sitless is still counting desk time from your keyboard and mouse and will remind you. Open it or quit from its icon in the tray."
+    } else if recording {
         "Sitless is still recording and will remind you. Open it or quit from its icon in the tray."
     } else {
         "Sitless is still running in the tray, but nothing is recording: pair a sensor (or try the demo) in its window to be reminded. Open it or quit from its icon in the tray."
@@ -482,8 +485,10 @@ fn tray_notice(recording: bool) -> &'static str {
 mod tray_notice_tests {
     #[test]
     fn the_notice_says_recording_only_when_something_records() {
-        assert!(super::tray_notice(true).contains("still recording"));
-        let idle = super::tray_notice(false);
+        assert!(super::tray_notice(true, false).contains("still recording"));
+        assert!(super::tray_notice(true, true).contains("still recording"));
+        assert!(super::tray_notice(false, true).contains("counting desk time"));
+        let idle = super::tray_notice(false, false);
         assert!(!idle.contains("recording and will remind"), "{idle}");
         assert!(idle.contains("nothing is recording"), "{idle}");
     }

@@ -22,6 +22,7 @@ pub(crate) fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
         ble: Some(crate::sources::ble::system_clock()),
         page_limit: None,
         desktop_session: true,
+        desk_time: Some(crate::engine::desk_time::DeskTimeSource::desktop()),
     };
     let bell = desk::Doorbell::new();
     let (req_tx, requests) = std::sync::mpsc::sync_channel(16);

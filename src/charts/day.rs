@@ -49,8 +49,12 @@ where
     };
     let shade = posture_color(Posture::Sitting);
     let streak_words = format!("streak over {}", threshold_words(style.threshold_s));
+    // Desk time has a key only on days that have it (most days are a
+    // sensor's, and a key for what is not drawn is noise).
+    let desk = d.minutes.iter().any(|m| m.desk_s > 0);
     let mut keys: Vec<(Key, &str)> = Posture::ALL
         .iter()
+        .filter(|&&p| p != Posture::AtDesk || desk)
         .map(|&p| (Key::Box(posture_color(p)), p.label()))
         .collect();
     keys.extend([

@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use super::frame::{
     Align, DrawResult, Key, Style, bar_labels, legend, panel, panel_builder, right_axis_px, themed,
 };
-use super::{BOUT_COLORS, HoverPanel, SECOND_COLOR};
+use super::{BOUT_COLORS, HoverPanel, SECOND_COLOR, posture_color};
 use crate::domain::days::format_duration;
 use crate::domain::figures::{DayFigures, PeriodData};
 
@@ -22,6 +22,11 @@ fn day_label(d: &DayFigures, n_days: usize) -> String {
     } else {
         d.date.day().to_string()
     }
+}
+
+/// Desk time's colour, as in the Day timeline.
+fn desk_color() -> RGBColor {
+    posture_color(crate::domain::posture::Posture::AtDesk)
 }
 
 fn hours(s: i64) -> f64 {
@@ -48,10 +53,12 @@ where
     let mut panels = Vec::with_capacity(4);
     let date_of = |d: &DayFigures| d.date.format("%a %-d %b").to_string();
 
-    // 1. Sitting hours by bout length.
+    // 1. Sitting hours by bout length; desk time (no sensor) on top, in
+    // its own colour: it is not sitting, but it is the day's desk load.
+    let desk = days.iter().any(|d| d.desk_s > 0);
     let top = days
         .iter()
-        .map(|d| hours(d.sitting_s))
+        .map(|d| hours(d.sitting_s + d.desk_s))
         .fold(4.0_f64, f64::max)
         * 1.25;
     let mut c = panel_builder(&areas[0], style, "Sitting (h) by bout length")
@@ -80,6 +87,14 @@ where
             }
             y += h;
         }
+        if d.desk_s > 0 {
+            let h = hours(d.desk_s);
+            c.draw_series(std::iter::once(Rectangle::new(
+                [(x + 0.15, y), (x + 0.85, y + h)],
+                desk_color().filled(),
+            )))?;
+            y += h;
+        }
         if d.routines_completed > 0 {
             c.draw_series(std::iter::once(Text::new(
                 format!("R{}", d.routines_completed),
@@ -88,17 +103,16 @@ where
             )))?;
         }
     }
-    legend(
-        &areas[0],
-        &[
-            (Key::Box(BOUT_COLORS[0]), "< 30 min"),
-            (Key::Box(BOUT_COLORS[1]), "30–60 min"),
-            (Key::Box(BOUT_COLORS[2]), "> 60 min"),
-            (Key::Line(theme.routine_mark()), "R: routines done"),
-        ],
-        style,
-        Align::Right,
-    )?;
+    let mut keys = vec![
+        (Key::Box(BOUT_COLORS[0]), "< 30 min"),
+        (Key::Box(BOUT_COLORS[1]), "30–60 min"),
+        (Key::Box(BOUT_COLORS[2]), "> 60 min"),
+    ];
+    if desk {
+        keys.push((Key::Box(desk_color()), "desk time"));
+    }
+    keys.push((Key::Line(theme.routine_mark()), "R: routines done"));
+    legend(&areas[0], &keys, style, Align::Right)?;
     let cells = days
         .iter()
         .enumerate()
@@ -107,12 +121,17 @@ where
                 i as f64,
                 i as f64 + 1.0,
                 format!(
-                    "{}: sitting {}\n< 30 min bouts {}, 30–60 min {}, > 60 min {}\nroutines done {}",
+                    "{}: sitting {}\n< 30 min bouts {}, 30–60 min {}, > 60 min {}{}\nroutines done {}",
                     date_of(d),
                     format_duration(d.sitting_s),
                     format_duration(d.sit_short_s),
                     format_duration(d.sit_mid_s),
                     format_duration(d.sit_long_s),
+                    if d.desk_s > 0 {
+                        format!("\ndesk time {} (keyboard and mouse, not sitting)", format_duration(d.desk_s))
+                    } else {
+                        String::new()
+                    },
                     d.routines_completed
                 ),
             )

@@ -62,6 +62,7 @@ pub(super) fn record(
             ble: demo.is_none().then(crate::sources::ble::system_clock),
             page_limit: None,
             desktop_session: true,
+            desk_time: None,
         },
         Arc::new(|| {}),
     )?;

@@ -87,6 +87,12 @@ pub(super) fn report(
         format_duration(f.unknown_s),
         format_duration(f.not_worn_s)
     );
+    if f.desk_s > 0 {
+        println!(
+            "  desk time {:>12}   (at the computer while no sensor was paired; not sitting)",
+            format_duration(f.desk_s)
+        );
+    }
     println!(
         "  breaks {}   longest streak {}   streaks over {} (your threshold): {}   sitting bouts of 30 min or more: {}",
         f.breaks,

@@ -5,6 +5,7 @@
 
 pub mod autostart;
 pub mod icon;
+pub mod idle;
 pub mod install;
 pub mod instance;
 pub mod notifications;

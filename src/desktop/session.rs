@@ -72,7 +72,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) {
 
 /// Our session's object path: "auto" is logind's name for the caller's
 /// session; by PID where that is not known (started outside a session).
-fn our_session(conn: &Connection) -> zbus::Result<OwnedObjectPath> {
+pub(crate) fn our_session(conn: &Connection) -> zbus::Result<OwnedObjectPath> {
     let manager = Proxy::new(
         conn,
         LOGIN1,

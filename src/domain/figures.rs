@@ -128,13 +128,15 @@ pub struct MinuteRollup {
     pub stand_tilt_n: i64,
     pub slouch_s: i64,
     pub not_worn_s: i64,
+    /// Desk time (V5): at the computer, posture not measured.
+    pub desk_s: i64,
 }
 
 impl MinuteRollup {
     /// The sums of a minute in the order of the `minutes` table's columns
     /// after `t_min` and of the minutes export: the one place they are
     /// listed.
-    pub(crate) const SUM_COLUMNS: [&'static str; 11] = [
+    pub(crate) const SUM_COLUMNS: [&'static str; 12] = [
         "sitting_s",
         "standing_s",
         "moving_s",
@@ -146,10 +148,11 @@ impl MinuteRollup {
         "stand_tilt_n",
         "slouch_s",
         "not_worn_s",
+        "desk_s",
     ];
 
     /// The sums, in `SUM_COLUMNS` order.
-    pub(crate) fn sums(&self) -> [i64; 11] {
+    pub(crate) fn sums(&self) -> [i64; 12] {
         [
             self.sitting_s,
             self.standing_s,
@@ -162,11 +165,12 @@ impl MinuteRollup {
             self.stand_tilt_n,
             self.slouch_s,
             self.not_worn_s,
+            self.desk_s,
         ]
     }
 
     /// A minute from its sums in `SUM_COLUMNS` order.
-    pub(crate) fn from_sums(t_min: i64, v: [i64; 11]) -> Self {
+    pub(crate) fn from_sums(t_min: i64, v: [i64; 12]) -> Self {
         let [
             sitting_s,
             standing_s,
@@ -179,6 +183,7 @@ impl MinuteRollup {
             stand_tilt_n,
             slouch_s,
             not_worn_s,
+            desk_s,
         ] = v;
         Self {
             t_min,
@@ -193,6 +198,7 @@ impl MinuteRollup {
             stand_tilt_n,
             slouch_s,
             not_worn_s,
+            desk_s,
         }
     }
     /// The posture most of the minute (a tie goes to the lower code, so
@@ -205,6 +211,7 @@ impl MinuteRollup {
             (Posture::Moving, self.moving_s),
             (Posture::Lying, self.lying_s),
             (Posture::NotWorn, self.not_worn_s),
+            (Posture::AtDesk, self.desk_s),
         ];
         by_code
             .iter()
@@ -232,6 +239,9 @@ pub struct DayFigures {
     pub unknown_s: i64,
     /// Seconds the sensor sent data but was not on the wearer (non-wear).
     pub not_worn_s: i64,
+    /// Desk time: at the computer while no sensor was paired, counted from
+    /// the keyboard and mouse. Never sitting.
+    pub desk_s: i64,
     /// Sitting in bouts shorter than 30 min.
     pub sit_short_s: i64,
     /// Sitting in bouts of 30 to 60 min.
@@ -263,7 +273,7 @@ impl DayFigures {
     }
 
     pub fn has_data(&self) -> bool {
-        self.worn_s() + self.not_worn_s > 0
+        self.worn_s() + self.not_worn_s + self.desk_s > 0
     }
 
     pub(crate) fn breaks_per_sitting_hour(&self) -> Option<f64> {
@@ -371,6 +381,7 @@ pub fn days_from_seconds(
             Posture::Lying => f.lying_s += 1,
             Posture::Unknown => f.unknown_s += 1,
             Posture::NotWorn => f.not_worn_s += 1,
+            Posture::AtDesk => f.desk_s += 1,
         }
         if s.state == Posture::Sitting {
             if let Some(t) = s.tilt_deg {

@@ -4,6 +4,7 @@
 pub mod calibration;
 pub mod config;
 pub mod days;
+pub mod desk_time;
 pub mod error_words;
 pub mod features;
 pub mod figures;

@@ -25,7 +25,7 @@ pub(crate) const SKY_BLUE: Rgb = Rgb(86, 180, 233);
 pub(crate) const GREEN: Rgb = Rgb(0, 158, 115);
 /// Okabe–Ito reddish purple: lying.
 pub(crate) const PURPLE: Rgb = Rgb(204, 121, 167);
-/// Okabe–Ito blue: a chart's second series.
+/// Okabe–Ito blue: a chart's second series, and desk time.
 pub(crate) const BLUE: Rgb = Rgb(0, 114, 178);
 /// Okabe–Ito vermilion: what needs attention (a failure, a due break).
 pub(crate) const VERMILION: Rgb = Rgb(213, 94, 0);
@@ -66,6 +66,7 @@ pub fn posture(p: Posture) -> Rgb {
         Posture::Lying => PURPLE,
         Posture::Unknown => GREY,
         Posture::NotWorn => PALE_GREY,
+        Posture::AtDesk => BLUE,
     }
 }
 

@@ -16,16 +16,21 @@ pub enum Posture {
     /// The sensor shows only its own noise: it lies somewhere, not on a
     /// person (activPAL's non-wear). Ends a streak, never reminds.
     NotWorn = 5,
+    /// At the computer, posture not measured: desk time, counted from the
+    /// session's idle state while no sensor or phone is paired. Never
+    /// sitting; its streaks remind like sitting streaks do.
+    AtDesk = 6,
 }
 
 impl Posture {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Sitting,
         Self::Standing,
         Self::Moving,
         Self::Lying,
         Self::NotWorn,
         Self::Unknown,
+        Self::AtDesk,
     ];
 
     pub(crate) fn from_code(code: i64) -> Option<Self> {
@@ -36,6 +41,7 @@ impl Posture {
             3 => Self::Moving,
             4 => Self::Lying,
             5 => Self::NotWorn,
+            6 => Self::AtDesk,
             _ => return None,
         })
     }
@@ -62,6 +68,7 @@ impl Posture {
             Self::Moving => "Walking",
             Self::Lying => "Lying",
             Self::NotWorn => "Not worn",
+            Self::AtDesk => "At the computer",
         }
     }
 }
@@ -73,6 +80,8 @@ pub enum LiveNote {
     LearningReference,
     /// The sensor lies still like a sensor on a table, or is not worn.
     SeemsNotWorn,
+    /// Desk time: nobody has touched the computer for a while.
+    AwayFromDesk,
 }
 
 impl LiveNote {
@@ -82,6 +91,7 @@ impl LiveNote {
                 "Not sure yet: walk a few steps so Sitless can learn how the sensor sits."
             }
             Self::SeemsNotWorn => "The sensor seems not to be worn.",
+            Self::AwayFromDesk => "Away from the computer.",
         }
     }
 }

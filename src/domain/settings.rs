@@ -40,6 +40,9 @@ pub struct Settings {
     /// the port.
     pub phone_bind: std::net::IpAddr,
     pub phone_port: u16,
+    /// Count desk time (from the keyboard and mouse) while no sensor or
+    /// phone is paired.
+    pub desk_time: bool,
 }
 
 /// The port a phone pushes to unless Settings say otherwise.
@@ -59,6 +62,7 @@ impl Default for Settings {
             sound: true,
             detail_keep_days: None,
             keep_running: true,
+            desk_time: true,
             tray_notice_shown: false,
             phone_bind: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
             phone_port: DEFAULT_PHONE_PORT,

@@ -7,6 +7,12 @@
 //! - a streak lasts from its first to its last sitting second;
 //! - a break is a sitting → upright transition whose upright bout lasts at
 //!   least the minimum bout.
+//!
+//! Desk time (no sensor: seconds at the computer, from the session's idle
+//! state) makes streaks by the same rules, with one difference: nothing is
+//! known between two desk seconds but that the person was away from the
+//! computer, so missing seconds after a desk second are time away, not a
+//! data gap, and away for the break length is a break (it ends the streak).
 
 use crate::domain::posture::Posture;
 
@@ -66,6 +72,8 @@ pub(crate) struct StreakTracker {
     /// Upright seconds since a sitting → upright transition, while it may
     /// still become a break.
     break_candidate: Option<(i64, i64)>,
+    /// The first second away from the computer after a desk second.
+    desk_away_from_s: Option<i64>,
 }
 
 impl StreakTracker {
@@ -79,6 +87,7 @@ impl StreakTracker {
             gap_run_s: 0,
             last_known: None,
             break_candidate: None,
+            desk_away_from_s: None,
         }
     }
 
@@ -103,9 +112,12 @@ impl StreakTracker {
             if t_s <= last {
                 return; // a duplicate or older second changes nothing
             }
-            self.add_gap(t_s - last - 1, out);
+            self.add_missing(last + 1, t_s - last - 1, out);
         }
         self.last_t_s = Some(t_s);
+        if state != Posture::AtDesk {
+            self.desk_away_from_s = None;
+        }
         match state {
             Posture::Unknown => self.add_gap(1, out),
             Posture::NotWorn => {
@@ -116,8 +128,9 @@ impl StreakTracker {
                 self.last_known = None;
                 self.break_candidate = None;
             }
-            Posture::Sitting => {
+            Posture::Sitting | Posture::AtDesk => {
                 self.gap_run_s = 0;
+                self.desk_away_from_s = None;
                 self.away_since_sitting_s = 0;
                 self.break_candidate = None;
                 self.last_known = Some(state);
@@ -161,6 +174,37 @@ impl StreakTracker {
                     }
                 }
             }
+        }
+    }
+
+    /// The seconds up to `now_s` passed without data: for desk time that
+    /// is time away from the computer, which ends a streak once it reaches
+    /// the break length (no later second is needed to say so). After
+    /// other data nothing changes until the next second arrives.
+    pub(crate) fn advance_to(&mut self, now_s: i64, out: &mut Vec<StreakEvent>) {
+        let Some(last) = self.last_t_s else { return };
+        if now_s > last && self.last_known == Some(Posture::AtDesk) {
+            self.add_missing(last + 1, now_s - last, out);
+            self.last_t_s = Some(now_s);
+        }
+    }
+
+    /// `n` seconds without data from `from_s` on.
+    fn add_missing(&mut self, from_s: i64, n: i64, out: &mut Vec<StreakEvent>) {
+        if n <= 0 {
+            return;
+        }
+        if self.last_known != Some(Posture::AtDesk) {
+            self.add_gap(n, out);
+            return;
+        }
+        let away_from_s = *self.desk_away_from_s.get_or_insert(from_s);
+        self.away_since_sitting_s += n;
+        if self.away_since_sitting_s >= self.rules.break_s {
+            out.push(StreakEvent::Break { at_s: away_from_s });
+            self.end(out);
+            self.last_known = None;
+            self.desk_away_from_s = None;
         }
     }
 
@@ -255,6 +299,64 @@ mod tests {
     }
 
     const MIN: i64 = 60;
+
+    #[test]
+    fn desk_time_away_is_a_break_not_a_data_gap() {
+        use Posture::AtDesk;
+        // Away 100 s (under the break length): one streak over both runs.
+        let s = streaks(&[
+            (Some(AtDesk), 40 * MIN),
+            (None, 100),
+            (Some(AtDesk), 30 * MIN),
+        ]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].duration_s(), 70 * MIN + 100);
+        assert!(reached(&[
+            (Some(AtDesk), 50 * MIN),
+            (None, 100),
+            (Some(AtDesk), 10 * MIN)
+        ]));
+        // Away for the break length: a break, two streaks (a sensor's
+        // data gap would need over 5 minutes).
+        let ev = events(&[
+            (Some(AtDesk), 40 * MIN),
+            (None, 2 * MIN),
+            (Some(AtDesk), 30 * MIN),
+        ]);
+        let breaks: Vec<i64> = ev
+            .iter()
+            .filter_map(|e| match e {
+                StreakEvent::Break { at_s } => Some(*at_s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(breaks, vec![40 * MIN]);
+        assert_eq!(
+            streaks(&[
+                (Some(AtDesk), 40 * MIN),
+                (None, 2 * MIN),
+                (Some(AtDesk), 30 * MIN)
+            ])
+            .len(),
+            2
+        );
+        // Live: the streak ends while away, before any later second.
+        let mut tr = StreakTracker::new(StreakRules::default());
+        let mut out = Vec::new();
+        for t in 0..10 * MIN {
+            tr.push(t, AtDesk, &mut out);
+        }
+        tr.advance_to(10 * MIN + 60, &mut out);
+        assert!(tr.current().is_some(), "a minute away is no break");
+        tr.advance_to(10 * MIN + 120, &mut out);
+        assert!(tr.current().is_none());
+        assert!(out.contains(&StreakEvent::Break { at_s: 10 * MIN }));
+        // After a sensor's second, advancing changes nothing.
+        let mut tr = StreakTracker::new(StreakRules::default());
+        tr.push(0, Sitting, &mut out);
+        tr.advance_to(10 * MIN, &mut out);
+        assert!(tr.current().is_some());
+    }
 
     #[test]
     fn threshold_at_59_60_61_minutes() {

@@ -13,6 +13,7 @@
 //! ```
 
 mod charts;
+pub mod desk_time;
 pub mod import;
 pub mod notify;
 mod phone_link;
@@ -85,6 +86,9 @@ pub struct EngineOptions {
     /// Watch the desktop session (screen lock holds reminders, waking from
     /// sleep reconnects sensors): the window and `record`, not most tests.
     pub desktop_session: bool,
+    /// Count desk time from the session's idle state while no sensor or
+    /// phone is paired (and not in the demo); `None`: never (most tests).
+    pub desk_time: Option<desk_time::DeskTimeSource>,
 }
 
 pub struct Engine {
@@ -110,6 +114,8 @@ pub struct Engine {
     /// The phone's coordinator (pairing, its listener): with live sensors,
     /// not in the demo.
     phone: Option<phone_link::PhoneLink>,
+    /// Desk time's worker, switched by the posture thread.
+    desk_switch: Option<Arc<desk_time::DeskTimeSwitch>>,
     /// Released last, after every connection of this process is closed.
     _lock: DbLock,
 }
@@ -223,9 +229,12 @@ impl Engine {
             ui.send(UiEvent::UnfinishedImport(u.words()));
         }
 
+        let desk_device = desk_time::device_row(&store, opts, wall_s)?;
         let writer = spawn_writer(store, opts, &store_settings, &newest_stored_s, &ui)?;
 
         let (posture_tx, posture_rx) = sync_channel::<PostureMsg>(64);
+        let desk = desk_time::start(opts, desk_device, &posture_tx, &ui, &mut threads)?;
+        let desk_switch = desk.as_ref().map(|(_, s)| s.clone());
         let store_settings_addr = store_settings.phone_addr();
         let settings = store_settings;
         let config = settings.apply(opts.config);
@@ -279,7 +288,9 @@ impl Engine {
                         reader: reader.ok(),
                         phone_input,
                         ble_paired,
+                        desk,
                     };
+                    state.switch_desk_time();
                     posture_loop(&posture_rx, &mut state, &writer_tx, &ui_p);
                 })?,
         );
@@ -397,6 +408,7 @@ impl Engine {
             demo: opts.demo.is_some(),
             demo_samples,
             phone,
+            desk_switch,
             _lock: lock,
         })
     }
@@ -605,6 +617,9 @@ impl Engine {
             b.shutdown();
         }
         drop(self.phone.take());
+        if let Some(s) = self.desk_switch.take() {
+            s.stop();
+        }
         self.stop.store(true, Ordering::Relaxed);
         self.posture_tx = None;
         *self

@@ -68,9 +68,20 @@ pub(super) struct PostureState {
     pub(super) phone_input: Option<crate::pipeline::SensorInput>,
     /// The paired Bluetooth sensors, as last announced.
     pub(super) ble_paired: Vec<PairedSensor>,
+    /// Desk time's device row and its worker's switch, when desk time is
+    /// counted (only while no sensor or phone feeds the pipeline).
+    pub(super) desk: Option<(i64, std::sync::Arc<super::desk_time::DeskTimeSwitch>)>,
 }
 
 impl PostureState {
+    /// Desk time counts while the setting is on and nothing else measures.
+    pub(super) fn switch_desk_time(&self) {
+        if let Some((_, switch)) = &self.desk {
+            let measured = !self.ble_paired.is_empty() || self.phone_input.is_some();
+            switch.set(self.settings.desk_time && !measured);
+        }
+    }
+
     /// The pipeline's inputs follow the paired Bluetooth sensors and the
     /// phone. Pairing the phone forgets a thigh sensor and the other way
     /// round, so both on the thigh is only the moment between the two
@@ -197,6 +208,7 @@ pub(super) fn posture_loop(
                         let _ = writer.send(WriteOp::Settings(new.clone()));
                         ui.send(UiEvent::Settings(new.clone()));
                         state.settings = new;
+                        state.switch_desk_time();
                         continue;
                     }
                     Command::CalibrationPose {
@@ -239,10 +251,22 @@ pub(super) fn posture_loop(
                 }
                 state.ble_paired = paired;
                 state.apply_inputs(ui);
+                state.switch_desk_time();
             }
             Some(PostureMsg::Phone(input)) => {
                 state.phone_input = input;
                 state.apply_inputs(ui);
+                state.switch_desk_time();
+            }
+            Some(PostureMsg::Desk { at_desk_s, now_s }) => {
+                if let Some((device_id, _)) = state.desk {
+                    let out = state.recorder.push_desk(device_id, &at_desk_s, now_s);
+                    forward_events(out, Instant::now(), &state.settings, &state.notifier, ui);
+                    if !out.seconds.is_empty() || live.is_some_and(|l| l.posture == Posture::AtDesk)
+                    {
+                        live_dirty |= desk_live(&mut live, &at_desk_s, now_s);
+                    }
+                }
             }
             Some(PostureMsg::SourceDone) => {
                 // A finite script (tests) ended: settle and store the rest.
@@ -365,6 +389,24 @@ fn live_from(
     if let Some(l) = live.as_mut() {
         l.note = out.note;
     }
+    true
+}
+
+/// Desk time on the live display: at the computer, or away from it.
+fn desk_live(live: &mut Option<Live>, at_desk_s: &[i64], now_s: i64) -> bool {
+    let here = at_desk_s.last() == Some(&now_s);
+    let l = live.get_or_insert(Live {
+        t_s: now_s,
+        posture: Posture::AtDesk,
+        tilt_deg: None,
+        streak: None,
+        walking_total_s: 0,
+        note: None,
+    });
+    l.t_s = now_s;
+    l.posture = Posture::AtDesk;
+    l.tilt_deg = None;
+    l.note = (!here).then_some(crate::domain::posture::LiveNote::AwayFromDesk);
     true
 }
 

@@ -16,6 +16,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// What the window is told about desk time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeskTimeStatus {
+    /// Counting, from this source ("GNOME's idle monitor", "the X server"…).
+    Counting(&'static str),
+    /// Not counted: a sensor or phone is paired, or the setting is off.
+    Off,
+    /// No source answers in this session (each one tried, and why).
+    Unavailable(String),
+}
+
 /// Wakes the UI (egui's `request_repaint`) after an event was sent.
 pub(crate) type Waker = Arc<dyn Fn() + Send + Sync>;
 
@@ -111,6 +122,8 @@ pub enum UiEvent {
     Phone(Box<crate::sources::phone::run::PhoneStatus>),
     /// The phone was paired (its URL), forgotten, or could not be.
     PhoneLink(PhoneLinkEvent),
+    /// Whether desk time is counted, from what, or why not.
+    DeskTime(DeskTimeStatus),
     /// A History summary row.
     Summary(Box<SummaryView>),
     /// The days of a month with data, for the calendar.
@@ -269,5 +282,11 @@ pub(crate) enum PostureMsg {
     Command(Command),
     /// The phone was paired (its input) or forgotten.
     Phone(Option<crate::pipeline::SensorInput>),
+    /// Desk time: the seconds at the computer, everything up to `now_s`
+    /// looked at (taken only while nothing else feeds the pipeline).
+    Desk {
+        at_desk_s: Vec<i64>,
+        now_s: i64,
+    },
     SourceDone,
 }

@@ -71,6 +71,21 @@ impl Recorder {
         &self.out
     }
 
+    /// Desk time up to `now_s` (see `Pipeline::push_desk`); returns what it
+    /// produced (already sent to the writer).
+    pub(crate) fn push_desk(
+        &mut self,
+        device_id: i64,
+        at_desk_s: &[i64],
+        now_s: i64,
+    ) -> &PipelineOutput {
+        self.out.clear();
+        self.pipeline
+            .push_desk(device_id, at_desk_s, now_s, &mut self.out);
+        self.forward();
+        &self.out
+    }
+
     fn forward(&mut self) {
         let o = &self.out;
         self.summary.seconds += o.seconds.len() as u64;

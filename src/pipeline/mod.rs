@@ -137,6 +137,10 @@ struct Measured {
     /// `[start, end)` of the local day being counted.
     day: (i64, i64),
     day_sitting_s: i64,
+    day_desk_s: i64,
+    /// The streak's sitting and desk seconds (which of the two it is).
+    streak_sitting_s: i64,
+    streak_desk_s: i64,
     day_long_streaks: u32,
     /// Routines done: (when, routine id), oldest first.
     routines: Vec<(i64, String)>,
@@ -147,10 +151,16 @@ impl Measured {
         if s.t_s >= self.day.1 || s.t_s < self.day.0 {
             self.day = day_bounds(local_date(s.t_s));
             self.day_sitting_s = 0;
+            self.day_desk_s = 0;
             self.day_long_streaks = 0;
+        }
+        if s.state == Posture::AtDesk {
+            self.day_desk_s += 1;
+            self.streak_desk_s += i64::from(in_streak);
         }
         if s.state == Posture::Sitting {
             self.day_sitting_s += 1;
+            self.streak_sitting_s += i64::from(in_streak);
             if let (true, Some(t)) = (in_streak, s.tilt_deg) {
                 self.streak_tilt_s += 1;
                 self.streak_slouch_s += i64::from(t >= self.slouch_deg);
@@ -163,6 +173,8 @@ impl Measured {
             StreakEvent::Started(_) => {
                 self.streak_tilt_s = 0;
                 self.streak_slouch_s = 0;
+                self.streak_sitting_s = 0;
+                self.streak_desk_s = 0;
             }
             StreakEvent::ReachedThreshold(_) => self.day_long_streaks += 1,
             _ => {}
@@ -175,7 +187,7 @@ impl Measured {
             threshold_s,
             slouch_share: (self.streak_tilt_s > 0)
                 .then(|| self.streak_slouch_s as f32 / self.streak_tilt_s as f32),
-            today_sitting_s: self.day_sitting_s,
+            today_sitting_s: self.day_sitting_s + self.day_desk_s,
             today_long_streaks: self.day_long_streaks,
             local_hour: local_datetime(t_s).hour(),
             done_today: self
@@ -185,6 +197,7 @@ impl Measured {
                 .map(|(_, id)| id.clone())
                 .collect(),
             last_routine: self.routines.last().map(|(_, id)| id.clone()),
+            at_desk: self.streak_desk_s > self.streak_sitting_s,
         }
     }
 }
@@ -468,6 +481,43 @@ impl Pipeline {
             .extend(out.seconds[first_new..].iter().copied());
         history::trim(&mut self.fused_history);
         history::trim(&mut self.emitted);
+        self.take_final(first_new, out);
+    }
+
+    /// Desk time: `at_desk_s` are the seconds at the computer (increasing),
+    /// and everything up to `now_s` has been looked at, so the seconds
+    /// between them were away. Counted only while no sensor feeds the
+    /// pipeline: a sensor's seconds say more than the keyboard does.
+    pub(crate) fn push_desk(
+        &mut self,
+        device_id: i64,
+        at_desk_s: &[i64],
+        now_s: i64,
+        out: &mut PipelineOutput,
+    ) {
+        if !self.channels.is_empty() {
+            return;
+        }
+        let first_new = out.seconds.len();
+        out.seconds
+            .extend(at_desk_s.iter().map(|&t_s| PostureSecond {
+                t_s,
+                device_id,
+                state: Posture::AtDesk,
+                tilt_deg: None,
+            }));
+        self.take_final(first_new, out);
+        let before = out.streak_events.len();
+        self.streaks.advance_to(now_s, &mut out.streak_events);
+        for e in &out.streak_events[before..] {
+            self.reminder.on_streak_event(e);
+            self.measured.event(e);
+        }
+    }
+
+    /// Final seconds from `first_new` on: streaks, the day's measures, and
+    /// the reminders they make due.
+    fn take_final(&mut self, first_new: usize, out: &mut PipelineOutput) {
         for s in &out.seconds[first_new..] {
             let before = out.streak_events.len();
             self.streaks.push(s.t_s, s.state, &mut out.streak_events);
@@ -501,5 +551,50 @@ impl Pipeline {
                 out.reminders.push(due);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod desk_tests {
+    use super::*;
+    use crate::domain::config::Config;
+
+    fn pipeline(inputs: &[SensorInput]) -> Pipeline {
+        let c = Config::default().consistent();
+        Pipeline::new(inputs, c.posture, c.streak, c.reminder)
+    }
+
+    #[test]
+    fn desk_seconds_remind_in_desk_words_and_only_without_a_sensor() {
+        let mut p = pipeline(&[]);
+        let mut out = PipelineOutput::default();
+        let t0 = 1_772_438_400 + 2 * 3600;
+        let mut reminders = Vec::new();
+        for step in 0..40 {
+            out.clear();
+            let from = t0 + step * 120;
+            let secs: Vec<i64> = (from..from + 120).collect();
+            p.push_desk(7, &secs, from + 119, &mut out);
+            assert!(
+                out.seconds
+                    .iter()
+                    .all(|s| s.state == Posture::AtDesk && s.device_id == 7)
+            );
+            reminders.extend(out.reminders.clone());
+        }
+        let first = reminders
+            .first()
+            .expect("a reminder after an hour at the computer");
+        assert_eq!(first.streak.duration_s(), 3600);
+        assert!(first.reason.contains("at the computer"), "{}", first.reason);
+        // With a sensor feeding the pipeline the keyboard says nothing.
+        let mut p = pipeline(&[SensorInput {
+            placement: Placement::Thigh,
+            device_id: 1,
+            calibration: Calibration::default(),
+        }]);
+        out.clear();
+        p.push_desk(7, &[t0, t0 + 1], t0 + 1, &mut out);
+        assert!(out.seconds.is_empty() && p.current_streak().is_none());
     }
 }

@@ -22,6 +22,9 @@ pub struct Context {
     pub done_today: Vec<String>,
     /// The routine done (or recommended and started) most recently.
     pub last_routine: Option<String>,
+    /// The streak is desk time (no sensor: time at the computer, posture
+    /// not measured); `today_sitting_s` then holds today's desk time too.
+    pub at_desk: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +52,17 @@ pub(crate) fn recommend(ctx: &Context, catalog: &Catalog) -> Vec<Pick> {
         ctx.today_sitting_s >= HEAVY_DAY_S || ctx.today_long_streaks >= HEAVY_DAY_LONG_STREAKS;
     let evening = ctx.local_hour >= EVENING_FROM_HOUR;
     let day = format_duration(ctx.today_sitting_s);
+    // Desk time says what it measured: time at the computer, not sitting.
+    let doing = if ctx.at_desk {
+        "at the computer"
+    } else {
+        "sitting"
+    };
+    let bent = if ctx.at_desk {
+        "at a desk usually means the hips bent: stretch the hip flexors out."
+    } else {
+        "with the hips bent keeps the hip flexors short: stretch them out."
+    };
 
     let mut picks: Vec<Pick> = Vec::new();
     let mut add = |id: &str, reason: String| {
@@ -77,32 +91,22 @@ pub(crate) fn recommend(ctx: &Context, catalog: &Catalog) -> Vec<Pick> {
         if heavy && evening {
             add(
                 "evening-release",
-                format!("{day} sitting today: unwind the hips with an evening routine."),
+                format!("{day} {doing} today: unwind the hips with an evening routine."),
             );
         }
         if went_on {
-            add(
-                "hip-flexor-stretch",
-                format!(
-                    "{minutes} min with the hips bent keeps the hip flexors short: stretch them out."
-                ),
-            );
+            add("hip-flexor-stretch", format!("{minutes} min {bent}"));
         }
         add(
             "movement-break",
-            format!("{minutes} min sitting without a break: stand up and walk for 2 minutes."),
+            format!("{minutes} min {doing} without a break: stand up and walk for 2 minutes."),
         );
-        add(
-            "hip-flexor-stretch",
-            format!(
-                "{minutes} min with the hips bent keeps the hip flexors short: stretch them out."
-            ),
-        );
+        add("hip-flexor-stretch", format!("{minutes} min {bent}"));
     }
     if heavy {
         add(
             "evening-release",
-            format!("{day} sitting today: an evening routine undoes some of it."),
+            format!("{day} {doing} today: an evening routine undoes some of it."),
         );
     }
     for r in &catalog.routines {
@@ -267,5 +271,37 @@ mod tests {
             Catalog::builtin(),
         );
         assert!(picks.iter().all(|p| !p.reason.contains("leaning")));
+    }
+
+    #[test]
+    fn desk_time_is_never_called_sitting() {
+        let c = Catalog::builtin();
+        let desk = |streak_s, hour| Context {
+            streak_s,
+            slouch_share: None,
+            today_sitting_s: 7 * 3600,
+            local_hour: hour,
+            at_desk: true,
+            ..ctx()
+        };
+        let first = recommend(&desk(3600, 10), c);
+        assert_eq!(
+            first[0].reason,
+            "60 min at the computer without a break: stand up and walk for 2 minutes."
+        );
+        let on = recommend(&desk(95 * 60, 10), c);
+        assert_eq!(on[0].routine_id, "hip-flexor-stretch");
+        assert_eq!(
+            on[0].reason,
+            "95 min at a desk usually means the hips bent: stretch the hip flexors out."
+        );
+        let evening = recommend(&desk(3600, 19), c);
+        assert_eq!(
+            evening[0].reason,
+            "7 h 00 min at the computer today: unwind the hips with an evening routine."
+        );
+        for p in first.iter().chain(&on).chain(&evening) {
+            assert!(!p.reason.contains("sitting"), "{}", p.reason);
+        }
     }
 }

@@ -24,7 +24,7 @@ use crate::domain::streak::{Streak, StreakRules};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct MinuteSums {
     /// Seconds per posture, indexed by `Posture::code`.
-    pub by_state_s: [i64; 6],
+    pub by_state_s: [i64; Posture::ALL.len()],
     pub sit_tilt_sum_ddeg: i64,
     pub sit_tilt_n: i64,
     pub slouch_s: i64,
@@ -34,7 +34,7 @@ fn minute_sums(conn: &Connection, start_s: i64, end_s: i64) -> Result<MinuteSums
     let mut q = conn.prepare_cached(
         "SELECT total(sitting_s), total(standing_s), total(moving_s), total(lying_s),
                 total(unknown_s), total(sit_tilt_sum_ddeg), total(sit_tilt_n), total(slouch_s),
-                total(not_worn_s)
+                total(not_worn_s), total(desk_s)
          FROM minutes WHERE t_min >= ?1 AND t_min < ?2",
     )?;
     Ok(
@@ -42,7 +42,7 @@ fn minute_sums(conn: &Connection, start_s: i64, end_s: i64) -> Result<MinuteSums
             let g = |i| r.get::<_, f64>(i).map(|v| v as i64);
             Ok(MinuteSums {
                 // Indexed by posture code (unknown first).
-                by_state_s: [g(4)?, g(0)?, g(1)?, g(2)?, g(3)?, g(8)?],
+                by_state_s: [g(4)?, g(0)?, g(1)?, g(2)?, g(3)?, g(8)?, g(9)?],
                 sit_tilt_sum_ddeg: g(5)?,
                 sit_tilt_n: g(6)?,
                 slouch_s: g(7)?,
@@ -63,7 +63,7 @@ impl Store {
         let (_, end_s) = day_bounds(last);
         let mut q = self.conn.prepare_cached(
             "SELECT t_min FROM minutes WHERE t_min >= ?1 AND t_min < ?2
-               AND sitting_s + standing_s + moving_s + lying_s + unknown_s > 0
+               AND sitting_s + standing_s + moving_s + lying_s + unknown_s + desk_s > 0
              ORDER BY t_min",
         )?;
         let mut out: Vec<NaiveDate> = Vec::new();
@@ -106,6 +106,7 @@ impl Store {
             f.lying_s = m.by_state_s[Posture::Lying.code() as usize];
             f.unknown_s = m.by_state_s[Posture::Unknown.code() as usize];
             f.not_worn_s = m.by_state_s[Posture::NotWorn.code() as usize];
+            f.desk_s = m.by_state_s[Posture::AtDesk.code() as usize];
             f.mean_tilt_deg = mean_tilt_deg(m.sit_tilt_sum_ddeg as f64 / 10.0, m.sit_tilt_n);
             f.slouch_s = m.slouch_s;
         }

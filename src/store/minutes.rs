@@ -18,7 +18,7 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([start_s.div_euclid(60), end_s.div_euclid(60)], |r| {
-            let mut v = [0_i64; 11];
+            let mut v = [0_i64; MinuteRollup::SUM_COLUMNS.len()];
             for (i, x) in v.iter_mut().enumerate() {
                 *x = r.get(i + 1)?;
             }
@@ -40,7 +40,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO minutes (t_min, {}) VALUES (?1, {}) ON CONFLICT(t_min) DO NOTHING",
                 MinuteRollup::SUM_COLUMNS.join(", "),
-                (2..=12)
+                (2..=MinuteRollup::SUM_COLUMNS.len() + 1)
                     .map(|i| format!("?{i}"))
                     .collect::<Vec<_>>()
                     .join(", ")

@@ -318,7 +318,7 @@ impl Rollups {
 /// One minute's additions.
 #[derive(Default, Clone, Copy)]
 struct MinuteAdd {
-    by_state: [i64; 6],
+    by_state: [i64; Posture::ALL.len()],
     sit_tilt_sum_ddeg: i64,
     sit_tilt_n: i64,
     stand_tilt_sum_ddeg: i64,
@@ -364,7 +364,7 @@ fn add_minutes_signed(
     let sql = format!(
         "INSERT INTO minutes (t_min, {}) VALUES (?1, {}) ON CONFLICT(t_min) DO UPDATE SET {}",
         cols.join(", "),
-        (2..=12)
+        (2..=cols.len() + 1)
             .map(|i| format!("?{i}"))
             .collect::<Vec<_>>()
             .join(", "),
@@ -386,6 +386,7 @@ fn add_minutes_signed(
             stand_tilt_n: m.stand_tilt_n,
             slouch_s: m.slouch_s,
             not_worn_s: code(Posture::NotWorn),
+            desk_s: code(Posture::AtDesk),
         }
         .sums()
         .map(|v| v * sign);

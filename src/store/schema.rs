@@ -127,7 +127,23 @@ CREATE TABLE features (
 ) WITHOUT ROWID;
 ";
 
-const STEPS: [&str; 4] = [V1, V2, V3, V4];
+/// Desk time (code 6): time at the computer, counted from the session's
+/// idle state while no sensor is paired; its own column in `minutes`.
+const V5: &str = r"
+CREATE TABLE samples_v5 (
+    t_s        INTEGER PRIMARY KEY,
+    device_id  INTEGER NOT NULL REFERENCES devices(id),
+    state      INTEGER NOT NULL CHECK (state BETWEEN 0 AND 6),
+    tilt_ddeg  INTEGER CHECK (tilt_ddeg BETWEEN 0 AND 1800)
+);
+INSERT INTO samples_v5 SELECT t_s, device_id, state, tilt_ddeg FROM samples;
+DROP TABLE samples;
+ALTER TABLE samples_v5 RENAME TO samples;
+
+ALTER TABLE minutes ADD COLUMN desk_s INTEGER NOT NULL DEFAULT 0;
+";
+
+const STEPS: [&str; 5] = [V1, V2, V3, V4, V5];
 
 /// The schema version this build writes (`user_version` after the last step).
 pub(crate) const LATEST: i64 = STEPS.len() as i64;

@@ -55,10 +55,12 @@ impl ExportKind {
 }
 
 pub(crate) const SAMPLES_HEADER: &str = "t_s,local_time,device,placement,state,tilt_deg";
-pub(crate) const MINUTES_HEADER: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s,not_worn_s";
+pub(crate) const MINUTES_HEADER: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s,not_worn_s,desk_s";
+/// The minutes export before desk time (restored with no desk time).
+const MINUTES_HEADER_V2: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s,not_worn_s";
 /// The minutes header before non-wear was a state; such files still restore.
 const MINUTES_HEADER_V1: &str = "minute_start_s,local_time,sitting_s,standing_s,moving_s,lying_s,unknown_s,sit_tilt_sum_ddeg,sit_tilt_n,stand_tilt_sum_ddeg,stand_tilt_n,slouch_s";
-pub(crate) const DAYS_HEADER: &str = "date,sitting_s,standing_s,moving_s,lying_s,unknown_s,not_worn_s,sit_short_s,sit_mid_s,sit_long_s,breaks,longest_streak_s,streaks_over_threshold,mean_tilt_deg,slouch_s,routines_completed";
+pub(crate) const DAYS_HEADER: &str = "date,sitting_s,standing_s,moving_s,lying_s,unknown_s,not_worn_s,desk_s,sit_short_s,sit_mid_s,sit_long_s,breaks,longest_streak_s,streaks_over_threshold,mean_tilt_deg,slouch_s,routines_completed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -104,6 +106,7 @@ fn state_name(p: Posture) -> &'static str {
         Posture::Moving => "walking",
         Posture::Lying => "lying",
         Posture::NotWorn => "not_worn",
+        Posture::AtDesk => "at_desk",
     }
 }
 
@@ -168,7 +171,7 @@ pub fn export(
     Ok(rows)
 }
 
-fn day_record(d: &DayFigures) -> [String; 16] {
+fn day_record(d: &DayFigures) -> [String; 17] {
     [
         d.date.to_string(),
         d.sitting_s.to_string(),
@@ -177,6 +180,7 @@ fn day_record(d: &DayFigures) -> [String; 16] {
         d.lying_s.to_string(),
         d.unknown_s.to_string(),
         d.not_worn_s.to_string(),
+        d.desk_s.to_string(),
         d.sit_short_s.to_string(),
         d.sit_mid_s.to_string(),
         d.sit_long_s.to_string(),
@@ -202,7 +206,7 @@ pub enum Restorable {
 /// Recognises an export by its first line (`None`: not an export).
 pub(crate) fn export_kind(first_line: &str) -> Option<ExportKind> {
     let line = first_line.trim_start_matches('\u{feff}').trim_end();
-    if line == MINUTES_HEADER_V1 {
+    if line == MINUTES_HEADER_V1 || line == MINUTES_HEADER_V2 {
         return Some(ExportKind::Minutes);
     }
     ExportKind::ALL.into_iter().find(|k| k.header() == line)
@@ -273,10 +277,10 @@ pub fn parse(reader: impl Read, latest_s: i64) -> Result<Restorable, ExportError
         }
         ExportKind::Minutes => {
             let mut v = Vec::new();
-            let fields = if export_is_v1(&header_line) { 12 } else { 13 };
+            let fields = minutes_fields(&header_line);
             for_each_row(records, fields, |n, f| {
-                let mut nums = [0_i64; 12];
-                let idxs = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+                let mut nums = [0_i64; 13];
+                let idxs = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
                 for (k, &idx) in idxs.iter().take(fields - 1).enumerate() {
                     nums[k] = f[idx].parse().map_err(|_| {
                         bad(
@@ -297,12 +301,12 @@ pub fn parse(reader: impl Read, latest_s: i64) -> Result<Restorable, ExportError
                 if nums[0] % 60 != 0 {
                     return Err(bad(n, "minute_start_s is not on a minute".into()));
                 }
-                let counted: i64 = nums[1..6].iter().sum::<i64>() + nums[11];
+                let counted: i64 = nums[1..6].iter().sum::<i64>() + nums[11] + nums[12];
                 if counted > 60 || nums[6] > 0 && nums[7] == 0 || nums[7] > 60 || nums[9] > 60 {
                     return Err(bad(n, "more than a minute of seconds".into()));
                 }
-                let mut sums = [0_i64; 11];
-                sums.copy_from_slice(&nums[1..12]);
+                let mut sums = [0_i64; 12];
+                sums.copy_from_slice(&nums[1..13]);
                 v.push(MinuteRollup::from_sums(nums[0] / 60, sums));
                 Ok(())
             })?;
@@ -311,8 +315,14 @@ pub fn parse(reader: impl Read, latest_s: i64) -> Result<Restorable, ExportError
     }
 }
 
-fn export_is_v1(header_line: &str) -> bool {
-    header_line.trim_start_matches('\u{feff}').trim_end() == MINUTES_HEADER_V1
+/// How many fields a minutes export's rows have: its header's columns
+/// (older exports have fewer sums; the missing ones restore as zero).
+fn minutes_fields(header_line: &str) -> usize {
+    match header_line.trim_start_matches('\u{feff}').trim_end() {
+        MINUTES_HEADER_V1 => 12,
+        MINUTES_HEADER_V2 => 13,
+        _ => 14,
+    }
 }
 
 /// Calls `f` with each non-blank data record (numbered by its line in the
@@ -365,7 +375,7 @@ mod tests {
         );
         let e = parse(csv.as_bytes(), 1000).unwrap_err();
         assert_eq!(e.to_string(), "line 3: t_s 1577836800 is in the future");
-        let csv = format!("{MINUTES_HEADER}\n1577836800,x,60,0,0,0,0,0,0,0,0,0,0\n");
+        let csv = format!("{MINUTES_HEADER}\n1577836800,x,60,0,0,0,0,0,0,0,0,0,0,0\n");
         assert!(
             parse(csv.as_bytes(), 1000)
                 .unwrap_err()
@@ -384,12 +394,12 @@ mod tests {
             parse(csv.as_bytes(), i64::MAX),
             Err(ExportError::DaysCannotBeRestored)
         ));
-        let csv = format!("{MINUTES_HEADER}\n120,x,61,0,0,0,0,0,0,0,0,0,0\n");
+        let csv = format!("{MINUTES_HEADER}\n120,x,61,0,0,0,0,0,0,0,0,0,0,0\n");
         assert_eq!(
             parse(csv.as_bytes(), i64::MAX).unwrap_err().to_string(),
             "line 2: more than a minute of seconds"
         );
-        let csv = format!("{MINUTES_HEADER}\n120,x,30,0,0,0,0,0,0,0,0,0,31\n");
+        let csv = format!("{MINUTES_HEADER}\n120,x,30,0,0,0,0,0,0,0,0,0,31,0\n");
         assert_eq!(
             parse(csv.as_bytes(), i64::MAX).unwrap_err().to_string(),
             "line 2: more than a minute of seconds",
@@ -400,6 +410,22 @@ mod tests {
         match parse(csv.as_bytes(), i64::MAX) {
             Ok(Restorable::Minutes(m)) => {
                 assert_eq!((m[0].sitting_s, m[0].not_worn_s), (30, 0));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Desk seconds count in the minute too; an export from before desk
+        // time restores with none.
+        let csv = format!("{MINUTES_HEADER}\n120,x,30,0,0,0,0,0,0,0,0,0,0,31\n");
+        assert!(parse(csv.as_bytes(), i64::MAX).is_err());
+        let csv = format!("{MINUTES_HEADER}\n120,x,0,0,0,0,0,0,0,0,0,0,0,45\n");
+        match parse(csv.as_bytes(), i64::MAX) {
+            Ok(Restorable::Minutes(m)) => assert_eq!((m[0].sitting_s, m[0].desk_s), (0, 45)),
+            other => panic!("{other:?}"),
+        }
+        let csv = format!("{MINUTES_HEADER_V2}\n120,x,30,0,0,0,0,0,0,0,0,0,5\n");
+        match parse(csv.as_bytes(), i64::MAX) {
+            Ok(Restorable::Minutes(m)) => {
+                assert_eq!((m[0].sitting_s, m[0].not_worn_s, m[0].desk_s), (30, 5, 0));
             }
             other => panic!("{other:?}"),
         }

@@ -2,6 +2,7 @@
 //! from engine events) and returns `UiAction`s for the app to send.
 
 pub(crate) mod chart_slots;
+pub(crate) mod desk_time;
 pub mod history;
 pub(crate) mod phone;
 pub mod routines;
@@ -143,6 +144,7 @@ impl TodayPage {
             | UiEvent::Calibrated { .. }
             | UiEvent::Phone(_)
             | UiEvent::PhoneLink(_)
+            | UiEvent::DeskTime(_)
             | UiEvent::Stored { .. }
             | UiEvent::Summary(_)
             | UiEvent::DataDates(..)

@@ -178,6 +178,13 @@ fn desktop_section_ui(
     } else {
         ui.weak("No tray on this desktop, so closing the window quits Sitless.");
     }
+    ui.checkbox(
+        &mut draft.desk_time,
+        "Count desk time from the keyboard and mouse while no sensor is paired",
+    )
+    .on_hover_text(
+        "Time at the computer, never counted as sitting; long stretches get the same card",
+    );
     if let Some(on) = desk.autostart {
         let mut want = on;
         let r = ui

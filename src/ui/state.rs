@@ -28,6 +28,8 @@ pub struct AppState {
     pub notification_buttons: Option<bool>,
     /// The newest second the database held at start (`None`: empty).
     pub stored_at_start_s: Option<i64>,
+    /// Whether desk time is counted, and from what.
+    pub desk_time: Option<crate::engine::protocol::DeskTimeStatus>,
     /// The streak threshold before the settings arrive.
     default_threshold_s: i64,
 }
@@ -58,6 +60,7 @@ impl AppState {
             UiEvent::Imported(Ok(_)) => self.unfinished_import = None,
             UiEvent::Paused(until) => self.paused_until_s = *until,
             UiEvent::DoNotDisturb(on) => self.do_not_disturb = *on,
+            UiEvent::DeskTime(s) => self.desk_time = Some(s.clone()),
             UiEvent::Notified { buttons, .. } => self.notification_buttons = Some(*buttons),
             _ => {}
         }

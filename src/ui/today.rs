@@ -8,7 +8,7 @@ use super::state::AppState;
 use super::{TodayPage, UiAction};
 use crate::charts::ChartKind;
 use crate::domain::days::{format_duration, local_datetime};
-use crate::domain::posture::Posture;
+use crate::domain::posture::{LiveNote, Posture};
 use crate::engine::protocol::{ChartRequest, SensorState};
 use crate::routines::catalog::Catalog;
 
@@ -48,10 +48,16 @@ pub(crate) fn today_ui(
     }
     if let Some(card) = &model.card {
         let streak_now = model.live.and_then(|l| l.streak);
-        recommendation_card_ui(ui, card, streak_now, &mut actions);
+        let at_desk = model.live.is_some_and(|l| l.posture == Posture::AtDesk);
+        recommendation_card_ui(ui, card, (streak_now, at_desk), &mut actions);
         ui.add_space(8.0);
     }
     live_tiles_ui(ui, model, state.threshold_s());
+    if let Some(desk) = &state.desk_time {
+        ui.add_space(8.0);
+        let break_min = state.settings.as_ref().map_or(2, |s| s.break_min);
+        super::desk_time::desk_time_note_ui(ui, desk, break_min);
+    }
     ui.add_space(12.0);
     totals_ui(ui, model, state.today(wall_now_s), state.threshold_s());
     ui.add_space(12.0);
@@ -158,7 +164,7 @@ fn swatch_ui(ui: &mut Ui, color: Color32, round: bool) {
 fn recommendation_card_ui(
     ui: &mut Ui,
     card: &crate::domain::reminder::ReminderDue,
-    streak_now: Option<crate::domain::streak::Streak>,
+    (streak_now, at_desk): (Option<crate::domain::streak::Streak>, bool),
     actions: &mut Vec<UiAction>,
 ) {
     egui::Frame::group(ui.style())
@@ -176,7 +182,12 @@ fn recommendation_card_ui(
                 s.start_s == card.streak.start_s && s.duration_s() >= card.streak.duration_s() + 60
             }) {
                 ui.weak(format!(
-                    "Since then still sitting: {} in this streak now.",
+                    "Since then still {}: {} in this streak now.",
+                    if at_desk {
+                        "at the computer"
+                    } else {
+                        "sitting"
+                    },
                     crate::domain::days::format_duration(s.duration_s())
                 ));
             }
@@ -256,9 +267,16 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
     ui.horizontal_wrapped(|ui| {
         tile_ui(ui, "Posture", w, |ui| {
             let p = live.map_or(Posture::Unknown, |l| l.posture);
-            tile_value_ui(ui, "Posture", RichText::new(p.label()).color(color32(p)));
-            if let Some(note) = live.and_then(|l| l.note) {
-                ui.label(note.words());
+            let note = live.and_then(|l| l.note);
+            if note == Some(LiveNote::AwayFromDesk) {
+                // Desk time sees no one at the keyboard: not a posture.
+                tile_value_ui(ui, "Posture", RichText::new("Away").color(Color32::GRAY));
+                ui.label("Nobody has touched the keyboard or mouse for a minute.");
+            } else {
+                tile_value_ui(ui, "Posture", RichText::new(p.label()).color(color32(p)));
+                if let Some(note) = note {
+                    ui.label(note.words());
+                }
             }
         });
         tile_ui(ui, "Trunk tilt", w, |ui| {
@@ -270,12 +288,18 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
                 ui.weak("needs a back sensor");
             }
         });
-        tile_ui(ui, "Sitting streak", w, |ui| {
+        // Desk time makes desk streaks, never sitting ones.
+        let title = if live.is_some_and(|l| l.posture == Posture::AtDesk) {
+            "Desk streak"
+        } else {
+            "Sitting streak"
+        };
+        tile_ui(ui, title, w, |ui| {
             let streak = live.and_then(|l| l.streak);
             match streak {
                 Some(s) => {
                     let d = s.duration_s();
-                    tile_value_ui(ui, "Sitting streak", RichText::new(format_duration(d)));
+                    tile_value_ui(ui, title, RichText::new(format_duration(d)));
                     let threshold = threshold_s.max(1);
                     let frac = (d as f32 / threshold as f32).min(1.0);
                     let text = if d >= threshold {
@@ -290,7 +314,7 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
                     );
                 }
                 None => {
-                    tile_value_ui(ui, "Sitting streak", RichText::new("none"));
+                    tile_value_ui(ui, title, RichText::new("none"));
                 }
             }
         });
@@ -348,6 +372,12 @@ fn totals_ui(ui: &mut Ui, model: &TodayPage, today: chrono::NaiveDate, threshold
             if r.not_worn_s > 0 {
                 ui.weak("Not worn");
                 ui.label(RichText::new(format_duration(r.not_worn_s)).strong());
+                ui.end_row();
+            }
+            // Only on days counted from the keyboard and mouse.
+            if r.desk_s > 0 {
+                ui.weak("Desk time");
+                ui.label(RichText::new(format_duration(r.desk_s)).strong());
                 ui.end_row();
             }
         });
@@ -454,14 +484,88 @@ mod tests {
             ..at
         };
         let h = Harness::new_ui(|ui| {
-            super::recommendation_card_ui(ui, &card, Some(later), &mut Vec::new());
+            super::recommendation_card_ui(ui, &card, (Some(later), false), &mut Vec::new());
         });
         h.get_by_label("Since then still sitting: 1 h 20 min in this streak now.");
         // Just shown: nothing to add.
         let h = Harness::new_ui(|ui| {
-            super::recommendation_card_ui(ui, &card, Some(at), &mut Vec::new());
+            super::recommendation_card_ui(ui, &card, (Some(at), false), &mut Vec::new());
         });
         assert!(h.query_by_label_contains("Since then").is_none());
+    }
+
+    #[test]
+    fn desk_time_is_shown_as_desk_time_with_what_it_cannot_see() {
+        use crate::domain::figures::DayFigures;
+        use crate::domain::posture::Posture;
+        use crate::domain::streak::Streak;
+        use crate::engine::protocol::{DeskTimeStatus, Live, UiEvent};
+        use egui_kittest::Harness;
+        use egui_kittest::kittest::Queryable;
+        let now_s = 1_772_438_400 + 3 * 3600;
+        let mut state = crate::ui::state::AppState::new(3600);
+        state.apply(&UiEvent::DeskTime(DeskTimeStatus::Counting("the X server")));
+        let streak = Streak {
+            start_s: now_s - 70 * 60,
+            last_sitting_s: now_s,
+        };
+        let mut model = crate::ui::TodayPage {
+            live: Some(Live {
+                t_s: now_s,
+                posture: Posture::AtDesk,
+                tilt_deg: None,
+                streak: Some(streak),
+                walking_total_s: 0,
+                note: None,
+            }),
+            card: Some(crate::domain::reminder::ReminderDue {
+                at_s: now_s - 10 * 60,
+                streak: Streak {
+                    last_sitting_s: now_s - 10 * 60,
+                    ..streak
+                },
+                routine: "movement-break".into(),
+                reason: "60 min at the computer without a break: stand up and walk for 2 minutes."
+                    .into(),
+            }),
+            figures: Some(DayFigures {
+                desk_s: 3 * 3600 + 5 * 60,
+                ..DayFigures::default()
+            }),
+            ..Default::default()
+        };
+        let h = Harness::builder()
+            .with_size(egui::vec2(900.0, 1000.0))
+            .build_ui(|ui| {
+                super::today_ui(ui, &state, &mut model, now_s, None);
+            });
+        h.get_by_label("Posture: At the computer");
+        h.get_by_label("Desk streak: 1 h 10 min");
+        h.get_by_label("Since then still at the computer: 1 h 10 min in this streak now.");
+        h.get_by_label("Counting desk time until a sensor is paired");
+        h.get_by_label_contains("a standing desk counts as desk time too");
+        h.get_by_label("3 h 05 min");
+        assert!(h.query_by_label("Sitting streak").is_none());
+        drop(h);
+        // Away: said on the posture tile.
+        model.live = model.live.map(|l| Live {
+            note: Some(crate::domain::posture::LiveNote::AwayFromDesk),
+            ..l
+        });
+        let h = Harness::new_ui(|ui| {
+            super::today_ui(ui, &state, &mut model, now_s, None);
+        });
+        h.get_by_label("Posture: Away");
+        h.get_by_label("Nobody has touched the keyboard or mouse for a minute.");
+        drop(h);
+        // No idle monitor: said, not hidden.
+        state.apply(&UiEvent::DeskTime(DeskTimeStatus::Unavailable(
+            "X11: no display".into(),
+        )));
+        let h = Harness::new_ui(|ui| {
+            super::today_ui(ui, &state, &mut model, now_s, None);
+        });
+        h.get_by_label_contains("Desk time is not counted: no idle monitor answers");
     }
 
     #[test]

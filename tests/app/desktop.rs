@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::bus;
 use crate::support::desktop_fakes as fakes;
+use crate::support::display::{Display, display};
 
 use bus::start_bus;
 use fakes::{NoteCall, click, invoke_action, next_notify, read_menu, tooltip};
@@ -397,55 +398,6 @@ fn no_reminder_while_a_routine_plays() {
         recommended(8),
         "reminders did not come back after the routine"
     );
-}
-
-/// An X server (Xvfb) with a window manager, for the window's own tests;
-/// killed when dropped.
-struct Display {
-    procs: Vec<Child>,
-    pub name: String,
-}
-
-impl Drop for Display {
-    fn drop(&mut self) {
-        for p in &mut self.procs {
-            let _ = p.kill();
-            let _ = p.wait();
-        }
-    }
-}
-
-fn display() -> Display {
-    // A display number of our own: the process id keeps parallel runs apart.
-    let name = format!(":{}", 100 + std::process::id() % 800);
-    let xvfb = Command::new("Xvfb")
-        .args([
-            name.as_str(),
-            "-screen",
-            "0",
-            "1280x800x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb runs (Debian: apt-get install xvfb; .ci/run installs it)");
-    let socket = format!("/tmp/.X11-unix/X{}", &name[1..]);
-    let end = Instant::now() + Duration::from_secs(10);
-    while !std::path::Path::new(&socket).exists() {
-        assert!(Instant::now() < end, "Xvfb did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let wm = Command::new("openbox")
-        .env("DISPLAY", &name)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("openbox runs (Debian: apt-get install openbox; .ci/run installs it)");
-    std::thread::sleep(Duration::from_millis(300));
-    Display {
-        procs: vec![wm, xvfb],
-        name,
-    }
 }
 
 /// The log lines so far (the app's stderr goes to a file).

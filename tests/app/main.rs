@@ -9,6 +9,7 @@ mod support;
 
 mod ble;
 mod cli;
+mod desk_time;
 mod desktop;
 mod desktop_files;
 mod history;

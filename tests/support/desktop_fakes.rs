@@ -412,3 +412,63 @@ pub(crate) fn screensaver(address: &str) -> zbus::Connection {
     })
     .expect("the screensaver is on the bus")
 }
+
+/// GNOME's idle monitor (Mutter) and screensaver, as GNOME Shell serves
+/// them: `GetIdletime` in milliseconds, `GetActive` for the lock.
+pub(crate) struct FakeMutter {
+    pub idle_ms: u64,
+}
+
+#[zbus::interface(name = "org.gnome.Mutter.IdleMonitor")]
+impl FakeMutter {
+    fn get_idletime(&self) -> u64 {
+        self.idle_ms
+    }
+}
+
+pub(crate) struct FakeGnomeScreenSaver {
+    pub active: bool,
+}
+
+#[zbus::interface(name = "org.gnome.ScreenSaver")]
+impl FakeGnomeScreenSaver {
+    fn get_active(&self) -> bool {
+        self.active
+    }
+}
+
+const MUTTER_PATH: &str = "/org/gnome/Mutter/IdleMonitor/Core";
+
+/// Mutter's idle monitor and GNOME's screensaver on `address`.
+pub(crate) fn gnome_idle(address: &str, idle_ms: u64, locked: bool) -> zbus::Connection {
+    zbus::block_on(async {
+        zbus::connection::Builder::address(address)?
+            .name("org.gnome.Mutter.IdleMonitor")?
+            .name("org.gnome.ScreenSaver")?
+            .serve_at(MUTTER_PATH, FakeMutter { idle_ms })?
+            .serve_at(
+                "/org/gnome/ScreenSaver",
+                FakeGnomeScreenSaver { active: locked },
+            )?
+            .build()
+            .await
+    })
+    .expect("the fake GNOME idle monitor is on the bus")
+}
+
+/// What the fake GNOME says next.
+pub(crate) fn set_gnome_idle(conn: &zbus::Connection, idle_ms: u64, locked: bool) {
+    zbus::block_on(async {
+        let server = conn.object_server();
+        let m = server
+            .interface::<_, FakeMutter>(MUTTER_PATH)
+            .await
+            .expect("the idle monitor");
+        m.get_mut().await.idle_ms = idle_ms;
+        let s = server
+            .interface::<_, FakeGnomeScreenSaver>("/org/gnome/ScreenSaver")
+            .await
+            .expect("the screensaver");
+        s.get_mut().await.active = locked;
+    });
+}

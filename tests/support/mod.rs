@@ -6,6 +6,7 @@
 
 pub(crate) mod bus;
 pub(crate) mod desktop_fakes;
+pub(crate) mod display;
 pub(crate) mod fake_bluez;
 pub(crate) mod pointer;
 
@@ -29,6 +30,7 @@ pub(crate) fn engine_options(db: &Path) -> EngineOptions {
         ble: None,
         page_limit: None,
         desktop_session: false,
+        desk_time: None,
     }
 }
 
