@@ -57,8 +57,13 @@ where
         .filter(|&&p| p != Posture::AtDesk || desk)
         .map(|&p| (Key::Box(posture_color(p)), p.label()))
         .collect();
+    // Without a back sensor there is no tilt to draw: its area stays (the
+    // shading and routine marks use it) but says why it is empty.
+    let has_tilt = d.minutes.iter().any(|m| m.tilt_deg().is_some());
+    if has_tilt {
+        keys.push((Key::Line(theme.tilt_line()), "trunk tilt (°)"));
+    }
     keys.extend([
-        (Key::Line(theme.tilt_line()), "trunk tilt (°)"),
         (Key::Shade(shade), streak_words.as_str()),
         (Key::Line(theme.routine_mark()), "routine (R; r: partial)"),
     ]);
@@ -86,7 +91,7 @@ where
         })
         .y_labels(4)
         .y_label_formatter(&|v| {
-            if *v >= 0.0 {
+            if *v >= 0.0 && has_tilt {
                 format!("{v:.0}°")
             } else {
                 String::new()
@@ -150,6 +155,17 @@ where
     }
     for seg in segments.into_iter().filter(|s| s.len() > 1) {
         chart.draw_series(LineSeries::new(seg, theme.tilt_line().stroke_width(1)))?;
+    }
+    if !has_tilt && !d.minutes.is_empty() {
+        use plotters::style::text_anchor::{HPos, Pos, VPos};
+        chart.draw_series(std::iter::once(Text::new(
+            "no trunk tilt: it needs a sensor on the upper back".to_string(),
+            (h0 + span_h / 2.0, TILT_MAX / 2.0),
+            style
+                .font()
+                .color(&theme.foreground().mix(0.6))
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        )))?;
     }
 
     // Routines: a line across and an "R" above the band; a partial one
@@ -409,4 +425,58 @@ pub(super) fn limit_lines(threshold_min: f64, theme: super::ChartTheme) -> Vec<(
     }
     v.push((threshold_min, ALERT_COLOR));
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::render::{ChartSource, render_file};
+    use super::super::{ChartKind, ChartTheme};
+    use super::Style;
+    use crate::domain::figures::{DayDetail, MinuteRollup};
+
+    fn svg_of(d: &DayDetail) -> String {
+        let style = Style {
+            theme: ChartTheme::Light,
+            scale: 1.0,
+            threshold_s: 3600,
+            whole_day: false,
+        };
+        let bytes = render_file(ChartKind::Timeline, ChartSource::Day(d), 900, 300, style, "t", true)
+            .expect("drawn");
+        String::from_utf8(bytes).expect("SVG is text")
+    }
+
+    fn day(minute: impl Fn(i64) -> MinuteRollup) -> DayDetail {
+        let start_s = 1_000_000 * 60;
+        DayDetail {
+            start_s,
+            end_s: start_s + 24 * 3600,
+            minutes: (600..720).map(|m| minute(start_s / 60 + m)).collect(),
+            ..DayDetail::default()
+        }
+    }
+
+    #[test]
+    fn a_day_without_tilt_says_why_its_tilt_area_is_empty_and_desk_time_has_its_key() {
+        let desk = day(|t_min| MinuteRollup {
+            t_min,
+            desk_s: 60,
+            ..MinuteRollup::default()
+        });
+        let svg = svg_of(&desk);
+        assert!(svg.contains("no trunk tilt: it needs a sensor on the upper back"));
+        assert!(!svg.contains("trunk tilt (°)"));
+        assert!(svg.contains("At the computer"));
+        let back = day(|t_min| MinuteRollup {
+            t_min,
+            sitting_s: 60,
+            sit_tilt_sum_ddeg: 60 * 150,
+            sit_tilt_n: 60,
+            ..MinuteRollup::default()
+        });
+        let svg = svg_of(&back);
+        assert!(svg.contains("trunk tilt (°)"));
+        assert!(!svg.contains("no trunk tilt"));
+        assert!(!svg.contains("At the computer"), "no desk key without desk time");
+    }
 }
