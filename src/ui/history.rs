@@ -136,6 +136,7 @@ impl HistoryPage {
     pub(crate) fn on_imported(&mut self, result: Result<(String, NaiveDate), String>) {
         self.transfers.import_progress = None;
         self.transfers.import_failed = result.is_err();
+        let asked = self.transfers.import_asked.take();
         self.transfers.import_message = Some(match result {
             Ok((words, day)) => {
                 // Past days changed: what was read of them is stale.
@@ -147,7 +148,17 @@ impl HistoryPage {
                 self.date = Some(day);
                 words
             }
-            Err(e) => e,
+            Err(e) => {
+                // The dialog comes back as it was typed, with the reason
+                // beside its Import button.
+                if self.transfers.import.is_none() {
+                    self.transfers.import = asked.map(|d| super::transfer::ImportDialog {
+                        error: Some(e.clone()),
+                        ..d
+                    });
+                }
+                e
+            }
         });
     }
 
@@ -439,5 +450,46 @@ mod tests {
         m.on_commit();
         assert_eq!(m.version_for(Period::Week, today, today), 1);
         assert_eq!(m.version_for(Period::Week, last_week, today), 0);
+    }
+
+    /// A failed import gives the dialog back as typed, with the reason by
+    /// its Import button.
+    #[test]
+    fn a_failed_import_keeps_the_path_typed_and_says_why_in_the_dialog() {
+        use egui_kittest::Harness;
+        use egui_kittest::kittest::Queryable;
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let typed = file.path().display().to_string();
+        let mut m = HistoryPage::default();
+        m.transfers.import = Some(super::super::transfer::ImportDialog {
+            path: typed.clone(),
+            start: "2026-11-30 08:00".into(),
+            ..Default::default()
+        });
+        let mut actions = Vec::new();
+        {
+            let mut h = Harness::new_ui(|ui| {
+                actions.extend(import_dialog_ui(ui, &mut m.transfers));
+            });
+            h.get_by_label("Import").click();
+            h.run();
+        }
+        assert_eq!(actions.len(), 1, "the import was asked for");
+        assert!(m.transfers.import.is_none(), "the dialog closed while it runs");
+        let why = "it has no time column (columns: a, b, c)";
+        m.on_imported(Err(why.into()));
+        let back = m.transfers.import.clone().expect("the dialog is back");
+        assert_eq!(back.path, typed);
+        assert_eq!(back.start, "2026-11-30 08:00");
+        assert_eq!(back.error.as_deref(), Some(why));
+        let h = Harness::new_ui(|ui| {
+            import_dialog_ui(ui, &mut m.transfers);
+        });
+        h.get_by_label(why);
+        drop(h);
+        // A later success leaves no dialog behind.
+        m.transfers.import = None;
+        m.on_imported(Ok(("imported".into(), NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())));
+        assert!(m.transfers.import.is_none());
     }
 }

@@ -34,6 +34,9 @@ pub struct Transfers {
     /// An export running: how far it is (0–1).
     pub export_progress: Option<f32>,
     pub import: Option<ImportDialog>,
+    /// The dialog of the import running, given back with its error if it
+    /// fails (the path typed is never lost).
+    pub import_asked: Option<ImportDialog>,
     /// An import running: how far it is (0–1).
     pub import_progress: Option<f32>,
     /// The last import's outcome, in words.
@@ -194,6 +197,8 @@ pub struct ImportDialog {
     /// When the recording started, for files that count seconds from it
     /// ("2026-11-30 08:00"); empty when the file says.
     pub start: String,
+    /// Why the last import of this file failed, shown by the Import button.
+    pub error: Option<String>,
 }
 
 impl Default for ImportDialog {
@@ -202,6 +207,7 @@ impl Default for ImportDialog {
             path: String::new(),
             placement: Placement::Thigh,
             start: String::new(),
+            error: None,
         }
     }
 }
@@ -211,6 +217,7 @@ impl Default for ImportDialog {
 pub(crate) fn import_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Option<TransferAction> {
     let dialog = model.import.as_mut()?;
     let mut action = None;
+    let mut asked = None;
     let mut close = false;
     egui::Modal::new(egui::Id::unique("sitless_import_dialog")).show(ui.ctx(), |ui| {
         ui.set_width(500.0);
@@ -254,9 +261,18 @@ pub(crate) fn import_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Opti
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
         ui.add_space(6.0);
+        if let Some(e) = &dialog.error {
+            ui.add(
+                egui::Label::new(egui::RichText::new(e).color(ui.visuals().error_fg_color)).wrap(),
+            );
+        }
         ui.horizontal(|ui| {
             let ok = is_file && start.is_ok();
             if ui.add_enabled(ok, egui::Button::new("Import")).clicked() {
+                asked = Some(ImportDialog {
+                    error: None,
+                    ..dialog.clone()
+                });
                 action = Some(TransferAction::Import {
                     path: path.clone(),
                     placement: dialog.placement,
@@ -271,6 +287,9 @@ pub(crate) fn import_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Opti
     });
     if close {
         model.import = None;
+    }
+    if asked.is_some() {
+        model.import_asked = asked;
     }
     action
 }
