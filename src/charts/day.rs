@@ -441,8 +441,16 @@ mod tests {
             threshold_s: 3600,
             whole_day: false,
         };
-        let bytes = render_file(ChartKind::Timeline, ChartSource::Day(d), 900, 300, style, "t", true)
-            .expect("drawn");
+        let bytes = render_file(
+            ChartKind::Timeline,
+            ChartSource::Day(d),
+            900,
+            300,
+            style,
+            "t",
+            true,
+        )
+        .expect("drawn");
         String::from_utf8(bytes).expect("SVG is text")
     }
 
@@ -477,6 +485,9 @@ mod tests {
         let svg = svg_of(&back);
         assert!(svg.contains("trunk tilt (°)"));
         assert!(!svg.contains("no trunk tilt"));
-        assert!(!svg.contains("At the computer"), "no desk key without desk time");
+        assert!(
+            !svg.contains("At the computer"),
+            "no desk key without desk time"
+        );
     }
 }

@@ -49,6 +49,8 @@ pub enum Announcement {
     SwitchSides(Side),
     NextStep(usize),
     Finished,
+    /// Stopped before its last step (the steps left stay not done).
+    Stopped,
 }
 
 #[derive(Clone, Debug)]
@@ -185,6 +187,16 @@ impl Player {
 
     pub fn skip(&mut self, now: f64) -> Option<Announcement> {
         (!self.finished).then(|| self.complete(now, PhaseOutcome::Skipped))
+    }
+
+    /// Stops the routine here: what was done stays done, the rest is not.
+    pub fn stop(&mut self, now: f64) -> Option<Announcement> {
+        if self.finished {
+            return None;
+        }
+        self.bank_active(now);
+        self.finished = true;
+        Some(Announcement::Stopped)
     }
 
     /// Back to the previous phase, undone (on the first phase: its start).
@@ -372,6 +384,19 @@ mod tests {
         assert_eq!(p.tick(134.9), None);
         assert_eq!(p.tick(135.0), Some(Announcement::SwitchSides(Side::Right)));
         assert_eq!(p.summary().active_s, 45, "paused time is not active time");
+    }
+
+    #[test]
+    fn stop_keeps_what_was_done_and_ends_the_routine() {
+        let mut p = player("core-reset");
+        assert_eq!(p.done(10.0), Some(Announcement::SwitchSides(Side::Right)));
+        assert_eq!(p.stop(25.0), Some(Announcement::Stopped));
+        assert!(p.is_finished());
+        let s = p.summary();
+        assert_eq!((s.phases_done, s.completed, s.active_s), (1, false, 25));
+        assert!(p.steps_record().contains("bird-dog:right=pending"));
+        assert_eq!(p.stop(30.0), None, "stopped once");
+        assert_eq!(p.done(30.0), None);
     }
 
     #[test]

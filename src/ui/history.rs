@@ -475,7 +475,10 @@ mod tests {
             h.run();
         }
         assert_eq!(actions.len(), 1, "the import was asked for");
-        assert!(m.transfers.import.is_none(), "the dialog closed while it runs");
+        assert!(
+            m.transfers.import.is_none(),
+            "the dialog closed while it runs"
+        );
         let why = "it has no time column (columns: a, b, c)";
         m.on_imported(Err(why.into()));
         let back = m.transfers.import.clone().expect("the dialog is back");
@@ -489,7 +492,10 @@ mod tests {
         drop(h);
         // A later success leaves no dialog behind.
         m.transfers.import = None;
-        m.on_imported(Ok(("imported".into(), NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())));
+        m.on_imported(Ok((
+            "imported".into(),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        )));
         assert!(m.transfers.import.is_none());
     }
 }

@@ -45,6 +45,23 @@ impl ActivePlayer {
                     .map_or("", |e| e.name.as_str());
                 format!("Next: {name}.")
             }
+            Announcement::Stopped => {
+                let s = self.player.summary();
+                if s.completed {
+                    format!(
+                        "Routine stopped: {} of {} steps done, so it counts as done.",
+                        s.phases_done, s.phases_total
+                    )
+                } else if s.phases_done == 0 {
+                    "Routine stopped before any step was done: nothing is counted.".to_owned()
+                } else {
+                    format!(
+                        "Routine stopped: {} of {} steps done. It is kept as partial \
+                         (a routine counts as done from two thirds of its steps).",
+                        s.phases_done, s.phases_total
+                    )
+                }
+            }
             Announcement::Finished => {
                 let s = self.player.summary();
                 if s.phases_done == s.phases_total {
@@ -350,8 +367,11 @@ pub(crate) fn player_ui(
             let a = active.player.skip(now);
             active.announce(a, catalog);
         }
+        // Stopping shows what was done (and whether it counts) before
+        // the player closes, as finishing does.
         if ui.button("Stop routine").clicked() {
-            action = Some(PlayerAction::Close);
+            let a = active.player.stop(now);
+            active.announce(a, catalog);
         }
     });
     if let Some(e) = exercise {

@@ -289,6 +289,14 @@ fn a_routine_from_the_routines_view_with_pause_skip_and_stop_is_recorded_as_part
     h.get_by_label("10 reps");
     h.get_by_label("Stop routine").click();
     h.run_steps(2);
+    // Stopping says what was done and whether it counts, then Close.
+    h.get_by_label(
+        "Routine stopped: 1 of 3 steps done. It is kept as partial \
+         (a routine counts as done from two thirds of its steps).",
+    );
+    h.get_by_label_contains("1 of 3 steps done, ");
+    h.get_by_label("Close").click();
+    h.run_steps(2);
     assert!(h.state().player().is_none());
     // "Done today" has it at once, as partial.
     assert!(
