@@ -60,6 +60,7 @@ pub(crate) fn calendar_button_ui(
         });
         ui.data_mut(|d| d.insert_temp(month_id, month));
         out.month_shown = Some(month);
+        let mut unknown = false;
         egui::Grid::new((id_salt, "days"))
             .spacing([2.0, 2.0])
             .show(ui, |ui| {
@@ -73,11 +74,18 @@ pub(crate) fn calendar_button_ui(
                 }
                 let mut col = lead;
                 for day in month.iter_days().take_while(|d| d.month() == month.month()) {
-                    let marked = has_data(day) == Some(true);
-                    let mut text = RichText::new(format!("{:>2}", day.day())).monospace();
-                    if marked {
-                        text = text.strong().underline();
-                    }
+                    let known = has_data(day);
+                    unknown |= known.is_none() && day <= last;
+                    let marked = known == Some(true);
+                    // The digits alone (no padding), centred in the button,
+                    // so the underline sits under them; a day known to have
+                    // no data is dim, in every month alike.
+                    let text = RichText::new(day.day().to_string()).monospace();
+                    let text = match known {
+                        Some(true) => text.strong().underline(),
+                        Some(false) => text.color(ui.visuals().weak_text_color()),
+                        None => text,
+                    };
                     let b = egui::Button::new(text)
                         .selected(day == date)
                         .min_size(egui::vec2(28.0, 22.0));
@@ -96,10 +104,45 @@ pub(crate) fn calendar_button_ui(
                     }
                 }
             });
-        ui.weak("Underlined days have data.");
+        ui.weak(if unknown {
+            "Finding the days with data…"
+        } else {
+            "Underlined days have data; dim days have none."
+        });
     });
     if out.picked.is_some() {
         Popup::close_id(ui.ctx(), popup_id);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Datelike as _;
+    use chrono::NaiveDate;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    fn open(has: &'static dyn Fn(NaiveDate) -> Option<bool>) -> Harness<'static> {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
+        let last = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let mut h = Harness::new_ui(move |ui| {
+            super::calendar_button_ui(ui, "t", date, last, has);
+        });
+        h.get_by_label("5 Nov 2026").click();
+        h.run();
+        h
+    }
+
+    #[test]
+    fn days_are_their_digits_and_the_marks_say_what_is_known() {
+        let h = open(&|d: NaiveDate| Some(d.day0().is_multiple_of(2)));
+        // "5", not " 5": the underline sits under the digits.
+        h.get_by_label("5");
+        assert!(h.query_by_label(" 5").is_none());
+        h.get_by_label("Underlined days have data; dim days have none.");
+        drop(h);
+        let h = open(&|_| None);
+        h.get_by_label("Finding the days with data…");
+    }
 }
