@@ -152,6 +152,27 @@ impl SitlessApp {
                 self.history.transfers.export_message = None;
                 self.engine.export(what, first, last, path);
             }
+            HistoryAction::Transfer(TransferAction::Choose(purpose)) => {
+                use crate::desktop::portal::FileAsk;
+                use crate::engine::protocol::FilePurpose;
+                let t = &mut self.history.transfers;
+                let ask = match purpose {
+                    FilePurpose::Export => FileAsk::Save {
+                        title: "Export to CSV".into(),
+                        current: t
+                            .export
+                            .as_ref()
+                            .map(|d| std::path::PathBuf::from(d.path.trim()))
+                            .unwrap_or_default(),
+                    },
+                    FilePurpose::Import => FileAsk::Open {
+                        title: "Import a recording".into(),
+                    },
+                };
+                t.chooser.waiting = Some(purpose);
+                t.chooser.unavailable = None;
+                self.engine.choose_file(purpose, ask);
+            }
             HistoryAction::Transfer(TransferAction::Import {
                 path,
                 placement,

@@ -235,6 +235,9 @@ impl SitlessApp {
                 UiEvent::ExportProgress(f) => self.history.transfers.export_progress = Some(f),
                 UiEvent::ImportProgress(f) => self.history.transfers.import_progress = Some(f),
                 UiEvent::Imported(r) => self.history.on_imported(r),
+                UiEvent::FileChosen { purpose, result } => {
+                    self.history.transfers.on_file_chosen(purpose, result);
+                }
                 UiEvent::Stored { newest_s: Some(t) } if self.history.date.is_none() => {
                     // History opens on the last day with data, not on an
                     // empty today.

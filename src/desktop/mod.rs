@@ -9,6 +9,7 @@ pub mod idle;
 pub mod install;
 pub mod instance;
 pub mod notifications;
+pub mod portal;
 pub mod session;
 pub mod tray;
 

@@ -13,6 +13,7 @@
 //! ```
 
 mod charts;
+mod chooser;
 pub mod desk_time;
 pub mod import;
 pub mod notify;
@@ -38,8 +39,8 @@ use chrono::NaiveDate;
 use charts::chart_loop;
 use posture::{PostureState, posture_loop, resume_today, sensor_inputs};
 use protocol::{
-    ChartJob, ChartRequest, Command, DatesRequest, PostureMsg, SensorState, SensorStatus,
-    SummaryRequest, UiEvent, Waker,
+    ChartJob, ChartRequest, Command, DatesRequest, FilePurpose, PostureMsg, SensorState,
+    SensorStatus, SummaryRequest, UiEvent, Waker,
 };
 
 use crate::domain::calibration::Calibration;
@@ -546,6 +547,12 @@ impl Engine {
                 "could not start the import: {e}"
             ))));
         }
+    }
+
+    /// Asks the desktop's file chooser; the answer arrives as
+    /// `UiEvent::FileChosen`.
+    pub(crate) fn choose_file(&self, purpose: FilePurpose, ask: crate::desktop::portal::FileAsk) {
+        chooser::spawn(&self.ui, purpose, ask);
     }
 
     /// Writes an export on its own thread (a year of seconds takes a

@@ -27,6 +27,13 @@ pub enum DeskTimeStatus {
     Unavailable(String),
 }
 
+/// Which dialog a file is chosen for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilePurpose {
+    Export,
+    Import,
+}
+
 /// Wakes the UI (egui's `request_repaint`) after an event was sent.
 pub(crate) type Waker = Arc<dyn Fn() + Send + Sync>;
 
@@ -124,6 +131,12 @@ pub enum UiEvent {
     PhoneLink(PhoneLinkEvent),
     /// Whether desk time is counted, from what, or why not.
     DeskTime(DeskTimeStatus),
+    /// The desktop's file chooser answered: a file, cancelled (`None`), or
+    /// why it could not be asked.
+    FileChosen {
+        purpose: FilePurpose,
+        result: Result<Option<PathBuf>, String>,
+    },
     /// A History summary row.
     Summary(Box<SummaryView>),
     /// The days of a month with data, for the calendar.

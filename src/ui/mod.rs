@@ -145,6 +145,7 @@ impl TodayPage {
             | UiEvent::Phone(_)
             | UiEvent::PhoneLink(_)
             | UiEvent::DeskTime(_)
+            | UiEvent::FileChosen { .. }
             | UiEvent::Stored { .. }
             | UiEvent::Summary(_)
             | UiEvent::DataDates(..)

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use crate::domain::sample::Placement;
+use crate::engine::protocol::FilePurpose;
 use crate::transfer::export::ExportKind;
 
 /// What the dialogs ask for.
@@ -23,6 +24,86 @@ pub(crate) enum TransferAction {
         placement: Placement,
         start_s: Option<f64>,
     },
+    /// Ask the desktop's file chooser for the dialog's file.
+    Choose(FilePurpose),
+}
+
+/// The desktop's file chooser, as the dialogs see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chooser {
+    /// Asked, and not answered yet.
+    pub waiting: Option<FilePurpose>,
+    /// Why it could not be asked (the typed path is the way then).
+    pub unavailable: Option<String>,
+}
+
+impl Transfers {
+    /// The file chooser answered for `purpose`.
+    pub(crate) fn on_file_chosen(
+        &mut self,
+        purpose: FilePurpose,
+        result: Result<Option<PathBuf>, String>,
+    ) {
+        if self.chooser.waiting == Some(purpose) {
+            self.chooser.waiting = None;
+        }
+        match result {
+            Ok(Some(path)) => {
+                let text = path.display().to_string();
+                match purpose {
+                    FilePurpose::Export => {
+                        if let Some(d) = self.export.as_mut() {
+                            d.path = text;
+                        }
+                    }
+                    FilePurpose::Import => {
+                        if let Some(d) = self.import.as_mut() {
+                            d.path = text;
+                            d.error = None;
+                        }
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) => self.chooser.unavailable = Some(e),
+        }
+    }
+}
+
+/// The path field with a Choose… button beside it (the desktop's file
+/// chooser), and why the chooser cannot be used when it cannot. Returns
+/// whether Choose… was pressed.
+fn path_field_ui(
+    ui: &mut egui::Ui,
+    path: &mut String,
+    hint: &str,
+    chooser: &Chooser,
+    labelled_by: egui::Id,
+) -> bool {
+    let mut choose = false;
+    ui.horizontal(|ui| {
+        let button_w = 90.0;
+        ui.add(
+            egui::TextEdit::singleline(path)
+                .desired_width((ui.available_width() - button_w).max(120.0))
+                .hint_text(hint),
+        )
+        .labelled_by(labelled_by);
+        let waiting = chooser.waiting.is_some();
+        choose = ui
+            .add_enabled(!waiting, egui::Button::new("Choose…"))
+            .on_hover_text("Your desktop's file chooser")
+            .clicked();
+    });
+    if chooser.waiting.is_some() {
+        ui.weak("Waiting for the file chooser…");
+    } else if let Some(why) = &chooser.unavailable {
+        ui.add(
+            egui::Label::new(egui::RichText::new(format!("{why}. Type the path instead.")).weak())
+                .wrap(),
+        );
+    }
+    choose
 }
 
 /// The dialogs open, the jobs running and their last outcomes.
@@ -44,6 +125,7 @@ pub struct Transfers {
     /// The last export or import failed: its words are an error.
     pub export_failed: bool,
     pub import_failed: bool,
+    pub chooser: Chooser,
 }
 
 /// The export dialog's state.
@@ -108,12 +190,10 @@ pub(crate) fn export_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Opti
             dialog.path = default_export_path(dialog.what, dialog.first, dialog.last);
         }
         ui.add_space(6.0);
-        ui.label("Save as");
-        ui.add(
-            egui::TextEdit::singleline(&mut dialog.path)
-                .desired_width(f32::INFINITY)
-                .hint_text("file.csv"),
-        );
+        let l = ui.label("Save as");
+        if path_field_ui(ui, &mut dialog.path, "file.csv", &model.chooser, l.id) {
+            action = Some(TransferAction::Choose(FilePurpose::Export));
+        }
         let path = PathBuf::from(dialog.path.trim());
         if dialog
             .checked
@@ -229,12 +309,15 @@ pub(crate) fn import_dialog_ui(ui: &mut egui::Ui, model: &mut Transfers) -> Opti
         );
         ui.add_space(6.0);
         let l = ui.label("File");
-        ui.add(
-            egui::TextEdit::singleline(&mut dialog.path)
-                .desired_width(f32::INFINITY)
-                .hint_text("~/Downloads/TotalAcceleration.csv"),
-        )
-        .labelled_by(l.id);
+        if path_field_ui(
+            ui,
+            &mut dialog.path,
+            "~/Downloads/TotalAcceleration.csv",
+            &model.chooser,
+            l.id,
+        ) {
+            action = Some(TransferAction::Choose(FilePurpose::Import));
+        }
         let path = expand_home(dialog.path.trim());
         let is_file = path.is_file() || path.is_dir();
         if !dialog.path.trim().is_empty() && !is_file {
@@ -319,5 +402,42 @@ mod outcome_tests {
         let r = h.get_by_label(&long).rect();
         assert!(r.width() <= 500.0, "{r:?}");
         assert!(r.height() > 40.0, "wrapped onto several lines: {r:?}");
+    }
+
+    #[test]
+    fn choose_asks_the_desktop_and_its_answer_fills_the_path() {
+        use super::{FilePurpose, ImportDialog, TransferAction, Transfers};
+        let mut t = Transfers {
+            import: Some(ImportDialog::default()),
+            ..Transfers::default()
+        };
+        let mut actions = Vec::new();
+        {
+            let mut h = Harness::new_ui(|ui| actions.extend(super::import_dialog_ui(ui, &mut t)));
+            h.get_by_label("Choose…").click();
+            h.run();
+        }
+        assert_eq!(actions, vec![TransferAction::Choose(FilePurpose::Import)]);
+        assert!(t.import.is_some(), "the dialog stays open while choosing");
+        t.chooser.waiting = Some(FilePurpose::Import);
+        t.on_file_chosen(
+            FilePurpose::Import,
+            Ok(Some(std::path::PathBuf::from("/home/a/My walk.csv"))),
+        );
+        assert_eq!(
+            t.import.as_ref().map(|d| d.path.as_str()),
+            Some("/home/a/My walk.csv")
+        );
+        assert_eq!(t.chooser.waiting, None);
+        // No chooser on this desktop: said, and the typed path stays.
+        t.on_file_chosen(
+            FilePurpose::Import,
+            Err("this desktop has no file chooser service (xdg-desktop-portal): …".into()),
+        );
+        let h = Harness::new_ui(|ui| {
+            super::import_dialog_ui(ui, &mut t);
+        });
+        h.get_by_label_contains("no file chooser service");
+        h.get_by_label_contains("Type the path instead.");
     }
 }

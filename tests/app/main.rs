@@ -12,6 +12,7 @@ mod cli;
 mod desk_time;
 mod desktop;
 mod desktop_files;
+mod file_chooser;
 mod history;
 mod notifications;
 mod phone_files;

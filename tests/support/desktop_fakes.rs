@@ -472,3 +472,105 @@ pub(crate) fn set_gnome_idle(conn: &zbus::Connection, idle_ms: u64, locked: bool
         s.get_mut().await.active = locked;
     });
 }
+
+/// One call to the fake portal: the method and its options.
+pub(crate) type PortalCall = (
+    String,
+    std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+);
+
+/// The XDG desktop portal's file chooser, answering as xdg-desktop-portal
+/// does: the `Request` path is made of the caller's unique name and its
+/// `handle_token`, returned at once, and the person's choice comes later
+/// as `Response(code, {"uris": […]})` on that path.
+pub(crate) struct FakePortal {
+    /// The code (0 chosen, 1 cancelled) and the URI to answer with.
+    pub answer: (u32, Option<String>),
+    /// Each call: the method and its options.
+    pub asked: std::sync::mpsc::Sender<PortalCall>,
+}
+
+impl FakePortal {
+    fn answer_on(
+        &self,
+        method: &str,
+        hdr: &zbus::message::Header<'_>,
+        conn: &zbus::Connection,
+        options: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+    ) -> zbus::zvariant::OwnedObjectPath {
+        let sender = hdr.sender().map(ToString::to_string).unwrap_or_default();
+        let token = options
+            .get("handle_token")
+            .and_then(|v| String::try_from(v.try_clone().ok()?).ok())
+            .unwrap_or_else(|| "t".into());
+        let path = format!(
+            "/org/freedesktop/portal/desktop/request/{}/{token}",
+            sender.trim_start_matches(':').replace('.', "_")
+        );
+        let _ = self.asked.send((method.to_owned(), options));
+        let (code, uri) = self.answer.clone();
+        let (conn, p) = (conn.clone(), path.clone());
+        std::thread::spawn(move || {
+            // The person takes a moment to choose.
+            std::thread::sleep(Duration::from_millis(100));
+            let mut results: std::collections::HashMap<&str, zbus::zvariant::Value<'_>> =
+                std::collections::HashMap::new();
+            if let Some(u) = uri {
+                results.insert("uris", zbus::zvariant::Value::from(vec![u]));
+            }
+            let _ = zbus::block_on(conn.emit_signal(
+                Some(sender.as_str()),
+                p.as_str(),
+                "org.freedesktop.portal.Request",
+                "Response",
+                &(code, results),
+            ));
+        });
+        zbus::zvariant::OwnedObjectPath::try_from(path).expect("a valid path")
+    }
+}
+
+#[zbus::interface(name = "org.freedesktop.portal.FileChooser")]
+impl FakePortal {
+    fn open_file(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+        _parent_window: String,
+        _title: String,
+        options: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+    ) -> zbus::zvariant::OwnedObjectPath {
+        self.answer_on("OpenFile", &hdr, conn, options)
+    }
+
+    fn save_file(
+        &self,
+        #[zbus(header)] hdr: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
+        _parent_window: String,
+        _title: String,
+        options: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+    ) -> zbus::zvariant::OwnedObjectPath {
+        self.answer_on("SaveFile", &hdr, conn, options)
+    }
+}
+
+/// The portal on `address`, answering every question with `answer`.
+pub(crate) fn file_portal(
+    address: &str,
+    answer: (u32, Option<String>),
+) -> (zbus::Connection, Receiver<PortalCall>) {
+    let (asked, rx) = std::sync::mpsc::channel();
+    let conn = zbus::block_on(async {
+        zbus::connection::Builder::address(address)?
+            .name("org.freedesktop.portal.Desktop")?
+            .serve_at(
+                "/org/freedesktop/portal/desktop",
+                FakePortal { answer, asked },
+            )?
+            .build()
+            .await
+    })
+    .expect("the fake portal is on the bus");
+    (conn, rx)
+}
