@@ -251,6 +251,19 @@ where
         let x = i as f64;
         Rectangle::new([(x + 0.12, 0.0), (x + 0.88, m)], sit.filled())
     }))?;
+    // Desk time (no sensor) stacked on the sitting, in its own colour.
+    let desk = d.desk_min_per_hour();
+    let desk_color = posture_color(Posture::AtDesk);
+    chart.draw_series(
+        bars.iter()
+            .zip(&desk)
+            .enumerate()
+            .filter(|(_, (_, k))| **k > 0.0)
+            .map(|(i, (&m, &k))| {
+                let x = i as f64;
+                Rectangle::new([(x + 0.12, m), (x + 0.88, m + k)], desk_color.filled())
+            }),
+    )?;
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(0.0, 60.0), (n, 60.0)],
         ALERT_COLOR.stroke_width(2),
@@ -262,14 +275,20 @@ where
     )))?;
     let cells = bars
         .iter()
+        .zip(&desk)
         .enumerate()
-        .map(|(i, m)| {
+        .map(|(i, (m, k))| {
             let from = clock(d.start_s + i as i64 * 3600);
             let to = clock(d.start_s + (i as i64 + 1) * 3600);
+            let desk = if *k > 0.0 {
+                format!(", {k:.0} min at the computer")
+            } else {
+                String::new()
+            };
             (
                 i as f64,
                 i as f64 + 1.0,
-                format!("{from}–{to}: {m:.0} min sitting"),
+                format!("{from}–{to}: {m:.0} min sitting{desk}"),
             )
         })
         .collect();

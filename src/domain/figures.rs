@@ -562,6 +562,18 @@ impl DayDetail {
         v
     }
 
+    /// Desk time per hour, in minutes (days counted without a sensor).
+    pub fn desk_min_per_hour(&self) -> Vec<f64> {
+        let mut v = vec![0.0; self.hours()];
+        for m in &self.minutes {
+            let h = ((m.t_min * 60 - self.start_s) / 3600) as usize;
+            if let Some(x) = v.get_mut(h) {
+                *x += m.desk_s as f64 / 60.0;
+            }
+        }
+        v
+    }
+
     /// Lengths of the day's streaks in minutes, in order.
     pub fn streak_min(&self) -> Vec<f64> {
         self.streaks
