@@ -458,6 +458,9 @@ impl SitlessApp {
         }
         let wall_now_s = (self.wall_clock)();
         egui::CentralPanel::default().show(ui, |ui| {
+            // Solid scroll bars take their own strip: floating ones (egui's
+            // default) lie over the cards' right edge in a narrow window.
+            ui.style_mut().spacing.scroll = egui::style::ScrollStyle::solid();
             egui::ScrollArea::vertical().show(ui, |ui| self.view_ui(ui, wall_now_s, now));
         });
         // Everything asked for during the frame, in the order asked.

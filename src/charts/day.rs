@@ -326,7 +326,12 @@ where
         } else {
             super::BOUT_COLORS[1]
         };
-        Rectangle::new([(x + 0.15, 0.0), (x + 0.85, m)], color.filled())
+        // A streak of seconds still gets a visible bar: its hover slot is
+        // there, and an invisible bar would seem to belong to its neighbour.
+        Rectangle::new(
+            [(x + 0.15, 0.0), (x + 0.85, m.max(top * 0.015))],
+            color.filled(),
+        )
     }))?;
     for (limit, color) in limit_lines(threshold_min, theme) {
         chart.draw_series(std::iter::once(PathElement::new(

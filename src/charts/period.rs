@@ -99,7 +99,8 @@ where
             c.draw_series(std::iter::once(Text::new(
                 format!("R{}", d.routines_completed),
                 (x + 0.2, y + top * 0.12),
-                style.small_font().color(&theme.routine_mark()),
+                // The label size, not the small one: it is read, not glanced at.
+                style.font().color(&theme.routine_mark()),
             )))?;
         }
     }

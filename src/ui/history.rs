@@ -39,6 +39,8 @@ pub(crate) enum HistoryAction {
 
 #[derive(Default)]
 pub struct HistoryPage {
+    /// The next frame starts at the top of the page (a bar opened its day).
+    pub(crate) scroll_to_top: bool,
     pub period: Period,
     /// The date shown (any date of the period); `None` until first shown
     /// (then today).
@@ -196,6 +198,11 @@ pub(crate) fn history_ui(
 ) -> Vec<HistoryAction> {
     let mut actions = Vec::new();
     model.charts.next_frame();
+    // A bar clicked further down opened its day: its header is what the
+    // person needs to see next, so the page starts at the top again.
+    if std::mem::take(&mut model.scroll_to_top) {
+        ui.scroll_to_cursor(Some(egui::Align::TOP));
+    }
     let mut period = model.period();
     let mut date = model.date.unwrap_or(today);
 
@@ -276,6 +283,9 @@ pub(crate) fn history_ui(
                 let s = &v.summary;
                 let per_day = if period == Period::Day { "" } else { " a day" };
                 ui.horizontal_wrapped(|ui| {
+                    // Each figure moves to the next line whole; none breaks
+                    // inside its value ("3 h 08 / min").
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                     ui.label(format!("Sitting {}{per_day}", format_duration(s.sitting_s)));
                     ui.separator();
                     match s.breaks_per_sitting_hour {
@@ -420,6 +430,7 @@ pub(crate) fn history_ui(
     if let Some(day) = open_day.filter(|d| *d <= today) {
         model.period = Period::Day;
         model.date = Some(day);
+        model.scroll_to_top = true;
         ui.ctx().request_repaint();
     }
     if let Some(wait) = retry_in {

@@ -557,6 +557,16 @@ fn the_history_view_navigates_shows_figures_and_exports() {
         "the change against last week is shown"
     );
     h.snapshot("history_week");
+    // Every figure of the summary on one line: the row wraps between
+    // figures, never inside one ("3 h 08 / min").
+    for figure in [
+        "Sitting 1 h 15 min a day",
+        "Tilt 16.7°, slouched 25 min a day",
+        "Routines done 0",
+    ] {
+        let r = h.get_by_label(figure).rect();
+        assert!(r.height() < 24.0, "{figure:?} broke over lines: {r:?}");
+    }
 
     // Back a week: the day before's week, with its own figures.
     h.get_by_label("Previous").click();
