@@ -71,6 +71,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub(crate) struct Desk {
     pub tray: Option<Tray>,
     pub requests: Receiver<DeskRequest>,
+    /// Requests that arrived before the app had started, in order.
+    pub held: Vec<DeskRequest>,
     pub bell: Arc<Doorbell>,
 }
 

@@ -37,6 +37,8 @@ pub(crate) struct WindowOptions {
     pub config: Config,
     /// Start in the tray, without a window (autostart at login).
     pub background: bool,
+    /// A recording to import: the window opens with its import dialog.
+    pub import: Option<PathBuf>,
 }
 
 pub(crate) use crate::ui::View;
@@ -285,6 +287,16 @@ impl SitlessApp {
     pub(crate) fn on_desk(&mut self, req: &DeskRequest) -> DeskOutcome {
         match req {
             DeskRequest::Open => DeskOutcome::ShowWindow,
+            DeskRequest::Import(path) => {
+                // History's import dialog with the file, for the person
+                // to say where it was worn before anything is imported.
+                self.view = View::History;
+                self.history.transfers.import = Some(crate::ui::transfer::ImportDialog {
+                    path: path.display().to_string(),
+                    ..Default::default()
+                });
+                DeskOutcome::ShowWindow
+            }
             DeskRequest::StartRecommended => {
                 let card = self.model.card.clone();
                 let routine = card

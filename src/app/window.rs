@@ -36,34 +36,8 @@ pub(crate) fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
     }) {
         tracing::warn!("quitting on a signal will not save the last seconds: {e}");
     }
-    // One Sitless per database: a second launch shows the first one's
-    // window (or, with --background, does nothing) and ends here.
-    let default_db = directories::ProjectDirs::from("org", "Sitless", "sitless")
-        .map(|d| d.data_dir().join("sitless.db"));
-    let name = crate::desktop::instance::bus_name(&opts.db, default_db.as_deref());
-    let show = {
-        let (tx, ring) = (req_tx.clone(), bell.waker());
-        // Full only if sixteen requests wait unread: one more Open adds
-        // nothing then.
-        Arc::new(move || {
-            let _ = tx.try_send(DeskRequest::Open);
-            ring();
-        })
-    };
-    let _instance = match crate::desktop::instance::claim(&name, !opts.background, show) {
-        crate::desktop::instance::Claim::Running => {
-            println!(
-                "Sitless is already running on {}{}",
-                opts.db.display(),
-                if opts.background {
-                    "."
-                } else {
-                    ": its window was brought to the front."
-                }
-            );
-            return Ok(());
-        }
-        other => other,
+    let Some(_instance) = claim_instance(opts, &req_tx, &bell) else {
+        return Ok(());
     };
     let tray = match crate::desktop::tray::Tray::start(req_tx, bell.waker()) {
         Ok(t) => Some(t),
@@ -83,6 +57,7 @@ pub(crate) fn run_window(opts: &WindowOptions) -> anyhow::Result<()> {
         tray,
         requests,
         bell: bell.clone(),
+        held: Vec::new(),
     }));
     let mut show_window = !(opts.background && desk.borrow().tray.is_some());
     loop {
@@ -160,7 +135,15 @@ impl eframe::App for Window {
         let ctx = ui.ctx().clone();
         let mut shell = self.shell.borrow_mut();
         let mut desk = self.desk.borrow_mut();
-        while let Ok(req) = desk.requests.try_recv() {
+        // Requests that came while the app was starting (a file to import
+        // given on the command line) wait for it; a Quit does not.
+        let mut asked: Vec<DeskRequest> = std::mem::take(&mut desk.held);
+        asked.extend(std::iter::from_fn(|| desk.requests.try_recv().ok()));
+        for req in asked {
+            if shell.app().is_none() && req != DeskRequest::Quit {
+                desk.held.push(req);
+                continue;
+            }
             let outcome = shell
                 .app_mut()
                 .map_or(DeskOutcome::Quit, |app| app.on_desk(&req));
@@ -184,4 +167,50 @@ impl eframe::App for Window {
             );
         }
     }
+}
+
+/// One Sitless per database: a second launch shows the first one's
+/// window (with a file: its import dialog; with --background: nothing) and
+/// gets `None`. The first gets its claim, and its own file to import.
+fn claim_instance(
+    opts: &WindowOptions,
+    req_tx: &std::sync::mpsc::SyncSender<DeskRequest>,
+    bell: &Arc<desk::Doorbell>,
+) -> Option<crate::desktop::instance::Claim> {
+    let default_db = directories::ProjectDirs::from("org", "Sitless", "sitless")
+        .map(|d| d.data_dir().join("sitless.db"));
+    let name = crate::desktop::instance::bus_name(&opts.db, default_db.as_deref());
+    let show = {
+        let (tx, ring) = (req_tx.clone(), bell.waker());
+        // Full only if sixteen requests wait unread: one more Open adds
+        // nothing then.
+        Arc::new(move |file: Option<std::path::PathBuf>| {
+            let _ = tx.try_send(file.map_or(DeskRequest::Open, DeskRequest::Import));
+            ring();
+        })
+    };
+    let ask = match (&opts.import, opts.background) {
+        (Some(file), _) => crate::desktop::instance::Ask::Import(file.clone()),
+        (None, true) => crate::desktop::instance::Ask::Nothing,
+        (None, false) => crate::desktop::instance::Ask::Window,
+    };
+    let instance = match crate::desktop::instance::claim(&name, &ask, show) {
+        crate::desktop::instance::Claim::Running => {
+            println!(
+                "Sitless is already running on {}{}",
+                opts.db.display(),
+                match (&opts.import, opts.background) {
+                    (Some(_), _) => ": its window was brought to the front, to import the file.",
+                    (None, true) => ".",
+                    (None, false) => ": its window was brought to the front.",
+                }
+            );
+            return None;
+        }
+        other => other,
+    };
+    if let Some(file) = &opts.import {
+        let _ = req_tx.try_send(DeskRequest::Import(file.clone()));
+    }
+    Some(instance)
 }

@@ -40,6 +40,11 @@ pub(crate) struct Cli {
     /// opens where the desktop has no tray.
     #[arg(long)]
     pub background: bool,
+    /// A recording to import (a phone's or logger's CSV or zip): the window
+    /// opens with its import dialog, or, if Sitless is already running,
+    /// that one's window does.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -319,6 +324,7 @@ pub fn main() -> anyhow::Result<()> {
                 demo,
                 config: cfg,
                 background: cli.background,
+                import: cli.file,
             })
         }
     }

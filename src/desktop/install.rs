@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn the_entry_points_at_the_installed_binary() {
         let e = desktop_entry("/home/p/.cargo/bin/sitless");
-        assert!(e.contains("\nExec=/home/p/.cargo/bin/sitless\n"), "{e}");
+        assert!(e.contains("\nExec=/home/p/.cargo/bin/sitless %f\n"), "{e}");
         assert!(
             e.contains("\nExec=/home/p/.cargo/bin/sitless --background\n"),
             "{e}"

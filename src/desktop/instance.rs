@@ -12,7 +12,8 @@
 //! and the person's own Sitless can run side by side as before.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use zbus::blocking::{Connection, Proxy};
@@ -54,25 +55,35 @@ pub fn bus_name(db: &Path, default_db: Option<&Path>) -> String {
     format!("{APP_ID}.Db{hash:016x}")
 }
 
-/// Claims `name` on the session bus, or activates the Sitless that holds
-/// it (`activate`: false for a `--background` launch). The first one's
-/// `Activate`, `Open` and `ActivateAction` call `show`.
-pub fn claim(name: &str, activate: bool, show: Arc<dyn Fn() + Send + Sync>) -> Claim {
+/// What the first Sitless is asked to show: its window, or its window
+/// with a recording to import (`Open` with a file).
+pub type Show = Arc<dyn Fn(Option<PathBuf>) + Send + Sync>;
+
+/// What a launch asks of the Sitless already running.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// Nothing (`--background`).
+    Nothing,
+    /// Its window.
+    Window,
+    /// Its window, importing this file.
+    Import(PathBuf),
+}
+
+/// Claims `name` on the session bus, or asks the Sitless that holds it
+/// for its window (`Activate`) or to import a file (`Open`). The first
+/// one's `Activate`, `Open` and `ActivateAction` call `show`.
+pub fn claim(name: &str, ask: &Ask, show: Show) -> Claim {
     let Ok(conn) = Connection::session() else {
         return Claim::NoBus;
     };
-    claim_on(&conn, name, activate, show).unwrap_or_else(|e| {
+    claim_on(&conn, name, ask, show).unwrap_or_else(|e| {
         tracing::warn!("cannot check for another Sitless on the session bus: {e}");
         Claim::NoBus
     })
 }
 
-fn claim_on(
-    conn: &Connection,
-    name: &str,
-    activate: bool,
-    show: Arc<dyn Fn() + Send + Sync>,
-) -> zbus::Result<Claim> {
+fn claim_on(conn: &Connection, name: &str, ask: &Ask, show: Show) -> zbus::Result<Claim> {
     // Serve first, so an Activate that arrives the moment the name is
     // ours finds the object.
     conn.object_server().at(OBJECT_PATH, Application { show })?;
@@ -85,15 +96,22 @@ fn claim_on(
             _held: conn.clone(),
         }),
         Ok(RequestNameReply::Exists | RequestNameReply::InQueue) | Err(zbus::Error::NameTaken) => {
-            if activate {
-                let platform: HashMap<&str, Value<'_>> = HashMap::new();
-                Proxy::new(
-                    conn,
-                    name.to_owned(),
-                    OBJECT_PATH,
-                    "org.freedesktop.Application",
-                )?
-                .call_method("Activate", &(platform,))?;
+            let platform: HashMap<&str, Value<'_>> = HashMap::new();
+            let app = Proxy::new(
+                conn,
+                name.to_owned(),
+                OBJECT_PATH,
+                "org.freedesktop.Application",
+            )?;
+            match ask {
+                Ask::Nothing => {}
+                Ask::Window => {
+                    app.call_method("Activate", &(platform,))?;
+                }
+                Ask::Import(path) => {
+                    let uris = vec![file_uri(path)];
+                    app.call_method("Open", &(uris, platform))?;
+                }
             }
             Ok(Claim::Running)
         }
@@ -103,7 +121,22 @@ fn claim_on(
 
 /// `org.freedesktop.Application` on the first Sitless.
 struct Application {
-    show: Arc<dyn Fn() + Send + Sync>,
+    show: Show,
+}
+
+/// `path` as a `file://` URI, every byte outside the unreserved set and
+/// `/` percent-encoded (as `Open` takes files).
+pub(crate) fn file_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file://");
+    for &b in absolute.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            let _ = write!(uri, "%{b:02X}");
+        }
+    }
+    uri
 }
 
 // D-Bus hands the arguments over by value; the interface's signature is
@@ -116,13 +149,18 @@ impl Application {
             "activated by another launch ({} hints)",
             platform_data.len()
         );
-        (self.show)();
+        (self.show)(None);
     }
 
-    // Sitless opens no files from the desktop: an Open shows the window.
+    // A file opened with Sitless is a recording to import: the window
+    // shows with its import dialog (the first local file; others are not
+    // recordings Sitless can take).
     fn open(&self, uris: Vec<String>, platform_data: HashMap<String, OwnedValue>) {
         tracing::debug!("asked to open {uris:?} ({} hints)", platform_data.len());
-        (self.show)();
+        let file = uris
+            .iter()
+            .find_map(|u| crate::desktop::portal::file_uri_path(u));
+        (self.show)(file);
     }
 
     fn activate_action(
@@ -136,7 +174,7 @@ impl Application {
             parameter.len(),
             platform_data.len()
         );
-        (self.show)();
+        (self.show)(None);
     }
 }
 

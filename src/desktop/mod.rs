@@ -28,6 +28,8 @@ pub enum Pause {
 pub(crate) enum DeskRequest {
     /// Show the window (reopen it when it was closed to the tray).
     Open,
+    /// Show the window with the import dialog for this file.
+    Import(std::path::PathBuf),
     /// Play the recommended routine, with the window shown.
     StartRecommended,
     Snooze {

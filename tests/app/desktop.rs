@@ -594,40 +594,60 @@ fn at_logout_sigterm_quits_in_order_and_saves() {
 fn a_second_launch_activates_the_first_instead_of_starting_again() {
     assert!(
         bus::in_child_with_session_bus(|_| {
-            use sitless::desktop::instance::{Claim, bus_name, claim};
-            use std::sync::atomic::{AtomicU32, Ordering};
+            use sitless::desktop::instance::{Ask, Claim, bus_name, claim};
+            use std::sync::Mutex;
             let own = std::path::Path::new("/nonexistent/sitless/sitless.db");
             let name = bus_name(own, Some(own));
-            let shown = Arc::new(AtomicU32::new(0));
+            let shown: Arc<Mutex<Vec<Option<std::path::PathBuf>>>> = Arc::default();
             let s = shown.clone();
             let first = claim(
                 &name,
-                true,
-                Arc::new(move || {
-                    s.fetch_add(1, Ordering::SeqCst);
-                }),
+                &Ask::Window,
+                Arc::new(move |file| s.lock().unwrap().push(file)),
             );
             assert!(
                 matches!(first, Claim::First { .. }),
                 "the first owns the name"
             );
-            let never = Arc::new(|| panic!("a second launch is never shown"));
-            assert!(matches!(claim(&name, true, never.clone()), Claim::Running));
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while shown.load(Ordering::SeqCst) == 0 {
-                assert!(Instant::now() < deadline, "the first was not activated");
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            let never: sitless::desktop::instance::Show =
+                Arc::new(|_| panic!("a second launch is never shown"));
+            let wait_for = |n: usize| {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while shown.lock().unwrap().len() < n {
+                    assert!(Instant::now() < deadline, "the first was not asked");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            };
+            assert!(matches!(
+                claim(&name, &Ask::Window, never.clone()),
+                Claim::Running
+            ));
+            wait_for(1);
             // --background: nothing asked.
-            assert!(matches!(claim(&name, false, never.clone()), Claim::Running));
+            assert!(matches!(
+                claim(&name, &Ask::Nothing, never.clone()),
+                Claim::Running
+            ));
             std::thread::sleep(Duration::from_millis(200));
-            assert_eq!(shown.load(Ordering::SeqCst), 1);
+            assert_eq!(shown.lock().unwrap().clone(), vec![None]);
+            // A file opened with Sitless reaches the first, whole (a space
+            // and an accent travel percent-encoded in its URI).
+            let file = std::path::PathBuf::from("/home/a/My walk é.csv");
+            assert!(matches!(
+                claim(&name, &Ask::Import(file.clone()), never.clone()),
+                Claim::Running
+            ));
+            wait_for(2);
+            assert_eq!(shown.lock().unwrap()[1], Some(file));
             // The demo's database is another instance.
             let demo = bus_name(
                 std::path::Path::new("/nonexistent/sitless/demo.db"),
                 Some(own),
             );
-            assert!(matches!(claim(&demo, true, never), Claim::First { .. }));
+            assert!(matches!(
+                claim(&demo, &Ask::Window, never),
+                Claim::First { .. }
+            ));
             drop(first);
         }),
         "the single-instance check failed (the child's output is above)"

@@ -63,7 +63,10 @@ fn shipped_and_installed_files_are_valid() {
     let entry = share.join("applications/org.sitless.Sitless.desktop");
     validate("desktop-file-validate", &[], &entry);
     let text = std::fs::read_to_string(&entry).unwrap();
-    assert!(text.contains("\nExec=/opt/sitless/bin/sitless\n"), "{text}");
+    assert!(
+        text.contains("\nExec=/opt/sitless/bin/sitless %f\n"),
+        "{text}"
+    );
     for px in [16, 48, 256] {
         let icon = share.join(format!(
             "icons/hicolor/{px}x{px}/apps/org.sitless.Sitless.png"

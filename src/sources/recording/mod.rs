@@ -65,7 +65,7 @@ pub enum RecordingError {
     #[error("the file has a header but no samples")]
     NoSamples,
     #[error(
-        "the times are seconds since the recording started, and the file does not say when that was: give it with --start, for example --start 2026-11-30T08:00:00+01:00"
+        "the times are seconds since the recording started, and the file does not say when that was: give the start time (\"Started at\" in the window, --start on the command line), for example 2026-11-30 08:00"
     )]
     NoStart,
     #[error("{0}")]
