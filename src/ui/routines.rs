@@ -45,43 +45,34 @@ impl ActivePlayer {
                     .map_or("", |e| e.name.as_str());
                 format!("Next: {name}.")
             }
-            Announcement::Stopped => {
-                let s = self.player.summary();
-                if s.completed {
-                    format!(
-                        "Routine stopped: {} of {} steps done, so it counts as done.",
-                        s.phases_done, s.phases_total
-                    )
-                } else if s.phases_done == 0 {
-                    "Routine stopped before any step was done: nothing is counted.".to_owned()
-                } else {
-                    format!(
-                        "Routine stopped: {} of {} steps done. It is kept as partial \
-                         (a routine counts as done from two thirds of its steps).",
-                        s.phases_done, s.phases_total
-                    )
-                }
-            }
-            Announcement::Finished => {
-                let s = self.player.summary();
-                if s.phases_done == s.phases_total {
-                    "Routine finished: every step done. Well done.".to_owned()
-                } else if s.completed {
-                    format!(
-                        "Routine finished: {} of {} steps done, so it counts as done.",
-                        s.phases_done, s.phases_total
-                    )
-                } else if s.phases_done == 0 {
-                    "Routine ended with every step skipped: nothing is counted.".to_owned()
-                } else {
-                    format!(
-                        "Routine ended: {} of {} steps done. It is kept as partial \
-                         (a routine counts as done from two thirds of its steps).",
-                        s.phases_done, s.phases_total
-                    )
-                }
+            Announcement::Stopped | Announcement::Finished => {
+                ended_words(&self.player.summary(), a == Announcement::Stopped)
             }
         });
+    }
+}
+
+/// How a routine ended, in one sentence: whether it counts as done (the
+/// rule is `counts_as_done`), said the same way for a stop and a finish.
+fn ended_words(s: &crate::routines::player::Summary, stopped: bool) -> String {
+    let (done, total) = (s.phases_done, s.phases_total);
+    let ended = if stopped { "stopped" } else { "ended" };
+    if !stopped && done == total {
+        "Routine finished: every step done. Well done.".to_owned()
+    } else if s.completed {
+        let verb = if stopped { "stopped" } else { "finished" };
+        format!("Routine {verb}: {done} of {total} steps done, so it counts as done.")
+    } else if done == 0 {
+        if stopped {
+            "Routine stopped before any step was done: nothing is counted.".to_owned()
+        } else {
+            "Routine ended with every step skipped: nothing is counted.".to_owned()
+        }
+    } else {
+        format!(
+            "Routine {ended}: {done} of {total} steps done. It is kept as partial \
+             (a routine counts as done from two thirds of its steps)."
+        )
     }
 }
 
