@@ -79,8 +79,10 @@ fn legend_layout<DB: DrawingBackend>(
     style: Style,
     align: Align,
 ) -> LegendLayout {
-    let font = style.small_font();
-    let swatch = style.small_px() as i32;
+    // Legends at the label size: they are read to decode the colours, so
+    // not in the small text of tick labels.
+    let font = style.font();
+    let swatch = style.label_px() as i32;
     let (w, _) = area.dim_in_pixel();
     let right = w as i32 - 8;
     let widths: Vec<i32> = items
@@ -123,7 +125,7 @@ pub(crate) fn legend_height_px<DB: DrawingBackend>(
     align: Align,
 ) -> f64 {
     let rows = legend_layout(area, items, style, align).rows;
-    f64::from(rows) * style.small_px() * 1.45 + 6.0
+    f64::from(rows) * style.label_px() * 1.45 + 6.0
 }
 
 /// The legend at the top of `area`.
@@ -137,8 +139,8 @@ where
     DB::ErrorType: 'static,
 {
     let layout = legend_layout(area, items, style, align);
-    let font = style.small_font();
-    let px = style.small_px();
+    let font = style.font();
+    let px = style.label_px();
     let swatch = px as i32;
     let row_px = px * 1.45;
     for (((key, name), (x, row)), _) in items.iter().zip(layout.places).zip(layout.widths) {
