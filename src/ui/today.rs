@@ -285,7 +285,7 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
                 .map_or_else(|| "—".to_owned(), |t| format!("{t:.0}°"));
             tile_value_ui(ui, "Trunk tilt", RichText::new(text));
             if live.is_some_and(|l| l.tilt_deg.is_none()) {
-                ui.weak("needs a back sensor");
+                ui.weak("needs a back sensor, calibrated once (Sensors, Calibrate…)");
             }
         });
         // Desk time makes desk streaks, never sitting ones.
