@@ -12,7 +12,6 @@
 //! and the person's own Sitless can run side by side as before.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -109,7 +108,7 @@ fn claim_on(conn: &Connection, name: &str, ask: &Ask, show: Show) -> zbus::Resul
                     app.call_method("Activate", &(platform,))?;
                 }
                 Ask::Import(path) => {
-                    let uris = vec![file_uri(path)];
+                    let uris = vec![crate::desktop::portal::file_uri(path)];
                     app.call_method("Open", &(uris, platform))?;
                 }
             }
@@ -122,21 +121,6 @@ fn claim_on(conn: &Connection, name: &str, ask: &Ask, show: Show) -> zbus::Resul
 /// `org.freedesktop.Application` on the first Sitless.
 struct Application {
     show: Show,
-}
-
-/// `path` as a `file://` URI, every byte outside the unreserved set and
-/// `/` percent-encoded (as `Open` takes files).
-pub(crate) fn file_uri(path: &Path) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut uri = String::from("file://");
-    for &b in absolute.as_os_str().as_encoded_bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            uri.push(char::from(b));
-        } else {
-            let _ = write!(uri, "%{b:02X}");
-        }
-    }
-    uri
 }
 
 // D-Bus hands the arguments over by value; the interface's signature is

@@ -9,6 +9,7 @@
 //! and the typed path stays the way to choose.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use zbus::MatchRule;
@@ -142,6 +143,21 @@ fn first_path(results: &HashMap<String, OwnedValue>) -> Result<PathBuf, PortalEr
     file_uri_path(uri).ok_or_else(|| PortalError::NotAFile(uri.clone()))
 }
 
+/// `path` as a `file://` URI, every byte outside the unreserved set and
+/// `/` percent-encoded (as `org.freedesktop.Application.Open` takes files); `file_uri_path` reads it back.
+pub(crate) fn file_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file://");
+    for &b in absolute.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            let _ = write!(uri, "%{b:02X}");
+        }
+    }
+    uri
+}
+
 /// `file:///home/a/My%20file.csv` as a path; other schemes are not files.
 pub(crate) fn file_uri_path(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
@@ -181,7 +197,7 @@ pub(crate) fn file_uri_path(uri: &str) -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::file_uri_path;
+    use super::{file_uri, file_uri_path};
     use std::path::PathBuf;
 
     #[test]
@@ -204,5 +220,7 @@ mod tests {
         ] {
             assert_eq!(file_uri_path(bad), None, "{bad}");
         }
+        let odd = PathBuf::from("/tmp/a b%c/é #1.csv");
+        assert_eq!(file_uri_path(&file_uri(&odd)), Some(odd), "a round trip");
     }
 }

@@ -550,25 +550,22 @@ impl DayDetail {
             .collect()
     }
 
-    /// Sitting minutes in each hour of the day.
+    /// Sitting per hour of the day, in minutes.
     pub fn sitting_min_per_hour(&self) -> Vec<f64> {
-        let mut v = vec![0.0; self.hours()];
-        for m in &self.minutes {
-            let h = ((m.t_min * 60 - self.start_s) / 3600) as usize;
-            if let Some(x) = v.get_mut(h) {
-                *x += m.sitting_s as f64 / 60.0;
-            }
-        }
-        v
+        self.min_per_hour(|m| m.sitting_s)
     }
 
     /// Desk time per hour, in minutes (days counted without a sensor).
     pub fn desk_min_per_hour(&self) -> Vec<f64> {
+        self.min_per_hour(|m| m.desk_s)
+    }
+
+    fn min_per_hour(&self, seconds: impl Fn(&MinuteRollup) -> i64) -> Vec<f64> {
         let mut v = vec![0.0; self.hours()];
         for m in &self.minutes {
             let h = ((m.t_min * 60 - self.start_s) / 3600) as usize;
             if let Some(x) = v.get_mut(h) {
-                *x += m.desk_s as f64 / 60.0;
+                *x += seconds(m) as f64 / 60.0;
             }
         }
         v

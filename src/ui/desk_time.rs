@@ -40,15 +40,8 @@ pub(crate) fn desk_time_note_ui(ui: &mut Ui, status: &DeskTimeStatus, break_min:
 
 /// The top bar's word while desk time counts.
 pub(crate) fn desk_time_badge_ui(ui: &mut Ui) {
-    let size = ui.text_style_height(&egui::TextStyle::Body) * 0.8;
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
-    ui.painter().circle_filled(
-        rect.center(),
-        size / 2.0,
-        super::widgets::color(crate::domain::palette::posture(
-            crate::domain::posture::Posture::AtDesk,
-        )),
-    );
+    let blue = crate::domain::palette::posture(crate::domain::posture::Posture::AtDesk);
+    super::today::swatch_ui(ui, super::widgets::color(blue), true);
     ui.label("Desk time")
         .on_hover_text("Counted from the keyboard and mouse while no sensor is paired");
 }

@@ -151,7 +151,7 @@ fn first_run_ui(ui: &mut Ui, f: FirstRun, actions: &mut Vec<UiAction>) {
 
 /// A small colour sample (legend key, status light), painted rather than
 /// typed so it does not depend on the font having a glyph for it.
-fn swatch_ui(ui: &mut Ui, color: Color32, round: bool) {
+pub(super) fn swatch_ui(ui: &mut Ui, color: Color32, round: bool) {
     let size = ui.text_style_height(&egui::TextStyle::Body) * 0.8;
     let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
     if round {
