@@ -3,6 +3,8 @@
 //! per kind of session, tried in this order:
 //! - GNOME (X11 and Wayland): Mutter's `org.gnome.Mutter.IdleMonitor`
 //!   `GetIdletime` (milliseconds), the lock from `org.gnome.ScreenSaver`;
+//! - any other Wayland session: the compositor's own idle notifications
+//!   (`ext-idle-notify-v1`, or KDE's `org_kde_kwin_idle`; `wayland_idle`);
 //! - any X11 session: the X server's own idle time and screensaver state
 //!   (the MIT-SCREEN-SAVER extension, spoken in pure Rust by x11rb) — not
 //!   under Wayland, where an X server sees only its own X clients' input;
@@ -35,6 +37,8 @@ pub enum IdleError {
     Bus(#[from] zbus::Error),
     #[error("the X server did not answer: {0}")]
     X11(String),
+    #[error("the Wayland compositor: {0}")]
+    Wayland(String),
 }
 
 /// A source of idle time. `Send`: it lives on the desk-time thread.
@@ -54,6 +58,10 @@ pub fn detect() -> Result<Box<dyn IdleProbe>, String> {
     let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some()
         || std::env::var("XDG_SESSION_TYPE").is_ok_and(|t| t == "wayland");
     if wayland {
+        match super::wayland_idle::Wayland::connect() {
+            Ok(p) => return Ok(Box::new(p)),
+            Err(e) => tried.push(format!("Wayland: {e}")),
+        }
         tried.push("X11: not asked under Wayland".into());
     } else {
         match X11::connect() {

@@ -77,6 +77,9 @@ pub(super) fn spawn_ble(
     )
 }
 
+/// How often, at most, the window reloads Today for seconds within a minute.
+const TELL_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Starts the one writer on the start-up connection, under the stored
 /// settings; commits and saving faults become UI events.
 pub(super) fn spawn_writer(
@@ -88,10 +91,14 @@ pub(super) fn spawn_writer(
 ) -> std::io::Result<StoreWriter> {
     let newest = newest_stored_s.clone();
     let ui_for_writer = ui.clone();
-    // Totals are shown to the minute: tell the UI about a commit only
-    // when the data crossed into a new minute, so a second of data does
-    // not cost a frame.
+    // Today's figures and timeline are reloaded on this event, so a second
+    // of data must not cost a chart: tell the UI of a commit when the data
+    // crossed into a new minute or 10 s after it was last told (its totals
+    // are in seconds under a minute), and once more when the data stops,
+    // so the last seconds are not missing until more come.
     let mut last_minute = None;
+    let mut last_told = None;
+    let mut told_at = None;
     let mut failing = false;
     let (db, limit) = (opts.db.clone(), opts.page_limit.clone());
     let writer_opts = WriterOptions {
@@ -112,9 +119,21 @@ pub(super) fn spawn_writer(
                 failing = false;
                 ui_for_writer.send(UiEvent::Storage(None));
             }
-            if minute != last_minute {
+            let stale = told_at.is_none_or(|t: std::time::Instant| t.elapsed() >= TELL_EVERY);
+            if minute != last_minute || (stale && newest_s != last_told) {
                 last_minute = minute;
+                last_told = newest_s;
+                told_at = Some(std::time::Instant::now());
                 ui_for_writer.send(UiEvent::Committed { newest_s });
+            }
+        }
+        CommitInfo::Settled { newest_s } => {
+            if last_told != Some(newest_s) {
+                last_told = Some(newest_s);
+                told_at = Some(std::time::Instant::now());
+                ui_for_writer.send(UiEvent::Committed {
+                    newest_s: Some(newest_s),
+                });
             }
         }
         CommitInfo::Failed {
@@ -131,4 +150,78 @@ pub(super) fn spawn_writer(
             })));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::posture::{Posture, PostureSecond};
+    use crate::domain::sample::Placement;
+
+    /// Seconds that stop in the middle of a minute (desk time gone away, a
+    /// sensor switched off) reach Today: the window hears of the last
+    /// commit, not only of the first one in each minute.
+    #[test]
+    fn the_last_seconds_before_a_pause_are_told_to_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("pause.db");
+        let store = Store::open(&db).unwrap();
+        let device = store
+            .ensure_device(
+                "desk:this-computer",
+                "desk",
+                "This computer",
+                Placement::Thigh,
+                0,
+            )
+            .unwrap();
+        let opts = EngineOptions {
+            db,
+            demo: None,
+            config: crate::domain::config::Config::default(),
+            demo_start_s: 0,
+            ble: None,
+            page_limit: None,
+            desktop_session: false,
+            desk_time: None,
+        };
+        let (ui, rx) = super::super::ui_queue::ui_queue(64, Arc::new(|| {}));
+        let newest = Arc::new(AtomicI64::new(0));
+        let settings = crate::domain::settings::Settings::default();
+        let writer = spawn_writer(store, &opts, &settings, &newest, &ui).unwrap();
+        let second = |t_s| PostureSecond {
+            t_s,
+            state: Posture::AtDesk,
+            tilt_deg: None,
+            device_id: device,
+        };
+        let told = |within_s| {
+            let end = std::time::Instant::now() + Duration::from_secs(within_s);
+            let mut last = None;
+            while let Some(e) =
+                rx.recv_timeout(end.saturating_duration_since(std::time::Instant::now()))
+            {
+                if let UiEvent::Committed { newest_s } = e {
+                    last = newest_s;
+                }
+            }
+            last
+        };
+        // Two commits within one minute (60 s … 89 s), then nothing.
+        let send = writer.sender();
+        send.send(WriteOp::Seconds((60..75).map(second).collect()))
+            .unwrap();
+        assert_eq!(told(2), Some(74));
+        send.send(WriteOp::Seconds((75..90).map(second).collect()))
+            .unwrap();
+        assert_eq!(
+            told(5),
+            Some(89),
+            "the minute's last seconds were never told"
+        );
+        drop(send);
+        writer.finish().unwrap();
+    }
 }

@@ -17,6 +17,8 @@ use crate::domain::posture::PostureSecond;
 use crate::domain::reminder::ReminderDue;
 
 pub(crate) const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
+/// How long seconds must stop coming before the writer says they settled.
+const SETTLED_AFTER: Duration = Duration::from_secs(2);
 /// How often a refused write is tried again.
 pub(crate) const RETRY_INTERVAL: Duration = Duration::from_secs(2);
 /// Rows that force a commit before the interval (bounds a transaction).
@@ -109,6 +111,13 @@ pub enum CommitInfo {
     Committed {
         rows: usize,
         newest_s: Option<i64>,
+    },
+    /// No seconds came for a while after the last commit with seconds:
+    /// `newest_s` is the last one stored. Said once per pause, so that a
+    /// listener that throttles commits still sees the last ones (a sensor
+    /// that stopped, desk time gone away).
+    Settled {
+        newest_s: i64,
     },
     Failed {
         fault: super::WriteFault,
@@ -245,54 +254,46 @@ fn run(
     let mut p = Pending::default();
     let mut rollups = Rollups::new(RollupRules::of(&opts.base_config));
     let mut pruned_at: Option<Instant> = None;
+    // The newest second of the last commit, until it has settled.
+    let mut unsettled: Option<i64> = None;
     loop {
         let interval = if p.failing {
             RETRY_INTERVAL
         } else {
             COMMIT_INTERVAL
         };
-        let wait = p.since.map_or(Duration::from_hours(1), |t| {
-            interval.saturating_sub(t.elapsed())
-        });
+        let idle_wait = if unsettled.is_some() {
+            SETTLED_AFTER
+        } else {
+            Duration::from_hours(1)
+        };
+        let wait = p
+            .since
+            .map_or(idle_wait, |t| interval.saturating_sub(t.elapsed()));
         let mut flush_reply = None;
         let disconnected = match rx.recv_timeout(wait) {
             Ok(op) => {
-                match op {
-                    WriteOp::Seconds(mut s) => p.seconds.append(&mut s),
-                    WriteOp::Relabel(mut s) => p.relabels.append(&mut s),
-                    WriteOp::Features(mut f) => p.features.append(&mut f),
-                    WriteOp::Reminder(r) => p.recommendations.push(r),
-                    WriteOp::Outcome {
-                        shown_at_s,
-                        outcome,
-                        at_s,
-                    } => p.outcomes.push((shown_at_s, outcome, at_s)),
-                    WriteOp::Calibration {
-                        device_id,
-                        calibration,
-                    } => p.calibrations.push((device_id, calibration)),
-                    WriteOp::RoutineSession(s) => p.sessions.push(s),
-                    WriteOp::Settings(s) => {
-                        rollups.set_streak_rules(s.apply(opts.base_config).streak);
-                        if s.detail_keep_days != opts.detail_keep_days {
-                            opts.detail_keep_days = s.detail_keep_days;
-                            pruned_at = None;
-                        }
-                        p.settings = Some(s);
-                    }
-                    WriteOp::Device(w) => w.apply(&mut store),
-                    WriteOp::RestoreMinutes { minutes, reply } => {
-                        let _ = reply.send(store.restore_minutes(&minutes));
-                    }
-                    WriteOp::ImportMark(m) => p.import_mark = Some(m.into()),
-                    WriteOp::Flush(reply) => flush_reply = Some(reply),
-                }
+                flush_reply = take(
+                    op,
+                    &mut p,
+                    &mut rollups,
+                    &mut opts,
+                    &mut store,
+                    &mut pruned_at,
+                );
                 if !p.is_empty() && p.since.is_none() {
                     p.since = Some(Instant::now());
                 }
                 false
             }
-            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Timeout) => {
+                if p.is_empty()
+                    && let Some(newest_s) = unsettled.take()
+                {
+                    on_commit(CommitInfo::Settled { newest_s });
+                }
+                false
+            }
             Err(RecvTimeoutError::Disconnected) => true,
         };
         let due = p.since.is_some_and(|t| t.elapsed() >= interval)
@@ -308,6 +309,7 @@ fn run(
                     Err(e) => tracing::debug!("database not reopened yet: {e}"),
                 }
             }
+            let newest_s = p.seconds.last().map(|s| s.t_s);
             commit(
                 &mut store,
                 &mut p,
@@ -316,6 +318,9 @@ fn run(
                 opts.max_buffered_rows,
                 on_commit,
             );
+            if !p.failing && newest_s.is_some() {
+                unsettled = newest_s;
+            }
             // After a commit that worked: the newest second is stored.
             if let Some(days) = opts.detail_keep_days
                 && !p.failing
@@ -396,6 +401,50 @@ fn bound(p: &mut Pending, stats: &mut WriterStats, max: usize) {
         let n = p.features.len() - max;
         p.features.drain(..n);
     }
+}
+
+/// Adds one request to what the next commit writes (or does it at once:
+/// device rows, restores); a flush's reply is handed back to be answered
+/// after that commit.
+fn take(
+    op: WriteOp,
+    p: &mut Pending,
+    rollups: &mut Rollups,
+    opts: &mut WriterOptions,
+    store: &mut Store,
+    pruned_at: &mut Option<Instant>,
+) -> Option<SyncSender<()>> {
+    match op {
+        WriteOp::Seconds(mut s) => p.seconds.append(&mut s),
+        WriteOp::Relabel(mut s) => p.relabels.append(&mut s),
+        WriteOp::Features(mut f) => p.features.append(&mut f),
+        WriteOp::Reminder(r) => p.recommendations.push(r),
+        WriteOp::Outcome {
+            shown_at_s,
+            outcome,
+            at_s,
+        } => p.outcomes.push((shown_at_s, outcome, at_s)),
+        WriteOp::Calibration {
+            device_id,
+            calibration,
+        } => p.calibrations.push((device_id, calibration)),
+        WriteOp::RoutineSession(s) => p.sessions.push(s),
+        WriteOp::Settings(s) => {
+            rollups.set_streak_rules(s.apply(opts.base_config).streak);
+            if s.detail_keep_days != opts.detail_keep_days {
+                opts.detail_keep_days = s.detail_keep_days;
+                *pruned_at = None;
+            }
+            p.settings = Some(s);
+        }
+        WriteOp::Device(w) => w.apply(store),
+        WriteOp::RestoreMinutes { minutes, reply } => {
+            let _ = reply.send(store.restore_minutes(&minutes));
+        }
+        WriteOp::ImportMark(m) => p.import_mark = Some(m.into()),
+        WriteOp::Flush(reply) => return Some(reply),
+    }
+    None
 }
 
 fn commit(
@@ -485,182 +534,4 @@ fn write_all(store: &mut Store, p: &Pending, rollups: &mut Rollups) -> Result<us
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::mpsc::channel;
-
-    use super::*;
-    use crate::domain::posture::Posture;
-    use crate::domain::sample::Placement;
-
-    fn seconds(device_id: i64, range: std::ops::Range<i64>) -> Vec<PostureSecond> {
-        range
-            .map(|t_s| PostureSecond {
-                t_s,
-                state: Posture::Sitting,
-                tilt_deg: Some(20.0),
-                device_id,
-            })
-            .collect()
-    }
-
-    /// A full disk (`max_page_count`): rows wait in a bounded buffer, the
-    /// failure is reported with its cause, and everything kept is written
-    /// once there is room again, on a fresh connection.
-    #[test]
-    fn a_full_disk_keeps_rows_in_a_bounded_buffer_until_there_is_room() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("full.db");
-        let store = Store::open(&path).unwrap();
-        let device = store
-            .ensure_device("demo:thigh", "demo", "Demo", Placement::Thigh, 0)
-            .unwrap();
-        let limit = Arc::new(AtomicU64::new(store.page_count().unwrap()));
-        store.set_max_pages(limit.load(Ordering::Relaxed)).unwrap();
-        let (tx, rx) = channel();
-        let (p, l) = (path.clone(), limit.clone());
-        let opts = WriterOptions {
-            reopen: Some(Box::new(move || {
-                let s = Store::open(&p)?;
-                match l.load(Ordering::Relaxed) {
-                    0 => {}
-                    pages => s.set_max_pages(pages)?,
-                }
-                Ok(s)
-            })),
-            max_buffered_rows: 3000,
-            ..WriterOptions::default()
-        };
-        let writer = StoreWriter::spawn_with(store, opts, move |i| {
-            let _ = tx.send(i);
-        })
-        .unwrap();
-        let send = writer.sender();
-        send.send(WriteOp::Seconds(seconds(device, 0..2000)))
-            .unwrap();
-        let next = || rx.recv_timeout(Duration::from_secs(10)).unwrap();
-        match next() {
-            CommitInfo::Failed {
-                fault,
-                buffered_rows,
-                dropped_rows,
-                ..
-            } => {
-                assert_eq!(fault, super::super::WriteFault::Full);
-                assert_eq!((buffered_rows, dropped_rows), (2000, 0));
-            }
-            other @ CommitInfo::Committed { .. } => panic!("expected a failure, got {other:?}"),
-        }
-        // More than the buffer holds: the oldest go, and are counted.
-        send.send(WriteOp::Seconds(seconds(device, 2000..4000)))
-            .unwrap();
-        match next() {
-            CommitInfo::Failed {
-                buffered_rows,
-                dropped_rows,
-                ..
-            } => assert_eq!((buffered_rows, dropped_rows), (3000, 1000)),
-            other @ CommitInfo::Committed { .. } => panic!("expected a failure, got {other:?}"),
-        }
-        // Room again: the next retry writes all that was kept.
-        limit.store(0, Ordering::Relaxed);
-        let committed = loop {
-            if let CommitInfo::Committed { rows, newest_s } = next() {
-                break (rows, newest_s);
-            }
-        };
-        assert_eq!(committed, (3000, Some(3999)));
-        drop(send);
-        let stats = writer.finish().unwrap();
-        assert_eq!(stats.rows_dropped, 1000);
-        let st = Store::open(&path).unwrap();
-        let rows = st.seconds_between(0, 5000).unwrap();
-        assert_eq!(rows.len(), 3000);
-        assert_eq!(rows[0].t_s, 1000);
-        let ok: String = st
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(ok, "ok");
-    }
-
-    /// Retention: detail older than the kept days goes, the minute
-    /// rollups of those days stay.
-    #[test]
-    fn old_detail_is_deleted_and_its_rollups_stay() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keep.db");
-        let store = Store::open(&path).unwrap();
-        let device = store
-            .ensure_device("demo:thigh", "demo", "Demo", Placement::Thigh, 0)
-            .unwrap();
-        let opts = WriterOptions {
-            detail_keep_days: Some(7),
-            ..WriterOptions::default()
-        };
-        let writer = StoreWriter::spawn_with(store, opts, |_| {}).unwrap();
-        let send = writer.sender();
-        for day in 0..10 {
-            let t0 = 1_000_000 + day * 86_400;
-            send.send(WriteOp::Seconds(seconds(device, t0..t0 + 100)))
-                .unwrap();
-        }
-        let (tx, rx) = sync_channel(1);
-        send.send(WriteOp::Flush(tx)).unwrap();
-        rx.recv().unwrap();
-        drop(send);
-        writer.finish().unwrap();
-        let st = Store::open(&path).unwrap();
-        let kept = st.seconds_between(0, i64::MAX).unwrap();
-        // The newest second is day 9 + 99 s; 7 days before it is day 2 + 99 s.
-        assert_eq!(
-            kept.first().map(|s| s.t_s),
-            Some(1_000_000 + 2 * 86_400 + 99)
-        );
-        assert_eq!(kept.len(), 701);
-        let sitting: i64 = st
-            .conn
-            .query_row("SELECT sum(sitting_s) FROM minutes", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(sitting, 1000, "rollups of all ten days stay");
-    }
-
-    /// One far-future second (a bad import, a sensor clock gone wrong)
-    /// must not make a month of real detail look old.
-    #[test]
-    fn a_far_future_second_does_not_move_retention() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("future.db");
-        let store = Store::open(&path).unwrap();
-        let device = store
-            .ensure_device("demo:thigh", "demo", "Demo", Placement::Thigh, 0)
-            .unwrap();
-        let writer = StoreWriter::spawn_with(store, WriterOptions::default(), |_| {}).unwrap();
-        let send = writer.sender();
-        let now_s = 1_780_000_000;
-        for day in 0..10 {
-            let t0 = now_s - day * 86_400 - 100;
-            send.send(WriteOp::Seconds(seconds(device, t0..t0 + 100)))
-                .unwrap();
-        }
-        let far = now_s + 50 * 365 * 86_400;
-        send.send(WriteOp::Seconds(seconds(device, far..far + 1)))
-            .unwrap();
-        drop(send);
-        writer.finish().unwrap();
-        let st = Store::open(&path).unwrap();
-        prune(&st, 30, now_s);
-        assert_eq!(
-            st.seconds_between(0, now_s + 1).unwrap().len(),
-            1000,
-            "ten days of detail within 30 days of now are kept"
-        );
-        // Counted from the wall clock and its day of margin, not from the
-        // far-future row (which would delete everything): seven days back
-        // from tomorrow keep the last six days here.
-        prune(&st, 7, now_s);
-        let kept = st.seconds_between(0, now_s + 1).unwrap();
-        assert_eq!(kept.len(), 600);
-    }
-}
+mod tests;

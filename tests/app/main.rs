@@ -22,3 +22,4 @@ mod phyphox;
 mod reliability;
 mod ui_sensors;
 mod ui_today;
+mod wayland_idle;

@@ -9,6 +9,7 @@ pub(crate) mod desktop_fakes;
 pub(crate) mod display;
 pub(crate) mod fake_bluez;
 pub(crate) mod pointer;
+pub(crate) mod wayland;
 
 use std::path::Path;
 
