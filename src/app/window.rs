@@ -131,8 +131,10 @@ struct Window {
 }
 
 impl eframe::App for Window {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let ctx = ui.ctx().clone();
+    /// Runs before every frame and also while the window is minimised,
+    /// when eframe runs no frame at all: a second launch's "show the
+    /// window" must reach a minimised window too.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let mut shell = self.shell.borrow_mut();
         let mut desk = self.desk.borrow_mut();
         // Requests that came while the app was starting (a file to import
@@ -152,10 +154,15 @@ impl eframe::App for Window {
                     ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
                     ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
                 }
-                DeskOutcome::Quit if req == DeskRequest::Quit => shell.quit(&ctx),
+                DeskOutcome::Quit if req == DeskRequest::Quit => shell.quit(ctx),
                 DeskOutcome::Quit | DeskOutcome::Done => {}
             }
         }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let mut shell = self.shell.borrow_mut();
+        let mut desk = self.desk.borrow_mut();
         shell.ui_root(ui);
         if let Some(app) = shell.app() {
             desk.show(app);

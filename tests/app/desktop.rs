@@ -653,3 +653,102 @@ fn a_second_launch_activates_the_first_instead_of_starting_again() {
         "the single-instance check failed (the child's output is above)"
     );
 }
+
+/// A second launch brings back a window that was minimised. eframe runs no
+/// frame for a minimised window, so a request handled while drawing never
+/// arrived; the window's `logic`, which eframe still runs, handles it.
+#[test]
+fn a_second_launch_restores_a_minimised_window() {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{
+        AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask, Window,
+    };
+    let x = display();
+    let session = start_bus();
+    let dir = tempfile::tempdir().unwrap();
+    let db = any_time_db(dir.path());
+    let db_arg = db.to_string_lossy().into_owned();
+    let log = dir.path().join("sitless.log");
+    let launch = || {
+        let mut c = sitless(
+            &["--db", &db_arg],
+            dir.path(),
+            &session.address,
+            "unix:path=/nonexistent",
+        );
+        c.env("DISPLAY", &x.name).env_remove("WAYLAND_DISPLAY");
+        c
+    };
+    let mut first = launch();
+    first.stderr(std::fs::File::create(&log).unwrap());
+    let _app = Running(first.spawn().expect("sitless starts"));
+    wait_log(&log, "window's first frame", Duration::from_secs(30));
+
+    let (conn, screen) = x11rb::connect(Some(&x.name)).expect("X connects");
+    let root = conn.setup().roots[screen].root;
+    let atom = |name: &str| {
+        conn.intern_atom(false, name.as_bytes())
+            .unwrap()
+            .reply()
+            .unwrap()
+            .atom
+    };
+    let (client_list, wm_state, change_state) = (
+        atom("_NET_CLIENT_LIST"),
+        atom("WM_STATE"),
+        atom("WM_CHANGE_STATE"),
+    );
+    // The window manager lists the window it manages.
+    let end = Instant::now() + Duration::from_secs(10);
+    let window: Window = loop {
+        let listed = conn
+            .get_property(false, root, client_list, AtomEnum::WINDOW, 0, 64)
+            .unwrap()
+            .reply()
+            .unwrap();
+        if let Some(w) = listed.value32().and_then(|mut v| v.next()) {
+            break w;
+        }
+        assert!(Instant::now() < end, "openbox never listed the window");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // ICCCM's WM_STATE: 1 normal, 3 iconic (minimised).
+    let state = || {
+        conn.get_property(false, window, wm_state, wm_state, 0, 2)
+            .unwrap()
+            .reply()
+            .unwrap()
+            .value32()
+            .and_then(|mut v| v.next())
+    };
+    let until = |want: u32, what: &str| {
+        let end = Instant::now() + Duration::from_secs(10);
+        while state() != Some(want) {
+            assert!(Instant::now() < end, "{what}: WM_STATE {:?}", state());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    until(1, "the window is not shown");
+    // Minimise as a taskbar does (ICCCM: WM_CHANGE_STATE to the root).
+    let iconify = ClientMessageEvent::new(32, window, change_state, [3_u32, 0, 0, 0, 0]);
+    conn.send_event(
+        false,
+        root,
+        EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY,
+        iconify,
+    )
+    .unwrap();
+    conn.flush().unwrap();
+    until(3, "the window was not minimised");
+
+    let second = launch()
+        .stdout(Stdio::piped())
+        .output()
+        .expect("a second sitless runs");
+    assert!(second.status.success(), "{second:?}");
+    assert!(
+        String::from_utf8_lossy(&second.stdout).contains("brought to the front"),
+        "{second:?}"
+    );
+    until(1, "the second launch left the window minimised");
+}
