@@ -681,3 +681,70 @@ fn a_database_with_past_data_opens_on_its_last_day_without_the_welcome() {
     let known = sitless::domain::days::local_date(START_S);
     assert_eq!(h.state().history().date, Some(known));
 }
+
+/// In a short window, a bar clicked further down the page opens its day
+/// with the day's header on screen: the page goes back to the top.
+#[test]
+fn a_bar_clicked_low_on_the_page_opens_its_day_at_the_top() {
+    if in_tz("UTC") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("short.db");
+    drop(store_with(&db, &known_day()));
+    let app = history_app(&db);
+    let height = 520.0;
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(820.0, height))
+        .build_ui_state(|ui, app: &mut SitlessApp| app.ui_root(ui), app);
+    h.run_steps(2);
+    h.get_by_label("History").click();
+    h.run_steps(2);
+    h.get_by_label("Week").click();
+    let until = Instant::now() + Duration::from_secs(30);
+    while h.query_by_label("The week chart").is_none() {
+        assert!(Instant::now() < until, "no week chart");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    // Scroll the page until the chart's Monday bar is in the upper part.
+    let before_y = h.get_by_label("The week chart").rect().min.y;
+    for _ in 0..20 {
+        let r = h.get_by_label("The week chart").rect();
+        if r.min.y + r.height() * 0.18 < height * 0.5 {
+            break;
+        }
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -60.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(2);
+    }
+    let rect = h.get_by_label("The week chart").rect();
+    assert!(
+        rect.min.y < before_y - 50.0,
+        "the page did not scroll: {before_y} → {rect:?}"
+    );
+    let at = egui::pos2(
+        rect.min.x + rect.width() * 0.12,
+        rect.min.y + rect.height() * 0.18,
+    );
+    assert!(
+        at.y > 0.0 && at.y < height,
+        "the bar is not on screen: {at:?}"
+    );
+    pointer::click_at(&h, at);
+    step_until(&mut h, "the day opened from the week", |a| {
+        a.history().period() == Period::Day && a.history().date == Some(date("2026-03-02"))
+    });
+    // Scrolling is animated: let it finish.
+    h.run_steps(30);
+    let day = h.get_by_label("Mon 2 Mar 2026").rect();
+    assert!(
+        day.min.y >= 0.0 && day.max.y <= height,
+        "the day's header is off screen: {day:?}"
+    );
+}
