@@ -355,8 +355,10 @@ pub(super) struct LiveKey {
     posture: Posture,
     tilt_deg: Option<i32>,
     streak_start_s: Option<i64>,
-    /// Seconds under a minute, minutes after (as the tile shows it).
-    streak_shown: Option<i64>,
+    /// Whole minutes, as the tile shows it ("under a minute" before the
+    /// first): a frame a second would cost a software renderer a tenth of
+    /// a core through every streak's first minute.
+    streak_min: Option<i64>,
     /// The player's walking check needs the total while the wearer walks.
     walking_total_s: i64,
     note: Option<crate::domain::posture::LiveNote>,
@@ -368,10 +370,7 @@ impl LiveKey {
             posture: l.posture,
             tilt_deg: l.tilt_deg.map(|t| t.round() as i32),
             streak_start_s: l.streak.map(|s| s.start_s),
-            streak_shown: l.streak.map(|s| match s.duration_s() {
-                d @ ..60 => d,
-                d => 60 + d / 60,
-            }),
+            streak_min: l.streak.map(|s| s.duration_s() / 60),
             walking_total_s: l.walking_total_s,
             note: l.note,
         }

@@ -299,7 +299,14 @@ fn live_tiles_ui(ui: &mut Ui, model: &TodayPage, threshold_s: i64) {
             match streak {
                 Some(s) => {
                     let d = s.duration_s();
-                    tile_value_ui(ui, title, RichText::new(format_duration(d)));
+                    // Live updates come by the minute (LiveKey): seconds
+                    // here would stand still.
+                    let shown = if d < 60 {
+                        "under a minute".to_owned()
+                    } else {
+                        format_duration(d)
+                    };
+                    tile_value_ui(ui, title, RichText::new(shown));
                     let threshold = threshold_s.max(1);
                     let frac = (d as f32 / threshold as f32).min(1.0);
                     let text = if d >= threshold {
@@ -557,6 +564,21 @@ mod tests {
         });
         h.get_by_label("Posture: Away");
         h.get_by_label("Nobody has touched the keyboard or mouse for a minute.");
+        drop(h);
+        // A streak in its first minute: live updates come by the minute, so
+        // no seconds that would stand still.
+        model.live = model.live.map(|l| Live {
+            note: None,
+            streak: Some(Streak {
+                start_s: now_s - 25,
+                last_sitting_s: now_s,
+            }),
+            ..l
+        });
+        let h = Harness::new_ui(|ui| {
+            super::today_ui(ui, &state, &mut model, now_s, None);
+        });
+        h.get_by_label("Desk streak: under a minute");
         drop(h);
         // No idle monitor: said, not hidden.
         state.apply(&UiEvent::DeskTime(DeskTimeStatus::Unavailable(
