@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Measures the real window under Xvfb: CPU while idle (no sensor, nothing
-# changing), CPU with the demo at 60x, and resident memory. Also saves
+# Measures the real window under Xvfb: CPU with no sensor (desk time counts
+# from the X server: a first minute at the computer, then away), CPU with
+# the demo at real time and at 60x, and resident memory. Also saves
 # screenshots. Needs: xvfb, imagemagick (`import`). Usage:
 #   cargo build --release && bash benches/window.sh [OUT_DIR]
 set -euo pipefail
