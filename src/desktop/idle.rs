@@ -4,7 +4,7 @@
 //! - GNOME (X11 and Wayland): Mutter's `org.gnome.Mutter.IdleMonitor`
 //!   `GetIdletime` (milliseconds), the lock from `org.gnome.ScreenSaver`;
 //! - any other Wayland session: the compositor's own idle notifications
-//!   (`ext-idle-notify-v1`, or KDE's `org_kde_kwin_idle`; `wayland_idle`);
+//!   (`ext-idle-notify-v1`, or KDE's `org_kde_kwin_idle`; `wayland`);
 //! - any X11 session: the X server's own idle time and screensaver state
 //!   (the MIT-SCREEN-SAVER extension, spoken in pure Rust by x11rb) — not
 //!   under Wayland, where an X server sees only its own X clients' input;
@@ -16,6 +16,8 @@
 //! desktops disagree on its unit (seconds by its draft, milliseconds in
 //! KDE's), and a wrong guess would count a person away or present for a
 //! thousand times too long.
+
+pub mod wayland;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -58,7 +60,7 @@ pub fn detect() -> Result<Box<dyn IdleProbe>, String> {
     let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some()
         || std::env::var("XDG_SESSION_TYPE").is_ok_and(|t| t == "wayland");
     if wayland {
-        match super::wayland_idle::Wayland::connect() {
+        match wayland::Wayland::connect() {
             Ok(p) => return Ok(Box::new(p)),
             Err(e) => tried.push(format!("Wayland: {e}")),
         }

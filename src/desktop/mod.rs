@@ -12,7 +12,6 @@ pub mod notifications;
 pub mod portal;
 pub mod session;
 pub mod tray;
-pub mod wayland_idle;
 
 /// The application's id: the desktop entry's and the icon's name.
 pub(crate) const APP_ID: &str = "org.sitless.Sitless";

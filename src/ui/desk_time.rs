@@ -41,7 +41,7 @@ pub(crate) fn desk_time_note_ui(ui: &mut Ui, status: &DeskTimeStatus, break_min:
 /// The top bar's word while desk time counts.
 pub(crate) fn desk_time_badge_ui(ui: &mut Ui) {
     let blue = crate::domain::palette::posture(crate::domain::posture::Posture::AtDesk);
-    super::today::swatch_ui(ui, super::widgets::color(blue), true);
+    super::widgets::swatch_ui(ui, super::widgets::color(blue), true);
     ui.label("Desk time")
         .on_hover_text("Counted from the keyboard and mouse while no sensor is paired");
 }

@@ -87,7 +87,7 @@ pub(crate) fn sensor_status_ui(ui: &mut Ui, state: &AppState) {
         SensorState::Finished => (Color32::GRAY, "finished"),
         SensorState::NoSensor => (Color32::GRAY, "not connected"),
     };
-    swatch_ui(ui, dot, true);
+    super::widgets::swatch_ui(ui, dot, true);
     let speed = s
         .speed
         .filter(|x| (*x - 1.0).abs() > f64::EPSILON)
@@ -147,18 +147,6 @@ fn first_run_ui(ui: &mut Ui, f: FirstRun, actions: &mut Vec<UiAction>) {
                 actions.push(UiAction::Demo(true));
             }
         });
-}
-
-/// A small colour sample (legend key, status light), painted rather than
-/// typed so it does not depend on the font having a glyph for it.
-pub(super) fn swatch_ui(ui: &mut Ui, color: Color32, round: bool) {
-    let size = ui.text_style_height(&egui::TextStyle::Body) * 0.8;
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
-    if round {
-        ui.painter().circle_filled(rect.center(), size / 2.0, color);
-    } else {
-        ui.painter().rect_filled(rect, 2.0, color);
-    }
 }
 
 fn recommendation_card_ui(

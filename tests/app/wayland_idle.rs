@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use sitless::desktop::idle::IdleProbe;
-use sitless::desktop::wayland_idle::Wayland;
+use sitless::desktop::idle::wayland::Wayland;
 
 use crate::support::wayland::{FakeCompositor, Say, Sway, poll_until};
 

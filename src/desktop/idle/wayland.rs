@@ -25,7 +25,7 @@ use wayland_protocols_plasma::idle::client::{
     org_kde_kwin_idle_timeout::{self, OrgKdeKwinIdleTimeout},
 };
 
-use super::idle::{Idle, IdleError, IdleProbe};
+use super::{Idle, IdleError, IdleProbe};
 
 /// How long without input before the compositor says "idled". Short, so
 /// that the counted idle time is the true one to within these 10 s, long
@@ -115,7 +115,7 @@ impl Wayland {
     /// Takes in whatever the compositor has sent, without waiting.
     fn pump(&mut self) -> Result<(), IdleError> {
         self.conn.flush().map_err(|e| wayland(&e))?;
-        if let Some(guard) = self.queue.prepare_read() {
+        if let Some(guard) = EventQueue::prepare_read(&self.queue) {
             match guard.read() {
                 Ok(_) => {}
                 Err(WaylandError::Io(e)) if e.kind() == ErrorKind::WouldBlock => {}
